@@ -1,0 +1,250 @@
+package operator
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/streamops/streamops/backend/platform"
+)
+
+// Decode turns one custom resource into the components it manages, without
+// members (they are attached from the pod informer). Problems with the
+// resource's shape are reported in Component.Invalid, never as a panic.
+func Decode(res Resource, u *unstructured.Unstructured) []*platform.Component {
+	ref := platform.Ref{
+		Group: res.GVR.Group, Version: res.GVR.Version, Resource: res.GVR.Resource, Kind: res.Kind,
+		Namespace: u.GetNamespace(), Name: u.GetName(), UID: string(u.GetUID()), ResourceVersion: u.GetResourceVersion(),
+	}
+	spec := &fields{obj: u.Object, section: "spec"}
+	status := &fields{obj: u.Object, section: "status"}
+	var comps []*platform.Component
+	add := func(kind platform.Kind, desired int, hasSpec bool) *platform.Component {
+		c := &platform.Component{Kind: kind, Cluster: ref.Name, Namespace: ref.Namespace, Source: ref, Desired: desired, HasSpec: hasSpec}
+		comps = append(comps, c)
+		return c
+	}
+	switch res.Kind {
+	case ZookeeperClusters.Kind:
+		c := add(platform.ZooKeeper, replicas(spec, 3, "spec", "replicas"), true)
+		c.Version = status.str("status", "currentVersion")
+		c.TargetVersion = status.str("status", "targetVersion")
+		if c.Version == "" {
+			c.Version = spec.str("spec", "image", "tag")
+		}
+		c.Conditions = status.conditions("status", "conditions")
+	case BookkeeperClusters.Kind:
+		c := add(platform.BookKeeper, replicas(spec, 3, "spec", "replicas"), true)
+		c.Version = status.str("status", "currentVersion")
+		c.TargetVersion = status.str("status", "targetVersion")
+		if c.Version == "" {
+			c.Version = spec.str("spec", "version")
+		}
+		c.Conditions = status.conditions("status", "conditions")
+	case PravegaClusters.Kind:
+		version := status.str("status", "currentVersion")
+		target := status.str("status", "targetVersion")
+		if version == "" {
+			if res.GVR.Version == "v1alpha1" {
+				version = spec.str("spec", "pravega", "image", "tag")
+			} else {
+				version = spec.str("spec", "version")
+			}
+		}
+		conds := status.conditions("status", "conditions")
+		if res.GVR.Version == "v1alpha1" {
+			bk := add(platform.BookKeeper, replicas(spec, 3, "spec", "bookkeeper", "replicas"), true)
+			bk.Version, bk.TargetVersion, bk.Conditions = version, target, conds
+		}
+		ss := add(platform.SegmentStore, replicas(spec, 1, "spec", "pravega", "segmentStoreReplicas"), true)
+		ss.Version, ss.TargetVersion, ss.Conditions = version, target, conds
+		ct := add(platform.Controller, replicas(spec, 1, "spec", "pravega", "controllerReplicas"), true)
+		ct.Version, ct.TargetVersion, ct.Conditions = version, target, conds
+	case FlinkDeployments.Kind:
+		decodeFlinkDeployment(spec, status, add)
+	case FlinkClusters.Kind:
+		decodeFlinkCluster(spec, status, add)
+	default:
+		return nil
+	}
+	invalid := spec.problem()
+	if p := status.problem(); p != "" {
+		invalid = p
+	}
+	for _, c := range comps {
+		c.Invalid = invalid
+	}
+	return comps
+}
+
+// replicas reads a replica count, using def when the field is absent (the
+// operator's default) and recording negative values as problems.
+func replicas(f *fields, def int, path ...string) int {
+	n, ok := f.integer(path...)
+	if !ok {
+		return def
+	}
+	if n < 0 {
+		f.fail(path, "is negative (%d)", n)
+		return def
+	}
+	return n
+}
+
+func decodeFlinkDeployment(spec, status *fields, add func(platform.Kind, int, bool) *platform.Component) {
+	version := spec.str("spec", "flinkVersion")
+	state := status.str("status", "lifecycleState")
+	jobState := status.str("status", "jobStatus", "state")
+	conds := status.conditions("status", "conditions")
+	if msg := status.str("status", "error"); msg != "" {
+		conds = append(conds, platform.Condition{Type: "Error", Status: "True", Reason: "Error", Message: oneLine(msg)})
+	}
+	if jm := status.str("status", "jobManagerDeploymentStatus"); jm != "" && jm != "READY" {
+		conds = append(conds, platform.Condition{Type: "JobManagerDeployment", Status: "False", Reason: jm})
+	}
+	if jobState != "" {
+		if state != "" {
+			state += " / job " + jobState
+		} else {
+			state = "job " + jobState
+		}
+	}
+	jm := add(platform.FlinkJobManager, replicas(spec, 1, "spec", "jobManager", "replicas"), true)
+	jm.Version, jm.State, jm.Conditions = version, state, conds
+
+	// TaskManagers: spec.taskManager.replicas (the scale subresource); without
+	// it the operator runs ceil(parallelism / slots) of them.
+	tmDesired, hasSpec := 0, true
+	if n, ok := spec.integer("spec", "taskManager", "replicas"); ok && n >= 0 {
+		tmDesired = n
+	} else if p, ok := spec.integer("spec", "job", "parallelism"); ok && p > 0 {
+		slots := flinkSlots(spec, "flinkConfiguration")
+		tmDesired = int(math.Ceil(float64(p) / float64(slots)))
+	} else if n, ok := status.integer("status", "taskManager", "replicas"); ok {
+		tmDesired = n
+	} else {
+		hasSpec = false
+	}
+	tm := add(platform.FlinkTaskManager, tmDesired, hasSpec)
+	tm.Version, tm.State, tm.Conditions = version, state, conds
+}
+
+// flinkSlots reads taskmanager.numberOfTaskSlots from a Flink configuration
+// map, written as a string or a number depending on the CRD version.
+func flinkSlots(f *fields, configKey string) int {
+	s := f.str("spec", configKey, "taskmanager.numberOfTaskSlots")
+	if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n > 0 {
+		return n
+	}
+	return 1
+}
+
+func decodeFlinkCluster(spec, status *fields, add func(platform.Kind, int, bool) *platform.Component) {
+	version := spec.str("spec", "flinkVersion")
+	state := status.str("status", "state")
+	if js := status.str("status", "components", "job", "state"); js != "" {
+		state += " / job " + js
+	}
+	var conds []platform.Condition
+	for _, part := range []string{"jobManager", "taskManager", "jobManagerStatefulSet", "taskManagerStatefulSet"} {
+		if s := status.str("status", "components", part, "state"); s != "" && s != "Ready" {
+			conds = append(conds, platform.Condition{Type: part, Status: "False", Reason: s})
+		}
+	}
+	if s := status.str("status", "components", "job", "state"); s == "Failed" || s == "DeployFailed" || s == "Lost" {
+		conds = append(conds, platform.Condition{Type: "Error", Status: "True", Reason: "Job" + s})
+	}
+	jm := add(platform.FlinkJobManager, replicas(spec, 1, "spec", "jobManager", "replicas"), true)
+	jm.Version, jm.State, jm.Conditions = version, state, conds
+	tm := add(platform.FlinkTaskManager, replicas(spec, 0, "spec", "taskManager", "replicas"), true)
+	tm.Version, tm.State, tm.Conditions = version, state, conds
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i] + " …"
+	}
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// Assess sets Health and Reason of a component whose members are attached.
+func Assess(c *platform.Component) {
+	c.Health, c.Reason = assess(c)
+}
+
+func assess(c *platform.Component) (platform.Health, string) {
+	if c.Invalid != "" {
+		return platform.Unknown, c.Invalid
+	}
+	for _, cond := range c.Conditions {
+		if cond.Type == "Error" && cond.Status == "True" {
+			return platform.Failed, strings.TrimSpace("error: " + cond.Reason + " " + cond.Message)
+		}
+	}
+	if strings.Contains(c.State, "FAILED") || strings.HasSuffix(c.State, "job Failed") {
+		return platform.Failed, c.State
+	}
+	crash := ""
+	for _, m := range c.Members {
+		for _, ct := range m.Containers {
+			if ct.Reason == "CrashLoopBackOff" || ct.Reason == "ImagePullBackOff" || ct.Reason == "ErrImagePull" || ct.Reason == "CreateContainerConfigError" {
+				crash = fmt.Sprintf("%s: %s %s", m.Name, ct.Name, ct.Reason)
+				break
+			}
+		}
+		if crash != "" {
+			break
+		}
+	}
+	switch {
+	case c.HasSpec && c.Desired > 0 && c.Ready == 0:
+		return platform.Failed, joinReason(fmt.Sprintf("0/%d ready", c.Desired), crash)
+	case c.Upgrading():
+		to := c.TargetVersion
+		if to == "" {
+			to = "new version"
+		}
+		return platform.Progressing, fmt.Sprintf("upgrading %s → %s", orDash(c.Version), to)
+	case c.HasSpec && c.Ready < c.Desired:
+		return platform.Degraded, joinReason(fmt.Sprintf("%d/%d ready", c.Ready, c.Desired), firstNotReady(c))
+	case crash != "":
+		return platform.Degraded, crash
+	case c.HasSpec && len(c.Members) > c.Desired:
+		return platform.Progressing, fmt.Sprintf("%d members, scaling to %d", len(c.Members), c.Desired)
+	}
+	return platform.Ready, ""
+}
+
+func firstNotReady(c *platform.Component) string {
+	for _, m := range c.Members {
+		if !m.Ready {
+			why := m.Phase
+			if m.Reason != "" {
+				why = m.Reason
+			}
+			return m.Name + " " + why
+		}
+	}
+	return ""
+}
+
+func joinReason(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + "; " + b
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

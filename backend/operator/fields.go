@@ -1,0 +1,167 @@
+package operator
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/streamops/streamops/backend/platform"
+)
+
+// fields reads an untrusted object tree (from unstructured JSON) and records
+// the first problem it meets in each section instead of failing.
+type fields struct {
+	obj     map[string]any
+	section string // "spec" or "status"
+	errs    []string
+}
+
+func (f *fields) fail(path []string, format string, args ...any) {
+	f.errs = append(f.errs, strings.Join(path, ".")+": "+fmt.Sprintf(format, args...))
+}
+
+// get walks path; ok is false when a step is missing. A step through a
+// non-object is recorded as a problem.
+func (f *fields) get(path ...string) (any, bool) {
+	var cur any = f.obj
+	for i, p := range path {
+		m, isMap := cur.(map[string]any)
+		if !isMap {
+			if cur != nil {
+				f.fail(path[:i], "is %s, want object", typeName(cur))
+			}
+			return nil, false
+		}
+		v, found := m[p]
+		if !found || v == nil {
+			return nil, false
+		}
+		cur = v
+	}
+	return cur, true
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int64, int, int32, float64:
+		return "a number"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}
+
+// integer reads a whole number; ok is false when it is absent or invalid.
+func (f *fields) integer(path ...string) (int, bool) {
+	v, found := f.get(path...)
+	if !found {
+		return 0, false
+	}
+	switch n := v.(type) {
+	case int64:
+		return clampInt(n), true
+	case int:
+		return n, true
+	case int32:
+		return int(n), true
+	case float64:
+		if n == math.Trunc(n) && !math.IsInf(n, 0) && math.Abs(n) < 1<<31 {
+			return int(n), true
+		}
+	}
+	f.fail(path, "is %s, want an integer", typeName(v))
+	return 0, false
+}
+
+func clampInt(n int64) int {
+	if n > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	if n < math.MinInt32 {
+		return math.MinInt32
+	}
+	return int(n)
+}
+
+// str reads a string; numbers and booleans are accepted and formatted, as
+// some fields (versions, config values) are written either way.
+func (f *fields) str(path ...string) string {
+	v, found := f.get(path...)
+	if !found {
+		return ""
+	}
+	switch s := v.(type) {
+	case string:
+		return s
+	case int64:
+		return strconv.FormatInt(s, 10)
+	case float64:
+		return strconv.FormatFloat(s, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(s)
+	}
+	f.fail(path, "is %s, want a string", typeName(v))
+	return ""
+}
+
+// conditions reads a list of Kubernetes-style conditions.
+func (f *fields) conditions(path ...string) []platform.Condition {
+	v, found := f.get(path...)
+	if !found {
+		return nil
+	}
+	list, isList := v.([]any)
+	if !isList {
+		f.fail(path, "is %s, want an array", typeName(v))
+		return nil
+	}
+	out := make([]platform.Condition, 0, len(list))
+	for i, item := range list {
+		m, isMap := item.(map[string]any)
+		if !isMap {
+			f.fail(append(path, strconv.Itoa(i)), "is %s, want object", typeName(item))
+			continue
+		}
+		sub := fields{obj: m}
+		c := platform.Condition{
+			Type:    sub.str("type"),
+			Status:  sub.str("status"),
+			Reason:  sub.str("reason"),
+			Message: sub.str("message"),
+		}
+		for _, key := range []string{"lastTransitionTime", "lastUpdateTime"} {
+			if ts := sub.str(key); ts != "" {
+				if t, err := time.Parse(time.RFC3339, ts); err == nil {
+					c.LastTransition = t
+					break
+				}
+			}
+		}
+		for _, e := range sub.errs {
+			f.errs = append(f.errs, strings.Join(append(path, strconv.Itoa(i)), ".")+"."+e)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// problem returns the first recorded problem, prefixed by the section.
+func (f *fields) problem() string {
+	if len(f.errs) == 0 {
+		return ""
+	}
+	msg := "invalid " + f.section + ": " + f.errs[0]
+	if n := len(f.errs) - 1; n > 0 {
+		msg += fmt.Sprintf(" (+%d more)", n)
+	}
+	return msg
+}

@@ -1,0 +1,191 @@
+package watch
+
+import (
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/streamops/streamops/backend/platform"
+)
+
+// member converts a (slimmed) pod into an immutable platform member.
+func member(p *corev1.Pod) *platform.Member {
+	m := &platform.Member{
+		Name: p.Name, Namespace: p.Namespace, UID: string(p.UID), ResourceVersion: p.ResourceVersion,
+		Node: p.Spec.NodeName, IP: p.Status.PodIP, Phase: string(p.Status.Phase), Reason: p.Status.Reason,
+		Terminating: p.DeletionTimestamp != nil, Created: p.CreationTimestamp.Time, Labels: p.Labels,
+	}
+	if m.Phase == "" {
+		m.Phase = string(corev1.PodPending)
+	}
+	if p.Status.StartTime != nil {
+		m.Started = p.Status.StartTime.Time
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			m.Ready = c.Status == corev1.ConditionTrue
+		}
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && m.Reason == "" {
+			m.Reason = c.Reason // Unschedulable
+		}
+	}
+	for _, o := range p.OwnerReferences {
+		if o.Controller != nil && *o.Controller {
+			m.Owner = o.Kind + "/" + o.Name
+			break
+		}
+	}
+	m.Containers = make([]platform.Container, 0, len(p.Spec.InitContainers)+len(p.Spec.Containers))
+	m.Containers = appendContainers(m.Containers, p.Spec.InitContainers, p.Status.InitContainerStatuses, true)
+	m.Containers = appendContainers(m.Containers, p.Spec.Containers, p.Status.ContainerStatuses, false)
+	worst := ""
+	for i := range m.Containers {
+		c := &m.Containers[i]
+		m.Restarts += c.RestartCount
+		if c.State == platform.StateWaiting && c.Reason != "" && c.Reason != "ContainerCreating" && c.Reason != "PodInitializing" {
+			worst = c.Reason
+		}
+	}
+	if m.Reason == "" && worst != "" {
+		m.Reason = worst
+	}
+	if m.Terminating {
+		m.Reason = "Terminating"
+	}
+	return m
+}
+
+func appendContainers(out []platform.Container, spec []corev1.Container, statuses []corev1.ContainerStatus, init bool) []platform.Container {
+	for _, sc := range spec {
+		c := platform.Container{Name: sc.Name, Init: init, Image: sc.Image}
+		for i := range statuses {
+			if statuses[i].Name == sc.Name {
+				fillStatus(&c, &statuses[i])
+				break
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func fillStatus(c *platform.Container, s *corev1.ContainerStatus) {
+	c.Ready = s.Ready
+	c.RestartCount = s.RestartCount
+	c.ID = s.ContainerID
+	if s.Image != "" {
+		c.Image = s.Image
+	}
+	switch {
+	case s.State.Running != nil:
+		c.State = platform.StateRunning
+		c.Since = s.State.Running.StartedAt.Time
+	case s.State.Waiting != nil:
+		c.State = platform.StateWaiting
+		c.Reason = s.State.Waiting.Reason
+		c.Message = s.State.Waiting.Message
+	case s.State.Terminated != nil:
+		c.State = platform.StateTerminated
+		c.Reason = s.State.Terminated.Reason
+		c.Message = s.State.Terminated.Message
+		c.Since = s.State.Terminated.FinishedAt.Time
+	}
+	if t := s.LastTerminationState.Terminated; t != nil {
+		c.Last = &platform.Termination{
+			Reason: t.Reason, Message: t.Message, ExitCode: t.ExitCode, Signal: t.Signal,
+			StartedAt: t.StartedAt.Time, FinishedAt: t.FinishedAt.Time,
+		}
+	}
+}
+
+// event converts a Warning event.
+func event(e *corev1.Event) platform.Event {
+	ev := platform.Event{
+		UID: string(e.UID), Namespace: e.Namespace,
+		Object:    e.InvolvedObject.Kind + "/" + e.InvolvedObject.Name,
+		ObjectUID: string(e.InvolvedObject.UID), FieldPath: e.InvolvedObject.FieldPath,
+		Reason: e.Reason, Message: strings.TrimSpace(e.Message), Count: e.Count,
+		First: e.FirstTimestamp.Time, Last: e.LastTimestamp.Time,
+		Source: e.Source.Component,
+	}
+	if ev.Source == "" {
+		ev.Source = e.ReportingController
+	}
+	if ev.Last.IsZero() {
+		ev.Last = e.EventTime.Time
+	}
+	if e.Series != nil {
+		ev.Count = e.Series.Count
+		if !e.Series.LastObservedTime.IsZero() {
+			ev.Last = e.Series.LastObservedTime.Time
+		}
+	}
+	if ev.First.IsZero() {
+		ev.First = ev.Last
+	}
+	if ev.Count == 0 {
+		ev.Count = 1
+	}
+	return ev
+}
+
+func node(n *corev1.Node) platform.Node {
+	out := platform.Node{Name: n.Name, Schedulable: !n.Spec.Unschedulable, Labels: n.Labels, Allocatable: resources(n.Status.Allocatable)}
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			out.Ready = c.Status == corev1.ConditionTrue
+		}
+	}
+	for _, t := range n.Spec.Taints {
+		out.Taints = append(out.Taints, platform.Taint{Key: t.Key, Value: t.Value, Effect: string(t.Effect)})
+	}
+	return out
+}
+
+func resources(l corev1.ResourceList) platform.Resources {
+	q := func(name corev1.ResourceName) *resource.Quantity {
+		v, ok := l[name]
+		if !ok {
+			return nil
+		}
+		return &v
+	}
+	var r platform.Resources
+	if v := q(corev1.ResourceCPU); v != nil {
+		r.MilliCPU = v.MilliValue()
+	}
+	if v := q(corev1.ResourceMemory); v != nil {
+		r.Memory = v.Value()
+	}
+	if v := q(corev1.ResourceEphemeralStorage); v != nil {
+		r.EphemeralStorage = v.Value()
+	}
+	if v := q(corev1.ResourcePods); v != nil {
+		r.Pods = v.Value()
+	}
+	return r
+}
+
+// PodRequests is what a pod asks of its node: the sum of its containers'
+// requests, or the largest init container's when that is larger, plus overhead.
+func PodRequests(p *corev1.Pod) platform.Resources {
+	var sum platform.Resources
+	for _, c := range p.Spec.Containers {
+		r := resources(c.Resources.Requests)
+		sum.MilliCPU += r.MilliCPU
+		sum.Memory += r.Memory
+		sum.EphemeralStorage += r.EphemeralStorage
+	}
+	for _, c := range p.Spec.InitContainers {
+		r := resources(c.Resources.Requests)
+		sum.MilliCPU = max(sum.MilliCPU, r.MilliCPU)
+		sum.Memory = max(sum.Memory, r.Memory)
+		sum.EphemeralStorage = max(sum.EphemeralStorage, r.EphemeralStorage)
+	}
+	o := resources(p.Spec.Overhead)
+	sum.MilliCPU += o.MilliCPU
+	sum.Memory += o.Memory
+	sum.Pods = 1
+	return sum
+}

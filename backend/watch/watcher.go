@@ -1,0 +1,500 @@
+// Package watch keeps the platform in view: it starts shared informers (typed
+// for pods, events, nodes, statefulsets and deployments, dynamic for the
+// operators' custom resources the server actually serves), tracks the sync
+// state of every watch, and publishes coalesced immutable snapshots.
+//
+// It never polls the API server for objects: everything it publishes is read
+// from informer caches.
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/utils/clock"
+
+	"github.com/streamops/streamops/backend/kube"
+	"github.com/streamops/streamops/backend/operator"
+	"github.com/streamops/streamops/backend/platform"
+)
+
+// Config configures a Watcher.
+type Config struct {
+	Clients *kube.Clients
+	Scope   kube.Scope
+	Clock   clock.Clock   // defaults to the real clock
+	Log     *slog.Logger  // defaults to discarding
+	// Coalesce is the shortest time between two snapshots (default 100ms):
+	// a storm of updates becomes at most 1/Coalesce snapshots per second.
+	Coalesce time.Duration
+	// Resources overrides the custom resources to look for (default operator.All).
+	Resources []operator.Resource
+}
+
+// Watcher watches the platform and publishes snapshots.
+type Watcher struct {
+	cfg   Config
+	clock clock.Clock
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	watches []*watchState // in display order
+	crs     []crWatch
+	pods, events, nodes, statefulsets, deployments []cache.SharedIndexInformer
+
+	notify     chan struct{}
+	lastChange atomic.Int64 // unix nanos of the last observed change
+	snap       atomic.Pointer[platform.Snapshot]
+	seq        uint64
+
+	subMu sync.Mutex
+	subs  map[chan *platform.Snapshot]struct{}
+
+	errs chan error
+
+	builder builder // touched only by the build loop
+}
+
+type crWatch struct {
+	res       operator.Resource
+	informers []cache.SharedIndexInformer
+}
+
+type watchState struct {
+	name      string
+	phase     platform.SyncPhase
+	reason    string
+	since     time.Time
+	informers []cache.SharedIndexInformer
+	failedRV  []string
+}
+
+// New returns a Watcher; Start begins watching.
+func New(cfg Config) *Watcher {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Coalesce == 0 {
+		cfg.Coalesce = 100 * time.Millisecond
+	}
+	if cfg.Resources == nil {
+		cfg.Resources = operator.All
+	}
+	w := &Watcher{
+		cfg: cfg, clock: cfg.Clock, log: cfg.Log,
+		notify: make(chan struct{}, 1),
+		subs:   map[chan *platform.Snapshot]struct{}{},
+		errs:   make(chan error, 16),
+	}
+	w.builder.init()
+	w.snap.Store(&platform.Snapshot{Context: cfg.Clients.Context, Namespaces: cfg.Scope.Namespaces})
+	return w
+}
+
+// Errors delivers failures the console should show (one line each).
+func (w *Watcher) Errors() <-chan error { return w.errs }
+
+func (w *Watcher) report(err error) {
+	select {
+	case w.errs <- err:
+	default:
+		w.log.Warn("error dropped, channel full", "err", err)
+	}
+}
+
+// Start discovers which custom resources are served, starts every informer
+// and the snapshot loop, and returns. Watches that fail are reported in the
+// snapshot's sync states; Start itself fails only if ctx is already done.
+func (w *Watcher) Start(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	served := w.discover()
+	typed := w.cfg.Clients.Typed
+	namespaces := w.cfg.Scope.Namespaces
+	if w.cfg.Scope.All() {
+		namespaces = []string{""}
+	}
+	var starters []func(<-chan struct{})
+	for _, ns := range namespaces {
+		f := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithNamespace(ns), informers.WithTransform(transform))
+		w.pods = append(w.pods, f.Core().V1().Pods().Informer())
+		w.statefulsets = append(w.statefulsets, f.Apps().V1().StatefulSets().Informer())
+		w.deployments = append(w.deployments, f.Apps().V1().Deployments().Informer())
+		ef := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithNamespace(ns), informers.WithTransform(transform),
+			informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = "type=Warning" }))
+		w.events = append(w.events, ef.Core().V1().Events().Informer())
+		df := dynamicinformer.NewFilteredDynamicSharedInformerFactory(w.cfg.Clients.Dynamic, 0, ns, nil)
+		for i, res := range w.cfg.Resources {
+			if served[i].phase != platform.Synced {
+				continue
+			}
+			inf := df.ForResource(res.GVR).Informer()
+			if err := inf.SetTransform(transform); err != nil {
+				w.log.Warn("set transform", "resource", res.Name(), "err", err)
+			}
+			w.addCR(res, inf)
+		}
+		starters = append(starters, f.Start, ef.Start, df.Start)
+	}
+	nf := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithTransform(transform))
+	w.nodes = append(w.nodes, nf.Core().V1().Nodes().Informer())
+	starters = append(starters, nf.Start)
+
+	w.track("pods", w.pods)
+	w.track("events", w.events)
+	w.track("nodes", w.nodes)
+	w.track("statefulsets", w.statefulsets)
+	w.track("deployments", w.deployments)
+	for i, res := range w.cfg.Resources {
+		st := served[i]
+		if st.phase == platform.Synced {
+			for _, cr := range w.crs {
+				if cr.res == res {
+					w.track(res.Name(), cr.informers)
+				}
+			}
+			continue
+		}
+		if res.Fallback && st.phase == platform.Absent {
+			continue // the preferred version is watched instead
+		}
+		w.watches = append(w.watches, &watchState{name: res.Name(), phase: st.phase, reason: st.reason, since: w.clock.Now()})
+	}
+	for _, s := range starters {
+		s(ctx.Done())
+	}
+	for _, ws := range w.watches {
+		if len(ws.informers) > 0 {
+			go w.waitSynced(ctx, ws)
+		}
+	}
+	go w.loop(ctx)
+	w.changed()
+	return nil
+}
+
+// discover decides, per custom resource, whether the server serves it.
+// A fallback version is marked served only when its preferred sibling is not.
+func (w *Watcher) discover() []watchState {
+	out := make([]watchState, len(w.cfg.Resources))
+	servedGroups := map[string]bool{}
+	for i, res := range w.cfg.Resources {
+		gv := res.GVR.GroupVersion().String()
+		list, err := w.cfg.Clients.Discovery.ServerResourcesForGroupVersion(gv)
+		switch {
+		case err != nil && apierrors.IsNotFound(err):
+			out[i] = watchState{phase: platform.Absent, reason: "not served (CRD not installed)"}
+		case err != nil:
+			out[i] = watchState{phase: platform.Failing, reason: "discovery: " + kube.Explain(err).Error()}
+		default:
+			out[i] = watchState{phase: platform.Absent, reason: "not served by " + gv}
+			for _, r := range list.APIResources {
+				if r.Name == res.GVR.Resource {
+					out[i] = watchState{phase: platform.Synced}
+				}
+			}
+		}
+		if out[i].phase == platform.Synced {
+			if res.Fallback && servedGroups[res.GVR.GroupResource().String()] {
+				out[i] = watchState{phase: platform.Absent, reason: "preferred version served"}
+			} else {
+				servedGroups[res.GVR.GroupResource().String()] = true
+			}
+		}
+	}
+	return out
+}
+
+func (w *Watcher) addCR(res operator.Resource, inf cache.SharedIndexInformer) {
+	for i := range w.crs {
+		if w.crs[i].res == res {
+			w.crs[i].informers = append(w.crs[i].informers, inf)
+			return
+		}
+	}
+	w.crs = append(w.crs, crWatch{res: res, informers: []cache.SharedIndexInformer{inf}})
+}
+
+// track registers the sync state of one resource and its event handlers.
+func (w *Watcher) track(name string, infs []cache.SharedIndexInformer) {
+	ws := &watchState{name: name, phase: platform.Syncing, since: w.clock.Now(), informers: infs}
+	w.watches = append(w.watches, ws)
+	for _, inf := range infs {
+		if err := inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
+			w.watchFailed(ws, err)
+		}); err != nil {
+			w.log.Warn("set watch error handler", "resource", name, "err", err)
+		}
+		_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(any) { w.observed(ws) },
+			DeleteFunc: func(any) { w.observed(ws) },
+			UpdateFunc: func(oldObj, newObj any) {
+				if resourceVersion(oldObj) == resourceVersion(newObj) {
+					return // a resync, nothing changed
+				}
+				w.observed(ws)
+			},
+		})
+		if err != nil {
+			w.log.Warn("add event handler", "resource", name, "err", err)
+		}
+	}
+}
+
+func resourceVersion(obj any) string {
+	type versioned interface{ GetResourceVersion() string }
+	if v, ok := obj.(versioned); ok {
+		return v.GetResourceVersion()
+	}
+	return ""
+}
+
+func (w *Watcher) waitSynced(ctx context.Context, ws *watchState) {
+	defer w.recoverGoroutine("wait for " + ws.name)
+	fns := make([]cache.InformerSynced, len(ws.informers))
+	for i, inf := range ws.informers {
+		fns[i] = inf.HasSynced
+	}
+	if !cache.WaitForCacheSync(ctx.Done(), fns...) {
+		return
+	}
+	w.mu.Lock()
+	if ws.phase == platform.Syncing {
+		ws.phase, ws.reason, ws.since = platform.Synced, "", w.clock.Now()
+	}
+	w.mu.Unlock()
+	w.changed()
+}
+
+func (w *Watcher) watchFailed(ws *watchState, err error) {
+	defer w.recoverGoroutine("watch error handler")
+	reason := kube.Explain(err).Error()
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	w.log.Warn("watch failed", "resource", ws.name, "err", err)
+	w.mu.Lock()
+	changed := ws.phase != platform.Failing || ws.reason != reason
+	if ws.phase != platform.Failing {
+		ws.since = w.clock.Now()
+		ws.failedRV = make([]string, len(ws.informers))
+		for i, inf := range ws.informers {
+			ws.failedRV[i] = inf.LastSyncResourceVersion()
+		}
+	}
+	ws.phase, ws.reason = platform.Failing, reason
+	w.mu.Unlock()
+	if changed {
+		w.changed()
+	}
+}
+
+// observed records that a watch delivered an event: it is alive again if it
+// was failing.
+func (w *Watcher) observed(ws *watchState) {
+	w.mu.Lock()
+	if ws.phase == platform.Failing && allSynced(ws.informers) {
+		ws.phase, ws.reason, ws.since = platform.Synced, "", w.clock.Now()
+	}
+	w.mu.Unlock()
+	w.changed()
+}
+
+func allSynced(infs []cache.SharedIndexInformer) bool {
+	for _, inf := range infs {
+		if !inf.HasSynced() {
+			return false
+		}
+	}
+	return true
+}
+
+// recheckFailing clears a failing state once its informers have listed again
+// (a relist that brings no change delivers no event). It only reads local
+// informer state, never the API server.
+func (w *Watcher) recheckFailing() (anyFailing bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	recovered := false
+	for _, ws := range w.watches {
+		if ws.phase != platform.Failing || len(ws.informers) == 0 {
+			continue
+		}
+		moved := false
+		for i, inf := range ws.informers {
+			if rv := inf.LastSyncResourceVersion(); rv != "" && i < len(ws.failedRV) && rv != ws.failedRV[i] {
+				moved = true
+			}
+		}
+		if moved && allSynced(ws.informers) {
+			ws.phase, ws.reason, ws.since = platform.Synced, "", w.clock.Now()
+			recovered = true
+			continue
+		}
+		anyFailing = true
+	}
+	if recovered {
+		w.lastChange.Store(w.clock.Now().UnixNano())
+		select {
+		case w.notify <- struct{}{}:
+		default:
+		}
+	}
+	return anyFailing
+}
+
+// changed marks the platform dirty; the loop builds the next snapshot.
+func (w *Watcher) changed() {
+	w.lastChange.Store(w.clock.Now().UnixNano())
+	select {
+	case w.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (w *Watcher) recoverGoroutine(what string) {
+	if r := recover(); r != nil {
+		w.log.Error("panic recovered", "in", what, "panic", r, "stack", string(debug.Stack()))
+		w.report(fmt.Errorf("internal error in %s: %v", what, r))
+	}
+}
+
+// loop builds a snapshot after each change, at most one per Coalesce.
+func (w *Watcher) loop(ctx context.Context) {
+	defer w.recoverGoroutine("snapshot loop")
+	var recheck <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.notify:
+		case <-recheck:
+		}
+		if w.recheckFailing() {
+			recheck = w.clock.After(time.Second)
+		} else {
+			recheck = nil
+		}
+		w.publish(w.buildSafe())
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.clock.After(w.cfg.Coalesce):
+		}
+	}
+}
+
+func (w *Watcher) buildSafe() (s *platform.Snapshot) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.log.Error("panic building snapshot", "panic", r, "stack", string(debug.Stack()))
+			w.report(fmt.Errorf("internal error building snapshot: %v", r))
+			w.builder.init() // drop caches that may be inconsistent
+			s = w.snap.Load()
+		}
+	}()
+	return w.build()
+}
+
+// Snapshot returns the latest published snapshot. It never blocks.
+func (w *Watcher) Snapshot() *platform.Snapshot { return w.snap.Load() }
+
+// Subscribe returns a channel that receives every new snapshot; a slow reader
+// gets the newest one, never a backlog. It is closed when ctx ends.
+func (w *Watcher) Subscribe(ctx context.Context) <-chan *platform.Snapshot {
+	ch := make(chan *platform.Snapshot, 1)
+	w.subMu.Lock()
+	w.subs[ch] = struct{}{}
+	w.subMu.Unlock()
+	if s := w.snap.Load(); s.Seq > 0 {
+		ch <- s
+	}
+	go func() {
+		<-ctx.Done()
+		w.subMu.Lock()
+		delete(w.subs, ch)
+		close(ch)
+		w.subMu.Unlock()
+	}()
+	return ch
+}
+
+func (w *Watcher) publish(s *platform.Snapshot) {
+	w.snap.Store(s)
+	w.subMu.Lock()
+	defer w.subMu.Unlock()
+	for ch := range w.subs {
+		select {
+		case ch <- s:
+		default:
+			select { // replace the stale snapshot the reader has not taken yet
+			case <-ch:
+			default:
+			}
+			select {
+			case ch <- s:
+			default:
+			}
+		}
+	}
+}
+
+// WaitForSync blocks until every watch has left the syncing phase or ctx ends.
+func (w *Watcher) WaitForSync(ctx context.Context) error {
+	ch := w.Subscribe(ctx)
+	for {
+		if s := w.Snapshot(); s.Seq > 0 && s.Synced() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for watches to sync: %w", ctx.Err())
+		case <-ch:
+		}
+	}
+}
+
+// Object returns a custom resource from the informer cache.
+func (w *Watcher) Object(gvr schema.GroupVersionResource, namespace, name string) (*unstructured.Unstructured, bool) {
+	for _, cr := range w.crs {
+		if cr.res.GVR != gvr {
+			continue
+		}
+		for _, inf := range cr.informers {
+			obj, ok, err := inf.GetIndexer().GetByKey(namespace + "/" + name)
+			if err == nil && ok {
+				if u, isU := obj.(*unstructured.Unstructured); isU {
+					return u.DeepCopy(), true
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+func (w *Watcher) syncStates() []platform.SyncState {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]platform.SyncState, len(w.watches))
+	for i, ws := range w.watches {
+		out[i] = platform.SyncState{Resource: ws.name, Phase: ws.phase, Reason: ws.reason, Since: ws.since}
+	}
+	return out
+}
