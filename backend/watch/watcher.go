@@ -35,8 +35,8 @@ import (
 type Config struct {
 	Clients *kube.Clients
 	Scope   kube.Scope
-	Clock   clock.Clock   // defaults to the real clock
-	Log     *slog.Logger  // defaults to discarding
+	Clock   clock.Clock  // defaults to the real clock
+	Log     *slog.Logger // defaults to discarding
 	// Coalesce is the shortest time between two snapshots (default 100ms):
 	// a storm of updates becomes at most 1/Coalesce snapshots per second.
 	Coalesce time.Duration
@@ -50,9 +50,9 @@ type Watcher struct {
 	clock clock.Clock
 	log   *slog.Logger
 
-	mu      sync.Mutex
-	watches []*watchState // in display order
-	crs     []crWatch
+	mu                                             sync.Mutex
+	watches                                        []*watchState // in display order
+	crs                                            []crWatch
 	pods, events, nodes, statefulsets, deployments []cache.SharedIndexInformer
 
 	notify     chan struct{}
