@@ -47,7 +47,7 @@ type Config struct {
 // Watcher watches the platform and publishes snapshots.
 type Watcher struct {
 	cfg   Config
-	clock clock.Clock
+	clock clock.PassiveClock
 	log   *slog.Logger
 
 	mu                                             sync.Mutex
@@ -388,7 +388,7 @@ func (w *Watcher) loop(ctx context.Context) {
 		case <-recheck:
 		}
 		if w.recheckFailing() {
-			recheck = w.clock.After(time.Second)
+			recheck = time.After(time.Second)
 		} else {
 			recheck = nil
 		}
@@ -396,7 +396,7 @@ func (w *Watcher) loop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-w.clock.After(w.cfg.Coalesce):
+		case <-time.After(w.cfg.Coalesce):
 		}
 	}
 }

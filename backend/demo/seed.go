@@ -1,0 +1,139 @@
+// Package demo is an embedded stream-analytics platform for `streamops demo`:
+// client-go's fake typed and dynamic clientsets, seeded with the operators'
+// custom resources, and a simulator that plays the operators and kubelets
+// (creating members one by one, making them ready, restarting containers,
+// emitting Warning events). The backend watches it through the very same
+// informers it uses against a real cluster.
+package demo
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Namespaces of the demo platform: the stream store and two projects.
+const (
+	StoreNamespace  = "pravega"
+	ProjectIoT      = "iot-analytics"
+	ProjectFraud    = "fraud-detection"
+	PravegaName     = "pravega"
+	ZookeeperName   = "zookeeper"
+	BookkeeperName  = "bookkeeper"
+	SensorJobName   = "sensor-aggregation"
+	FraudJobName    = "fraud-scoring"
+	pravegaVersion  = "0.13.0"
+	zkVersion       = "0.2.15"
+	bookieVersion   = "0.13.0"
+	flinkVersionTag = "v1_19"
+)
+
+func obj(apiVersion, kind, ns, name string, spec map[string]any) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": apiVersion,
+		"kind":       kind,
+		"metadata":   map[string]any{"name": name, "namespace": ns, "uid": ns + "-" + name + "-uid", "generation": int64(1)},
+		"spec":       spec,
+	}}
+}
+
+// seedResources returns the operators' custom resources of the demo, shaped
+// like the upstream samples (contracts/samples).
+func seedResources() []*unstructured.Unstructured {
+	return []*unstructured.Unstructured{
+		obj("zookeeper.pravega.io/v1beta1", "ZookeeperCluster", StoreNamespace, ZookeeperName, map[string]any{
+			"replicas": int64(3),
+			"image":    map[string]any{"repository": "pravega/zookeeper", "tag": zkVersion},
+			"pod": map[string]any{"resources": map[string]any{
+				"requests": map[string]any{"cpu": "500m", "memory": "1Gi"},
+				"limits":   map[string]any{"cpu": "1", "memory": "2Gi"},
+			}},
+			"storageType": "persistence",
+		}),
+		obj("bookkeeper.pravega.io/v1alpha1", "BookkeeperCluster", StoreNamespace, BookkeeperName, map[string]any{
+			"version":      bookieVersion,
+			"zookeeperUri": "zookeeper-client:2181",
+			"replicas":     int64(3),
+			"image":        map[string]any{"imageSpec": map[string]any{"repository": "pravega/bookkeeper"}},
+			"resources": map[string]any{
+				"requests": map[string]any{"cpu": "1", "memory": "4Gi"},
+				"limits":   map[string]any{"cpu": "2", "memory": "4Gi"},
+			},
+			"autoRecovery": true,
+		}),
+		obj("pravega.pravega.io/v1beta1", "PravegaCluster", StoreNamespace, PravegaName, map[string]any{
+			"version":       pravegaVersion,
+			"zookeeperUri":  "zookeeper-client:2181",
+			"bookkeeperUri": "bookkeeper-bookie-headless:3181",
+			"pravega": map[string]any{
+				"controllerReplicas":   int64(2),
+				"segmentStoreReplicas": int64(3),
+				"controllerResources": map[string]any{
+					"requests": map[string]any{"cpu": "500m", "memory": "1Gi"},
+					"limits":   map[string]any{"cpu": "1", "memory": "2Gi"},
+				},
+				"segmentStoreResources": map[string]any{
+					"requests": map[string]any{"cpu": "1", "memory": "4Gi"},
+					"limits":   map[string]any{"cpu": "2", "memory": "4Gi"},
+				},
+				"longtermStorage": map[string]any{"filesystem": map[string]any{"persistentVolumeClaim": map[string]any{"claimName": "pravega-tier2"}}},
+			},
+		}),
+		obj("flink.apache.org/v1beta1", "FlinkDeployment", ProjectIoT, SensorJobName, map[string]any{
+			"image":              "flink:1.19",
+			"flinkVersion":       flinkVersionTag,
+			"flinkConfiguration": map[string]any{"taskmanager.numberOfTaskSlots": "2"},
+			"serviceAccount":     "flink",
+			"jobManager":         map[string]any{"replicas": int64(1), "resource": map[string]any{"memory": "2048m", "cpu": float64(1)}},
+			"taskManager":        map[string]any{"replicas": int64(3), "resource": map[string]any{"memory": "4096m", "cpu": float64(2)}},
+			"job":                map[string]any{"jarURI": "local:///opt/flink/usrlib/sensor-aggregation.jar", "parallelism": int64(6), "upgradeMode": "savepoint", "state": "running"},
+		}),
+		obj("flink.apache.org/v1beta1", "FlinkDeployment", ProjectFraud, FraudJobName, map[string]any{
+			"image":              "flink:1.19",
+			"flinkVersion":       flinkVersionTag,
+			"flinkConfiguration": map[string]any{"taskmanager.numberOfTaskSlots": "4"},
+			"serviceAccount":     "flink",
+			"jobManager":         map[string]any{"replicas": int64(1), "resource": map[string]any{"memory": "2048m", "cpu": float64(1)}},
+			"taskManager":        map[string]any{"replicas": int64(2), "resource": map[string]any{"memory": "8192m", "cpu": float64(4)}},
+			"job":                map[string]any{"jarURI": "local:///opt/flink/usrlib/fraud-scoring.jar", "parallelism": int64(8), "upgradeMode": "last-state", "state": "running"},
+		}),
+	}
+}
+
+// seedNodes returns the demo's worker nodes.
+func seedNodes() []*corev1.Node {
+	var out []*corev1.Node
+	for i := 0; i < 4; i++ {
+		name := fmt.Sprintf("worker-%d", i+1)
+		res := corev1.ResourceList{
+			corev1.ResourceCPU:              resource.MustParse("16"),
+			corev1.ResourceMemory:           resource.MustParse("64Gi"),
+			corev1.ResourceEphemeralStorage: resource.MustParse("200Gi"),
+			corev1.ResourcePods:             resource.MustParse("110"),
+		}
+		out = append(out, &corev1.Node{
+			ObjectMeta: metav1.ObjectMeta{Name: name, UID: types.UID("node-" + name), Labels: map[string]string{
+				"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "topology.kubernetes.io/zone": fmt.Sprintf("zone-%c", 'a'+i%2),
+			}},
+			Status: corev1.NodeStatus{
+				Capacity: res, Allocatable: res,
+				Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady"}},
+				Addresses:  []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: fmt.Sprintf("10.0.0.%d", 11+i)}},
+				NodeInfo:   corev1.NodeSystemInfo{KubeletVersion: "v1.34.10"},
+			},
+		})
+	}
+	return out
+}
+
+func seedNamespaces() []*corev1.Namespace {
+	var out []*corev1.Namespace
+	for _, ns := range []string{StoreNamespace, ProjectIoT, ProjectFraud} {
+		out = append(out, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, UID: types.UID("ns-" + ns)}})
+	}
+	return out
+}
