@@ -1,0 +1,154 @@
+// Package keymap holds the console's key bindings: one KeyMap value, built
+// by Default and handed to every pane, from which the help overlay and the
+// README's key table are generated. Bindings follow k9s and vim habits.
+package keymap
+
+import (
+	"charm.land/bubbles/v2/key"
+)
+
+// Global bindings work in every pane.
+type Global struct {
+	Quit, Help, Palette, Filter, Back     key.Binding
+	Members, Restarts, Logs, Streams      key.Binding
+	Scale, Access, NextPane, PrevPane     key.Binding
+	Up, Down, Top, Bottom, PageUp, PageDn key.Binding
+	Left, Right, Select, Snapshot         key.Binding
+}
+
+// Members pane bindings.
+type Members struct {
+	Expand, ExpandAll, CollapseAll, ToLogs key.Binding
+}
+
+// Restarts pane bindings.
+type Restarts struct {
+	ToLogs, Events key.Binding
+}
+
+// Logs pane bindings.
+type Logs struct {
+	Follow, Previous, Timestamps, Wrap, Pause  key.Binding
+	NextError, PrevError, NextMatch, PrevMatch key.Binding
+	Save, SaveAll, Sources, Clear              key.Binding
+}
+
+// Streams pane bindings.
+type Streams struct {
+	Internal, Refresh, Section key.Binding
+}
+
+// Scale wizard bindings. Apply is dangerous: it is disabled in read-only mode.
+type Scale struct {
+	Increase, Decrease, Plan, DryRun, Apply, Stop, Audit key.Binding
+}
+
+// Access pane bindings.
+type Access struct {
+	CanI, Section key.Binding
+}
+
+// KeyMap is every binding of the console.
+type KeyMap struct {
+	Global   Global
+	Members  Members
+	Restarts Restarts
+	Logs     Logs
+	Streams  Streams
+	Scale    Scale
+	Access   Access
+}
+
+func b(help string, desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+}
+
+// Default returns the default key map.
+func Default() KeyMap {
+	return KeyMap{
+		Global: Global{
+			Quit:     b("q", "quit", "q", "ctrl+c"),
+			Help:     b("?", "help", "?"),
+			Palette:  b(":", "command", ":"),
+			Filter:   b("/", "filter", "/"),
+			Back:     b("esc", "back", "esc"),
+			Members:  b("1", "members", "1"),
+			Restarts: b("2", "restarts", "2"),
+			Logs:     b("3", "logs", "3"),
+			Streams:  b("4", "streams", "4"),
+			Scale:    b("5", "scale", "5"),
+			Access:   b("6", "access", "6"),
+			NextPane: b("tab", "next pane", "tab"),
+			PrevPane: b("shift+tab", "previous pane", "shift+tab"),
+			Up:       b("↑/k", "up", "up", "k"),
+			Down:     b("↓/j", "down", "down", "j"),
+			Top:      b("g", "top", "g", "home"),
+			Bottom:   b("G", "bottom", "G", "end"),
+			PageUp:   b("pgup/ctrl+u", "page up", "pgup", "ctrl+u"),
+			PageDn:   b("pgdn/ctrl+d", "page down", "pgdown", "ctrl+d"),
+			Left:     b("←/h", "collapse", "left", "h"),
+			Right:    b("→/l", "expand", "right", "l"),
+			Select:   b("enter", "select", "enter"),
+			Snapshot: b("ctrl+s", "triage report", "ctrl+s"),
+		},
+		Members: Members{
+			Expand:      b("enter", "expand/collapse", "enter", "space"),
+			ExpandAll:   b("+", "expand all", "+"),
+			CollapseAll: b("-", "collapse all", "-"),
+			ToLogs:      b("L", "logs of selection", "L"),
+		},
+		Restarts: Restarts{
+			ToLogs: b("L", "logs (previous if restarted)", "L"),
+			Events: b("e", "toggle events", "e"),
+		},
+		Logs: Logs{
+			Follow:     b("f", "follow", "f"),
+			Previous:   b("p", "previous container", "p"),
+			Timestamps: b("t", "timestamps", "t"),
+			Wrap:       b("w", "wrap", "w"),
+			Pause:      b("space", "pause", "space"),
+			NextError:  b("e", "next error", "e"),
+			PrevError:  b("E", "previous error", "E"),
+			NextMatch:  b("n", "next match", "n"),
+			PrevMatch:  b("N", "previous match", "N"),
+			Save:       b("s", "save screen", "s"),
+			SaveAll:    b("S", "save buffer", "S"),
+			Sources:    b("c", "choose sources", "c"),
+			Clear:      b("x", "clear buffer", "x"),
+		},
+		Streams: Streams{
+			Internal: b("i", "internal streams", "i"),
+			Refresh:  b("r", "refresh", "r"),
+			Section:  b("]", "next section", "]"),
+		},
+		Scale: Scale{
+			Increase: b("+", "more", "+", "="),
+			Decrease: b("-", "fewer", "-"),
+			Plan:     b("p", "plan", "p"),
+			DryRun:   b("d", "dry run", "d"),
+			Apply:    b("A", "apply (type the name)", "A"),
+			Stop:     b("ctrl+x", "stop after step", "ctrl+x"),
+			Audit:    b("a", "audit log", "a"),
+		},
+		Access: Access{
+			CanI:    b("c", "can-i matrix", "c"),
+			Section: b("]", "next section", "]"),
+		},
+	}
+}
+
+// ReadOnly disables every binding that changes the cluster. The backend
+// refuses such actions too; this only keeps help honest.
+func (k *KeyMap) ReadOnly() {
+	k.Scale.Apply.SetEnabled(false)
+}
+
+// GlobalHelp groups the global bindings for the help overlay.
+func (k KeyMap) GlobalHelp() [][]key.Binding {
+	g := k.Global
+	return [][]key.Binding{
+		{g.Members, g.Restarts, g.Logs, g.Streams, g.Scale, g.Access, g.NextPane},
+		{g.Up, g.Down, g.Top, g.Bottom, g.PageUp, g.PageDn},
+		{g.Filter, g.Palette, g.Snapshot, g.Help, g.Back, g.Quit},
+	}
+}

@@ -1,0 +1,136 @@
+package pane
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Age formats a duration as kubectl does: 45s, 12m, 3h4m, 5d.
+func Age(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 24*time.Hour:
+		h := int(d.Hours())
+		if m := int(d.Minutes()) % 60; m != 0 && h < 10 {
+			return fmt.Sprintf("%dh%dm", h, m)
+		}
+		return fmt.Sprintf("%dh", h)
+	default:
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	}
+}
+
+// Since is the age of t at now, "-" for a zero time.
+func Since(now, t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return Age(now.Sub(t))
+}
+
+// Fit truncates s to width cells (with an ellipsis) or pads it with spaces.
+// s may contain ANSI styling.
+func Fit(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	w := lipgloss.Width(s)
+	if w > width {
+		return ansi.Truncate(s, width, "…")
+	}
+	return s + strings.Repeat(" ", width-w)
+}
+
+// Truncate shortens s to width cells with an ellipsis, without padding.
+func Truncate(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	if lipgloss.Width(s) <= width {
+		return s
+	}
+	return ansi.Truncate(s, width, "…")
+}
+
+// Column is one column of a table: a header and a width; a zero Width
+// column takes the space left over.
+type Column struct {
+	Title string
+	Width int
+	Right bool // right-aligned (numbers)
+}
+
+// Layout resolves flexible columns for a total width (one space between
+// columns) and returns the widths.
+func Layout(cols []Column, total int) []int {
+	widths := make([]int, len(cols))
+	fixed, flex := 0, 0
+	for i, c := range cols {
+		widths[i] = c.Width
+		fixed += c.Width
+		if c.Width == 0 {
+			flex++
+		}
+	}
+	fixed += len(cols) - 1
+	if flex > 0 {
+		each := max((total-fixed)/flex, 4)
+		for i, c := range cols {
+			if c.Width == 0 {
+				widths[i] = each
+			}
+		}
+	}
+	return widths
+}
+
+// Row renders cells in columns of the given widths.
+func Row(cells []string, widths []int, cols []Column) string {
+	var b strings.Builder
+	for i, c := range cells {
+		if i >= len(widths) {
+			break
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if i < len(cols) && cols[i].Right {
+			w := lipgloss.Width(c)
+			if w < widths[i] {
+				b.WriteString(strings.Repeat(" ", widths[i]-w))
+				b.WriteString(c)
+				continue
+			}
+		}
+		b.WriteString(Fit(c, widths[i]))
+	}
+	return b.String()
+}
+
+// Scroll keeps the cursor visible in a window of height rows and returns the
+// new offset.
+func Scroll(offset, cursor, height, total int) int {
+	if height <= 0 {
+		return 0
+	}
+	if cursor < offset {
+		offset = cursor
+	}
+	if cursor >= offset+height {
+		offset = cursor - height + 1
+	}
+	if maxOff := total - height; offset > maxOff {
+		offset = max(maxOff, 0)
+	}
+	return max(offset, 0)
+}

@@ -1,0 +1,69 @@
+// Package pane is the contract between the root model (tui) and the panes:
+// what a pane is given (Deps), the messages the root sends every pane and
+// the requests a pane may send to another, and the small formatting and
+// filtering pieces every pane shares.
+//
+// A pane package exports Model with New(Deps, ...), Init() tea.Cmd,
+// Update(tea.Msg) (Model, tea.Cmd), View() string, (*Model).SetSize(w, h),
+// ShortHelp() []key.Binding, FullHelp() [][]key.Binding and Capturing() bool
+// (true while a text input of the pane has the keyboard).
+package pane
+
+import (
+	"time"
+
+	"k8s.io/utils/clock"
+
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/keymap"
+	"github.com/streamops/streamops/themes"
+)
+
+// Deps is what every pane is built with.
+type Deps struct {
+	Styles   themes.Styles
+	Keys     keymap.KeyMap
+	Clock    clock.PassiveClock // ages are computed from it (frozen in tests)
+	ReadOnly bool
+}
+
+// SnapshotMsg carries a new platform snapshot to every pane.
+type SnapshotMsg struct{ Snapshot *platform.Snapshot }
+
+// TickMsg lets panes refresh what depends on the time (ages).
+type TickMsg struct{ Now time.Time }
+
+// FocusMsg tells a pane it became the visible one.
+type FocusMsg struct{}
+
+// ErrMsg is an error for the status bar: one line, e.g.
+// "scale bookkeeper 3→5: preflight: bk-2 not ready".
+type ErrMsg struct{ Err error }
+
+// StatusMsg is an informational line for the status bar.
+type StatusMsg struct{ Text string }
+
+// LogTarget names one container whose logs to show.
+type LogTarget struct {
+	Namespace, Pod, Container string
+}
+
+// OpenLogsMsg asks the root to switch to the logs pane and follow targets.
+type OpenLogsMsg struct {
+	Targets  []LogTarget
+	Previous bool   // show the previous (crashed) container's logs
+	Title    string // what the selection is, e.g. "pravega/SegmentStore"
+}
+
+// ID values of the panes, in number-key order.
+const (
+	MembersID = iota
+	RestartsID
+	LogsID
+	StreamsID
+	ScaleID
+	AccessID
+)
+
+// SwitchMsg asks the root to show another pane.
+type SwitchMsg struct{ To int }
