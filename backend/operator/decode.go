@@ -226,8 +226,11 @@ func firstNotReady(c *platform.Component) string {
 	for _, m := range c.Members {
 		if !m.Ready {
 			why := m.Phase
-			if m.Reason != "" {
+			switch {
+			case m.Reason != "":
 				why = m.Reason
+			case m.Phase == "Running":
+				why = "not ready"
 			}
 			return m.Name + " " + why
 		}

@@ -186,15 +186,7 @@ func (w *Watcher) build() *platform.Snapshot {
 		operator.Assess(comp)
 		snap.Components = append(snap.Components, comp)
 	}
-	slices.SortFunc(snap.Components, func(a, b *platform.Component) int {
-		if c := strings.Compare(a.Namespace, b.Namespace); c != 0 {
-			return c
-		}
-		if a.Kind != b.Kind {
-			return int(a.Kind) - int(b.Kind)
-		}
-		return strings.Compare(a.Cluster, b.Cluster)
-	})
+	slices.SortFunc(snap.Components, compareComponents)
 
 	snap.Events = w.buildEvents(platformNS)
 	for _, obj := range list(w.nodes) {
@@ -298,4 +290,32 @@ func replicasOf(p *int32) int {
 		return 1
 	}
 	return int(*p)
+}
+
+// compareComponents orders the stream store first (by namespace and cluster,
+// its kinds in scaling order), then Flink per project, then other workloads.
+func compareComponents(a, b *platform.Component) int {
+	if ga, gb := kindGroup(a.Kind), kindGroup(b.Kind); ga != gb {
+		return ga - gb
+	}
+	if c := strings.Compare(a.Namespace, b.Namespace); c != 0 {
+		return c
+	}
+	if kindGroup(a.Kind) == 0 && a.Kind != b.Kind {
+		return int(a.Kind) - int(b.Kind) // the stream store in scaling order
+	}
+	if c := strings.Compare(a.Cluster, b.Cluster); c != 0 {
+		return c
+	}
+	return int(a.Kind) - int(b.Kind)
+}
+
+func kindGroup(k platform.Kind) int {
+	switch k {
+	case platform.ZooKeeper, platform.BookKeeper, platform.SegmentStore, platform.Controller:
+		return 0
+	case platform.FlinkJobManager, platform.FlinkTaskManager:
+		return 1
+	}
+	return 2
 }

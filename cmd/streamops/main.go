@@ -1,0 +1,102 @@
+// Command streamops is a terminal operations console for stream-analytics
+// platforms on Kubernetes: Pravega (ZooKeeper, BookKeeper, Segment Store,
+// Controller) and Flink.
+//
+//	streamops            open the console on the current kubeconfig context
+//	streamops demo       open it on the embedded demo platform
+//	streamops version    print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/streamops/streamops/backend/kube"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// exitError carries the process exit code of a failure already explained.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	err := newRoot().ExecuteContext(ctx)
+	if err == nil {
+		return
+	}
+	code := 1
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	fmt.Fprintln(os.Stderr, "streamops: "+oneLine(err.Error()))
+	os.Exit(code)
+}
+
+func oneLine(s string) string {
+	for i, r := range s {
+		if r == '\n' || r == '\r' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+func newRoot() *cobra.Command {
+	kopts := kube.NewOptions()
+	var ui uiOptions
+	root := &cobra.Command{
+		Use:   "streamops",
+		Short: "Operations console for Pravega and Flink on Kubernetes",
+		Long: "streamops watches a stream-analytics platform (Pravega's ZooKeeper, BookKeeper, Segment Store and\n" +
+			"Controller; Flink JobManagers and TaskManagers) and guides on-call engineers through triage and scaling.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runCluster(cmd.Context(), kopts, ui)
+		},
+	}
+	kopts.Flags.AddFlags(root.PersistentFlags())
+	root.PersistentFlags().BoolVarP(&kopts.AllNamespaces, "all-namespaces", "A", false, "watch every namespace")
+	ui.addFlags(root)
+
+	var demoOpts demoOptions
+	demoCmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Open the console on an embedded demo platform (no cluster needed)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDemo(cmd.Context(), demoOpts, ui)
+		},
+	}
+	demoCmd.Flags().Uint64Var(&demoOpts.seed, "seed", 1, "seed of the simulator's randomness")
+	demoCmd.Flags().Float64Var(&demoOpts.speed, "speed", 1, "simulation speed factor")
+	demoCmd.Flags().BoolVar(&demoOpts.calm, "calm", false, "no simulated faults")
+
+	versionCmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), "streamops "+version)
+		},
+	}
+	root.AddCommand(demoCmd, versionCmd)
+	return root
+}

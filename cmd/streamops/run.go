@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
+
+	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/kube"
+	"github.com/streamops/streamops/backend/watch"
+	"github.com/streamops/streamops/keymap"
+	"github.com/streamops/streamops/themes"
+	"github.com/streamops/streamops/tui"
+)
+
+type uiOptions struct {
+	readOnly bool
+	theme    string
+	logFile  string
+}
+
+func (o *uiOptions) addFlags(c *cobra.Command) {
+	f := c.PersistentFlags()
+	f.BoolVar(&o.readOnly, "readonly", false, "never change the cluster: actions that write are refused")
+	f.StringVar(&o.theme, "theme", "dark", "colour theme: dark, light or none (NO_COLOR also selects none)")
+	f.StringVar(&o.logFile, "log-file", "", "where details are logged (default: the state directory's streamops.log)")
+}
+
+type demoOptions struct {
+	seed  uint64
+	speed float64
+	calm  bool
+}
+
+// stateDir is where logs, crash traces and the audit log go:
+// $XDG_STATE_HOME/streamops, or ~/.local/state/streamops.
+func stateDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "streamops")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "streamops")
+	}
+	return filepath.Join(os.TempDir(), "streamops")
+}
+
+// openLog sends our logs and client-go's klog output to a file: nothing may
+// write to the terminal while the console runs.
+func openLog(path string) (*slog.Logger, func(), error) {
+	if path == "" {
+		path = filepath.Join(stateDir(), "streamops.log")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, nil, fmt.Errorf("log file: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("log file: %w", err)
+	}
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	_ = fs.Set("logtostderr", "false")
+	_ = fs.Set("alsologtostderr", "false")
+	_ = fs.Set("stderrthreshold", "FATAL")
+	klog.SetOutput(f)
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), func() { klog.Flush(); f.Close() }, nil
+}
+
+func runCluster(ctx context.Context, kopts *kube.Options, ui uiOptions) error {
+	log, closeLog, err := openLog(ui.logFile)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	clients, scope, err := kopts.Connect()
+	if err != nil {
+		return err
+	}
+	timeout := 10 * time.Second
+	if kopts.Flags.Timeout != nil && *kopts.Flags.Timeout != "" && *kopts.Flags.Timeout != "0" {
+		if d, err := time.ParseDuration(*kopts.Flags.Timeout); err == nil && d > 0 {
+			timeout = d
+		}
+	}
+	if err := clients.Check(ctx, timeout); err != nil {
+		return err
+	}
+	return runConsole(ctx, clients, scope, ui, log)
+}
+
+func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
+	log, closeLog, err := openLog(ui.logFile)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	p := demo.New(demo.Options{Seed: o.seed, Speed: o.speed, Faults: !o.calm})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		if err := p.Run(ctx); err != nil {
+			log.Error("demo platform stopped", "err", err)
+		}
+	}()
+	return runConsole(ctx, p.Clients(), p.Scope(), ui, log)
+}
+
+// runConsole starts the watcher and the console, and returns when the user
+// quits. Quitting cancels ctx, which stops every watch.
+func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui uiOptions, log *slog.Logger) error {
+	palette, ok := themes.FromEnv(ui.theme)
+	if !ok {
+		return fmt.Errorf("unknown theme %q (dark, light or none)", ui.theme)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w := watch.New(watch.Config{Clients: clients, Scope: scope, Log: log})
+	if err := w.Start(ctx); err != nil {
+		return err
+	}
+	model := tui.New(tui.Options{
+		Styles: themes.New(palette), Keys: keymap.Default(), ReadOnly: ui.readOnly,
+		Snapshots: w.Subscribe(ctx), Errors: w.Errors(),
+		Context: clients.Context, Server: clients.Server, Scope: scope.String(),
+		CrashDir: stateDir(),
+	})
+	final, err := tea.NewProgram(model, tea.WithContext(ctx)).Run()
+	if m, ok := final.(tui.Model); ok && m.Crash() != nil {
+		return &exitError{code: 2, err: m.Crash()}
+	}
+	switch {
+	case err == nil, errors.Is(err, tea.ErrInterrupted), errors.Is(err, context.Canceled):
+		return nil
+	case errors.Is(err, tea.ErrProgramPanic):
+		return &exitError{code: 2, err: errors.New("internal error: the console panicked; the terminal was restored")}
+	case errors.Is(err, tea.ErrProgramKilled):
+		return nil
+	}
+	return fmt.Errorf("console: %w", err)
+}
+

@@ -1,0 +1,331 @@
+// Package members is the members pane: every component of the platform with
+// desired and ready members, version and the operator's conditions,
+// expandable to its member pods (phase, readiness, node, age, restarts).
+// It answers the on-call engineer's first question: is everything up?
+package members
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/panes/pane"
+)
+
+// Model is the members pane.
+type Model struct {
+	deps     pane.Deps
+	snap     *platform.Snapshot
+	rows     []row
+	expanded map[string]bool
+	cursor   int
+	offset   int
+	width    int
+	height   int
+	filter   pane.Filter
+	// selected remembers the selection across snapshots (component key and
+	// member name), so the cursor does not jump when the list changes.
+	selComp, selMember string
+}
+
+// New returns the members pane.
+func New(deps pane.Deps) Model {
+	return Model{deps: deps, expanded: map[string]bool{}, filter: pane.NewFilter(deps.Styles)}
+}
+
+// Init implements the pane contract.
+func (m Model) Init() tea.Cmd { return nil }
+
+// SetSize sets the area the pane draws in.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.offset = pane.Scroll(m.offset, m.cursor, m.listHeight(), len(m.rows))
+}
+
+// Capturing reports whether the filter input has the keyboard.
+func (m Model) Capturing() bool { return m.filter.Active() }
+
+// Update handles snapshots and keys.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case pane.SnapshotMsg:
+		m.snap = msg.Snapshot
+		m.refresh()
+	case tea.KeyPressMsg:
+		return m.onKey(msg)
+	case tea.MouseWheelMsg:
+		if msg.Button == tea.MouseWheelUp {
+			m.move(-3)
+		} else if msg.Button == tea.MouseWheelDown {
+			m.move(3)
+		}
+	case tea.MouseClickMsg:
+		// rows start below the summary and header lines
+		if i := m.offset + msg.Y - 2; msg.Button == tea.MouseLeft && i >= 0 && i < len(m.rows) && msg.Y >= 2 {
+			if i == m.cursor && m.rows[i].member == nil {
+				m.toggle()
+			}
+			m.setCursor(i)
+		}
+	}
+	return m, nil
+}
+
+func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	if m.filter.Active() {
+		_, cmd := m.filter.Update(msg)
+		m.refresh()
+		return m, cmd
+	}
+	g, k := m.deps.Keys.Global, m.deps.Keys.Members
+	switch {
+	case key.Matches(msg, g.Filter):
+		return m, m.filter.Focus()
+	case key.Matches(msg, g.Back):
+		if m.filter.Query() != "" {
+			m.filter.Clear()
+			m.refresh()
+		}
+	case key.Matches(msg, g.Up):
+		m.move(-1)
+	case key.Matches(msg, g.Down):
+		m.move(1)
+	case key.Matches(msg, g.PageUp):
+		m.move(-m.listHeight())
+	case key.Matches(msg, g.PageDn):
+		m.move(m.listHeight())
+	case key.Matches(msg, g.Top):
+		m.setCursor(0)
+	case key.Matches(msg, g.Bottom):
+		m.setCursor(len(m.rows) - 1)
+	case key.Matches(msg, k.Expand):
+		m.toggle()
+	case key.Matches(msg, g.Right):
+		m.setExpanded(true)
+	case key.Matches(msg, g.Left):
+		m.setExpanded(false)
+	case key.Matches(msg, k.ExpandAll):
+		if m.snap != nil {
+			for _, c := range m.snap.Components {
+				m.expanded[c.Key()] = true
+			}
+			m.refresh()
+		}
+	case key.Matches(msg, k.CollapseAll):
+		clear(m.expanded)
+		m.refresh()
+	case key.Matches(msg, k.ToLogs):
+		return m, m.openLogs()
+	}
+	return m, nil
+}
+
+// openLogs asks the root to follow the logs of the selected component's
+// members, or of the selected member.
+func (m Model) openLogs() tea.Cmd {
+	if m.cursor >= len(m.rows) {
+		return nil
+	}
+	r := m.rows[m.cursor]
+	members := r.comp.Members
+	title := r.comp.Namespace + "/" + r.comp.Cluster + " " + r.comp.Kind.String()
+	if r.member != nil {
+		members = []*platform.Member{r.member}
+		title = r.member.Namespace + "/" + r.member.Name
+	}
+	var targets []pane.LogTarget
+	for _, mem := range members {
+		for _, c := range mem.Containers {
+			if !c.Init {
+				targets = append(targets, pane.LogTarget{Namespace: mem.Namespace, Pod: mem.Name, Container: c.Name})
+			}
+		}
+	}
+	if len(targets) == 0 {
+		return func() tea.Msg { return pane.StatusMsg{Text: "no containers to follow in " + title} }
+	}
+	return func() tea.Msg { return pane.OpenLogsMsg{Targets: targets, Title: title} }
+}
+
+func (m *Model) toggle() {
+	if m.cursor >= len(m.rows) {
+		return
+	}
+	key := m.rows[m.cursor].comp.Key()
+	m.expanded[key] = !m.expanded[key]
+	m.selMember = ""
+	m.refresh()
+}
+
+func (m *Model) setExpanded(v bool) {
+	if m.cursor >= len(m.rows) {
+		return
+	}
+	m.expanded[m.rows[m.cursor].comp.Key()] = v
+	if !v {
+		m.selMember = ""
+	}
+	m.refresh()
+}
+
+func (m *Model) move(d int) { m.setCursor(m.cursor + d) }
+
+func (m *Model) setCursor(i int) {
+	m.cursor = max(min(i, len(m.rows)-1), 0)
+	if m.cursor < len(m.rows) {
+		r := m.rows[m.cursor]
+		m.selComp, m.selMember = r.comp.Key(), ""
+		if r.member != nil {
+			m.selMember = r.member.Name
+		}
+	}
+	m.offset = pane.Scroll(m.offset, m.cursor, m.listHeight(), len(m.rows))
+}
+
+// refresh rebuilds the visible rows and keeps the selection on the same
+// component or member.
+func (m *Model) refresh() {
+	if m.snap == nil {
+		m.rows = nil
+		return
+	}
+	q := m.filter.Query()
+	match := func(string) bool { return true }
+	if q != "" {
+		match = func(s string) bool { return len(pane.Match(q, []string{s})) > 0 }
+	}
+	m.rows = flatten(m.snap.Components, m.expanded, match)
+	m.cursor = 0
+	for i, r := range m.rows {
+		if r.comp.Key() != m.selComp {
+			continue
+		}
+		if r.member == nil && m.selMember == "" || r.member != nil && r.member.Name == m.selMember {
+			m.cursor = i
+			break
+		}
+		if r.member == nil {
+			m.cursor = i // member gone: stay on its component
+		}
+	}
+	m.setCursor(m.cursor)
+}
+
+func (m Model) listHeight() int { return max(m.height-3, 1) } // summary, header, filter line
+
+// ShortHelp lists the pane's main keys.
+func (m Model) ShortHelp() []key.Binding {
+	k, g := m.deps.Keys.Members, m.deps.Keys.Global
+	return []key.Binding{k.Expand, k.ToLogs, g.Filter}
+}
+
+// FullHelp lists every key of the pane.
+func (m Model) FullHelp() [][]key.Binding {
+	k, g := m.deps.Keys.Members, m.deps.Keys.Global
+	return [][]key.Binding{{k.Expand, g.Right, g.Left, k.ExpandAll, k.CollapseAll}, {k.ToLogs, g.Filter, g.Back}}
+}
+
+var componentCols = []pane.Column{
+	{Title: "", Width: 1},
+	{Title: "KIND", Width: 14},
+	{Title: "CLUSTER", Width: 0},
+	{Title: "NAMESPACE", Width: 0},
+	{Title: "READY", Width: 7, Right: true},
+	{Title: "VERSION", Width: 8},
+	{Title: "RST", Width: 4, Right: true},
+	{Title: "CONDITION", Width: 0},
+}
+
+// View renders the pane.
+func (m Model) View() string {
+	st := m.deps.Styles
+	if m.snap == nil || m.snap.Seq == 0 {
+		return st.Muted.Render("waiting for the first snapshot…")
+	}
+	cols := componentCols
+	if m.width >= 120 {
+		cols = append([]pane.Column(nil), componentCols...)
+		cols[5].Width, cols[6].Width = 10, 8
+		cols[6].Title = "RESTARTS"
+	}
+	widths := pane.Layout(cols, m.width)
+	// keep cluster and namespace columns reasonable; condition takes the rest
+	if m.width >= 100 {
+		widths[2], widths[3] = 20, 16
+		used := 0
+		for i, w := range widths[:7] {
+			used += w + boolInt(i > 0)
+		}
+		widths[7] = max(m.width-used-1, 8)
+	}
+	var b strings.Builder
+	b.WriteString(pane.Truncate(m.summaryLine(), m.width))
+	b.WriteByte('\n')
+	titles := make([]string, len(cols))
+	for i, c := range cols {
+		titles[i] = c.Title
+	}
+	b.WriteString(st.Table.Header.Render(pane.Row(titles, widths, cols)))
+	n := 0
+	now := m.deps.Clock.Now()
+	if len(m.rows) == 0 {
+		b.WriteString("\n" + st.Muted.Render("  nothing matches"))
+		n++
+	}
+	for i := m.offset; i < len(m.rows) && n < m.listHeight(); i++ {
+		b.WriteByte('\n')
+		line := m.renderRow(m.rows[i], widths, cols, now)
+		if i == m.cursor {
+			line = st.Selected.Render(pane.Fit(stripForSelect(line), m.width))
+		}
+		b.WriteString(line)
+		n++
+	}
+	for ; n < m.listHeight(); n++ {
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	if f := m.filter.View(st); f != "" {
+		b.WriteString(pane.Truncate(f, m.width))
+	} else if len(m.rows) > m.listHeight() {
+		b.WriteString(st.Muted.Render(fmt.Sprintf("%d–%d of %d", m.offset+1, min(m.offset+m.listHeight(), len(m.rows)), len(m.rows))))
+	}
+	return b.String()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (m Model) summaryLine() string {
+	st := m.deps.Styles
+	comps := m.snap.Components
+	if len(comps) == 0 {
+		return st.Muted.Render("no platform components found in " + scopeText(m.snap) + " (ZookeeperCluster, BookkeeperCluster, PravegaCluster, FlinkDeployment, FlinkCluster)")
+	}
+	bad := false
+	for _, c := range comps {
+		if c.Health == platform.Failed || c.Health == platform.Degraded {
+			bad = true
+		}
+	}
+	s := summary(comps)
+	if bad {
+		return st.Warn.Render("▲ " + s)
+	}
+	return st.OK.Render("● " + s)
+}
+
+func scopeText(s *platform.Snapshot) string {
+	if len(s.Namespaces) == 0 {
+		return "all namespaces"
+	}
+	return "namespace " + strings.Join(s.Namespaces, ",")
+}
+

@@ -1,0 +1,108 @@
+package members
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/streamops/streamops/backend/platform"
+)
+
+// row is one line of the members list: a component, or one of its members
+// when the component is expanded.
+type row struct {
+	comp   *platform.Component
+	member *platform.Member // nil for a component row
+}
+
+// flatten lists the rows to show: every component that matches the filter,
+// followed by its members when expanded (or when a member matched).
+func flatten(comps []*platform.Component, expanded map[string]bool, match func(string) bool) []row {
+	out := make([]row, 0, len(comps))
+	for _, c := range comps {
+		compMatch := match(searchText(c))
+		var members []*platform.Member
+		if !compMatch {
+			for _, m := range c.Members {
+				if match(m.Name + " " + m.Node + " " + m.Phase + " " + m.Reason) {
+					members = append(members, m)
+				}
+			}
+			if len(members) == 0 {
+				continue
+			}
+		} else if expanded[c.Key()] {
+			members = c.Members
+		}
+		out = append(out, row{comp: c})
+		for _, m := range members {
+			out = append(out, row{comp: c, member: m})
+		}
+	}
+	return out
+}
+
+func searchText(c *platform.Component) string {
+	return c.Kind.String() + " " + c.Cluster + " " + c.Namespace + " " + c.Health.String() + " " + c.Reason
+}
+
+// readyText is "ready/desired", with "?" when the desired count is unknown.
+func readyText(c *platform.Component) string {
+	if !c.HasSpec {
+		return fmt.Sprintf("%d/?", c.Ready)
+	}
+	return fmt.Sprintf("%d/%d", c.Ready, c.Desired)
+}
+
+// conditionText summarises what the operator says: an invalid resource,
+// the health reason, the operator's state and any true condition that is
+// not routine.
+func conditionText(c *platform.Component) string {
+	if c.Invalid != "" {
+		return c.Invalid
+	}
+	var parts []string
+	if c.Reason != "" {
+		parts = append(parts, c.Reason)
+	}
+	for _, cond := range c.Conditions {
+		switch {
+		case cond.Type == "PodsReady" || cond.Type == "Running" || cond.Type == "Error" && cond.Status != "True":
+			continue
+		case cond.Status == "True" && (cond.Type == "Upgrading" || cond.Type == "RollbackInProgress"):
+			if !strings.Contains(c.Reason, "upgrading") {
+				parts = append(parts, cond.Type)
+			}
+		case cond.Status == "False" && cond.Reason != "" && cond.Type != "Upgrading" && cond.Type != "RollbackInProgress":
+			parts = append(parts, cond.Type+": "+cond.Reason)
+		}
+	}
+	if c.State != "" && !strings.Contains(strings.Join(parts, " "), c.State) {
+		parts = append(parts, c.State)
+	}
+	if len(parts) == 0 {
+		return "ok"
+	}
+	return strings.Join(parts, " · ")
+}
+
+// summary is the line above the table.
+func summary(comps []*platform.Component) string {
+	members, ready := 0, 0
+	byHealth := map[platform.Health]int{}
+	for _, c := range comps {
+		members += len(c.Members)
+		for _, m := range c.Members {
+			if m.Ready {
+				ready++
+			}
+		}
+		byHealth[c.Health]++
+	}
+	s := fmt.Sprintf("%d components · %d/%d members ready", len(comps), ready, members)
+	for _, h := range []platform.Health{platform.Failed, platform.Degraded, platform.Progressing, platform.Unknown} {
+		if n := byHealth[h]; n > 0 {
+			s += fmt.Sprintf(" · %d %s", n, strings.ToLower(h.String()))
+		}
+	}
+	return s
+}

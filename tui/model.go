@@ -1,0 +1,459 @@
+// Package tui is the console's root model: it routes messages to the panes,
+// owns the layout (tabs, pane area, status bar, help overlay, command
+// palette) and turns backend events into pane messages.
+package tui
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"k8s.io/utils/clock"
+
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/keymap"
+	"github.com/streamops/streamops/panes/members"
+	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/themes"
+)
+
+// Minimum terminal size; below it the console shows one line asking for more.
+const (
+	MinWidth  = 80
+	MinHeight = 24
+)
+
+// Options configure the console.
+type Options struct {
+	Styles   themes.Styles
+	Keys     keymap.KeyMap
+	Clock    clock.PassiveClock
+	ReadOnly bool
+
+	// Snapshots delivers the backend's platform snapshots (watch.Subscribe).
+	Snapshots <-chan *platform.Snapshot
+	// Errors delivers backend failures to show in the status bar.
+	Errors <-chan error
+
+	Context string // kubeconfig context (or "demo")
+	Server  string // API server, credentials removed
+	Scope   string // "all namespaces" or the namespace
+
+	// CrashDir is where a panic's trace is written.
+	CrashDir string
+	// Tick is how often ages are refreshed (default 1s; negative disables).
+	Tick time.Duration
+
+	// Panes overrides the panes after members, by id (tests and later
+	// panes); unset ones say what they will show.
+	Panes map[int]Slot
+}
+
+// Slot is a pane ready to be placed in the console.
+type Slot = slot
+
+// NewSlot adapts a pane package's Model for the console.
+func NewSlot[M paneModel[M]](m M, resize func(*M, int, int)) Slot { return newSlot(m, resize) }
+
+var paneNames = []string{"members", "restarts", "logs", "streams", "scale", "access"}
+
+// Model is the root model.
+type Model struct {
+	opts   Options
+	deps   pane.Deps
+	panes  []slot
+	active int
+	width  int
+	height int
+
+	snap      *platform.Snapshot
+	status    string    // last informational or error line
+	statusErr bool      // status is an error
+	statusAt  time.Time // when it was set
+	showHelp  bool
+	palette   palette
+	help      help.Model
+	crash     *Crash
+}
+
+// New returns the console's root model.
+func New(opts Options) Model {
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	if opts.Tick == 0 {
+		opts.Tick = time.Second
+	}
+	if opts.ReadOnly {
+		opts.Keys.ReadOnly()
+	}
+	deps := pane.Deps{Styles: opts.Styles, Keys: opts.Keys, Clock: opts.Clock, ReadOnly: opts.ReadOnly}
+	m := Model{opts: opts, deps: deps, help: help.New(), palette: newPalette(deps)}
+	m.help.Styles.ShortKey = opts.Styles.Help.Key
+	m.help.Styles.ShortDesc = opts.Styles.Help.Desc
+	m.help.Styles.FullKey = opts.Styles.Help.Key
+	m.help.Styles.FullDesc = opts.Styles.Help.Desc
+	m.help.Styles.ShortSeparator = opts.Styles.Help.Sep
+	m.help.Styles.FullSeparator = opts.Styles.Help.Sep
+	m.panes = make([]slot, len(paneNames))
+	m.panes[pane.MembersID] = newSlot(members.New(deps), (*members.Model).SetSize)
+	waiting := map[int]string{
+		pane.RestartsID: "restarts: containers by restart count, termination reasons and Warning events",
+		pane.LogsID:     "logs: follow many pods at once",
+		pane.StreamsID:  "streams: Pravega scopes and streams, Flink jobs, watermarks and checkpoints",
+		pane.ScaleID:    "scale: the guided scale wizard",
+		pane.AccessID:   "access: services, ingresses and what you may do",
+	}
+	for id, text := range waiting {
+		m.panes[id] = newSlot(pendingPane{deps: deps, message: text + " — not available in this build"}, (*pendingPane).SetSize)
+	}
+	for id, s := range opts.Panes {
+		if id > 0 && id < len(m.panes) {
+			m.panes[id] = s
+		}
+	}
+	return m
+}
+
+// Crash returns the panic the console stopped on, if any.
+func (m Model) Crash() *Crash { return m.crash }
+
+type snapshotMsg struct{ snap *platform.Snapshot }
+type backendErrMsg struct{ err error }
+type tickMsg time.Time
+type closedMsg struct{ what string }
+
+// waitSnapshot blocks on one receive; Update re-arms it after each message.
+func waitSnapshot(ch <-chan *platform.Snapshot) tea.Cmd {
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		s, ok := <-ch
+		if !ok {
+			return closedMsg{"snapshots"}
+		}
+		return snapshotMsg{s}
+	}
+}
+
+func waitErr(ch <-chan error) tea.Cmd {
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		err, ok := <-ch
+		if !ok {
+			return closedMsg{"errors"}
+		}
+		return backendErrMsg{err}
+	}
+}
+
+func (m Model) tick() tea.Cmd {
+	if m.opts.Tick < 0 {
+		return nil
+	}
+	return tea.Tick(m.opts.Tick, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// Init starts listening to the backend.
+func (m Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{waitSnapshot(m.opts.Snapshots), waitErr(m.opts.Errors), m.tick()}
+	for _, p := range m.panes {
+		cmds = append(cmds, p.init())
+	}
+	return m.safe(tea.Batch(cmds...))
+}
+
+func (m Model) safe(cmd tea.Cmd) tea.Cmd { return safe(m.opts.CrashDir, cmd) }
+
+// Update routes a message. A panic here is caught, its trace written to a
+// file, and the console quits cleanly.
+func (m Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
+	defer func() {
+		if r := recover(); r != nil {
+			m.crash = writeCrash(m.opts.CrashDir, r, debug.Stack())
+			cmd = tea.Quit
+		}
+	}()
+	next, cmd := m.update(msg)
+	return next, next.safe(cmd)
+}
+
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.resize()
+		return m, nil
+	case snapshotMsg:
+		return m.onSnapshot(msg.snap)
+	case backendErrMsg:
+		m.setStatus(msg.err.Error(), true)
+		return m, waitErr(m.opts.Errors)
+	case closedMsg:
+		return m, nil
+	case tickMsg:
+		return m, tea.Batch(m.broadcast(pane.TickMsg{Now: time.Time(msg)}), m.tick())
+	case crashMsg:
+		m.crash = msg.crash
+		return m, tea.Quit
+	case pane.ErrMsg:
+		m.setStatus(msg.Err.Error(), true)
+		return m, nil
+	case pane.StatusMsg:
+		m.setStatus(msg.Text, false)
+		return m, nil
+	case pane.SwitchMsg:
+		return m.switchTo(msg.To)
+	case pane.OpenLogsMsg:
+		m, cmd := m.switchTo(pane.LogsID)
+		return m, tea.Batch(cmd, m.panes[pane.LogsID].update(msg))
+	case tea.KeyPressMsg:
+		return m.onKey(msg)
+	case tea.MouseClickMsg:
+		return m.onClick(msg)
+	case tea.MouseMsg:
+		return m, m.toActive(msg, 1)
+	}
+	// Anything else (pane-internal messages from their Cmds) goes to every
+	// pane; each ignores what is not its own.
+	return m, m.broadcast(msg)
+}
+
+func (m *Model) setStatus(s string, isErr bool) {
+	m.status, m.statusErr, m.statusAt = firstLine(s), isErr, m.opts.Clock.Now()
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func (m Model) onSnapshot(s *platform.Snapshot) (Model, tea.Cmd) {
+	m.snap = s
+	return m, tea.Batch(m.broadcast(pane.SnapshotMsg{Snapshot: s}), waitSnapshot(m.opts.Snapshots))
+}
+
+func (m Model) broadcast(msg tea.Msg) tea.Cmd {
+	cmds := make([]tea.Cmd, 0, len(m.panes))
+	for _, p := range m.panes {
+		cmds = append(cmds, p.update(msg))
+	}
+	return tea.Batch(cmds...)
+}
+
+// toActive sends a mouse message to the active pane with its Y made
+// relative to the pane area.
+func (m Model) toActive(msg tea.Msg, top int) tea.Cmd {
+	switch mm := msg.(type) {
+	case tea.MouseWheelMsg:
+		mm.Y -= top
+		return m.panes[m.active].update(mm)
+	case tea.MouseClickMsg:
+		mm.Y -= top
+		return m.panes[m.active].update(mm)
+	}
+	return nil
+}
+
+func (m Model) onClick(msg tea.MouseClickMsg) (Model, tea.Cmd) {
+	if msg.Y == 0 && msg.Button == tea.MouseLeft { // the tab line
+		if id, ok := tabAt(msg.X); ok {
+			return m.switchTo(id)
+		}
+		return m, nil
+	}
+	return m, m.toActive(msg, 1)
+}
+
+func (m Model) switchTo(id int) (Model, tea.Cmd) {
+	if id < 0 || id >= len(m.panes) {
+		return m, nil
+	}
+	m.active = id
+	m.showHelp = false
+	return m, m.panes[id].update(pane.FocusMsg{})
+}
+
+func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	g := m.opts.Keys.Global
+	if m.palette.open {
+		return m.onPaletteKey(msg)
+	}
+	if m.showHelp {
+		if key.Matches(msg, g.Help, g.Back) {
+			m.showHelp = false
+		} else if key.Matches(msg, g.Quit) && msg.String() == "ctrl+c" {
+			return m, tea.Quit
+		}
+		return m, nil
+	}
+	active := m.panes[m.active]
+	if active.capturing() {
+		if msg.String() == "ctrl+c" {
+			return m, tea.Quit
+		}
+		return m, active.update(msg)
+	}
+	switch {
+	case key.Matches(msg, g.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, g.Help):
+		m.showHelp = true
+		return m, nil
+	case key.Matches(msg, g.Palette):
+		return m, m.palette.show()
+	case key.Matches(msg, g.NextPane):
+		return m.switchTo((m.active + 1) % len(m.panes))
+	case key.Matches(msg, g.PrevPane):
+		return m.switchTo((m.active + len(m.panes) - 1) % len(m.panes))
+	}
+	for id, b := range []key.Binding{g.Members, g.Restarts, g.Logs, g.Streams, g.Scale, g.Access} {
+		if key.Matches(msg, b) {
+			return m.switchTo(id)
+		}
+	}
+	if key.Matches(msg, g.Back) && m.status != "" {
+		m.status = ""
+	}
+	return m, active.update(msg)
+}
+
+func (m *Model) resize() {
+	for _, p := range m.panes {
+		p.setSize(m.width, m.paneHeight())
+	}
+	m.help.SetWidth(m.width)
+	m.palette.width = m.width
+}
+
+// paneHeight is the rows between the tab line and the two status lines.
+func (m Model) paneHeight() int { return max(m.height-3, 1) }
+
+// View renders the whole console.
+func (m Model) View() (v tea.View) {
+	defer func() {
+		if r := recover(); r != nil {
+			m.crash = writeCrash(m.opts.CrashDir, r, debug.Stack())
+			v = tea.NewView("streamops: " + m.crash.Error())
+		}
+	}()
+	v = tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "streamops"
+	if m.opts.Context != "" {
+		v.WindowTitle = "streamops · " + sanitizeTitle(m.opts.Context)
+	}
+	return v
+}
+
+// sanitizeTitle keeps a window title free of control characters.
+func sanitizeTitle(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// render draws the console as a string (the golden tests compare it).
+func (m Model) render() string {
+	if m.width == 0 || m.height == 0 {
+		return ""
+	}
+	if m.width < MinWidth || m.height < MinHeight {
+		return m.opts.Styles.Warn.Render(pane.Truncate(
+			fmt.Sprintf("terminal too small: %dx%d, streamops needs at least %dx%d", m.width, m.height, MinWidth, MinHeight), m.width))
+	}
+	body := m.panes[m.active].view()
+	body = fitBlock(body, m.width, m.paneHeight())
+	if m.showHelp {
+		body = overlay(body, m.helpView(), m.width, m.paneHeight())
+	}
+	if m.palette.open {
+		body = overlay(body, m.palette.view(m.opts.Styles), m.width, m.paneHeight())
+	}
+	return strings.Join([]string{m.tabs(), body, m.statusLine(), m.messageLine()}, "\n")
+}
+
+// fitBlock makes s exactly h lines of at most w cells.
+func fitBlock(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if lipgloss.Width(l) > w {
+			lines[i] = pane.Truncate(l, w)
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// overlay places box in the middle of the body.
+func overlay(body, box string, w, h int) string {
+	bl := strings.Split(body, "\n")
+	ol := strings.Split(box, "\n")
+	bw := lipgloss.Width(box)
+	top := max((h-len(ol))/2, 0)
+	left := max((w-bw)/2, 0)
+	for i, l := range ol {
+		y := top + i
+		if y >= len(bl) {
+			break
+		}
+		bl[y] = strings.Repeat(" ", left) + pane.Truncate(l, w-left)
+	}
+	return strings.Join(bl, "\n")
+}
+
+func tabAt(x int) (int, bool) {
+	pos := len("streamops ")
+	for i, n := range paneNames {
+		w := len(fmt.Sprintf(" %d %s ", i+1, n))
+		if x >= pos && x < pos+w {
+			return i, true
+		}
+		pos += w
+	}
+	return 0, false
+}
+
+func (m Model) tabs() string {
+	st := m.opts.Styles
+	var b strings.Builder
+	b.WriteString(st.Title.Render("streamops"))
+	b.WriteString(" ")
+	for i, n := range paneNames {
+		label := fmt.Sprintf(" %d %s ", i+1, n)
+		if i == m.active {
+			b.WriteString(st.Tabs.Active.Render(label))
+		} else {
+			b.WriteString(st.Tabs.Inactive.Render(label))
+		}
+	}
+	return pane.Truncate(b.String(), m.width)
+}
+
+func (m Model) helpView() string {
+	st := m.opts.Styles
+	groups := append(m.opts.Keys.GlobalHelp(), m.panes[m.active].fullHelp()...)
+	h := m.help
+	h.SetWidth(m.width - 6)
+	content := st.Title.Render("keys — "+paneNames[m.active]) + "\n\n" + h.FullHelpView(groups) + "\n\n" + st.Muted.Render("? or esc closes")
+	return st.Help.Box.Render(content)
+}
