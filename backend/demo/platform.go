@@ -14,8 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	k8stypes "k8s.io/apimachinery/pkg/types"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
 	fakediscovery "k8s.io/client-go/discovery/fake"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
 	clienttesting "k8s.io/client-go/testing"
 	"k8s.io/utils/clock"
@@ -26,7 +26,7 @@ import (
 
 // Options configure the demo platform.
 type Options struct {
-	Seed  uint64      // randomness of the simulator (restarts, names)
+	Seed  uint64           // randomness of the simulator (restarts, names)
 	Clock clock.WithTicker // defaults to the real clock
 	// Interval between simulator steps (default 400ms). Speed divides every
 	// delay the simulator waits (default 1).

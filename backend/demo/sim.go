@@ -149,7 +149,9 @@ func (s *simulator) desired(ctx context.Context) ([]componentSpec, error) {
 			return nil, fmt.Errorf("list %s: %w", res.Name(), err)
 		}
 		items := list.Items
-		slices.SortFunc(items, func(a, b unstructured.Unstructured) int { return strings.Compare(a.GetNamespace()+a.GetName(), b.GetNamespace()+b.GetName()) })
+		slices.SortFunc(items, func(a, b unstructured.Unstructured) int {
+			return strings.Compare(a.GetNamespace()+a.GetName(), b.GetNamespace()+b.GetName())
+		})
 		for i := range items {
 			out = append(out, specsFor(res, &items[i])...)
 		}

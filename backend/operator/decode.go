@@ -72,7 +72,11 @@ func Decode(res Resource, u *unstructured.Unstructured) []*platform.Component {
 	}
 	invalid := spec.problem()
 	if p := status.problem(); p != "" {
-		invalid = p
+		if invalid != "" {
+			invalid += "; " + p
+		} else {
+			invalid = p
+		}
 	}
 	for _, c := range comps {
 		c.Invalid = invalid

@@ -52,7 +52,9 @@ func TestDecodeUpstreamSamples(t *testing.T) {
 		{
 			name: "ZookeeperCluster sample, no status yet: version from spec.image.tag",
 			res:  ZookeeperClusters,
-			obj:  func(t *testing.T) *unstructured.Unstructured { return load(t, "zookeeper_v1beta1_zookeepercluster_cr.yaml") },
+			obj: func(t *testing.T) *unstructured.Unstructured {
+				return load(t, "zookeeper_v1beta1_zookeepercluster_cr.yaml")
+			},
 			want: []want{{kind: platform.ZooKeeper, desired: 3, version: "0.2.14"}},
 		},
 		{

@@ -19,42 +19,61 @@ const maxEvents = 1000
 
 // builder turns informer caches into snapshots. It keeps the converted form
 // of every object keyed by UID and resourceVersion, so a snapshot after a
-// small change converts only what changed and shares the rest.
+// small change converts only what changed, and it reuses whole components of
+// the previous snapshot when none of their members or resources changed
+// (snapshots are immutable, so sharing is safe).
 type builder struct {
-	members map[string]cachedMember
-	crs     map[string]cachedCR
-	events  map[string]cachedEvent
-	seen    map[string]bool // scratch: UIDs visited in this build
+	gen     uint64 // build number; cache entries not touched in a build are dropped
+	members map[string]*cachedMember
+	crs     map[string]*cachedCR
+	events  map[string]*cachedEvent
+	prev    map[groupKey]*platform.Component
+	pairs   []memberOf // scratch, reused between builds
 }
 
 type cachedMember struct {
-	rv         string
-	member     *platform.Member
-	membership operator.Membership
-	managed    bool
+	gen     uint64
+	rv      string
+	member  *platform.Member
+	key     groupKey
+	managed bool
+	source  string // the custom resource kind whose labels matched
 }
 
 type cachedCR struct {
+	gen   uint64
 	rv    string
 	comps []*platform.Component
 }
 
 type cachedEvent struct {
+	gen   uint64
 	rv    string
 	event platform.Event
 }
 
-func (b *builder) init() {
-	b.members = map[string]cachedMember{}
-	b.crs = map[string]cachedCR{}
-	b.events = map[string]cachedEvent{}
-	b.seen = map[string]bool{}
+type memberOf struct {
+	key    groupKey
+	member *platform.Member
 }
 
-// prune drops cache entries not seen in this build.
-func prune[V any](m map[string]V, seen map[string]bool) {
-	for k := range m {
-		if !seen[k] {
+func (b *builder) init() {
+	b.members = map[string]*cachedMember{}
+	b.crs = map[string]*cachedCR{}
+	b.events = map[string]*cachedEvent{}
+	b.prev = map[groupKey]*platform.Component{}
+}
+
+type generational interface{ generation() uint64 }
+
+func (c *cachedMember) generation() uint64 { return c.gen }
+func (c *cachedCR) generation() uint64     { return c.gen }
+func (c *cachedEvent) generation() uint64  { return c.gen }
+
+// prune drops cache entries not touched in build gen.
+func prune[V generational](m map[string]V, gen uint64) {
+	for k, v := range m {
+		if v.generation() != gen {
 			delete(m, k)
 		}
 	}
@@ -76,8 +95,18 @@ type groupKey struct {
 	kind        platform.Kind
 }
 
+// group is a component being assembled in one build.
+type group struct {
+	comp    *platform.Component // from the resource, or made up from labels
+	crGen   bool                // the resource was decoded anew in this build
+	count   int
+	dirty   bool // a member was added or changed since the previous build
+	members []*platform.Member
+}
+
 func (w *Watcher) build() *platform.Snapshot {
 	b := &w.builder
+	b.gen++
 	now := w.clock.Now()
 	w.seq++
 	snap := &platform.Snapshot{
@@ -85,10 +114,9 @@ func (w *Watcher) build() *platform.Snapshot {
 		Context: w.cfg.Clients.Context, Namespaces: w.cfg.Scope.Namespaces,
 		Syncs: w.syncStates(),
 	}
-	clear(b.seen)
 
 	// Components declared by the operators' resources.
-	groups := map[groupKey]*platform.Component{}
+	groups := map[groupKey]*group{}
 	platformNS := map[string]bool{}
 	for _, cr := range w.crs {
 		for _, obj := range list(cr.informers) {
@@ -97,95 +125,135 @@ func (w *Watcher) build() *platform.Snapshot {
 				continue
 			}
 			uid := string(u.GetUID())
-			b.seen[uid] = true
-			c, hit := b.crs[uid]
-			if !hit || c.rv != u.GetResourceVersion() {
-				c = cachedCR{rv: u.GetResourceVersion(), comps: operator.Decode(cr.res, u)}
+			c := b.crs[uid]
+			fresh := c == nil || c.rv != u.GetResourceVersion()
+			if fresh {
+				c = &cachedCR{rv: u.GetResourceVersion(), comps: operator.Decode(cr.res, u)}
 				b.crs[uid] = c
 			}
+			c.gen = b.gen
 			for _, comp := range c.comps {
-				cp := *comp // decoded components are shared; members are per snapshot
-				cp.Members = nil
-				groups[groupKey{cp.Namespace, cp.Cluster, cp.Kind}] = &cp
-				platformNS[cp.Namespace] = true
+				groups[groupKey{comp.Namespace, comp.Cluster, comp.Kind}] = &group{comp: comp, crGen: fresh}
+				platformNS[comp.Namespace] = true
 			}
 		}
 	}
 
-	// Member pods, grouped by the operators' labels.
-	pods := list(w.pods)
-	var unmanaged []*cachedMember
-	for _, obj := range pods {
+	// Member pods, keyed by the component the operators' labels say they
+	// belong to; unmanaged pods by their owning workload.
+	workloads := w.workloadReplicas()
+	pairs := b.pairs[:0]
+	type unmanagedPod struct {
+		cm   *cachedMember
+		miss bool
+	}
+	var unmanaged []unmanagedPod
+	for _, obj := range list(w.pods) {
 		p, ok := obj.(*corev1.Pod)
 		if !ok {
 			continue
 		}
 		uid := string(p.UID)
-		b.seen[uid] = true
-		cm, hit := b.members[uid]
-		if !hit || cm.rv != p.ResourceVersion {
-			cm = cachedMember{rv: p.ResourceVersion, member: member(p)}
-			cm.membership, cm.managed = operator.Classify(p.Labels)
+		cm := b.members[uid]
+		miss := cm == nil || cm.rv != p.ResourceVersion
+		if miss {
+			cm = &cachedMember{rv: p.ResourceVersion, member: member(p)}
+			ms, managed := operator.Classify(p.Labels)
+			cm.managed, cm.source = managed, ms.Resource
+			if managed {
+				cm.key = groupKey{p.Namespace, ms.Cluster, ms.Kind}
+			} else {
+				name, _ := ownerName(cm.member)
+				cm.key = groupKey{p.Namespace, name, platform.Other}
+			}
 			b.members[uid] = cm
 		}
+		cm.gen = b.gen
 		if !cm.managed {
-			c := cm
-			unmanaged = append(unmanaged, &c)
+			unmanaged = append(unmanaged, unmanagedPod{cm, miss})
 			continue
 		}
-		k := groupKey{p.Namespace, cm.membership.Cluster, cm.membership.Kind}
-		comp := groups[k]
-		if comp == nil {
+		g := groups[cm.key]
+		if g == nil {
 			// Pods of an operator whose resource we cannot see (forbidden,
 			// deleted, CRD absent): show them with what the workload says.
-			comp = &platform.Component{Kind: k.kind, Cluster: k.cluster, Namespace: k.ns,
-				Source: platform.Ref{Kind: cm.membership.Resource, Namespace: k.ns, Name: k.cluster}}
-			groups[k] = comp
+			g = &group{comp: &platform.Component{Kind: cm.key.kind, Cluster: cm.key.cluster, Namespace: cm.key.ns,
+				Source: platform.Ref{Kind: cm.source, Namespace: cm.key.ns, Name: cm.key.cluster}}, crGen: true}
+			if n, ok := workloads[workloadFor(cm.key)]; ok {
+				g.comp.Desired, g.comp.HasSpec = n, true
+			}
+			groups[cm.key] = g
 		}
 		platformNS[p.Namespace] = true
-		comp.Members = append(comp.Members, cm.member)
+		g.count++
+		g.dirty = g.dirty || miss
+		pairs = append(pairs, memberOf{cm.key, cm.member})
 	}
 
-	// Other workloads in the platform's namespaces, grouped by owner.
-	workloads := w.workloadReplicas()
-	for _, cm := range unmanaged {
-		m := cm.member
+	// Other workloads, only in the platform's namespaces.
+	for _, u := range unmanaged {
+		cm, m := u.cm, u.cm.member
 		if !platformNS[m.Namespace] || (m.Phase == string(corev1.PodSucceeded) && strings.HasPrefix(m.Owner, "Job/")) {
 			continue
 		}
-		name, owner := ownerName(m)
-		k := groupKey{m.Namespace, name, platform.Other}
-		comp := groups[k]
-		if comp == nil {
-			comp = &platform.Component{Kind: platform.Other, Cluster: name, Namespace: m.Namespace,
-				Source: platform.Ref{Kind: owner, Namespace: m.Namespace, Name: name}}
-			if n, ok := workloads[owner+"/"+m.Namespace+"/"+name]; ok {
-				comp.Desired, comp.HasSpec = n, true
+		g := groups[cm.key]
+		if g == nil {
+			_, owner := ownerName(m)
+			g = &group{comp: &platform.Component{Kind: platform.Other, Cluster: cm.key.cluster, Namespace: m.Namespace,
+				Source: platform.Ref{Kind: owner, Namespace: m.Namespace, Name: cm.key.cluster}}}
+			if n, ok := workloads[owner+"/"+m.Namespace+"/"+cm.key.cluster]; ok {
+				g.comp.Desired, g.comp.HasSpec = n, true
 			}
-			groups[k] = comp
+			groups[cm.key] = g
 		}
-		comp.Members = append(comp.Members, m)
+		g.count++
+		g.dirty = g.dirty || u.miss
+		pairs = append(pairs, memberOf{cm.key, m})
 	}
-	prune(b.members, b.seen)
-	prune(b.crs, b.seen)
+	b.pairs = pairs
+	prune(b.members, b.gen)
+	prune(b.crs, b.gen)
 
+	// Reuse components that did not change; assemble the others.
+	next := make(map[groupKey]*platform.Component, len(groups))
 	snap.Components = make([]*platform.Component, 0, len(groups))
-	for k, comp := range groups {
-		if !comp.HasSpec && comp.Kind != platform.Other {
-			if n, ok := workloads[workloadFor(k)]; ok {
-				comp.Desired, comp.HasSpec = n, true
-			}
+	for k, g := range groups {
+		if prev := b.prev[k]; prev != nil && !g.dirty && !g.crGen && len(prev.Members) == g.count && k.kind != platform.Other {
+			next[k] = prev
+			continue
 		}
-		slices.SortFunc(comp.Members, func(a, b *platform.Member) int { return strings.Compare(a.Name, b.Name) })
-		comp.Ready = 0
-		for _, m := range comp.Members {
-			if m.Ready && !m.Terminating {
-				comp.Ready++
-			}
+		if prev := b.prev[k]; prev != nil && k.kind == platform.Other && !g.dirty && len(prev.Members) == g.count && prev.Desired == g.comp.Desired {
+			next[k] = prev
+			continue
 		}
-		operator.Assess(comp)
-		snap.Components = append(snap.Components, comp)
+		cp := *g.comp // decoded components are shared; members are per snapshot
+		cp.Members = make([]*platform.Member, 0, g.count)
+		next[k] = &cp
 	}
+	for _, p := range pairs {
+		if c := next[p.key]; c != b.prev[p.key] {
+			c.Members = append(c.Members, p.member)
+		}
+	}
+	for k, c := range next {
+		if c != b.prev[k] {
+			if !c.HasSpec && c.Kind != platform.Other {
+				if n, ok := workloads[workloadFor(k)]; ok {
+					c.Desired, c.HasSpec = n, true
+				}
+			}
+			slices.SortFunc(c.Members, func(a, b *platform.Member) int { return strings.Compare(a.Name, b.Name) })
+			c.Ready = 0
+			for _, m := range c.Members {
+				if m.Ready && !m.Terminating {
+					c.Ready++
+				}
+			}
+			operator.Assess(c)
+		}
+		snap.Components = append(snap.Components, c)
+	}
+	b.prev = next
 	slices.SortFunc(snap.Components, compareComponents)
 
 	snap.Events = w.buildEvents(platformNS)
@@ -200,7 +268,6 @@ func (w *Watcher) build() *platform.Snapshot {
 
 func (w *Watcher) buildEvents(platformNS map[string]bool) []platform.Event {
 	b := &w.builder
-	clear(b.seen)
 	var out []platform.Event
 	for _, obj := range list(w.events) {
 		e, ok := obj.(*corev1.Event)
@@ -209,16 +276,16 @@ func (w *Watcher) buildEvents(platformNS map[string]bool) []platform.Event {
 		}
 		if !w.cfg.Scope.All() || platformNS[e.Namespace] {
 			uid := string(e.UID)
-			b.seen[uid] = true
-			ce, hit := b.events[uid]
-			if !hit || ce.rv != e.ResourceVersion {
-				ce = cachedEvent{rv: e.ResourceVersion, event: event(e)}
+			ce := b.events[uid]
+			if ce == nil || ce.rv != e.ResourceVersion {
+				ce = &cachedEvent{rv: e.ResourceVersion, event: event(e)}
 				b.events[uid] = ce
 			}
+			ce.gen = b.gen
 			out = append(out, ce.event)
 		}
 	}
-	prune(b.events, b.seen)
+	prune(b.events, b.gen)
 	slices.SortFunc(out, func(a, b platform.Event) int {
 		if c := b.Last.Compare(a.Last); c != 0 {
 			return c
