@@ -175,15 +175,15 @@ func (m Model) safe(cmd tea.Cmd) tea.Cmd { return safe(m.opts.CrashDir, cmd) }
 
 // Update routes a message. A panic here is caught, its trace written to a
 // file, and the console quits cleanly.
-func (m Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
+func (m Model) Update(msg tea.Msg) (next tea.Model, cmd tea.Cmd) {
 	defer func() {
 		if r := recover(); r != nil {
 			m.crash = writeCrash(m.opts.CrashDir, r, debug.Stack())
-			cmd = tea.Quit
+			next, cmd = m, tea.Quit
 		}
 	}()
-	next, cmd := m.update(msg)
-	return next, next.safe(cmd)
+	n, cmd := m.update(msg)
+	return n, n.safe(cmd)
 }
 
 func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {

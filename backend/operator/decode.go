@@ -109,12 +109,12 @@ func decodeFlinkDeployment(spec, status *fields, add func(platform.Kind, int, bo
 	if jm := status.str("status", "jobManagerDeploymentStatus"); jm != "" && jm != "READY" {
 		conds = append(conds, platform.Condition{Type: "JobManagerDeployment", Status: "False", Reason: jm})
 	}
-	if jobState != "" {
-		if state != "" {
-			state += " / job " + jobState
-		} else {
-			state = "job " + jobState
-		}
+	switch {
+	case jobState == "":
+	case state == "" || state == "STABLE": // STABLE is the lifecycle's normal state
+		state = "job " + jobState
+	default:
+		state += " / job " + jobState
 	}
 	jm := add(platform.FlinkJobManager, replicas(spec, 1, "spec", "jobManager", "replicas"), true)
 	jm.Version, jm.State, jm.Conditions = version, state, conds

@@ -29,6 +29,7 @@ type Model struct {
 	// selected remembers the selection across snapshots (component key and
 	// member name), so the cursor does not jump when the list changes.
 	selComp, selMember string
+	memberW            int // widest member name shown, for the layout
 }
 
 // New returns the members pane.
@@ -198,6 +199,12 @@ func (m *Model) refresh() {
 		match = func(s string) bool { return len(pane.Match(q, []string{s})) > 0 }
 	}
 	m.rows = flatten(m.snap.Components, m.expanded, match)
+	m.memberW = 0
+	for _, r := range m.rows {
+		if r.member != nil {
+			m.memberW = max(m.memberW, len(r.member.Name)+2)
+		}
+	}
 	m.cursor = 0
 	for i, r := range m.rows {
 		if r.comp.Key() != m.selComp {
@@ -228,15 +235,54 @@ func (m Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Expand, g.Right, g.Left, k.ExpandAll, k.CollapseAll}, {k.ToLogs, g.Filter, g.Back}}
 }
 
-var componentCols = []pane.Column{
-	{Title: "", Width: 1},
-	{Title: "KIND", Width: 14},
-	{Title: "CLUSTER", Width: 0},
-	{Title: "NAMESPACE", Width: 0},
-	{Title: "READY", Width: 7, Right: true},
-	{Title: "VERSION", Width: 8},
-	{Title: "RST", Width: 4, Right: true},
-	{Title: "CONDITION", Width: 0},
+// columns lays out the component table for the pane's width: cluster and
+// namespace as wide as their longest value (capped), the condition gets the
+// rest. Below 100 cells the version column is dropped.
+func (m Model) columns() ([]pane.Column, []int) {
+	wide := m.width >= 100
+	clusterW, nsW := len("CLUSTER"), len("NAMESPACE")
+	if m.snap != nil {
+		for _, c := range m.snap.Components {
+			clusterW = max(clusterW, len(c.Cluster))
+			nsW = max(nsW, len(c.Namespace))
+		}
+	}
+	// member names are drawn under KIND and CLUSTER
+	clusterW = max(clusterW, m.memberW-15)
+	clusterW, nsW = min(clusterW, 24+16*boolInt(wide)), min(nsW, 20)
+	cols := []pane.Column{
+		{Title: "", Width: 1},
+		{Title: "KIND", Width: 14},
+		{Title: "CLUSTER", Width: clusterW},
+		{Title: "NAMESPACE", Width: nsW},
+		{Title: "READY", Width: 7, Right: true},
+		{Title: "VERSION", Width: 0},
+		{Title: "RST", Width: 3, Right: true},
+		{Title: "CONDITION", Width: 0},
+	}
+	if wide {
+		cols[5].Width, cols[6].Width, cols[6].Title = 10, 8, "RESTARTS"
+	}
+	used := len(cols) - 1
+	for _, c := range cols {
+		used += c.Width
+	}
+	if !wide {
+		used-- // no separator for the dropped version column
+	}
+	rest := max(m.width-used, 10)
+	if rest < 16 && !wide { // squeeze the name columns before the condition
+		cut := 16 - rest
+		cols[2].Width = max(cols[2].Width-cut/2-cut%2, 10)
+		cols[3].Width = max(cols[3].Width-cut/2, 9)
+		rest = 16
+	}
+	cols[7].Width = rest
+	widths := make([]int, len(cols))
+	for i, c := range cols {
+		widths[i] = c.Width
+	}
+	return cols, widths
 }
 
 // View renders the pane.
@@ -245,22 +291,7 @@ func (m Model) View() string {
 	if m.snap == nil || m.snap.Seq == 0 {
 		return st.Muted.Render("waiting for the first snapshot…")
 	}
-	cols := componentCols
-	if m.width >= 120 {
-		cols = append([]pane.Column(nil), componentCols...)
-		cols[5].Width, cols[6].Width = 10, 8
-		cols[6].Title = "RESTARTS"
-	}
-	widths := pane.Layout(cols, m.width)
-	// keep cluster and namespace columns reasonable; condition takes the rest
-	if m.width >= 100 {
-		widths[2], widths[3] = 20, 16
-		used := 0
-		for i, w := range widths[:7] {
-			used += w + boolInt(i > 0)
-		}
-		widths[7] = max(m.width-used-1, 8)
-	}
+	cols, widths := m.columns()
 	var b strings.Builder
 	b.WriteString(pane.Truncate(m.summaryLine(), m.width))
 	b.WriteByte('\n')
@@ -296,13 +327,6 @@ func (m Model) View() string {
 	return b.String()
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 func (m Model) summaryLine() string {
 	st := m.deps.Styles
 	comps := m.snap.Components
@@ -329,3 +353,9 @@ func scopeText(s *platform.Snapshot) string {
 	return "namespace " + strings.Join(s.Namespaces, ",")
 }
 
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -98,15 +98,21 @@ func (m Model) renderMember(mem *platform.Member, widths []int, now time.Time) s
 	if !mem.Ready {
 		readyFlag = "-"
 	}
+	age := pane.Since(now, mem.Created)
+	stateCell := gs.Render(state)
+	if widths[5] == 0 { // no version column: the age goes with the state
+		stateCell += st.Muted.Render(" · " + age)
+	}
 	parts := []string{
 		gs.Render(glyph),
 		pane.Fit("  "+mem.Name, nameW),
 		pane.Fit(st.Muted.Render(orDash(mem.Node)), widths[3]),
 		pane.Fit(readyFlag, widths[4]),
-		pane.Fit(st.Muted.Render(pane.Since(now, mem.Created)), widths[5]),
-		leftPad(rstCell, widths[6]),
-		pane.Fit(gs.Render(state), widths[7]),
 	}
+	if widths[5] > 0 {
+		parts = append(parts, pane.Fit(st.Muted.Render(age), widths[5]))
+	}
+	parts = append(parts, leftPad(rstCell, widths[6]), pane.Fit(stateCell, widths[7]))
 	return strings.Join(parts, " ")
 }
 

@@ -94,16 +94,22 @@ func Layout(cols []Column, total int) []int {
 	return widths
 }
 
-// Row renders cells in columns of the given widths.
+// Row renders cells in columns of the given widths; columns of width 0
+// are left out.
 func Row(cells []string, widths []int, cols []Column) string {
 	var b strings.Builder
+	first := true
 	for i, c := range cells {
 		if i >= len(widths) {
 			break
 		}
-		if i > 0 {
+		if widths[i] <= 0 {
+			continue // a dropped column
+		}
+		if !first {
 			b.WriteByte(' ')
 		}
+		first = false
 		if i < len(cols) && cols[i].Right {
 			w := lipgloss.Width(c)
 			if w < widths[i] {

@@ -1,0 +1,132 @@
+package members
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	clocktesting "k8s.io/utils/clock/testing"
+
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/keymap"
+	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/themes"
+)
+
+var now = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+func bigSnapshot(pods, comps int) *platform.Snapshot {
+	s := &platform.Snapshot{Seq: 1}
+	per := pods / comps
+	for c := 0; c < comps; c++ {
+		comp := &platform.Component{Kind: platform.Kinds[c%6], Cluster: fmt.Sprintf("cluster-%02d", c/6), Namespace: fmt.Sprintf("project-%02d", c/6),
+			Desired: per, Ready: per - c%2, HasSpec: true, Version: "0.13.0", Health: platform.Ready}
+		if c%2 == 1 {
+			comp.Health, comp.Reason = platform.Degraded, fmt.Sprintf("%d/%d ready", per-1, per)
+		}
+		for i := 0; i < per; i++ {
+			comp.Members = append(comp.Members, &platform.Member{Name: fmt.Sprintf("%s-%s-%d", comp.Cluster, strings.ToLower(comp.Kind.String()), i),
+				Node: fmt.Sprintf("node-%d", i%40), Phase: "Running", Ready: i != 0 || c%2 == 0, Restarts: int32(i % 3), Created: now.Add(-time.Hour)})
+		}
+		s.Components = append(s.Components, comp)
+	}
+	return s
+}
+
+func newPane(w, h int) Model {
+	m := New(pane.Deps{Styles: themes.New(themes.Dark), Keys: keymap.Default(), Clock: clocktesting.NewFakeClock(now)})
+	m.SetSize(w, h)
+	return m
+}
+
+// BenchmarkMembersView renders the pane at 160x48 (45 rows of pane area)
+// with 10,000 pods, every component expanded, cursor in the middle.
+func BenchmarkMembersView(b *testing.B) {
+	m := newPane(160, 45)
+	m, _ = m.Update(pane.SnapshotMsg{Snapshot: bigSnapshot(10000, 50)})
+	m, _ = m.Update(keymap.Press(m.deps.Keys.Members.ExpandAll))
+	m.setCursor(len(m.rows) / 2)
+	if len(m.rows) != 10050 {
+		b.Fatalf("%d rows", len(m.rows))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = m.View()
+	}
+}
+
+// BenchmarkMembersSnapshot is the work done when a snapshot arrives with
+// everything expanded: rebuilding the visible rows.
+func BenchmarkMembersSnapshot(b *testing.B) {
+	m := newPane(160, 45)
+	s := bigSnapshot(10000, 50)
+	m, _ = m.Update(pane.SnapshotMsg{Snapshot: s})
+	m, _ = m.Update(keymap.Press(m.deps.Keys.Members.ExpandAll))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m, _ = m.Update(pane.SnapshotMsg{Snapshot: s})
+	}
+}
+
+func TestSelectionFollowsTheComponentAcrossSnapshots(t *testing.T) {
+	m := newPane(160, 45)
+	s := bigSnapshot(60, 6)
+	m, _ = m.Update(pane.SnapshotMsg{Snapshot: s})
+	km := m.deps.Keys
+	m, _ = m.Update(keymap.Press(km.Global.Down))
+	m, _ = m.Update(keymap.Press(km.Global.Down))
+	want := m.rows[m.cursor].comp.Key()
+	// A new snapshot where a component sorts before the selected one.
+	s2 := bigSnapshot(60, 6)
+	s2.Components = append([]*platform.Component{{Kind: platform.ZooKeeper, Cluster: "aaa", Namespace: "aaa", HasSpec: true}}, s2.Components...)
+	m, _ = m.Update(pane.SnapshotMsg{Snapshot: s2})
+	if got := m.rows[m.cursor].comp.Key(); got != want {
+		t.Errorf("selection moved from %s to %s", want, got)
+	}
+}
+
+func TestFilterFindsMembersAndKeepsTheirComponent(t *testing.T) {
+	m := newPane(160, 45)
+	m, _ = m.Update(pane.SnapshotMsg{Snapshot: bigSnapshot(60, 6)})
+	km := m.deps.Keys
+	m, _ = m.Update(keymap.Press(km.Global.Filter))
+	for _, r := range "segmentstore-7" {
+		m, _ = m.Update(keymap.PressString(string(r)))
+	}
+	m, _ = m.Update(keymap.Press(km.Global.Select))
+	out := ansi.Strip(m.View())
+	if !strings.Contains(out, "cluster-00-segmentstore-7") || !strings.Contains(out, "SegmentStore") {
+		t.Errorf("filtered view lacks the member or its component:\n%s", out)
+	}
+	if strings.Contains(out, "BookKeeper") {
+		t.Errorf("filter let unrelated components through:\n%s", out)
+	}
+	m, _ = m.Update(keymap.Press(km.Global.Back))
+	if got := len(m.rows); got != 6 {
+		t.Errorf("esc should clear the filter: %d rows", got)
+	}
+}
+
+func TestLogsKeyOpensTheSelectedMembers(t *testing.T) {
+	m := newPane(160, 45)
+	s := bigSnapshot(60, 6)
+	for _, c := range s.Components {
+		for _, mem := range c.Members {
+			mem.Namespace = c.Namespace
+			mem.Containers = []platform.Container{{Name: "init", Init: true}, {Name: "main"}}
+		}
+	}
+	m, _ = m.Update(pane.SnapshotMsg{Snapshot: s})
+	_, cmd := m.Update(keymap.Press(m.deps.Keys.Members.ToLogs))
+	msg, ok := cmd().(pane.OpenLogsMsg)
+	if !ok {
+		t.Fatalf("got %#v", cmd())
+	}
+	if len(msg.Targets) != 10 || msg.Targets[0].Container != "main" || msg.Targets[0].Namespace != "project-00" {
+		t.Errorf("targets %+v", msg.Targets)
+	}
+}

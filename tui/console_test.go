@@ -1,0 +1,264 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+	clocktesting "k8s.io/utils/clock/testing"
+
+	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/watch"
+	"github.com/streamops/streamops/keymap"
+	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/themes"
+)
+
+var epoch = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+func TestMain(m *testing.M) {
+	time.Local = time.UTC // the status bar shows local times
+	os.Exit(m.Run())
+}
+
+// demoSnapshot returns the settled demo platform as the backend publishes it.
+func demoSnapshot(t testing.TB) (*platform.Snapshot, *clocktesting.FakeClock) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	fc := clocktesting.NewFakeClock(epoch)
+	p := demo.New(demo.Options{Seed: 1, Clock: fc})
+	if err := p.Settle(ctx, fc, 300); err != nil {
+		t.Fatal(err)
+	}
+	w := watch.New(watch.Config{Clients: p.Clients(), Scope: p.Scope(), Clock: fc})
+	if err := w.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sub := w.Subscribe(ctx)
+	for {
+		s := w.Snapshot()
+		if s.Synced() && len(s.Components) == 8 && s.Components[0].Ready == 3 && len(s.Nodes) == 4 {
+			ready := true
+			for _, c := range s.Components {
+				ready = ready && c.Health == platform.Ready
+			}
+			if ready {
+				fc.Step(90 * time.Second) // members are a little older than the last change
+				return s, fc
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("demo platform never settled")
+		case <-sub:
+		}
+	}
+}
+
+func newConsole(t testing.TB, fc *clocktesting.FakeClock, theme themes.Palette) Model {
+	return New(Options{
+		Styles: themes.New(theme), Keys: keymap.Default(), Clock: fc,
+		Context: "demo", Scope: "all namespaces", Tick: -1, CrashDir: t.TempDir(),
+	})
+}
+
+// drive feeds messages straight into the model, as the program would.
+func drive(m Model, msgs ...tea.Msg) Model {
+	for _, msg := range msgs {
+		next, _ := m.Update(msg)
+		m = next.(Model)
+	}
+	return m
+}
+
+func TestGoldenConsole(t *testing.T) {
+	snap, fc := demoSnapshot(t)
+	km := keymap.Default()
+	sizes := []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 24}, {"160x48", 160, 48}}
+	views := []struct {
+		name string
+		keys []tea.Msg
+	}{
+		{"members", nil},
+		{"members-expanded", []tea.Msg{keymap.Press(km.Global.Down), keymap.Press(km.Global.Down), keymap.Press(km.Members.Expand)}},
+		{"members-filtered", []tea.Msg{keymap.Press(km.Global.Filter), keymap.PressString("t"), keymap.PressString("a"), keymap.PressString("s"), keymap.PressString("k"), keymap.Press(km.Global.Select)}},
+		{"help", []tea.Msg{keymap.Press(km.Global.Help)}},
+		{"palette", []tea.Msg{keymap.Press(km.Global.Palette), keymap.PressString("s")}},
+	}
+	for _, size := range sizes {
+		for _, v := range views {
+			t.Run(v.name+"-"+size.name, func(t *testing.T) {
+				m := newConsole(t, fc, themes.Dark)
+				m = drive(m, tea.WindowSizeMsg{Width: size.w, Height: size.h}, snapshotMsg{snap})
+				m = drive(m, v.keys...)
+				out := ansi.Strip(m.render())
+				assertFits(t, out, size.w, size.h)
+				golden.RequireEqual(t, out)
+			})
+		}
+	}
+}
+
+// assertFits checks the frame is exactly the terminal's size: no line
+// wider, no more lines, so nothing scrolls or wraps.
+func assertFits(t *testing.T, out string, w, h int) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	if len(lines) != h {
+		t.Errorf("%d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if lw := ansi.StringWidth(l); lw > w {
+			t.Errorf("line %d is %d cells wide (max %d): %q", i, lw, w, l)
+		}
+	}
+}
+
+func TestTooSmallTerminal(t *testing.T) {
+	snap, fc := demoSnapshot(t)
+	for _, size := range [][2]int{{79, 24}, {80, 23}, {40, 10}} {
+		m := drive(newConsole(t, fc, themes.Dark), tea.WindowSizeMsg{Width: size[0], Height: size[1]}, snapshotMsg{snap})
+		out := ansi.Strip(m.render())
+		if strings.Count(out, "\n") != 0 || !strings.Contains(out, "terminal too small") {
+			t.Errorf("%dx%d: %q, want one line saying the terminal is too small", size[0], size[1], out)
+		}
+		if ansi.StringWidth(out) > size[0] {
+			t.Errorf("%dx%d: message wider than the terminal", size[0], size[1])
+		}
+	}
+}
+
+// A component whose ready count is short must stand out without colour:
+// the no-colour theme draws no colour at all, and the glyph and text say it.
+func TestDegradedStandsOutWithoutColour(t *testing.T) {
+	snap, fc := demoSnapshot(t)
+	degraded := *snap
+	degraded.Components = append([]*platform.Component(nil), snap.Components...)
+	bk := *degraded.Components[1]
+	bk.Ready, bk.Health, bk.Reason = 2, platform.Degraded, "2/3 ready; bookkeeper-bookie-2 not ready"
+	bk.Members = append([]*platform.Member(nil), bk.Members...)
+	bookie := *bk.Members[2]
+	bookie.Ready = false
+	bk.Members[2] = &bookie
+	degraded.Components[1] = &bk
+	m := drive(newConsole(t, fc, themes.Mono), tea.WindowSizeMsg{Width: 160, Height: 48}, snapshotMsg{&degraded})
+	out := m.render()
+	if strings.Contains(out, "38;5;") || strings.Contains(out, "48;5;") || strings.Contains(out, "38;2;") {
+		t.Error("the no-colour theme emitted a colour")
+	}
+	plain := ansi.Strip(out)
+	var row string
+	for _, l := range strings.Split(plain, "\n") {
+		if strings.Contains(l, "BookKeeper") {
+			row = l
+		}
+	}
+	if !strings.Contains(row, "2/3 ▲") || !strings.HasPrefix(row, "▲") || !strings.Contains(row, "not ready") {
+		t.Errorf("degraded row does not stand out: %q", row)
+	}
+	if !strings.Contains(plain, "▲ 8 components · 17/18 members ready · 1 degraded") {
+		t.Errorf("summary does not say it:\n%s", plain)
+	}
+}
+
+func TestPanicInUpdateRestoresAndNamesTrace(t *testing.T) {
+	_, fc := demoSnapshot(t)
+	dir := t.TempDir()
+	m := New(Options{Styles: themes.New(themes.Dark), Keys: keymap.Default(), Clock: fc, Tick: -1, CrashDir: dir,
+		Panes: map[int]Slot{1: NewSlot(panicky{}, (*panicky).SetSize)}})
+	m = drive(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	next, cmd := m.Update(snapshotMsg{&platform.Snapshot{Seq: 1}}) // the restarts pane panics on it
+	crash := next.(Model).Crash()
+	if crash == nil {
+		t.Fatal("no crash recorded")
+	}
+	if cmd == nil {
+		t.Fatal("no quit command")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Error("the console must quit after a panic")
+	}
+	b, err := os.ReadFile(crash.File)
+	if err != nil {
+		t.Fatalf("trace file: %v", err)
+	}
+	if !bytes.Contains(b, []byte("goroutine")) || !strings.Contains(crash.Error(), crash.File) {
+		t.Errorf("trace file %s lacks a stack, or the message does not name it: %s", crash.File, crash.Error())
+	}
+}
+
+func TestPanicInCmdBecomesCrash(t *testing.T) {
+	dir := t.TempDir()
+	cmd := safe(dir, func() tea.Msg { panic("boom") })
+	msg, ok := cmd().(crashMsg)
+	if !ok || msg.crash.File == "" {
+		t.Fatalf("got %#v", msg)
+	}
+	var c *Crash = msg.crash
+	if !strings.Contains(c.Error(), "boom") {
+		t.Error(c.Error())
+	}
+	_ = errors.New
+}
+
+// TestProgramEndToEnd runs the real bubbletea program with teatest: the
+// members pane shows the demo platform, keys go through the bindings, and
+// quitting ends the program.
+func TestProgramEndToEnd(t *testing.T) {
+	snap, fc := demoSnapshot(t)
+	km := keymap.Default()
+	ch := make(chan *platform.Snapshot, 1)
+	ch <- snap
+	m := New(Options{Styles: themes.New(themes.Dark), Keys: km, Clock: fc, Context: "demo", Scope: "all namespaces",
+		Snapshots: ch, Tick: -1, CrashDir: t.TempDir()})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 48))
+	waitText(t, tm, "8 components · 18/18 members ready")
+	tm.Send(keymap.Press(km.Global.Restarts))
+	waitText(t, tm, "restarts:")
+	tm.Send(keymap.Press(km.Global.Members))
+	tm.Send(keymap.Press(km.Members.ExpandAll))
+	waitText(t, tm, "zookeeper-2")
+	tm.Send(keymap.Press(km.Global.Quit))
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if final.active != 0 || final.Crash() != nil {
+		t.Errorf("final pane %d, crash %v", final.active, final.Crash())
+	}
+}
+
+func waitText(t *testing.T, tm *teatest.TestModel, text string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		return strings.Contains(ansi.Strip(string(b)), text)
+	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+// panicky is a pane that panics on a snapshot.
+type panicky struct{}
+
+func (panicky) Init() tea.Cmd { return nil }
+func (p panicky) Update(msg tea.Msg) (panicky, tea.Cmd) {
+	if _, ok := msg.(pane.SnapshotMsg); ok {
+		var m map[string]int
+		m["x"]++ // assignment to a nil map
+	}
+	return p, nil
+}
+func (panicky) View() string              { return "" }
+func (*panicky) SetSize(int, int)         {}
+func (panicky) ShortHelp() []key.Binding  { return nil }
+func (panicky) FullHelp() [][]key.Binding { return nil }
+func (panicky) Capturing() bool           { return false }
