@@ -75,7 +75,20 @@ func openLog(path string) (*slog.Logger, func(), error) {
 	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), func() { klog.Flush(); f.Close() }, nil
 }
 
+// styles resolves the theme, before anything connects or starts.
+func (o uiOptions) styles() (themes.Styles, error) {
+	p, ok := themes.FromEnv(o.theme)
+	if !ok {
+		return themes.Styles{}, fmt.Errorf("unknown theme %q (dark, light or none)", o.theme)
+	}
+	return themes.New(p), nil
+}
+
 func runCluster(ctx context.Context, kopts *kube.Options, ui uiOptions) error {
+	styles, err := ui.styles()
+	if err != nil {
+		return err
+	}
 	log, closeLog, err := openLog(ui.logFile)
 	if err != nil {
 		return err
@@ -94,10 +107,14 @@ func runCluster(ctx context.Context, kopts *kube.Options, ui uiOptions) error {
 	if err := clients.Check(ctx, timeout); err != nil {
 		return err
 	}
-	return runConsole(ctx, clients, scope, ui, log)
+	return runConsole(ctx, clients, scope, ui, styles, log)
 }
 
 func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
+	styles, err := ui.styles()
+	if err != nil {
+		return err
+	}
 	log, closeLog, err := openLog(ui.logFile)
 	if err != nil {
 		return err
@@ -111,16 +128,12 @@ func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
 			log.Error("demo platform stopped", "err", err)
 		}
 	}()
-	return runConsole(ctx, p.Clients(), p.Scope(), ui, log)
+	return runConsole(ctx, p.Clients(), p.Scope(), ui, styles, log)
 }
 
 // runConsole starts the watcher and the console, and returns when the user
 // quits. Quitting cancels ctx, which stops every watch.
-func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui uiOptions, log *slog.Logger) error {
-	palette, ok := themes.FromEnv(ui.theme)
-	if !ok {
-		return fmt.Errorf("unknown theme %q (dark, light or none)", ui.theme)
-	}
+func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui uiOptions, styles themes.Styles, log *slog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	w := watch.New(watch.Config{Clients: clients, Scope: scope, Log: log})
@@ -128,7 +141,7 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 		return err
 	}
 	model := tui.New(tui.Options{
-		Styles: themes.New(palette), Keys: keymap.Default(), ReadOnly: ui.readOnly,
+		Styles: styles, Keys: keymap.Default(), ReadOnly: ui.readOnly,
 		Snapshots: w.Subscribe(ctx), Errors: w.Errors(),
 		Context: clients.Context, Server: clients.Server, Scope: scope.String(),
 		CrashDir: stateDir(),
