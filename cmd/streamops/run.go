@@ -160,4 +160,3 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 	}
 	return fmt.Errorf("console: %w", err)
 }
-
