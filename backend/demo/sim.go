@@ -38,6 +38,7 @@ type simulator struct {
 	nextFault              time.Time
 	lastStep               time.Time
 	converged              bool
+	networkSeeded          bool
 	jobIDs                 map[string]string
 }
 
@@ -131,6 +132,9 @@ func (s *simulator) step(ctx context.Context) error {
 		}
 	}
 	if err := s.writeStatuses(ctx, comps, now); err != nil {
+		return err
+	}
+	if err := s.network(ctx); err != nil {
 		return err
 	}
 	s.converged = converged

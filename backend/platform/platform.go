@@ -296,6 +296,8 @@ type Snapshot struct {
 	Components []*Component
 	Events     []Event // Warning events, newest first
 	Nodes      []Node
+	Services   []Service
+	Ingresses  []Ingress
 	Syncs      []SyncState
 }
 
@@ -328,4 +330,68 @@ func (s *Snapshot) EventsFor(namespace, object string) []Event {
 		}
 	}
 	return out
+}
+
+// ServiceType is a Service's type.
+type ServiceType string
+
+const (
+	ClusterIP    ServiceType = "ClusterIP"
+	NodePort     ServiceType = "NodePort"
+	LoadBalancer ServiceType = "LoadBalancer"
+	ExternalName ServiceType = "ExternalName"
+)
+
+// ServicePort is one port of a Service.
+type ServicePort struct {
+	Name       string
+	Protocol   string
+	Port       int32
+	TargetPort string
+	NodePort   int32
+}
+
+// Service is a Kubernetes Service of the platform's namespaces.
+type Service struct {
+	Name, Namespace string
+	Type            ServiceType
+	ClusterIP       string // "None" for a headless service
+	ExternalIPs     []string
+	LoadBalancer    []string // assigned ingress IPs or hostnames
+	ExternalName    string
+	Ports           []ServicePort
+	Selector        map[string]string
+	Ready, NotReady int  // endpoint addresses, from EndpointSlices
+	HasEndpoints    bool // false when no EndpointSlice was seen (or they are not watched)
+	Labels          map[string]string
+}
+
+// External reports whether the service is reachable from outside the
+// cluster by itself (NodePort, LoadBalancer, external IPs).
+func (s *Service) External() bool {
+	return s.Type == NodePort || s.Type == LoadBalancer || len(s.ExternalIPs) > 0
+}
+
+// IngressPath routes a host and path to a service port.
+type IngressPath struct {
+	Path, PathType  string
+	Service, Port   string // backend service name and port (number or name)
+	ResourceBackend string // Kind/Name when the backend is not a service
+}
+
+// IngressRule is the paths of one host ("" is every host).
+type IngressRule struct {
+	Host  string
+	Paths []IngressPath
+}
+
+// Ingress is a Kubernetes Ingress of the platform's namespaces.
+type Ingress struct {
+	Name, Namespace string
+	Class           string
+	Rules           []IngressRule
+	TLSHosts        []string
+	TLSSecrets      []string
+	Addresses       []string // load balancer IPs or hostnames
+	Default         string   // default backend service:port
 }

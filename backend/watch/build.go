@@ -7,6 +7,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/cache"
 
@@ -263,7 +265,63 @@ func (w *Watcher) build() *platform.Snapshot {
 		}
 	}
 	slices.SortFunc(snap.Nodes, func(a, b platform.Node) int { return strings.Compare(a.Name, b.Name) })
+	snap.Services, snap.Ingresses = w.buildNetwork(platformNS)
 	return snap
+}
+
+// buildNetwork converts the Services (with their ready endpoints) and
+// Ingresses of the platform's namespaces.
+func (w *Watcher) buildNetwork(platformNS map[string]bool) ([]platform.Service, []platform.Ingress) {
+	inScope := func(ns string) bool { return !w.cfg.Scope.All() || platformNS[ns] }
+	type counts struct{ ready, notReady int }
+	endpoints := map[string]*counts{}
+	for _, obj := range list(w.endpointslices) {
+		es, ok := obj.(*discoveryv1.EndpointSlice)
+		if !ok || !inScope(es.Namespace) {
+			continue
+		}
+		svc := es.Labels[discoveryv1.LabelServiceName]
+		if svc == "" {
+			continue
+		}
+		c := endpoints[es.Namespace+"/"+svc]
+		if c == nil {
+			c = &counts{}
+			endpoints[es.Namespace+"/"+svc] = c
+		}
+		for _, ep := range es.Endpoints {
+			if ep.Conditions.Ready == nil || *ep.Conditions.Ready {
+				c.ready += len(ep.Addresses)
+			} else {
+				c.notReady += len(ep.Addresses)
+			}
+		}
+	}
+	var services []platform.Service
+	for _, obj := range list(w.services) {
+		s, ok := obj.(*corev1.Service)
+		if !ok || !inScope(s.Namespace) {
+			continue
+		}
+		out := service(s)
+		if c := endpoints[s.Namespace+"/"+s.Name]; c != nil {
+			out.Ready, out.NotReady, out.HasEndpoints = c.ready, c.notReady, true
+		}
+		services = append(services, out)
+	}
+	slices.SortFunc(services, func(a, b platform.Service) int {
+		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
+	})
+	var ingresses []platform.Ingress
+	for _, obj := range list(w.ingresses) {
+		if in, ok := obj.(*networkingv1.Ingress); ok && inScope(in.Namespace) {
+			ingresses = append(ingresses, ingress(in))
+		}
+	}
+	slices.SortFunc(ingresses, func(a, b platform.Ingress) int {
+		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
+	})
+	return services, ingresses
 }
 
 func (w *Watcher) buildEvents(platformNS map[string]bool) []platform.Event {

@@ -1,9 +1,11 @@
 package watch
 
 import (
+	"fmt"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/streamops/streamops/backend/platform"
@@ -188,4 +190,85 @@ func PodRequests(p *corev1.Pod) platform.Resources {
 	sum.Memory += o.Memory
 	sum.Pods = 1
 	return sum
+}
+
+func service(s *corev1.Service) platform.Service {
+	out := platform.Service{
+		Name: s.Name, Namespace: s.Namespace, Type: platform.ServiceType(s.Spec.Type), ClusterIP: s.Spec.ClusterIP,
+		ExternalIPs: s.Spec.ExternalIPs, ExternalName: s.Spec.ExternalName, Selector: s.Spec.Selector, Labels: s.Labels,
+	}
+	if out.Type == "" {
+		out.Type = platform.ClusterIP
+	}
+	for _, lb := range s.Status.LoadBalancer.Ingress {
+		if lb.IP != "" {
+			out.LoadBalancer = append(out.LoadBalancer, lb.IP)
+		} else if lb.Hostname != "" {
+			out.LoadBalancer = append(out.LoadBalancer, lb.Hostname)
+		}
+	}
+	for _, p := range s.Spec.Ports {
+		out.Ports = append(out.Ports, platform.ServicePort{Name: p.Name, Protocol: string(p.Protocol), Port: p.Port,
+			TargetPort: p.TargetPort.String(), NodePort: p.NodePort})
+	}
+	return out
+}
+
+func ingress(in *networkingv1.Ingress) platform.Ingress {
+	out := platform.Ingress{Name: in.Name, Namespace: in.Namespace}
+	if in.Spec.IngressClassName != nil {
+		out.Class = *in.Spec.IngressClassName
+	} else if c := in.Annotations["kubernetes.io/ingress.class"]; c != "" {
+		out.Class = c
+	}
+	backend := func(b *networkingv1.IngressBackend) (svc, port, res string) {
+		if b == nil {
+			return "", "", ""
+		}
+		if b.Service != nil {
+			port = b.Service.Port.Name
+			if port == "" {
+				port = fmt.Sprint(b.Service.Port.Number)
+			}
+			return b.Service.Name, port, ""
+		}
+		if b.Resource != nil {
+			return "", "", b.Resource.Kind + "/" + b.Resource.Name
+		}
+		return "", "", ""
+	}
+	if svc, port, res := backend(in.Spec.DefaultBackend); svc != "" || res != "" {
+		out.Default = svc + ":" + port
+		if res != "" {
+			out.Default = res
+		}
+	}
+	for _, r := range in.Spec.Rules {
+		rule := platform.IngressRule{Host: r.Host}
+		if r.HTTP != nil {
+			for _, p := range r.HTTP.Paths {
+				svc, port, res := backend(&p.Backend)
+				pt := ""
+				if p.PathType != nil {
+					pt = string(*p.PathType)
+				}
+				rule.Paths = append(rule.Paths, platform.IngressPath{Path: p.Path, PathType: pt, Service: svc, Port: port, ResourceBackend: res})
+			}
+		}
+		out.Rules = append(out.Rules, rule)
+	}
+	for _, t := range in.Spec.TLS {
+		out.TLSHosts = append(out.TLSHosts, t.Hosts...)
+		if t.SecretName != "" {
+			out.TLSSecrets = append(out.TLSSecrets, t.SecretName)
+		}
+	}
+	for _, lb := range in.Status.LoadBalancer.Ingress {
+		if lb.IP != "" {
+			out.Addresses = append(out.Addresses, lb.IP)
+		} else if lb.Hostname != "" {
+			out.Addresses = append(out.Addresses, lb.Hostname)
+		}
+	}
+	return out
 }

@@ -5,6 +5,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/cache"
@@ -143,6 +145,28 @@ func slimDeployment(d *appsv1.Deployment) *appsv1.Deployment {
 	}
 }
 
+func slimService(s *corev1.Service) *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: slimMeta(s.ObjectMeta, false),
+		Spec: corev1.ServiceSpec{Type: s.Spec.Type, ClusterIP: s.Spec.ClusterIP, ExternalIPs: s.Spec.ExternalIPs,
+			ExternalName: s.Spec.ExternalName, Ports: s.Spec.Ports, Selector: s.Spec.Selector},
+		Status: corev1.ServiceStatus{LoadBalancer: s.Status.LoadBalancer},
+	}
+}
+
+func slimEndpointSlice(e *discoveryv1.EndpointSlice) *discoveryv1.EndpointSlice {
+	out := &discoveryv1.EndpointSlice{ObjectMeta: slimMeta(e.ObjectMeta, false), AddressType: e.AddressType}
+	out.Endpoints = make([]discoveryv1.Endpoint, len(e.Endpoints))
+	for i, ep := range e.Endpoints {
+		out.Endpoints[i] = discoveryv1.Endpoint{Addresses: ep.Addresses, Conditions: ep.Conditions}
+	}
+	return out
+}
+
+func slimIngress(i *networkingv1.Ingress) *networkingv1.Ingress {
+	return &networkingv1.Ingress{ObjectMeta: slimMeta(i.ObjectMeta, false), Spec: i.Spec, Status: i.Status}
+}
+
 // slimUnstructured drops managedFields and the last-applied annotation, which
 // for an operator's resource is a second copy of its whole spec.
 func slimUnstructured(u *unstructured.Unstructured) *unstructured.Unstructured {
@@ -169,6 +193,12 @@ func transform(obj any) (any, error) {
 		return slimStatefulSet(o), nil
 	case *appsv1.Deployment:
 		return slimDeployment(o), nil
+	case *corev1.Service:
+		return slimService(o), nil
+	case *discoveryv1.EndpointSlice:
+		return slimEndpointSlice(o), nil
+	case *networkingv1.Ingress:
+		return slimIngress(o), nil
 	case *unstructured.Unstructured:
 		return slimUnstructured(o), nil
 	}

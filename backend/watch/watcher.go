@@ -54,6 +54,7 @@ type Watcher struct {
 	watches                                        []*watchState // in display order
 	crs                                            []crWatch
 	pods, events, nodes, statefulsets, deployments []cache.SharedIndexInformer
+	services, endpointslices, ingresses            []cache.SharedIndexInformer
 
 	notify     chan struct{}
 	lastChange atomic.Int64 // unix nanos of the last observed change
@@ -137,6 +138,9 @@ func (w *Watcher) Start(ctx context.Context) error {
 		w.pods = append(w.pods, f.Core().V1().Pods().Informer())
 		w.statefulsets = append(w.statefulsets, f.Apps().V1().StatefulSets().Informer())
 		w.deployments = append(w.deployments, f.Apps().V1().Deployments().Informer())
+		w.services = append(w.services, f.Core().V1().Services().Informer())
+		w.endpointslices = append(w.endpointslices, f.Discovery().V1().EndpointSlices().Informer())
+		w.ingresses = append(w.ingresses, f.Networking().V1().Ingresses().Informer())
 		ef := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithNamespace(ns), informers.WithTransform(transform),
 			informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = "type=Warning" }))
 		w.events = append(w.events, ef.Core().V1().Events().Informer())
@@ -162,6 +166,9 @@ func (w *Watcher) Start(ctx context.Context) error {
 	w.track("nodes", w.nodes)
 	w.track("statefulsets", w.statefulsets)
 	w.track("deployments", w.deployments)
+	w.track("services", w.services)
+	w.track("endpointslices", w.endpointslices)
+	w.track("ingresses", w.ingresses)
 	for i, res := range w.cfg.Resources {
 		st := served[i]
 		if st.phase == platform.Synced {
