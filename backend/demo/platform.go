@@ -45,9 +45,10 @@ type Platform struct {
 	clients *kube.Clients
 	rv      atomic.Int64
 
-	mu  sync.Mutex
-	rnd *rand.Rand
-	sim *simulator
+	mu     sync.Mutex
+	rnd    *rand.Rand
+	sim    *simulator
+	policy *policy
 }
 
 // New builds the demo platform with its seeded objects. Run starts the
@@ -91,6 +92,8 @@ func New(opts Options) *Platform {
 
 	p.stampWrites(&p.typed.Fake, p.typed.Tracker())
 	p.stampWrites(&p.dynamic.Fake, p.dynamic.Tracker())
+	p.policy = defaultPolicy()
+	p.answerReviews()
 
 	disc := p.typed.Discovery().(*fakediscovery.FakeDiscovery)
 	disc.FakedServerVersion = nil
