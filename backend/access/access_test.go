@@ -66,7 +66,7 @@ func TestEntriesFindDashboardsAndControllers(t *testing.T) {
 		got[e.What+" "+e.Namespace+"/"+e.Cluster] = e.How
 	}
 	tests := map[string]string{
-		"Pravega controller REST pravega/pravega":         "203.0.113.10:10080",
+		"Pravega controller REST pravega/pravega":          "203.0.113.10:10080",
 		"Flink dashboard iot-analytics/sensor-aggregation": "https://flink.iot-analytics.example.com/",
 		"Flink dashboard fraud-detection/fraud-scoring":    "<any node>:30081",
 	}
