@@ -1,0 +1,205 @@
+package fakeapi_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streamops/streamops/backend/restapi/contract"
+	"github.com/streamops/streamops/backend/restapi/fakeapi"
+)
+
+var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+func clock() time.Time { return t0 }
+
+const (
+	jobA = "0123456789abcdef0123456789abcdef"
+	srcV = "00000000000000000000000000000001"
+	aggV = "00000000000000000000000000000002"
+)
+
+func seedPravega() *fakeapi.Pravega {
+	p := fakeapi.NewPravega(clock)
+	p.CreateStream("iot", "sensors", fakeapi.StreamConfig{
+		Scaling:   fakeapi.ScalingConfig{Type: fakeapi.ByEventRate, TargetRate: 1000, ScaleFactor: 2, MinSegments: 2},
+		Retention: &fakeapi.RetentionConfig{Type: fakeapi.RetentionByDays, Value: 7, TimeBasedRetention: &fakeapi.TimeBasedRetention{Days: 7}},
+		Tags:      []string{"raw"},
+	}, t0.Add(-time.Hour))
+	p.CreateStream("iot", "aggregates", fakeapi.StreamConfig{
+		Scaling:   fakeapi.ScalingConfig{Type: fakeapi.ByByteRate, TargetRate: 512, ScaleFactor: 3, MinSegments: 1},
+		Retention: &fakeapi.RetentionConfig{Type: fakeapi.RetentionBySize, Value: 10240},
+	}, t0.Add(-time.Hour))
+	p.CreateStream("iot", "_RGdashboard", fakeapi.StreamConfig{Scaling: fakeapi.ScalingConfig{Type: fakeapi.FixedSegments, MinSegments: 1}}, t0.Add(-time.Hour))
+	p.CreateStream("fraud", "payments", fakeapi.StreamConfig{Scaling: fakeapi.ScalingConfig{Type: fakeapi.FixedSegments, MinSegments: 4}}, t0.Add(-2*time.Hour))
+	if err := p.Scale("iot", "sensors", 4, t0.Add(-10*time.Minute)); err != nil {
+		panic(err)
+	}
+	p.CreateReaderGroup("iot", "dashboard", []string{"iot/sensors"}, []string{"reader-1", "reader-2"})
+	p.CreateScope("empty")
+	return p
+}
+
+func seedFlink() *fakeapi.Flink {
+	f := fakeapi.NewFlink(clock, fakeapi.Overview{TaskManagers: 3, SlotsTotal: 6, SlotsAvailable: 1, Version: "1.19.1", Commit: "abc123"})
+	f.AddJob(fakeapi.Job{ID: jobA, Name: "sensor-aggregation", Start: t0.Add(-2 * time.Hour), MaxParallelism: 128,
+		Vertices: []fakeapi.Vertex{{ID: srcV, Name: "Source: sensors", Parallelism: 2}, {ID: aggV, Name: "window-aggregate", Parallelism: 3}}})
+	_ = f.SetWatermarks(jobA, aggV, []int64{t0.Add(-5 * time.Second).UnixMilli(), fakeapi.NoWatermark, t0.UnixMilli()})
+	_ = f.CompleteCheckpoint(jobA, fakeapi.Checkpoint{ID: 41, Trigger: t0.Add(-time.Minute), Ack: t0.Add(-59 * time.Second), Duration: time.Second, Size: 1 << 20, State: 4 << 20})
+	_ = f.FailCheckpoint(jobA, fakeapi.Checkpoint{ID: 42, Trigger: t0.Add(-30 * time.Second), FailedAt: t0.Add(-20 * time.Second), Failure: "Checkpoint expired before completing."})
+	_ = f.SetInProgress(jobA, 1)
+	return f
+}
+
+func get(t *testing.T, srv *httptest.Server, path string) (int, []byte, http.Header) {
+	t.Helper()
+	res, err := srv.Client().Get(srv.URL + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, b, res.Header
+}
+
+// TestPravegaFollowsSpec serves every path the client uses, in every shape
+// the fake can produce, and validates each response against Controller.yaml.
+func TestPravegaFollowsSpec(t *testing.T) {
+	doc, _, err := contract.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	chk := contract.Check(t, doc, seedPravega().Handler())
+	srv := httptest.NewServer(chk)
+	defer srv.Close()
+	paths := []struct {
+		path   string
+		status int
+	}{
+		{"/v1/scopes", 200},
+		{"/v1/scopes/iot", 200},
+		{"/v1/scopes/nope", 404},
+		{"/v1/scopes/iot/streams", 200},
+		{"/v1/scopes/iot/streams?filter_type=showInternalStreams", 200},
+		{"/v1/scopes/iot/streams?filter_type=tag&filter_value=raw", 200},
+		{"/v1/scopes/empty/streams", 200},
+		{"/v1/scopes/nope/streams", 404},
+		{"/v1/scopes/iot/streams/sensors", 200},
+		{"/v1/scopes/iot/streams/aggregates", 200},
+		{"/v1/scopes/fraud/streams/payments", 200},
+		{"/v1/scopes/iot/streams/nope", 404},
+		{"/v1/scopes/iot/streams/sensors/scaling-events?from=0&to=" + itoa(t0.UnixMilli()), 200},
+		{"/v1/scopes/iot/readergroups", 200},
+		{"/v1/scopes/empty/readergroups", 200},
+		{"/v1/scopes/iot/readergroups/dashboard", 200},
+		{"/v1/scopes/iot/readergroups/nope", 404},
+	}
+	for _, p := range paths {
+		if code, body, _ := get(t, srv, p.path); code != p.status {
+			t.Errorf("GET %s: %d %s, want %d", p.path, code, body, p.status)
+		}
+	}
+	if got := chk.Validated(); got != int64(len(paths)) {
+		t.Errorf("validated %d responses, want %d", got, len(paths))
+	}
+}
+
+func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestFlinkFollowsSpec does the same against rest_v1_dispatcher.yml.
+func TestFlinkFollowsSpec(t *testing.T) {
+	_, doc, err := contract.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := seedFlink()
+	f.AddJob(fakeapi.Job{ID: "fedcba9876543210fedcba9876543210", Name: "old", State: "FINISHED", Start: t0.Add(-48 * time.Hour), End: t0.Add(-47 * time.Hour)})
+	chk := contract.Check(t, doc, f.Handler())
+	srv := httptest.NewServer(chk)
+	defer srv.Close()
+	paths := []string{
+		"/overview",
+		"/jobs",
+		"/jobs/overview",
+		"/jobs/" + jobA,
+		"/jobs/" + jobA + "/checkpoints",
+		"/jobs/fedcba9876543210fedcba9876543210/checkpoints",
+		"/jobs/" + jobA + "/vertices/" + srcV + "/watermarks",
+		"/jobs/" + jobA + "/vertices/" + aggV + "/watermarks",
+	}
+	for _, p := range paths {
+		if code, body, _ := get(t, srv, p); code != 200 {
+			t.Errorf("GET %s: %d %s", p, code, body)
+		}
+	}
+	if got := chk.Validated(); got != int64(len(paths)) {
+		t.Errorf("validated %d responses, want %d", got, len(paths))
+	}
+	// Flink answers 404 with {"errors":[...]}, which the document does not
+	// list: the fake marks it as outside the contract.
+	if code, _, h := get(t, srv, "/jobs/00000000000000000000000000000000"); code != 404 || h.Get(contract.FaultHeader) == "" {
+		t.Errorf("unknown job: %d, fault header %q", code, h.Get(contract.FaultHeader))
+	}
+}
+
+func TestFaults(t *testing.T) {
+	p := seedPravega()
+	srv := httptest.NewServer(p.Handler())
+	defer srv.Close()
+	cases := []struct {
+		name  string
+		fault fakeapi.Fault
+		check func(t *testing.T, code int, body []byte)
+	}{
+		{"malformed", fakeapi.Fault{Kind: fakeapi.Malformed}, func(t *testing.T, code int, body []byte) {
+			var v any
+			if code != 200 || json.Unmarshal(body, &v) == nil {
+				t.Errorf("want 200 with broken JSON, got %d %s", code, body)
+			}
+		}},
+		{"server error", fakeapi.Fault{Kind: fakeapi.ServerError}, func(t *testing.T, code int, body []byte) {
+			if code != 500 {
+				t.Errorf("status %d", code)
+			}
+		}},
+		{"missing field", fakeapi.Fault{Kind: fakeapi.MissingField, Field: "scopeName"}, func(t *testing.T, code int, body []byte) {
+			if strings.Contains(string(body), "scopeName") {
+				t.Errorf("field still there: %s", body)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p.ClearFaults()
+			p.Inject("/v1/scopes", tc.fault)
+			code, body, h := get(t, srv, "/v1/scopes")
+			if h.Get(fakeapi.FaultHeader) == "" {
+				t.Error("fault not marked")
+			}
+			tc.check(t, code, body)
+		})
+	}
+	p.ClearFaults()
+	if _, _, h := get(t, srv, "/v1/scopes"); h.Get(fakeapi.FaultHeader) != "" {
+		t.Error("fault still active after ClearFaults")
+	}
+}
+
+func TestPravegaScaling(t *testing.T) {
+	p := seedPravega()
+	for _, n := range []int{6, 3, 3} {
+		if err := p.Scale("iot", "sensors", n, t0); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := p.Segments("iot", "sensors"); got != n {
+			t.Errorf("segments %d, want %d", got, n)
+		}
+	}
+	if err := p.Scale("iot", "nope", 2, t0); err == nil {
+		t.Error("scaling a missing stream succeeded")
+	}
+}

@@ -1,0 +1,409 @@
+package fakeapi
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// NoWatermark is Flink's Long.MIN_VALUE: the subtask has not received a
+// watermark yet.
+const NoWatermark = math.MinInt64
+
+// Overview is what /overview reports about the cluster.
+type Overview struct {
+	TaskManagers, SlotsTotal, SlotsAvailable int32
+	Version, Commit                          string
+}
+
+// Vertex is one job vertex (a chain of operators).
+type Vertex struct {
+	ID          string // 32 hex digits
+	Name        string
+	Parallelism int32
+	Status      string // ExecutionState, default RUNNING
+}
+
+// Job is a job the cluster runs.
+type Job struct {
+	ID             string // 32 hex digits
+	Name           string
+	State          string // JobStatus, default RUNNING
+	Start, End     time.Time
+	MaxParallelism int64
+	Vertices       []Vertex
+}
+
+// Checkpoint is one checkpoint of a job's history.
+type Checkpoint struct {
+	ID       int64
+	Trigger  time.Time
+	Ack      time.Time     // latest acknowledgement (completed)
+	Duration time.Duration // end to end
+	Size     int64         // checkpointed size in bytes
+	State    int64         // full state size in bytes
+	Failure  string        // failure message; set for a failed checkpoint
+	FailedAt time.Time
+}
+
+type fJob struct {
+	Job
+	watermarks map[string][]int64 // vertex id → per subtask (ms or NoWatermark)
+	completed  int64
+	failed     int64
+	inProgress int32
+	restored   int64
+	lastOK     *Checkpoint
+	lastFailed *Checkpoint
+	history    []Checkpoint
+}
+
+// Flink serves the Flink JobManager REST API (base path /) from memory.
+type Flink struct {
+	faults
+	clock Clock
+
+	mu       sync.Mutex
+	overview Overview
+	jobs     []*fJob
+}
+
+// NewFlink returns a cluster with no jobs, reading the time from clock.
+func NewFlink(clock Clock, ov Overview) *Flink { return &Flink{clock: clock, overview: ov} }
+
+// SetOverview replaces the cluster overview.
+func (f *Flink) SetOverview(ov Overview) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.overview = ov
+}
+
+// AddJob adds (or replaces) a job. Every vertex starts without watermarks.
+func (f *Flink) AddJob(j Job) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if j.State == "" {
+		j.State = "RUNNING"
+	}
+	for i := range j.Vertices {
+		if j.Vertices[i].Status == "" {
+			j.Vertices[i].Status = "RUNNING"
+		}
+	}
+	fj := &fJob{Job: j, watermarks: map[string][]int64{}}
+	for _, v := range j.Vertices {
+		wm := make([]int64, v.Parallelism)
+		for i := range wm {
+			wm[i] = NoWatermark
+		}
+		fj.watermarks[v.ID] = wm
+	}
+	for i, old := range f.jobs {
+		if old.ID == j.ID {
+			f.jobs[i] = fj
+			return
+		}
+	}
+	f.jobs = append(f.jobs, fj)
+}
+
+func (f *Flink) job(id string) *fJob {
+	for _, j := range f.jobs {
+		if j.ID == id {
+			return j
+		}
+	}
+	return nil
+}
+
+// SetJobState changes a job's state; a globally terminal state ends it.
+func (f *Flink) SetJobState(id, state string, at time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	j := f.job(id)
+	if j == nil {
+		return fmt.Errorf("job %s not found", id)
+	}
+	j.State = state
+	switch state {
+	case "FINISHED", "CANCELED", "FAILED":
+		j.End = at
+	}
+	return nil
+}
+
+// SetWatermarks sets the current input watermark (ms since the epoch, or
+// NoWatermark) of every subtask of a vertex.
+func (f *Flink) SetWatermarks(jobID, vertexID string, ms []int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	j := f.job(jobID)
+	if j == nil {
+		return fmt.Errorf("job %s not found", jobID)
+	}
+	if _, ok := j.watermarks[vertexID]; !ok {
+		return fmt.Errorf("vertex %s of job %s not found", vertexID, jobID)
+	}
+	j.watermarks[vertexID] = append([]int64(nil), ms...)
+	return nil
+}
+
+// CompleteCheckpoint records a completed checkpoint.
+func (f *Flink) CompleteCheckpoint(jobID string, c Checkpoint) error {
+	return f.checkpoint(jobID, func(j *fJob) {
+		j.completed++
+		j.lastOK = &c
+		j.history = append(j.history, c)
+	})
+}
+
+// FailCheckpoint records a failed checkpoint.
+func (f *Flink) FailCheckpoint(jobID string, c Checkpoint) error {
+	return f.checkpoint(jobID, func(j *fJob) {
+		j.failed++
+		j.lastFailed = &c
+		j.history = append(j.history, c)
+	})
+}
+
+// SetInProgress sets the number of checkpoints in progress.
+func (f *Flink) SetInProgress(jobID string, n int32) error {
+	return f.checkpoint(jobID, func(j *fJob) { j.inProgress = n })
+}
+
+func (f *Flink) checkpoint(jobID string, apply func(*fJob)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	j := f.job(jobID)
+	if j == nil {
+		return fmt.Errorf("job %s not found", jobID)
+	}
+	apply(j)
+	if len(j.history) > 10 { // Flink keeps web.checkpoints.history = 10
+		j.history = j.history[len(j.history)-10:]
+	}
+	return nil
+}
+
+// Handler returns the HTTP handler of the API.
+func (f *Flink) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /overview", f.getOverview)
+	mux.HandleFunc("GET /jobs", f.listJobIDs)
+	mux.HandleFunc("GET /jobs/overview", f.jobsOverview)
+	mux.HandleFunc("GET /jobs/{jobid}", f.jobDetails)
+	mux.HandleFunc("GET /jobs/{jobid}/checkpoints", f.checkpoints)
+	mux.HandleFunc("GET /jobs/{jobid}/vertices/{vertexid}/watermarks", f.watermarksOf)
+	return mux
+}
+
+func (f *Flink) getOverview(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	ov := f.overview
+	counts := map[string]int32{}
+	for _, j := range f.jobs {
+		counts[j.State]++
+	}
+	f.mu.Unlock()
+	f.respond(w, r, http.StatusOK, map[string]any{
+		"taskmanagers":           ov.TaskManagers,
+		"taskmanagers-blocked":   0,
+		"slots-total":            ov.SlotsTotal,
+		"slots-available":        ov.SlotsAvailable,
+		"slots-free-and-blocked": 0,
+		"jobs-running":           counts["RUNNING"],
+		"jobs-finished":          counts["FINISHED"],
+		"jobs-cancelled":         counts["CANCELED"],
+		"jobs-failed":            counts["FAILED"],
+		"flink-version":          ov.Version,
+		"flink-commit":           ov.Commit,
+	})
+}
+
+func (f *Flink) listJobIDs(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	jobs := []map[string]any{}
+	for _, j := range f.jobs {
+		jobs = append(jobs, map[string]any{"id": j.ID, "status": j.State})
+	}
+	f.mu.Unlock()
+	f.respond(w, r, http.StatusOK, map[string]any{"jobs": jobs})
+}
+
+func (j *fJob) duration(now time.Time) int64 {
+	end := now
+	if !j.End.IsZero() {
+		end = j.End
+	}
+	return end.Sub(j.Start).Milliseconds()
+}
+
+// tasks counts the job's subtasks per execution state, with the lower-case
+// keys Flink uses in /jobs/overview.
+func (j *fJob) tasks() map[string]int32 {
+	out := map[string]int32{}
+	for _, s := range []string{"created", "scheduled", "deploying", "running", "finished", "canceling", "canceled", "failed", "reconciling", "initializing"} {
+		out[s] = 0
+	}
+	total := int32(0)
+	for _, v := range j.Vertices {
+		out[lower(v.Status)] += v.Parallelism
+		total += v.Parallelism
+	}
+	out["total"] = total
+	return out
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func (f *Flink) jobsOverview(w http.ResponseWriter, r *http.Request) {
+	now := f.clock.now()
+	f.mu.Lock()
+	jobs := []map[string]any{}
+	for _, j := range f.jobs {
+		jobs = append(jobs, map[string]any{
+			"jid": j.ID, "name": j.Name, "state": j.State,
+			"start-time": millis(j.Start), "end-time": millis(j.End), "duration": j.duration(now),
+			"last-modification": millis(j.Start), "tasks": j.tasks(),
+		})
+	}
+	f.mu.Unlock()
+	f.respond(w, r, http.StatusOK, map[string]any{"jobs": jobs})
+}
+
+// notFound answers as Flink does; the document lists only 200, so the
+// response is marked as outside the contract.
+func (f *Flink) notFound(w http.ResponseWriter, what string) {
+	w.Header().Set(FaultHeader, "undocumented-status")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = fmt.Fprintf(w, `{"errors":[%q]}`, what+" not found")
+}
+
+func (f *Flink) jobDetails(w http.ResponseWriter, r *http.Request) {
+	now := f.clock.now()
+	f.mu.Lock()
+	j := f.job(r.PathValue("jobid"))
+	if j == nil {
+		f.mu.Unlock()
+		f.notFound(w, "job "+r.PathValue("jobid"))
+		return
+	}
+	vertices := []map[string]any{}
+	statusCounts := map[string]int32{}
+	for _, v := range j.Vertices {
+		statusCounts[v.Status]++
+		vertices = append(vertices, map[string]any{
+			"id": v.ID, "name": v.Name, "parallelism": v.Parallelism, "maxParallelism": j.MaxParallelism,
+			"status": v.Status, "start-time": millis(j.Start), "end-time": millis(j.End), "duration": j.duration(now),
+			"tasks": map[string]int32{v.Status: v.Parallelism},
+			"metrics": map[string]any{
+				"read-bytes": 0, "read-bytes-complete": true, "write-bytes": 0, "write-bytes-complete": true,
+				"read-records": 0, "read-records-complete": true, "write-records": 0, "write-records-complete": true,
+				"accumulated-backpressured-time": 0, "accumulated-idle-time": 0, "accumulated-busy-time": 0.0,
+			},
+		})
+	}
+	body := map[string]any{
+		"jid": j.ID, "name": j.Name, "isStoppable": false, "state": j.State,
+		"start-time": millis(j.Start), "end-time": millis(j.End), "duration": j.duration(now), "now": now.UnixMilli(),
+		"maxParallelism": j.MaxParallelism,
+		"timestamps":     map[string]int64{j.State: millis(j.Start)},
+		"vertices":       vertices,
+		"status-counts":  statusCounts,
+		"plan":           map[string]any{"jid": j.ID, "name": j.Name, "type": "STREAMING", "nodes": []any{}},
+	}
+	f.mu.Unlock()
+	f.respond(w, r, http.StatusOK, body)
+}
+
+func checkpointJSON(c *Checkpoint, className string) map[string]any {
+	status := "COMPLETED"
+	if className == "failed" {
+		status = "FAILED"
+	}
+	out := map[string]any{
+		"className": className, "id": c.ID, "status": status, "is_savepoint": false,
+		"trigger_timestamp": millis(c.Trigger), "latest_ack_timestamp": millis(c.Ack),
+		"checkpointed_size": c.Size, "state_size": c.State, "end_to_end_duration": c.Duration.Milliseconds(),
+		"alignment_buffered": 0, "processed_data": 0, "persisted_data": 0,
+		"num_subtasks": 1, "num_acknowledged_subtasks": 1, "checkpoint_type": "CHECKPOINT", "tasks": map[string]any{},
+	}
+	switch className {
+	case "completed":
+		out["external_path"] = "<checkpoint-not-externally-addressable>"
+		out["discarded"] = false
+	case "failed":
+		out["failure_timestamp"] = millis(c.FailedAt)
+		out["failure_message"] = c.Failure
+	}
+	return out
+}
+
+func (f *Flink) checkpoints(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	j := f.job(r.PathValue("jobid"))
+	if j == nil {
+		f.mu.Unlock()
+		f.notFound(w, "job "+r.PathValue("jobid"))
+		return
+	}
+	latest := map[string]any{}
+	if j.lastOK != nil {
+		latest["completed"] = checkpointJSON(j.lastOK, "completed")
+	}
+	if j.lastFailed != nil {
+		latest["failed"] = checkpointJSON(j.lastFailed, "failed")
+	}
+	history := []any{}
+	for i := len(j.history) - 1; i >= 0; i-- {
+		c := j.history[i]
+		cls := "completed"
+		if c.Failure != "" {
+			cls = "failed"
+		}
+		history = append(history, checkpointJSON(&c, cls))
+	}
+	body := map[string]any{
+		"counts": map[string]any{
+			"restored": j.restored, "total": j.completed + j.failed + int64(j.inProgress),
+			"in_progress": j.inProgress, "completed": j.completed, "failed": j.failed,
+		},
+		"latest":  latest,
+		"history": history,
+		"summary": map[string]any{},
+	}
+	f.mu.Unlock()
+	f.respond(w, r, http.StatusOK, body)
+}
+
+func (f *Flink) watermarksOf(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	j := f.job(r.PathValue("jobid"))
+	var wm []int64
+	ok := false
+	if j != nil {
+		wm, ok = j.watermarks[r.PathValue("vertexid")]
+	}
+	metrics := make([]map[string]string, 0, len(wm))
+	for i, v := range wm {
+		metrics = append(metrics, map[string]string{"id": strconv.Itoa(i) + ".currentInputWatermark", "value": strconv.FormatInt(v, 10)})
+	}
+	f.mu.Unlock()
+	if !ok {
+		f.notFound(w, "vertex "+r.PathValue("vertexid"))
+		return
+	}
+	f.respond(w, r, http.StatusOK, map[string]any{"metrics": metrics})
+}
