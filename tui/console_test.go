@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	clocktesting "k8s.io/utils/clock/testing"
 
+	accessapi "github.com/streamops/streamops/backend/access"
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/watch"
@@ -33,6 +34,11 @@ func TestMain(m *testing.M) {
 
 // demoSnapshot returns the settled demo platform as the backend publishes it.
 func demoSnapshot(t testing.TB) (*platform.Snapshot, *clocktesting.FakeClock) {
+	s, fc, _ := demoPlatform(t)
+	return s, fc
+}
+
+func demoPlatform(t testing.TB) (*platform.Snapshot, *clocktesting.FakeClock, *demo.Platform) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -55,7 +61,7 @@ func demoSnapshot(t testing.TB) (*platform.Snapshot, *clocktesting.FakeClock) {
 			}
 			if ready {
 				fc.Step(90 * time.Second) // members are a little older than the last change
-				return s, fc
+				return s, fc, p
 			}
 		}
 		select {
@@ -66,24 +72,63 @@ func demoSnapshot(t testing.TB) (*platform.Snapshot, *clocktesting.FakeClock) {
 	}
 }
 
-func newConsole(t testing.TB, fc *clocktesting.FakeClock, theme themes.Palette) Model {
-	return New(Options{
+func newConsole(t testing.TB, fc *clocktesting.FakeClock, theme themes.Palette, backends ...Backends) Model {
+	opts := Options{
 		Styles: themes.New(theme), Keys: keymap.Default(), Clock: fc,
 		Context: "demo", Scope: "all namespaces", Tick: -1, CrashDir: t.TempDir(),
-	})
+	}
+	if len(backends) > 0 {
+		opts.Backends = backends[0]
+	}
+	return New(opts)
 }
 
-// drive feeds messages straight into the model, as the program would.
+// runCmd is a message that makes drive execute the Cmds the previous
+// message returned (with a timeout, skipping ones that block, like timers).
+type runCmd struct{}
+
+// drive feeds messages straight into the model, as the program would;
+// a runCmd runs the Cmds of the message before it and feeds their results.
 func drive(m Model, msgs ...tea.Msg) Model {
+	var last tea.Cmd
 	for _, msg := range msgs {
-		next, _ := m.Update(msg)
-		m = next.(Model)
+		if _, ok := msg.(runCmd); ok {
+			for _, res := range results(last) {
+				next, _ := m.Update(res)
+				m = next.(Model)
+			}
+			continue
+		}
+		next, cmd := m.Update(msg)
+		m, last = next.(Model), cmd
 	}
 	return m
 }
 
+func results(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	select {
+	case msg := <-done:
+		if batch, ok := msg.(tea.BatchMsg); ok {
+			var out []tea.Msg
+			for _, c := range batch {
+				out = append(out, results(c)...)
+			}
+			return out
+		}
+		return []tea.Msg{msg}
+	case <-time.After(2 * time.Second):
+		return nil
+	}
+}
+
 func TestGoldenConsole(t *testing.T) {
-	snap, fc := demoSnapshot(t)
+	snap, fc, p := demoPlatform(t)
+	backends := Backends{Access: accessapi.NewReviewer(p.Clients().Typed)}
 	km := keymap.Default()
 	sizes := []struct {
 		name string
@@ -98,11 +143,14 @@ func TestGoldenConsole(t *testing.T) {
 		{"members-filtered", []tea.Msg{keymap.Press(km.Global.Filter), keymap.PressString("t"), keymap.PressString("a"), keymap.PressString("s"), keymap.PressString("k"), keymap.Press(km.Global.Select)}},
 		{"help", []tea.Msg{keymap.Press(km.Global.Help)}},
 		{"palette", []tea.Msg{keymap.Press(km.Global.Palette), keymap.PressString("s")}},
+		{"access", []tea.Msg{keymap.Press(km.Global.Access)}},
+		{"access-services", []tea.Msg{keymap.Press(km.Global.Access), keymap.Press(km.Access.Section)}},
+		{"access-can-i", []tea.Msg{keymap.Press(km.Global.Access), runCmd{}, keymap.Press(km.Access.CanI)}},
 	}
 	for _, size := range sizes {
 		for _, v := range views {
 			t.Run(v.name+"-"+size.name, func(t *testing.T) {
-				m := newConsole(t, fc, themes.Dark)
+				m := newConsole(t, fc, themes.Dark, backends)
 				m = drive(m, tea.WindowSizeMsg{Width: size.w, Height: size.h}, snapshotMsg{snap})
 				m = drive(m, v.keys...)
 				out := ansi.Strip(m.render())

@@ -15,8 +15,10 @@ import (
 	"charm.land/lipgloss/v2"
 	"k8s.io/utils/clock"
 
+	accessapi "github.com/streamops/streamops/backend/access"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/keymap"
+	"github.com/streamops/streamops/panes/access"
 	"github.com/streamops/streamops/panes/members"
 	"github.com/streamops/streamops/panes/pane"
 	"github.com/streamops/streamops/themes"
@@ -49,9 +51,17 @@ type Options struct {
 	// Tick is how often ages are refreshed (default 1s; negative disables).
 	Tick time.Duration
 
-	// Panes overrides the panes after members, by id (tests and later
-	// panes); unset ones say what they will show.
+	// Backends the panes act through; a nil one leaves its pane saying
+	// what it would show.
+	Backends Backends
+
+	// Panes overrides panes by id (tests).
 	Panes map[int]Slot
+}
+
+// Backends are what panes call, through Cmds, to act or ask.
+type Backends struct {
+	Access *accessapi.Reviewer
 }
 
 // Slot is a pane ready to be placed in the console.
@@ -107,11 +117,11 @@ func New(opts Options) Model {
 		pane.LogsID:     "logs: follow many pods at once",
 		pane.StreamsID:  "streams: Pravega scopes and streams, Flink jobs, watermarks and checkpoints",
 		pane.ScaleID:    "scale: the guided scale wizard",
-		pane.AccessID:   "access: services, ingresses and what you may do",
 	}
 	for id, text := range waiting {
 		m.panes[id] = newSlot(pendingPane{deps: deps, message: text + " — not available in this build"}, (*pendingPane).SetSize)
 	}
+	m.panes[pane.AccessID] = newSlot(access.New(deps, opts.Backends.Access, opts.Server), (*access.Model).SetSize)
 	for id, s := range opts.Panes {
 		if id > 0 && id < len(m.panes) {
 			m.panes[id] = s

@@ -37,6 +37,15 @@ func (c Check) Label() string {
 	return c.Verb + " " + r
 }
 
+// Short names the check without its API group ("patch pravegaclusters").
+func (c Check) Short() string {
+	r := c.Resource
+	if c.Subresource != "" {
+		r += "/" + c.Subresource
+	}
+	return c.Verb + " " + r
+}
+
 // ConsoleChecks lists what the console uses: reading what it watches,
 // logs, the REST service proxy, and patching each operator's resource that
 // the platform has (what the scale wizard writes).
@@ -189,3 +198,18 @@ func Namespaces(s *platform.Snapshot) []string {
 	slices.Sort(out)
 	return out
 }
+
+// Reviewer asks the API server about the current user. The access pane and
+// the scale wizard's preflight hold one; they never touch client-go.
+type Reviewer struct{ typed kubernetes.Interface }
+
+// NewReviewer returns a Reviewer over a typed client.
+func NewReviewer(typed kubernetes.Interface) *Reviewer { return &Reviewer{typed: typed} }
+
+// Review runs the can-i matrix (see Review).
+func (r *Reviewer) Review(ctx context.Context, checks []Check, namespaces []string) Matrix {
+	return Review(ctx, r.typed, checks, namespaces)
+}
+
+// WhoAmI returns the current user (see WhoAmI).
+func (r *Reviewer) WhoAmI(ctx context.Context) (User, error) { return WhoAmI(ctx, r.typed) }

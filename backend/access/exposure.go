@@ -147,7 +147,9 @@ func Entries(s *platform.Snapshot, server string) []Entry {
 		if svc == nil {
 			e.Missing = true
 		} else {
-			for _, x := range Exposure(&platform.Snapshot{Services: []platform.Service{*svc}, Ingresses: ingressesTo(s, c.Namespace, svcName)}) {
+			only := *svc // the named port only: the controller's gRPC port is no REST address
+			only.Ports = slices.DeleteFunc(slices.Clone(svc.Ports), func(p platform.ServicePort) bool { return p.Name != port })
+			for _, x := range Exposure(&platform.Snapshot{Services: []platform.Service{only}, Ingresses: ingressesTo(s, c.Namespace, svcName)}) {
 				e.How = append(e.How, x.Addresses...)
 			}
 		}
@@ -157,9 +159,14 @@ func Entries(s *platform.Snapshot, server string) []Entry {
 	return out
 }
 
-// ProxyURL is the API server's service proxy address of a service port.
+// ProxyURL is the API server's service proxy address of a service port;
+// only the path when the server's URL is unknown.
 func ProxyURL(server, namespace, service, port, path string) string {
-	return strings.TrimSuffix(server, "/") + "/api/v1/namespaces/" + namespace + "/services/" + service + ":" + port + "/proxy" + path
+	p := "/api/v1/namespaces/" + namespace + "/services/" + service + ":" + port + "/proxy" + path
+	if !strings.HasPrefix(server, "http://") && !strings.HasPrefix(server, "https://") {
+		return p
+	}
+	return strings.TrimSuffix(server, "/") + p
 }
 
 func findService(s *platform.Snapshot, ns, name string) *platform.Service {

@@ -99,7 +99,7 @@ func New(opts Options) *Platform {
 	disc.FakedServerVersion = nil
 	disc.Resources = discoveryResources()
 
-	p.clients = &kube.Clients{Typed: p.typed, Dynamic: p.dynamic, Discovery: disc, Context: "demo", Server: "in-process demo platform", User: "demo-admin"}
+	p.clients = &kube.Clients{Typed: p.typed, Dynamic: p.dynamic, Discovery: disc, Context: "demo", User: "demo-admin"}
 	p.sim = newSimulator(p)
 	return p
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/klog/v2"
 
+	"github.com/streamops/streamops/backend/access"
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/watch"
@@ -145,6 +146,7 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 		Snapshots: w.Subscribe(ctx), Errors: w.Errors(),
 		Context: clients.Context, Server: clients.Server, Scope: scope.String(),
 		CrashDir: stateDir(),
+		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed)},
 	})
 	final, err := tea.NewProgram(model, tea.WithContext(ctx)).Run()
 	if m, ok := final.(tui.Model); ok && m.Crash() != nil {
