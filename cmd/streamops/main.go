@@ -69,6 +69,9 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := ui.load(cmd); err != nil {
+				return err
+			}
 			return runCluster(cmd.Context(), kopts, ui)
 		},
 	}
@@ -82,6 +85,9 @@ func newRoot() *cobra.Command {
 		Short: "Open the console on an embedded demo platform (no cluster needed)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := ui.load(cmd); err != nil {
+				return err
+			}
 			return runDemo(cmd.Context(), demoOpts, ui)
 		},
 	}
@@ -97,6 +103,20 @@ func newRoot() *cobra.Command {
 			fmt.Fprintln(cmd.OutOrStdout(), "streamops "+version)
 		},
 	}
-	root.AddCommand(demoCmd, versionCmd)
+	keysCmd := &cobra.Command{
+		Use:   "keys",
+		Short: "List the key bindings and the names the configuration file's keys section uses",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := ui.load(cmd); err != nil {
+				return err
+			}
+			for _, line := range ui.keys.Describe() {
+				fmt.Fprintln(cmd.OutOrStdout(), line)
+			}
+			return nil
+		},
+	}
+	root.AddCommand(demoCmd, versionCmd, keysCmd)
 	return root
 }

@@ -105,3 +105,16 @@ func TestUnknownThemeIsRejected(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestBadConfigIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "config.yaml")
+	os.WriteFile(p, []byte("keys: {global.help: [q]}\n"), 0o600)
+	err := run(t, "demo", "--config", p)
+	if err == nil || !strings.Contains(err.Error(), `keys: "q" is bound to both`) || !strings.Contains(err.Error(), p) {
+		t.Errorf("got %v", err)
+	}
+	if err := run(t, "demo", "--config", filepath.Join(dir, "none.yaml")); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("a named config that does not exist: %v", err)
+	}
+}

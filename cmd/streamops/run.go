@@ -14,7 +14,10 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/klog/v2"
 
+	"github.com/charmbracelet/colorprofile"
+
 	"github.com/streamops/streamops/backend/access"
+	"github.com/streamops/streamops/backend/config"
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/watch"
@@ -24,9 +27,14 @@ import (
 )
 
 type uiOptions struct {
-	readOnly bool
-	theme    string
-	logFile  string
+	readOnly   bool
+	theme      string
+	logFile    string
+	configPath string
+	cmd        *cobra.Command // to tell flags the user set from defaults
+
+	cfg  config.Config
+	keys keymap.KeyMap
 }
 
 func (o *uiOptions) addFlags(c *cobra.Command) {
@@ -34,6 +42,26 @@ func (o *uiOptions) addFlags(c *cobra.Command) {
 	f.BoolVar(&o.readOnly, "readonly", false, "never change the cluster: actions that write are refused")
 	f.StringVar(&o.theme, "theme", "dark", "colour theme: dark, light or none (NO_COLOR also selects none)")
 	f.StringVar(&o.logFile, "log-file", "", "where details are logged (default: the state directory's streamops.log)")
+	f.StringVar(&o.configPath, "config", config.DefaultPath(), "configuration file")
+}
+
+// load reads the configuration file and merges the flags over it: a flag
+// the user gave wins over the file.
+func (o *uiOptions) load(cmd *cobra.Command) error {
+	cfg, err := config.Load(o.configPath, cmd.Flags().Changed("config"))
+	if err != nil {
+		return err
+	}
+	if cmd.Flags().Changed("theme") {
+		cfg.Theme = o.theme
+	}
+	cfg.ReadOnly = cfg.ReadOnly || o.readOnly
+	keys := keymap.Default()
+	if err := keys.Rebind(cfg.Keys); err != nil {
+		return fmt.Errorf("config %s: %w", o.configPath, err)
+	}
+	o.cfg, o.keys = cfg, keys
+	return nil
 }
 
 type demoOptions struct {
@@ -76,11 +104,17 @@ func openLog(path string) (*slog.Logger, func(), error) {
 	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), func() { klog.Flush(); f.Close() }, nil
 }
 
-// styles resolves the theme, before anything connects or starts.
+// styles resolves the theme, before anything connects or starts. A
+// terminal without colours (or NO_COLOR) gets the no-colour theme, whose
+// selection and emphasis do not depend on colour.
 func (o uiOptions) styles() (themes.Styles, error) {
-	p, ok := themes.FromEnv(o.theme)
+	p, ok := themes.FromEnv(o.cfg.Theme)
 	if !ok {
-		return themes.Styles{}, fmt.Errorf("unknown theme %q (dark, light or none)", o.theme)
+		return themes.Styles{}, fmt.Errorf("unknown theme %q (dark, light or none)", o.cfg.Theme)
+	}
+	switch colorprofile.Detect(os.Stdout, os.Environ()) {
+	case colorprofile.ASCII, colorprofile.NoTTY:
+		p = themes.Mono
 	}
 	return themes.New(p), nil
 }
@@ -142,7 +176,7 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 		return err
 	}
 	model := tui.New(tui.Options{
-		Styles: styles, Keys: keymap.Default(), ReadOnly: ui.readOnly,
+		Styles: styles, Keys: ui.keys, ReadOnly: ui.cfg.ReadOnly,
 		Snapshots: w.Subscribe(ctx), Errors: w.Errors(),
 		Context: clients.Context, Server: clients.Server, Scope: scope.String(),
 		CrashDir: stateDir(),

@@ -1,0 +1,194 @@
+// Package config reads the console's configuration file
+// ($XDG_CONFIG_HOME/streamops/config.yaml): theme, read-only mode, refresh
+// intervals, log buffer size, audit log path, REST endpoint overrides and
+// key overrides. Unknown keys and values of the wrong type are rejected with
+// a message naming the key, so a typo is never silently ignored.
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Duration is a time.Duration written as "5s", "10m".
+type Duration struct{ time.Duration }
+
+// UnmarshalJSON reads a Go duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errors.New(`want a duration such as "5s" or "10m"`)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf(`want a duration such as "5s" or "10m", got %q`, s)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Config is the configuration file's content.
+type Config struct {
+	Theme    string `json:"theme,omitempty"`
+	ReadOnly bool   `json:"readOnly,omitempty"`
+	Refresh  struct {
+		// Streams is how often the Pravega and Flink REST APIs are read.
+		Streams Duration `json:"streams,omitempty"`
+	} `json:"refresh,omitempty"`
+	Logs struct {
+		// BufferLines bounds the log buffer (all sources together).
+		BufferLines int `json:"bufferLines,omitempty"`
+	} `json:"logs,omitempty"`
+	Audit struct {
+		Path string `json:"path,omitempty"`
+	} `json:"audit,omitempty"`
+	Scale struct {
+		// StepTimeout is how long a scale step may take to converge.
+		StepTimeout Duration `json:"stepTimeout,omitempty"`
+	} `json:"scale,omitempty"`
+	// Endpoints give REST APIs a direct URL instead of the API server's
+	// service proxy, in the --endpoint flag's syntax:
+	// "flink:iot-analytics/sensor-aggregation=https://flink.example.com".
+	Endpoints []string `json:"endpoints,omitempty"`
+	// Keys override key bindings by name, e.g. "logs.follow": ["F"].
+	Keys map[string][]string `json:"keys,omitempty"`
+}
+
+// Defaults are used for what the file does not set.
+func Defaults() Config {
+	var c Config
+	c.Theme = "dark"
+	c.Refresh.Streams = Duration{5 * time.Second}
+	c.Logs.BufferLines = 50000
+	c.Scale.StepTimeout = Duration{10 * time.Minute}
+	return c
+}
+
+// DefaultPath is $XDG_CONFIG_HOME/streamops/config.yaml (or ~/.config/...).
+func DefaultPath() string {
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "streamops", "config.yaml")
+}
+
+// Load reads the file at path over the defaults. A missing file at the
+// default path is not an error; a missing file the user named is.
+func Load(path string, named bool) (Config, error) {
+	c := Defaults()
+	if path == "" {
+		return c, nil
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) && !named {
+		return c, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	if err := Parse(b, &c); err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// maxSize bounds what Parse reads; a configuration is a few hundred bytes.
+const maxSize = 1 << 20
+
+// Parse reads YAML into c, strictly: every key must be known and every
+// value of the right type. Errors name the key.
+func Parse(b []byte, c *Config) error {
+	if len(b) > maxSize {
+		return fmt.Errorf("file is %d bytes, larger than the %d a configuration may be", len(b), maxSize)
+	}
+	j, err := yaml.YAMLToJSON(b)
+	if err != nil {
+		return fmt.Errorf("not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if bytes.Equal(bytes.TrimSpace(j), []byte("null")) {
+		return nil // an empty file
+	}
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return explain(err)
+	}
+	return c.Validate()
+}
+
+func explain(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return fmt.Errorf("%s: want %s, got %s", typeErr.Field, kindOf(typeErr.Type.Kind().String()), typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return fmt.Errorf("not valid YAML: %v", err)
+	}
+	msg := err.Error()
+	if field, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return fmt.Errorf("unknown key %s (known: theme, readOnly, refresh.streams, logs.bufferLines, audit.path, scale.stepTimeout, endpoints, keys)", field)
+	}
+	if strings.HasPrefix(msg, "json: cannot unmarshal") {
+		return errors.New(strings.TrimPrefix(msg, "json: "))
+	}
+	return err
+}
+
+func kindOf(k string) string {
+	switch k {
+	case "int", "int64", "int32", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "string":
+		return "a string"
+	case "slice":
+		return "a list"
+	case "map", "struct":
+		return "a mapping"
+	}
+	return k
+}
+
+// Validate checks values that decode but make no sense.
+func (c *Config) Validate() error {
+	switch c.Theme {
+	case "dark", "light", "none":
+	default:
+		return fmt.Errorf("theme: %q is not a theme (dark, light or none)", c.Theme)
+	}
+	if c.Refresh.Streams.Duration < time.Second {
+		return fmt.Errorf("refresh.streams: %s is too often (at least 1s)", c.Refresh.Streams)
+	}
+	if c.Logs.BufferLines < 1000 || c.Logs.BufferLines > 5_000_000 {
+		return fmt.Errorf("logs.bufferLines: %d is out of range (1000 to 5000000)", c.Logs.BufferLines)
+	}
+	if c.Scale.StepTimeout.Duration < 10*time.Second {
+		return fmt.Errorf("scale.stepTimeout: %s is too short (at least 10s)", c.Scale.StepTimeout)
+	}
+	for name, keys := range c.Keys {
+		if len(keys) == 0 {
+			return fmt.Errorf("keys.%s: give at least one key", name)
+		}
+		for _, k := range keys {
+			if strings.TrimSpace(k) == "" {
+				return fmt.Errorf("keys.%s: an empty key", name)
+			}
+		}
+	}
+	return nil
+}
