@@ -1,0 +1,442 @@
+package restapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/clock"
+
+	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/kube"
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/pravega"
+)
+
+// Defaults of the Monitor.
+const (
+	DefaultInterval   = 5 * time.Second
+	DefaultTimeout    = 5 * time.Second
+	DefaultMaxBackoff = 2 * time.Minute
+)
+
+// Config configures a Monitor.
+type Config struct {
+	// ServiceProxy is the client whose API server proxies requests to the
+	// Services (the kubeconfig's own credentials); nil disables the service
+	// proxy (the demo platform, which gives direct URLs for everything).
+	ServiceProxy kubernetes.Interface
+	// Overrides give targets a direct URL; a target only named here is
+	// read too.
+	Overrides []Override
+	// Interval between reads of an endpoint (default 5s), Timeout of every
+	// request (default 5s), MaxBackoff the longest wait after failures
+	// (default 2m): after n failures in a row the wait is
+	// min(Interval·2^n, MaxBackoff).
+	Interval, Timeout, MaxBackoff time.Duration
+	Clock                         clock.WithTicker // default: the real clock
+	Log                           *slog.Logger     // default: discard
+}
+
+// Section is the state of one endpoint.
+type Section struct {
+	Target   Target
+	Route    Route     // how it is reached (no credentials)
+	Updated  time.Time // last successful read; zero: never
+	Err      error     // the last read's failure; nil when it succeeded
+	Failures int       // failures in a row
+	NextTry  time.Time
+	Reading  bool // a read is under way
+}
+
+// Pending reports whether the endpoint was never read yet.
+func (s Section) Pending() bool { return s.Updated.IsZero() && s.Err == nil }
+
+// PravegaSection is a Pravega cluster's endpoint and what was last read
+// (kept while later reads fail: Err says it is stale).
+type PravegaSection struct {
+	Section
+	Inventory *pravega.Inventory
+}
+
+// FlinkSection is a Flink cluster's endpoint and what was last read.
+type FlinkSection struct {
+	Section
+	Cluster *flink.Cluster
+}
+
+// Report is everything the monitor knows, as an immutable value.
+type Report struct {
+	Seq      uint64
+	At       time.Time
+	Interval time.Duration
+	Pravega  []PravegaSection
+	Flink    []FlinkSection
+}
+
+type endpoint struct {
+	target   Target
+	override *Override
+	direct   *DirectGetter
+	route    Route
+	getter   Getter
+	sec      Section
+	inv      *pravega.Inventory
+	cluster  *flink.Cluster
+	running  bool
+	next     time.Time
+	resolved bool // route verified by listing Services
+}
+
+// Monitor reads every endpoint on an interval, with backoff on failure. It
+// does nothing until Activate is called (the streams pane calls it the
+// first time it is shown), so a console that never opens the pane sends no
+// request.
+type Monitor struct {
+	cfg    Config
+	redact *Redactor
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	eps     map[string]*endpoint
+	order   []string // endpoint keys, sorted
+	active  bool
+	seq     uint64
+	snapKey string
+
+	wake chan struct{}
+	out  chan Report
+	wg   sync.WaitGroup
+}
+
+// NewMonitor returns a monitor; Run drives it.
+func NewMonitor(cfg Config) *Monitor {
+	if cfg.Interval <= 0 {
+		cfg.Interval = DefaultInterval
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = DefaultMaxBackoff
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	m := &Monitor{cfg: cfg, redact: &Redactor{}, log: cfg.Log, eps: map[string]*endpoint{},
+		wake: make(chan struct{}, 1), out: make(chan Report, 1)}
+	for i := range cfg.Overrides {
+		o := cfg.Overrides[i]
+		m.redact.Add(o.Token)
+		ep := &endpoint{target: o.Target, override: &o}
+		g, err := NewDirectGetter(o.URL, o.Token, cfg.Timeout, m.redact)
+		if err != nil {
+			ep.sec.Err = err
+			ep.route = Route{Via: ViaDirect, URL: kube.RedactURL(o.URL)}
+		} else {
+			ep.direct, ep.getter = g, g
+			ep.route = Route{Via: ViaDirect, URL: g.Shown()}
+		}
+		m.eps[o.Target.String()] = ep
+	}
+	m.reorder()
+	return m
+}
+
+// Redactor is the monitor's redactor, which knows the configured secrets;
+// the pane masks error text with it too.
+func (m *Monitor) Redactor() *Redactor { return m.redact }
+
+// Reports delivers the latest report after every change; a slow reader
+// only misses intermediate ones.
+func (m *Monitor) Reports() <-chan Report { return m.out }
+
+// Activate starts reading (idempotent).
+func (m *Monitor) Activate() {
+	m.mu.Lock()
+	if !m.active {
+		m.active = true
+		now := m.cfg.Clock.Now()
+		for _, ep := range m.eps {
+			ep.next = now
+		}
+	}
+	m.mu.Unlock()
+	m.poke()
+}
+
+// Refresh reads every endpoint now, forgetting backoff waits.
+func (m *Monitor) Refresh() {
+	m.mu.Lock()
+	now := m.cfg.Clock.Now()
+	for _, ep := range m.eps {
+		ep.next = now
+		ep.resolved = false
+	}
+	m.mu.Unlock()
+	m.poke()
+}
+
+// Observe takes the endpoints from a snapshot: clusters that appear are
+// read, clusters that go are dropped (unless an override names them).
+func (m *Monitor) Observe(snap *platform.Snapshot) {
+	targets := Targets(snap)
+	key := fmt.Sprint(targets)
+	m.mu.Lock()
+	if key == m.snapKey {
+		m.mu.Unlock()
+		return
+	}
+	m.snapKey = key
+	now := m.cfg.Clock.Now()
+	keep := map[string]bool{}
+	for _, t := range targets {
+		k := t.String()
+		keep[k] = true
+		if ep, ok := m.eps[k]; ok {
+			if ep.target.Kind == "" {
+				ep.target.Kind = t.Kind
+			}
+			continue
+		}
+		ep := &endpoint{target: t, next: now}
+		if m.cfg.ServiceProxy == nil {
+			ep.route = Route{Via: ViaNone}
+		}
+		m.eps[k] = ep
+	}
+	for k, ep := range m.eps {
+		if !keep[k] && ep.override == nil {
+			delete(m.eps, k)
+		}
+	}
+	m.reorder()
+	m.publishLocked()
+	m.mu.Unlock()
+	m.poke()
+}
+
+func (m *Monitor) reorder() {
+	ts := make([]Target, 0, len(m.eps))
+	for _, ep := range m.eps {
+		ts = append(ts, ep.target)
+	}
+	sortTargets(ts)
+	m.order = m.order[:0]
+	for _, t := range ts {
+		m.order = append(m.order, t.String())
+	}
+}
+
+func (m *Monitor) poke() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run reads endpoints until ctx ends. Before Activate it only waits.
+func (m *Monitor) Run(ctx context.Context) error {
+	defer m.wg.Wait()
+	for {
+		now := m.cfg.Clock.Now()
+		var due []*endpoint
+		var earliest time.Time
+		m.mu.Lock()
+		if m.active {
+			for _, k := range m.order {
+				ep := m.eps[k]
+				switch {
+				case ep.running:
+				case !ep.next.After(now):
+					ep.running, ep.sec.Reading = true, true
+					due = append(due, ep)
+				case earliest.IsZero() || ep.next.Before(earliest):
+					earliest = ep.next
+				}
+			}
+			if len(due) > 0 {
+				m.publishLocked()
+			}
+		}
+		m.mu.Unlock()
+		for _, ep := range due {
+			m.wg.Go(func() { m.read(ctx, ep) })
+		}
+		var timer clock.Timer
+		var fire <-chan time.Time
+		if !earliest.IsZero() {
+			timer = m.cfg.Clock.NewTimer(earliest.Sub(now))
+			fire = timer.C()
+		}
+		select {
+		case <-ctx.Done():
+			if timer != nil {
+				timer.Stop()
+			}
+			return nil
+		case <-m.wake:
+		case <-fire:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+// read reads one endpoint once and records the outcome.
+func (m *Monitor) read(ctx context.Context, ep *endpoint) {
+	m.mu.Lock()
+	target, getter, route, resolved, setupErr := ep.target, ep.getter, ep.route, ep.resolved, ep.sec.Err
+	m.mu.Unlock()
+
+	var err error
+	if ep.override == nil && route.Via != ViaNone && (!resolved || getter == nil) {
+		route, err = Resolve(ctx, m.cfg.ServiceProxy, target)
+		if err == nil {
+			getter = &ProxyGetter{Client: m.cfg.ServiceProxy, Namespace: route.Namespace, Service: route.Service, Port: route.Port,
+				Timeout: m.cfg.Timeout, Redact: m.redact}
+			resolved = true
+		}
+	}
+	var inv *pravega.Inventory
+	var cl *flink.Cluster
+	switch {
+	case err != nil:
+	case route.Via == ViaNone:
+		err = errors.New("no direct URL given for it, and the service proxy is off")
+	case getter == nil:
+		err = setupErr // a bad override URL
+	case target.API == Pravega:
+		// Internal streams are always read: the pane hides them, and
+		// showing them is then instant.
+		inv, err = pravega.New(getter).Inventory(ctx, true)
+	default:
+		cl, err = flink.New(getter).Read(ctx)
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	now := m.cfg.Clock.Now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.eps[target.String()] != ep {
+		return // dropped meanwhile
+	}
+	ep.running, ep.sec.Reading = false, false
+	ep.route, ep.getter, ep.resolved = route, getter, resolved
+	if err != nil {
+		err = m.redactErr(err)
+		if ep.sec.Err == nil || ep.sec.Err.Error() != err.Error() {
+			m.log.Warn("REST endpoint failed", "target", target.String(), "via", route.Where(), "err", err.Error())
+		}
+		ep.sec.Failures++
+		ep.sec.Err = err
+		ep.resolved = false // look for the Service again next time
+		ep.next = now.Add(Backoff(m.cfg.Interval, ep.sec.Failures, m.cfg.MaxBackoff))
+		if cl != nil && cl.Overview != nil { // jobs failed, the overview did not
+			ep.cluster = &flink.Cluster{Overview: cl.Overview, Jobs: clusterJobs(ep.cluster)}
+		}
+	} else {
+		if ep.sec.Err != nil {
+			m.log.Info("REST endpoint recovered", "target", target.String(), "via", route.Where())
+		}
+		ep.sec.Failures, ep.sec.Err, ep.sec.Updated = 0, nil, now
+		ep.next = now.Add(m.cfg.Interval)
+		ep.inv, ep.cluster = inv, cl
+	}
+	ep.sec.NextTry = ep.next
+	m.publishLocked()
+	m.poke()
+}
+
+func clusterJobs(c *flink.Cluster) []flink.Job {
+	if c == nil {
+		return nil
+	}
+	return c.Jobs
+}
+
+// redactErr masks secrets in an error's text (keeping *Error's fields).
+func (m *Monitor) redactErr(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		c := *e
+		c.Msg = m.redact.String(c.Msg)
+		return &c
+	}
+	if s := m.redact.String(err.Error()); s != err.Error() {
+		return errors.New(s)
+	}
+	return err
+}
+
+// Backoff is how long to wait after failures failures in a row:
+// min(interval·2^failures, max).
+func Backoff(interval time.Duration, failures int, max time.Duration) time.Duration {
+	d := interval
+	for i := 0; i < failures && d < max; i++ {
+		d *= 2
+	}
+	return min(d, max)
+}
+
+// publishLocked sends the current report, replacing an unread one.
+func (m *Monitor) publishLocked() {
+	m.seq++
+	r := Report{Seq: m.seq, At: m.cfg.Clock.Now(), Interval: m.cfg.Interval}
+	for _, k := range m.order {
+		ep := m.eps[k]
+		sec := ep.sec
+		sec.Target, sec.Route = ep.target, ep.route
+		if ep.target.API == Pravega {
+			r.Pravega = append(r.Pravega, PravegaSection{Section: sec, Inventory: ep.inv})
+		} else {
+			r.Flink = append(r.Flink, FlinkSection{Section: sec, Cluster: ep.cluster})
+		}
+	}
+	select {
+	case <-m.out:
+	default:
+	}
+	m.out <- r
+}
+
+// Scaling reads a stream's scale events (all of them, up to now) from a
+// Pravega endpoint, for the stream the user looks at.
+func (m *Monitor) Scaling(ctx context.Context, t Target, scope, stream string) (pravega.ScalingHistory, error) {
+	m.mu.Lock()
+	ep := m.eps[t.String()]
+	var g Getter
+	if ep != nil {
+		g = ep.getter
+	}
+	m.mu.Unlock()
+	if g == nil {
+		return pravega.ScalingHistory{}, fmt.Errorf("%s is not connected", t)
+	}
+	h, err := pravega.New(g).Scaling(ctx, scope, stream, time.UnixMilli(0), m.cfg.Clock.Now())
+	if err != nil {
+		return h, m.redactErr(err)
+	}
+	return h, nil
+}
+
+// Targets lists the endpoints the monitor reads, for tests and help.
+func (m *Monitor) Targets() []Target {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Target, 0, len(m.order))
+	for _, k := range m.order {
+		out = append(out, m.eps[k].target)
+	}
+	return slices.Clip(out)
+}
