@@ -1,0 +1,333 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/streamops/streamops/backend/operator"
+	"github.com/streamops/streamops/backend/restapi"
+	"github.com/streamops/streamops/backend/restapi/fakeapi"
+)
+
+// Endpoints serves the demo platform's REST APIs in process on 127.0.0.1:
+// the Pravega Controller of pravega/pravega and the Flink REST API of each
+// FlinkDeployment, and returns direct URLs for them, which the streams
+// backend uses instead of the service proxy. The servers stop when ctx
+// ends. Each call starts new servers.
+//
+// The REST world follows the demo clock: two streams scale up and down
+// with their load, watermarks advance, the sensor-aggregation job lags
+// behind (its window operator falls minutes behind, then catches up) and
+// the fraud-scoring job's checkpoints keep failing.
+func (p *Platform) Endpoints(ctx context.Context) ([]restapi.Override, error) {
+	w := newRESTWorld(p)
+	type api struct {
+		target restapi.Target
+		h      http.Handler
+	}
+	apis := []api{
+		{restapi.Target{API: restapi.Pravega, Namespace: StoreNamespace, Name: PravegaName}, w.pravega.Handler()},
+		{restapi.Target{API: restapi.Flink, Namespace: ProjectIoT, Name: SensorJobName}, w.flink[SensorJobName].Handler()},
+		{restapi.Target{API: restapi.Flink, Namespace: ProjectFraud, Name: FraudJobName}, w.flink[FraudJobName].Handler()},
+	}
+	var out []restapi.Override
+	var servers []*http.Server
+	for _, a := range apis {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			for _, s := range servers {
+				_ = s.Close()
+			}
+			return nil, fmt.Errorf("demo REST API %s: %w", a.target, err)
+		}
+		h := a.h
+		srv := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			w.advance(p.clock.Now())
+			h.ServeHTTP(rw, r)
+		}), ReadHeaderTimeout: 5 * time.Second}
+		servers = append(servers, srv)
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				p.sim.log.Error("demo REST API stopped", "target", a.target.String(), "err", err)
+			}
+		}()
+		out = append(out, restapi.Override{Target: a.target, URL: "http://" + ln.Addr().String()})
+	}
+	go func() {
+		<-ctx.Done()
+		for _, s := range servers {
+			_ = s.Close()
+		}
+	}()
+	return out, nil
+}
+
+// restWorld is the state behind the demo's REST APIs, advanced in steps of
+// the demo clock whenever a request comes in.
+type restWorld struct {
+	p       *Platform
+	pravega *fakeapi.Pravega
+	flink   map[string]*fakeapi.Flink
+
+	mu     sync.Mutex
+	last   time.Time
+	jobs   []*demoJob
+	scaled []*scalingStream
+}
+
+// scalingStream follows a load curve: its segment count moves between min
+// and max with a period.
+type scalingStream struct {
+	scope, name   string
+	min, max      int
+	period, phase time.Duration
+	segments      int
+}
+
+type demoJob struct {
+	cluster, id string
+	vertices    []demoVertex
+	started     time.Time
+	nextCkpt    time.Time
+	ckptID      int64
+	failEvery   int // every n-th checkpoint fails (0: none)
+	stateSize   int64
+	lagBase     time.Duration // how far the slowest operator is behind
+	lagSwing    time.Duration // sawtooth added to lagBase
+	lagPeriod   time.Duration
+}
+
+type demoVertex struct {
+	fakeapi.Vertex
+	source bool
+	lag    float64 // share of the job's lag this vertex carries
+}
+
+const demoStep = time.Second
+
+func demoHex(s string) string {
+	return fmt.Sprintf("%08x%08x%08x%08x", fnv(s), fnv(s+"1"), fnv(s+"2"), fnv(s+"3"))
+}
+
+func newRESTWorld(p *Platform) *restWorld {
+	now := p.clock.Now()
+	// The world starts five minutes back, so that the first answers
+	// already carry a checkpoint history.
+	w := &restWorld{p: p, pravega: fakeapi.NewPravega(p.clock.Now), flink: map[string]*fakeapi.Flink{}, last: now.Add(-5 * time.Minute)}
+	w.seedPravega(now)
+	w.seedFlink(now)
+	w.advance(now)
+	return w
+}
+
+func (w *restWorld) seedPravega(now time.Time) {
+	pv := w.pravega
+	created := now.Add(-7 * 24 * time.Hour)
+	days := func(d int64) *fakeapi.RetentionConfig {
+		return &fakeapi.RetentionConfig{Type: fakeapi.RetentionByDays, Value: d, TimeBasedRetention: &fakeapi.TimeBasedRetention{Days: d}}
+	}
+	mib := func(v int64) *fakeapi.RetentionConfig {
+		return &fakeapi.RetentionConfig{Type: fakeapi.RetentionBySize, Value: v}
+	}
+	fixed := func(n int32) fakeapi.ScalingConfig {
+		return fakeapi.ScalingConfig{Type: fakeapi.FixedSegments, MinSegments: n}
+	}
+	for _, st := range []struct {
+		scope, name string
+		cfg         fakeapi.StreamConfig
+	}{
+		{"_system", "_requeststream", fakeapi.StreamConfig{Scaling: fixed(1)}},
+		{"_system", "_abortStream", fakeapi.StreamConfig{Scaling: fixed(1)}},
+		{"_system", "_commitStream", fakeapi.StreamConfig{Scaling: fixed(1)}},
+		{"_system", "_kvtStream", fakeapi.StreamConfig{Scaling: fixed(1)}},
+		{"audit", "access-log", fakeapi.StreamConfig{Scaling: fixed(1), Retention: days(30), Tags: []string{"compliance"}}},
+		{"audit", "config-changes", fakeapi.StreamConfig{Scaling: fixed(1), Retention: days(365), Tags: []string{"compliance"}}},
+		{"fraud", "payments", fakeapi.StreamConfig{Scaling: fakeapi.ScalingConfig{Type: fakeapi.ByEventRate, TargetRate: 5000, ScaleFactor: 2, MinSegments: 8}, Retention: mib(102400), Tags: []string{"pci"}}},
+		{"fraud", "scores", fakeapi.StreamConfig{Scaling: fixed(4), Retention: days(7)}},
+		{"fraud", "alerts", fakeapi.StreamConfig{Scaling: fixed(2), Retention: days(90)}},
+		{"fraud", "_RGfraud-scoring", fakeapi.StreamConfig{Scaling: fixed(1)}},
+		{"fraud", "_MARKpayments", fakeapi.StreamConfig{Scaling: fixed(1)}},
+		{"iot", "sensor-readings", fakeapi.StreamConfig{Scaling: fakeapi.ScalingConfig{Type: fakeapi.ByEventRate, TargetRate: 1000, ScaleFactor: 2, MinSegments: 4}, Retention: days(3)}},
+		{"iot", "sensor-aggregates", fakeapi.StreamConfig{Scaling: fakeapi.ScalingConfig{Type: fakeapi.ByByteRate, TargetRate: 512, ScaleFactor: 2, MinSegments: 2}, Retention: mib(51200)}},
+		{"iot", "device-events", fakeapi.StreamConfig{Scaling: fixed(3)}},
+		{"iot", "firmware-updates", fakeapi.StreamConfig{Scaling: fixed(1), Retention: days(14)}},
+		{"iot", "_RGsensor-aggregation", fakeapi.StreamConfig{Scaling: fixed(1)}},
+		{"iot", "_MARKsensor-readings", fakeapi.StreamConfig{Scaling: fixed(1)}},
+	} {
+		pv.CreateStream(st.scope, st.name, st.cfg, created)
+	}
+	pv.CreateReaderGroup("iot", "sensor-aggregation", []string{"iot/sensor-readings"}, readers("sensor-aggregation", 6))
+	pv.CreateReaderGroup("iot", "dashboard", []string{"iot/sensor-aggregates"}, readers("dashboard", 1))
+	pv.CreateReaderGroup("fraud", "fraud-scoring", []string{"fraud/payments"}, readers("fraud-scoring", 8))
+	pv.CreateReaderGroup("audit", "archiver", []string{"audit/access-log", "audit/config-changes"}, nil)
+	w.scaled = []*scalingStream{ // created with min segments
+		{scope: "iot", name: "sensor-readings", min: 4, max: 8, segments: 4, period: 20 * time.Minute},
+		{scope: "fraud", name: "payments", min: 8, max: 12, segments: 8, period: 30 * time.Minute, phase: 7 * time.Minute},
+	}
+	// Six hours of history: the streams scaled with the load.
+	for _, s := range w.scaled {
+		for t := now.Add(-6 * time.Hour); t.Before(w.last); t = t.Add(time.Minute) {
+			s.follow(pv, t)
+		}
+	}
+}
+
+func readers(group string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s-reader-%d", group, i)
+	}
+	return out
+}
+
+// follow scales the stream to where its load curve is at t.
+func (s *scalingStream) follow(pv *fakeapi.Pravega, t time.Time) {
+	x := float64(t.UnixMilli()%s.period.Milliseconds()+s.phase.Milliseconds()) / float64(s.period.Milliseconds())
+	load := (1 - math.Cos(2*math.Pi*x)) / 2 // 0..1
+	n := s.min + int(math.Round(load*float64(s.max-s.min)))
+	if n != s.segments && pv.Scale(s.scope, s.name, n, t) == nil {
+		s.segments = n
+	}
+}
+
+func (w *restWorld) seedFlink(now time.Time) {
+	started := func(ns, name string) time.Time {
+		u, err := w.p.dynamic.Resource(operator.FlinkDeployments.GVR).Namespace(ns).Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			return now.Add(-7 * 24 * time.Hour)
+		}
+		return u.GetCreationTimestamp().Time
+	}
+	key := func(ns, name string) string { return operator.FlinkDeployments.Name() + "/" + ns + "/" + name }
+	sensor := &demoJob{cluster: SensorJobName, id: demoHex(key(ProjectIoT, SensorJobName)), started: started(ProjectIoT, SensorJobName),
+		stateSize: 48 << 20, lagBase: 2 * time.Minute, lagSwing: 6 * time.Minute, lagPeriod: 15 * time.Minute}
+	sensor.vertices = []demoVertex{
+		{Vertex: fakeapi.Vertex{Name: "Source: Pravega iot/sensor-readings", Parallelism: 6}, source: true},
+		{Vertex: fakeapi.Vertex{Name: "Timestamps/Watermarks -> Filter(valid)", Parallelism: 6}, lag: 0.02},
+		{Vertex: fakeapi.Vertex{Name: "Window(TumblingEventTimeWindows(60000)) -> Aggregate", Parallelism: 6}, lag: 1},
+		{Vertex: fakeapi.Vertex{Name: "Sink: Pravega iot/sensor-aggregates", Parallelism: 3}, lag: 0.99},
+	}
+	fraud := &demoJob{cluster: FraudJobName, id: demoHex(key(ProjectFraud, FraudJobName)), started: started(ProjectFraud, FraudJobName),
+		stateSize: 310 << 20, failEvery: 3, lagBase: 1500 * time.Millisecond, lagSwing: 2 * time.Second, lagPeriod: time.Minute}
+	fraud.vertices = []demoVertex{
+		{Vertex: fakeapi.Vertex{Name: "Source: Pravega fraud/payments", Parallelism: 8}, source: true},
+		{Vertex: fakeapi.Vertex{Name: "KeyBy(account) -> Score (CEP)", Parallelism: 8}, lag: 1},
+		{Vertex: fakeapi.Vertex{Name: "Sink: Pravega fraud/scores", Parallelism: 4}, lag: 0.9},
+	}
+	for _, j := range []*demoJob{sensor, fraud} {
+		ov := fakeapi.Overview{Version: "1.19.1", Commit: "c2d3b0d"}
+		f := fakeapi.NewFlink(w.p.clock.Now, ov)
+		var vs []fakeapi.Vertex
+		for i := range j.vertices {
+			j.vertices[i].ID = demoHex(j.id + fmt.Sprint(i))
+			vs = append(vs, j.vertices[i].Vertex)
+		}
+		f.AddJob(fakeapi.Job{ID: j.id, Name: j.cluster, Start: j.started, MaxParallelism: 128, Vertices: vs})
+		j.nextCkpt = w.last
+		j.ckptID = int64(now.Sub(j.started) / (30 * time.Second))
+		w.flink[j.cluster] = f
+		w.jobs = append(w.jobs, j)
+	}
+}
+
+// advance moves the world to now: scaling and checkpoints in one-second
+// steps (at most an hour's worth), watermarks and the overview at now.
+func (w *restWorld) advance(now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if now.Sub(w.last) > time.Hour {
+		w.last = now.Add(-time.Hour)
+	}
+	for t := w.last.Add(demoStep); !t.After(now); t = t.Add(demoStep) {
+		for _, s := range w.scaled {
+			s.follow(w.pravega, t)
+		}
+		for _, j := range w.jobs {
+			j.checkpoints(w.flink[j.cluster], t)
+		}
+		w.last = t
+	}
+	for _, j := range w.jobs {
+		j.watermarks(w.flink[j.cluster], now)
+		w.overview(j, w.flink[j.cluster])
+	}
+}
+
+// checkpoints triggers one every 30s; it completes 2s later, or fails
+// after 10s for every failEvery-th one.
+func (j *demoJob) checkpoints(f *fakeapi.Flink, t time.Time) {
+	if t.Before(j.nextCkpt) {
+		return
+	}
+	j.ckptID++
+	trigger := j.nextCkpt
+	j.nextCkpt = j.nextCkpt.Add(30 * time.Second)
+	if j.failEvery > 0 && j.ckptID%int64(j.failEvery) != 0 {
+		_ = f.FailCheckpoint(j.id, fakeapi.Checkpoint{ID: j.ckptID, Trigger: trigger, FailedAt: trigger.Add(10 * time.Second),
+			Failure: "Checkpoint expired before completing: Task KeyBy(account) -> Score (CEP) (3/8) did not acknowledge within 10s."})
+		_ = f.SetInProgress(j.id, 1)
+		return
+	}
+	jitter := time.Duration(fnv(fmt.Sprint(j.id, j.ckptID))%900) * time.Millisecond
+	_ = f.CompleteCheckpoint(j.id, fakeapi.Checkpoint{ID: j.ckptID, Trigger: trigger, Ack: trigger.Add(1500*time.Millisecond + jitter),
+		Duration: 1500*time.Millisecond + jitter, Size: j.stateSize/12 + int64(jitter)*1024, State: j.stateSize})
+	_ = f.SetInProgress(j.id, 0)
+}
+
+// watermarks sets every vertex's subtask watermarks at now: sources have
+// none (they read no watermark), the others lag by their share of the
+// job's lag, each subtask a little differently.
+func (j *demoJob) watermarks(f *fakeapi.Flink, now time.Time) {
+	period := j.lagPeriod.Milliseconds()
+	saw := float64(now.UnixMilli()%period) / float64(period)
+	lag := j.lagBase + time.Duration(saw*float64(j.lagSwing))
+	for _, v := range j.vertices {
+		ms := make([]int64, v.Parallelism)
+		for i := range ms {
+			if v.source {
+				ms[i] = fakeapi.NoWatermark
+				continue
+			}
+			sub := time.Duration(fnv(fmt.Sprint(v.ID, i))%400) * time.Millisecond
+			ms[i] = now.Add(-time.Duration(v.lag*float64(lag)) - sub).UnixMilli()
+		}
+		_ = f.SetWatermarks(j.id, v.ID, ms)
+	}
+}
+
+// overview reports the TaskManagers the FlinkDeployment asks for (the scale
+// wizard may change them) and their slots.
+func (w *restWorld) overview(j *demoJob, f *fakeapi.Flink) {
+	ns := ProjectIoT
+	if j.cluster == FraudJobName {
+		ns = ProjectFraud
+	}
+	tms, slots := int64(2), int64(2)
+	if u, err := w.p.dynamic.Resource(operator.FlinkDeployments.GVR).Namespace(ns).Get(context.Background(), j.cluster, metav1.GetOptions{}); err == nil {
+		spec, _ := u.Object["spec"].(map[string]any)
+		if tm, ok := spec["taskManager"].(map[string]any); ok {
+			if n, ok := tm["replicas"].(int64); ok {
+				tms = n
+			}
+		}
+		if conf, ok := spec["flinkConfiguration"].(map[string]any); ok {
+			if s, ok := conf["taskmanager.numberOfTaskSlots"].(string); ok {
+				_, _ = fmt.Sscan(s, &slots)
+			}
+		}
+	}
+	used := int64(0)
+	for _, v := range j.vertices {
+		used = max(used, int64(v.Parallelism))
+	}
+	total := int32(tms * slots)
+	f.SetOverview(fakeapi.Overview{TaskManagers: int32(tms), SlotsTotal: total, SlotsAvailable: max(total-int32(used), 0), Version: "1.19.1", Commit: "c2d3b0d"})
+}

@@ -1,0 +1,145 @@
+package demo_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	clocktesting "k8s.io/utils/clock/testing"
+
+	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/restapi"
+	"github.com/streamops/streamops/backend/restapi/contract"
+)
+
+// validatedGet fetches base+path and validates the answer against the
+// upstream API document.
+func validatedGet(t *testing.T, doc *contract.Document, base, path string) []byte {
+	t.Helper()
+	res, err := http.Get(base + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if err := doc.Validate(httptest.NewRequest("GET", path, nil), res.StatusCode, res.Header, body); err != nil {
+		t.Error(err)
+	}
+	if res.StatusCode != 200 {
+		t.Errorf("GET %s: %d", path, res.StatusCode)
+	}
+	return body
+}
+
+// TestDemoRESTFollowsSpecs walks the demo's REST APIs and validates every
+// answer against the upstream documents.
+func TestDemoRESTFollowsSpecs(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fc := clocktesting.NewFakeClock(epoch)
+	eps, err := demo.New(demo.Options{Seed: 1, Clock: fc}).Endpoints(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdoc, fdoc, err := contract.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(eps) != 3 {
+		t.Fatalf("endpoints %v", eps)
+	}
+	for _, ep := range eps {
+		if ep.Target.API == restapi.Pravega {
+			var scopes struct{ Scopes []struct{ ScopeName string } }
+			_ = json.Unmarshal(validatedGet(t, pdoc, ep.URL, "/v1/scopes"), &scopes)
+			for _, s := range scopes.Scopes {
+				validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/streams")
+				validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/streams?filter_type=showInternalStreams")
+				var groups struct{ ReaderGroups []struct{ ReaderGroupName string } }
+				_ = json.Unmarshal(validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/readergroups"), &groups)
+				for _, g := range groups.ReaderGroups {
+					validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/readergroups/"+g.ReaderGroupName)
+				}
+			}
+			validatedGet(t, pdoc, ep.URL, "/v1/scopes/iot/streams/sensor-readings/scaling-events?from=0&to="+strconv.FormatInt(epoch.UnixMilli(), 10))
+			continue
+		}
+		validatedGet(t, fdoc, ep.URL, "/overview")
+		var jobs struct{ Jobs []struct{ JID string } }
+		_ = json.Unmarshal(validatedGet(t, fdoc, ep.URL, "/jobs/overview"), &jobs)
+		for _, j := range jobs.Jobs {
+			validatedGet(t, fdoc, ep.URL, "/jobs/"+j.JID+"/checkpoints")
+			var details struct{ Vertices []struct{ ID string } }
+			_ = json.Unmarshal(validatedGet(t, fdoc, ep.URL, "/jobs/"+j.JID), &details)
+			for _, v := range details.Vertices {
+				validatedGet(t, fdoc, ep.URL, "/jobs/"+j.JID+"/vertices/"+v.ID+"/watermarks")
+			}
+		}
+	}
+}
+
+// TestDemoREST reads the demo through the streams backend: streams that
+// scale, a job that lags, a job whose checkpoints fail.
+func TestDemoREST(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fc := clocktesting.NewFakeClock(epoch)
+	p := demo.New(demo.Options{Seed: 1, Clock: fc})
+	eps, err := p.Endpoints(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := restapi.NewMonitor(restapi.Config{Overrides: eps, Clock: fc})
+	done := make(chan error)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	m.Activate()
+	var r restapi.Report
+	for r.Pravega == nil || r.Pravega[0].Inventory == nil || r.Flink[0].Cluster == nil || r.Flink[1].Cluster == nil {
+		select {
+		case r = <-m.Reports():
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no complete report: %+v", r)
+		}
+	}
+	inv := r.Pravega[0].Inventory
+	user, internal := inv.Streams()
+	if user != 9 || internal < 6 || len(inv.Scopes) != 4 {
+		t.Errorf("streams user %d internal %d, scopes %d", user, internal, len(inv.Scopes))
+	}
+	// FlinkSections are sorted by namespace: fraud-detection, iot-analytics.
+	fraud, sensor := r.Flink[0].Cluster, r.Flink[1].Cluster
+	sj := sensor.Jobs[0]
+	if s := sj.Slowest(); s < 0 || sj.Vertices[s].Watermark.Lag(epoch) < time.Minute {
+		t.Errorf("sensor-aggregation does not lag: slowest %d %+v", s, sj.Vertices)
+	}
+	if sensor.Overview.TaskManagers != 3 || sensor.Overview.SlotsTotal != 6 {
+		t.Errorf("sensor overview %+v", sensor.Overview)
+	}
+	fj := fraud.Jobs[0]
+	if c := fj.Checkpoints; c == nil || c.Failed == 0 || c.LatestFailure == nil || c.LatestFailure.Message == "" {
+		t.Errorf("fraud-scoring checkpoints %+v", fj.Checkpoints)
+	}
+	if s := fj.Slowest(); s < 0 || fj.Vertices[s].Watermark.Lag(epoch) > 10*time.Second {
+		t.Errorf("fraud-scoring lags: %+v", fj.Vertices)
+	}
+
+	pv := restapi.Target{API: restapi.Pravega, Namespace: demo.StoreNamespace, Name: demo.PravegaName}
+	before, err := m.Scaling(ctx, pv, "iot", "sensor-readings")
+	if err != nil || len(before.Events) < 2 {
+		t.Fatalf("scaling history %+v %v", before, err)
+	}
+	fc.Step(7 * time.Minute)
+	after, err := m.Scaling(ctx, pv, "iot", "sensor-readings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Events) <= len(before.Events) {
+		t.Errorf("sensor-readings did not scale in 7 minutes: %d → %d events", len(before.Events), len(after.Events))
+	}
+}
