@@ -165,11 +165,18 @@ func waitErr(ch <-chan error) tea.Cmd {
 	}
 }
 
+// tick refreshes ages: every Tick while something changed in the last 90
+// seconds (young pods show ages in seconds), every 15 Ticks otherwise, so
+// an idle console wakes rarely and, its screen unchanged, writes nothing.
 func (m Model) tick() tea.Cmd {
 	if m.opts.Tick < 0 {
 		return nil
 	}
-	return tea.Tick(m.opts.Tick, func(t time.Time) tea.Msg { return tickMsg(t) })
+	d := m.opts.Tick
+	if m.snap != nil && m.opts.Clock.Since(m.snap.LastChange) > 90*time.Second {
+		d *= 15
+	}
+	return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
 // Init starts listening to the backend.
