@@ -149,6 +149,6 @@ func (k KeyMap) GlobalHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{g.Members, g.Restarts, g.Logs, g.Streams, g.Scale, g.Access, g.NextPane},
 		{g.Up, g.Down, g.Top, g.Bottom, g.PageUp, g.PageDn},
-		{g.Filter, g.Palette, g.Help, g.Back, g.Quit},
+		{g.Filter, g.Palette, g.Snapshot, g.Help, g.Back, g.Quit},
 	}
 }

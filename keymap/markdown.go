@@ -17,7 +17,7 @@ func (k KeyMap) Sections() []Section {
 	g := k.Global
 	return []Section{
 		{"everywhere", []key.Binding{g.Members, g.Restarts, g.Logs, g.Streams, g.Scale, g.Access, g.NextPane, g.PrevPane,
-			g.Up, g.Down, g.Top, g.Bottom, g.PageUp, g.PageDn, g.Filter, g.Palette, g.Help, g.Back, g.Quit}},
+			g.Up, g.Down, g.Top, g.Bottom, g.PageUp, g.PageDn, g.Filter, g.Palette, g.Snapshot, g.Help, g.Back, g.Quit}},
 		{"members", []key.Binding{k.Members.Expand, g.Right, g.Left, k.Members.ExpandAll, k.Members.CollapseAll, k.Members.ToLogs}},
 		{"access", []key.Binding{k.Access.Section, k.Access.CanI}},
 	}

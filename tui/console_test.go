@@ -176,6 +176,26 @@ func assertFits(t *testing.T, out string, w, h int) {
 	}
 }
 
+func TestTriageReportKey(t *testing.T) {
+	snap, fc := demoSnapshot(t)
+	km := keymap.Default()
+	m := newConsole(t, fc, themes.Dark)
+	m.opts.ReportDir = t.TempDir()
+	m = drive(m, tea.WindowSizeMsg{Width: 80, Height: 24}, snapshotMsg{snap}, keymap.Press(km.Global.Snapshot), runCmd{})
+	out := ansi.Strip(m.render())
+	if !strings.Contains(out, "triage report written to "+m.opts.ReportDir) {
+		t.Fatalf("status line does not name the report:\n%s", out)
+	}
+	entries, _ := os.ReadDir(m.opts.ReportDir)
+	if len(entries) != 1 {
+		t.Fatalf("%d files", len(entries))
+	}
+	b, _ := os.ReadFile(m.opts.ReportDir + "/" + entries[0].Name())
+	if !strings.Contains(string(b), "| ● Ready | ZooKeeper | zookeeper | pravega | 3/3 | 0.2.15 |") {
+		t.Errorf("report:\n%s", b)
+	}
+}
+
 func TestTooSmallTerminal(t *testing.T) {
 	snap, fc := demoSnapshot(t)
 	for _, size := range [][2]int{{79, 24}, {80, 23}, {40, 10}} {

@@ -48,6 +48,8 @@ type Options struct {
 
 	// CrashDir is where a panic's trace is written.
 	CrashDir string
+	// ReportDir is where triage reports are written.
+	ReportDir string
 	// Tick is how often ages are refreshed (default 1s; negative disables).
 	Tick time.Duration
 
@@ -329,6 +331,8 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, g.Palette):
 		return m, m.palette.show()
+	case key.Matches(msg, g.Snapshot):
+		return m, m.triage()
 	case key.Matches(msg, g.NextPane):
 		return m.switchTo((m.active + 1) % len(m.panes))
 	case key.Matches(msg, g.PrevPane):

@@ -179,7 +179,7 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 		Styles: styles, Keys: ui.keys, ReadOnly: ui.cfg.ReadOnly,
 		Snapshots: w.Subscribe(ctx), Errors: w.Errors(),
 		Context: clients.Context, Server: clients.Server, Scope: scope.String(),
-		CrashDir: stateDir(),
+		CrashDir: stateDir(), ReportDir: stateDir(),
 		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed)},
 	})
 	final, err := tea.NewProgram(model, tea.WithContext(ctx)).Run()

@@ -1,0 +1,23 @@
+package tui
+
+import (
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/streamops/streamops/backend/report"
+	"github.com/streamops/streamops/panes/pane"
+)
+
+// triage writes the Markdown triage report of this moment and says where.
+func (m Model) triage() tea.Cmd {
+	in := report.Input{
+		Now: m.opts.Clock.Now(), Context: m.opts.Context, Scope: m.opts.Scope, Snapshot: m.snap,
+	}
+	dir := m.opts.ReportDir
+	return func() tea.Msg {
+		path, err := report.Write(dir, in)
+		if err != nil {
+			return pane.ErrMsg{Err: err}
+		}
+		return pane.StatusMsg{Text: "triage report written to " + path}
+	}
+}
