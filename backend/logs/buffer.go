@@ -1,0 +1,377 @@
+package logs
+
+import (
+	"sort"
+	"sync"
+	"time"
+)
+
+// DefaultLimit is how many lines the buffer keeps in total, across sources.
+const DefaultLimit = 50_000
+
+// slabSize is the size of the blocks line text is copied into: one
+// allocation serves about a thousand ordinary lines. A block is freed by the
+// garbage collector once the last line in it has been dropped; since lines
+// are dropped oldest first, at most one block is ever partly dead.
+const slabSize = 256 << 10
+
+// Line is one log line in the buffer.
+type Line struct {
+	Seq    uint64 // position among every line ever appended; never reused
+	Time   int64  // the kubelet's timestamp, Unix nanoseconds (0: unknown)
+	Source uint32 // index into the engine's sources
+	Level  Level
+	Cont   bool   // continues the event before it (stack frame...)
+	Notice bool   // written by the engine (stream ended, resumed ...)
+	Text   []byte // sanitised; never modified once appended
+}
+
+// Timestamp is the line's time, zero when unknown.
+func (l Line) Timestamp() time.Time {
+	if l.Time == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, l.Time).UTC()
+}
+
+// IsError reports whether the line starts an error event (what "next error"
+// jumps to).
+func (l Line) IsError() bool { return l.Level == LevelError && !l.Cont && !l.Notice }
+
+// Buffer is a bounded ring of log lines with the indexes the view needs:
+// the lines the include/exclude filter shows, the search matches and the
+// errors among them. It is safe for concurrent use: streams append, the UI
+// reads windows.
+type Buffer struct {
+	mu      sync.RWMutex
+	limit   int
+	ring    []Line
+	start   int    // ring index of the oldest line
+	next    uint64 // seq of the next line
+	cleared uint64 // lines removed by Clear, not counted as dropped
+	slab    []byte
+	session uint64 // the engine's session: lines of older ones are refused
+
+	filter  *Filter
+	search  *Search
+	visible seqs // only when filter != nil
+	matches seqs
+	errors  seqs
+	scratch []byte
+}
+
+// NewBuffer returns a buffer keeping at most limit lines (DefaultLimit when
+// limit <= 0).
+func NewBuffer(limit int) *Buffer {
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	return &Buffer{limit: limit}
+}
+
+// Stats describe the buffer at one moment.
+type Stats struct {
+	Total   uint64 // lines ever appended
+	Held    int    // lines in the buffer
+	Dropped uint64 // older lines dropped to stay within the limit
+	Visible int    // lines the view shows
+	Matches int    // visible lines matching the search
+	Errors  int    // visible lines starting an error
+	Limit   int
+}
+
+// Stats returns the current counts.
+func (b *Buffer) Stats() Stats {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.statsLocked()
+}
+
+func (b *Buffer) statsLocked() Stats {
+	return Stats{
+		Total: b.next, Held: len(b.ring), Dropped: b.first() - b.cleared,
+		Visible: b.visibleLen(), Matches: b.matches.len(), Errors: b.errors.len(), Limit: b.limit,
+	}
+}
+
+func (b *Buffer) first() uint64 { return b.next - uint64(len(b.ring)) }
+
+func (b *Buffer) at(seq uint64) *Line {
+	return &b.ring[(b.start+int(seq-b.first()))%len(b.ring)]
+}
+
+// Append adds lines, copying their text; Seq is assigned here.
+func (b *Buffer) Append(lines ...Line) {
+	b.mu.Lock()
+	for i := range lines {
+		b.appendLocked(lines[i])
+	}
+	b.mu.Unlock()
+}
+
+func (b *Buffer) appendLocked(l Line) {
+	l.Seq = b.next
+	l.Text = b.store(l.Text)
+	b.next++
+	if len(b.ring) < b.limit {
+		b.ring = append(b.ring, l)
+	} else {
+		b.ring[b.start] = l
+		b.start = (b.start + 1) % len(b.ring)
+		first := b.first()
+		b.visible.dropBefore(first)
+		b.matches.dropBefore(first)
+		b.errors.dropBefore(first)
+	}
+	b.index(&l)
+}
+
+// index adds a line to the view's indexes.
+func (b *Buffer) index(l *Line) {
+	if b.filter != nil {
+		if !l.Notice && !b.filter.Keep(l.Text) {
+			return
+		}
+		b.visible.push(l.Seq)
+	}
+	if l.IsError() {
+		b.errors.push(l.Seq)
+	}
+	if b.search != nil && !l.Notice && b.search.Match(l.Text, &b.scratch) {
+		b.matches.push(l.Seq)
+	}
+}
+
+func (b *Buffer) store(text []byte) []byte {
+	if len(text) == 0 {
+		return nil
+	}
+	if len(text) > slabSize/8 {
+		return append([]byte(nil), text...)
+	}
+	if cap(b.slab)-len(b.slab) < len(text) {
+		b.slab = make([]byte, 0, slabSize)
+	}
+	n := len(b.slab)
+	b.slab = append(b.slab, text...)
+	return b.slab[n : n+len(text) : n+len(text)]
+}
+
+// appendFor appends lines of an engine session; it refuses them (false)
+// when a newer session started.
+func (b *Buffer) appendFor(session uint64, lines []Line) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if session != b.session {
+		return false
+	}
+	for i := range lines {
+		b.appendLocked(lines[i])
+	}
+	return true
+}
+
+// reset clears the buffer for a new session.
+func (b *Buffer) reset(session uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.session = session
+	b.clearLocked()
+}
+
+// Clear empties the buffer; sequence numbers go on.
+func (b *Buffer) Clear() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.clearLocked()
+}
+
+func (b *Buffer) clearLocked() {
+	b.cleared += uint64(len(b.ring))
+	b.ring, b.start, b.slab = nil, 0, nil
+	b.visible.reset()
+	b.matches.reset()
+	b.errors.reset()
+}
+
+// SetView applies a filter and a search (either may be nil) and rebuilds
+// the indexes over the lines held.
+func (b *Buffer) SetView(f *Filter, s *Search) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.filter, b.search = f, s
+	b.visible.reset()
+	b.matches.reset()
+	b.errors.reset()
+	for i := range b.ring {
+		b.index(&b.ring[(b.start+i)%len(b.ring)])
+	}
+}
+
+// Search is the active search, nil when none.
+func (b *Buffer) Search() *Search {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.search
+}
+
+func (b *Buffer) visibleLen() int {
+	if b.filter == nil {
+		return len(b.ring)
+	}
+	return b.visible.len()
+}
+
+// seqAt is the seq of the visible line at position i.
+func (b *Buffer) seqAt(i int) uint64 {
+	if b.filter == nil {
+		return b.first() + uint64(i)
+	}
+	return b.visible.at(i)
+}
+
+// position is the visible position of the first visible line at or after seq.
+func (b *Buffer) position(seq uint64) int {
+	if b.filter == nil {
+		if seq < b.first() {
+			return 0
+		}
+		return int(min(seq-b.first(), uint64(len(b.ring))))
+	}
+	return b.visible.search(seq)
+}
+
+// Window is a run of visible lines.
+type Window struct {
+	Lines []Line
+	Pos   int // visible position of Lines[0]
+	Stats Stats
+}
+
+// Tail returns the last n visible lines, reusing dst.
+func (b *Buffer) Tail(n int, dst []Line) Window {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	total := b.visibleLen()
+	from := max(total-n, 0)
+	return b.windowLocked(from, n, dst)
+}
+
+// From returns up to n visible lines starting at the first visible line at
+// or after seq, reusing dst.
+func (b *Buffer) From(seq uint64, n int, dst []Line) Window {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.windowLocked(b.position(seq), n, dst)
+}
+
+func (b *Buffer) windowLocked(from, n int, dst []Line) Window {
+	dst = dst[:0]
+	total := b.visibleLen()
+	for i := from; i < total && len(dst) < n; i++ {
+		dst = append(dst, *b.at(b.seqAt(i)))
+	}
+	return Window{Lines: dst, Pos: from, Stats: b.statsLocked()}
+}
+
+// Step returns the seq of the visible line delta positions away from the
+// first visible line at or after seq, clamped to the buffer; ok is false
+// when nothing is visible.
+func (b *Buffer) Step(seq uint64, delta int) (uint64, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	total := b.visibleLen()
+	if total == 0 {
+		return seq, false
+	}
+	p := min(max(b.position(seq)+delta, 0), total-1)
+	return b.seqAt(p), true
+}
+
+// Last is the seq of the last visible line.
+func (b *Buffer) Last() (uint64, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	total := b.visibleLen()
+	if total == 0 {
+		return 0, false
+	}
+	return b.seqAt(total - 1), true
+}
+
+// CountAfter is the number of visible lines after seq.
+func (b *Buffer) CountAfter(seq uint64) int {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.visibleLen() - b.position(seq+1)
+}
+
+// NextMatch is the first match after seq; wrap starts over from the top.
+func (b *Buffer) NextMatch(seq uint64) (uint64, bool) { return b.next1(&b.matches, seq) }
+
+// PrevMatch is the last match before seq.
+func (b *Buffer) PrevMatch(seq uint64) (uint64, bool) { return b.prev1(&b.matches, seq) }
+
+// NextError is the first error line after seq.
+func (b *Buffer) NextError(seq uint64) (uint64, bool) { return b.next1(&b.errors, seq) }
+
+// PrevError is the last error line before seq.
+func (b *Buffer) PrevError(seq uint64) (uint64, bool) { return b.prev1(&b.errors, seq) }
+
+func (b *Buffer) next1(s *seqs, seq uint64) (uint64, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	i := s.search(seq + 1)
+	if i >= s.len() {
+		return 0, false
+	}
+	return s.at(i), true
+}
+
+func (b *Buffer) prev1(s *seqs, seq uint64) (uint64, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	i := s.search(seq) - 1
+	if i < 0 {
+		return 0, false
+	}
+	return s.at(i), true
+}
+
+// Visible copies every visible line (to save the buffer).
+func (b *Buffer) Visible() []Line {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	total := b.visibleLen()
+	out := make([]Line, 0, total)
+	for i := 0; i < total; i++ {
+		out = append(out, *b.at(b.seqAt(i)))
+	}
+	return out
+}
+
+// seqs is an ascending queue of sequence numbers: pushed at the back,
+// dropped from the front as the ring overwrites old lines.
+type seqs struct {
+	s    []uint64
+	head int
+}
+
+func (q *seqs) len() int        { return len(q.s) - q.head }
+func (q *seqs) at(i int) uint64 { return q.s[q.head+i] }
+func (q *seqs) push(v uint64)   { q.s = append(q.s, v) }
+func (q *seqs) reset()          { q.s, q.head = q.s[:0], 0 }
+func (q *seqs) search(v uint64) int {
+	live := q.s[q.head:]
+	return sort.Search(len(live), func(i int) bool { return live[i] >= v })
+}
+
+func (q *seqs) dropBefore(first uint64) {
+	for q.head < len(q.s) && q.s[q.head] < first {
+		q.head++
+	}
+	if q.head > 1024 && q.head > len(q.s)/2 {
+		n := copy(q.s, q.s[q.head:])
+		q.s, q.head = q.s[:n], 0
+	}
+}
