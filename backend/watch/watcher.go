@@ -50,11 +50,17 @@ type Watcher struct {
 	clock clock.PassiveClock
 	log   *slog.Logger
 
-	mu                                             sync.Mutex
-	watches                                        []*watchState // in display order
+	mu      sync.Mutex
+	watches []*watchState // in display order
+
+	// The informers of the current scope. They are replaced only by the
+	// loop goroutine (which also builds), under infMu for other readers.
+	infMu                                          sync.RWMutex
+	stopInformers                                  context.CancelFunc
 	crs                                            []crWatch
 	pods, events, nodes, statefulsets, deployments []cache.SharedIndexInformer
 	services, endpointslices, ingresses            []cache.SharedIndexInformer
+	rescope                                        chan kube.Scope
 
 	notify     chan struct{}
 	lastChange atomic.Int64 // unix nanos of the last observed change
@@ -99,9 +105,10 @@ func New(cfg Config) *Watcher {
 	}
 	w := &Watcher{
 		cfg: cfg, clock: cfg.Clock, log: cfg.Log,
-		notify: make(chan struct{}, 1),
-		subs:   map[chan *platform.Snapshot]struct{}{},
-		errs:   make(chan error, 16),
+		notify:  make(chan struct{}, 1),
+		rescope: make(chan kube.Scope, 1),
+		subs:    map[chan *platform.Snapshot]struct{}{},
+		errs:    make(chan error, 16),
 	}
 	w.builder.init()
 	w.snap.Store(&platform.Snapshot{Context: cfg.Clients.Context, Namespaces: cfg.Scope.Namespaces})
@@ -126,6 +133,60 @@ func (w *Watcher) Start(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	w.startInformers(ctx)
+	go w.loop(ctx)
+	w.changed()
+	return nil
+}
+
+// SetScope makes the watcher watch other namespaces: its informers are
+// replaced, its subscribers keep their channels and receive snapshots of
+// the new scope (syncing first). It returns at once.
+func (w *Watcher) SetScope(s kube.Scope) {
+	select {
+	case w.rescope <- s:
+	default:
+		select { // replace a request the loop has not taken yet
+		case <-w.rescope:
+		default:
+		}
+		w.rescope <- s
+	}
+}
+
+// Scope returns the namespaces being watched.
+func (w *Watcher) Scope() kube.Scope {
+	w.infMu.RLock()
+	defer w.infMu.RUnlock()
+	return w.cfg.Scope
+}
+
+// switchScope runs in the loop goroutine: it stops the informers, forgets
+// what they held, and starts new ones for the scope.
+func (w *Watcher) switchScope(ctx context.Context, s kube.Scope) {
+	w.infMu.Lock()
+	if w.stopInformers != nil {
+		w.stopInformers()
+	}
+	w.cfg.Scope = s
+	w.crs = nil
+	w.pods, w.events, w.nodes, w.statefulsets, w.deployments = nil, nil, nil, nil, nil
+	w.services, w.endpointslices, w.ingresses = nil, nil, nil
+	w.infMu.Unlock()
+	w.mu.Lock()
+	w.watches = nil
+	w.mu.Unlock()
+	w.builder.init()
+	w.startInformers(ctx)
+}
+
+// startInformers creates and starts the informers of the current scope
+// under a context of their own, so that a scope change can stop them.
+func (w *Watcher) startInformers(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	w.infMu.Lock()
+	defer w.infMu.Unlock()
+	w.stopInformers = cancel
 	served := w.discover()
 	typed := w.cfg.Clients.Typed
 	namespaces := w.cfg.Scope.Namespaces
@@ -161,20 +222,22 @@ func (w *Watcher) Start(ctx context.Context) error {
 	w.nodes = append(w.nodes, nf.Core().V1().Nodes().Informer())
 	starters = append(starters, nf.Start)
 
-	w.track("pods", w.pods)
-	w.track("events", w.events)
-	w.track("nodes", w.nodes)
-	w.track("statefulsets", w.statefulsets)
-	w.track("deployments", w.deployments)
-	w.track("services", w.services)
-	w.track("endpointslices", w.endpointslices)
-	w.track("ingresses", w.ingresses)
+	var watches []*watchState
+	track := func(name string, infs []cache.SharedIndexInformer) { watches = append(watches, w.track(name, infs)) }
+	track("pods", w.pods)
+	track("events", w.events)
+	track("nodes", w.nodes)
+	track("statefulsets", w.statefulsets)
+	track("deployments", w.deployments)
+	track("services", w.services)
+	track("endpointslices", w.endpointslices)
+	track("ingresses", w.ingresses)
 	for i, res := range w.cfg.Resources {
 		st := served[i]
 		if st.phase == platform.Synced {
 			for _, cr := range w.crs {
 				if cr.res == res {
-					w.track(res.Name(), cr.informers)
+					track(res.Name(), cr.informers)
 				}
 			}
 			continue
@@ -182,19 +245,19 @@ func (w *Watcher) Start(ctx context.Context) error {
 		if res.Fallback && st.phase == platform.Absent {
 			continue // the preferred version is watched instead
 		}
-		w.watches = append(w.watches, &watchState{name: res.Name(), phase: st.phase, reason: st.reason, since: w.clock.Now()})
+		watches = append(watches, &watchState{name: res.Name(), phase: st.phase, reason: st.reason, since: w.clock.Now()})
 	}
+	w.mu.Lock()
+	w.watches = watches
+	w.mu.Unlock()
 	for _, s := range starters {
 		s(ctx.Done())
 	}
-	for _, ws := range w.watches {
+	for _, ws := range watches {
 		if len(ws.informers) > 0 {
 			go w.waitSynced(ctx, ws)
 		}
 	}
-	go w.loop(ctx)
-	w.changed()
-	return nil
 }
 
 // discover decides, per custom resource, whether the server serves it.
@@ -239,10 +302,10 @@ func (w *Watcher) addCR(res operator.Resource, inf cache.SharedIndexInformer) {
 	w.crs = append(w.crs, crWatch{res: res, informers: []cache.SharedIndexInformer{inf}})
 }
 
-// track registers the sync state of one resource and its event handlers.
-func (w *Watcher) track(name string, infs []cache.SharedIndexInformer) {
+// track makes the sync state of one resource and registers its event
+// handlers.
+func (w *Watcher) track(name string, infs []cache.SharedIndexInformer) *watchState {
 	ws := &watchState{name: name, phase: platform.Syncing, since: w.clock.Now(), informers: infs}
-	w.watches = append(w.watches, ws)
 	for _, inf := range infs {
 		if err := inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
 			w.watchFailed(ws, err)
@@ -263,6 +326,7 @@ func (w *Watcher) track(name string, infs []cache.SharedIndexInformer) {
 			w.log.Warn("add event handler", "resource", name, "err", err)
 		}
 	}
+	return ws
 }
 
 func resourceVersion(obj any) string {
@@ -393,6 +457,8 @@ func (w *Watcher) loop(ctx context.Context) {
 			return
 		case <-w.notify:
 		case <-recheck:
+		case s := <-w.rescope:
+			w.switchScope(ctx, s)
 		}
 		if w.recheckFailing() {
 			recheck = time.After(time.Second)
@@ -480,6 +546,8 @@ func (w *Watcher) WaitForSync(ctx context.Context) error {
 
 // Object returns a custom resource from the informer cache.
 func (w *Watcher) Object(gvr schema.GroupVersionResource, namespace, name string) (*unstructured.Unstructured, bool) {
+	w.infMu.RLock()
+	defer w.infMu.RUnlock()
 	for _, cr := range w.crs {
 		if cr.res.GVR != gvr {
 			continue
