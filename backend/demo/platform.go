@@ -94,6 +94,7 @@ func New(opts Options) *Platform {
 	p.stampWrites(&p.dynamic.Fake, p.dynamic.Tracker())
 	p.policy = defaultPolicy()
 	p.answerReviews()
+	p.serveScale()
 
 	disc := p.typed.Discovery().(*fakediscovery.FakeDiscovery)
 	disc.FakedServerVersion = nil

@@ -1,0 +1,524 @@
+package scale
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/streamops/streamops/backend/audit"
+	"github.com/streamops/streamops/backend/platform"
+)
+
+// fieldManager names the console in managedFields.
+const fieldManager = "streamops"
+
+// patchTimeout bounds one PATCH. A patch is sent with a context that the
+// user's cancel does not reach, so it is never abandoned half way: its
+// outcome is always known and recorded.
+const patchTimeout = 30 * time.Second
+
+// DryRunResult is the API server's answer to one step's dry run.
+type DryRunResult struct {
+	Step    int
+	OK      bool
+	Reason  string // Conflict, Invalid, Forbidden, ... when rejected
+	Message string // the server's message
+	Patch   string
+	Before  map[string]string
+	After   map[string]string // as the server would store them
+}
+
+// current reads the object a step patches and checks that its spec is the
+// one the plan was made on: the generation moves only when the spec
+// changes, so a status update by the operator is not a conflict but
+// someone else's edit is. The patch then carries the resourceVersion just
+// read, and the API server rejects it with 409 if anything changes before it
+// lands.
+func (e *Engine) current(ctx context.Context, s Step, wantGen int64) (*unstructured.Unstructured, error) {
+	u, err := e.cfg.Clients.Dynamic.Resource(gvrOf(s.Ref)).Namespace(s.Ref.Namespace).Get(ctx, s.Ref.Name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", s.Target(), serverError(err))
+	}
+	if g := u.GetGeneration(); g != wantGen {
+		return u, fmt.Errorf("%w: the spec of %s changed since the plan (generation %d → %d, resourceVersion %s → %s): plan again",
+			ErrConflict, s.Target(), wantGen, g, s.Ref.ResourceVersion, u.GetResourceVersion())
+	}
+	for path, v := range s.values(u) {
+		for _, d := range s.Diffs {
+			if d.PathString() == path && v != "" && d.From != "" && v != d.From && !sameNumber(d.Field, v, d.From) {
+				return u, fmt.Errorf("%w: %s %s is %s, the plan expected %s: plan again", ErrConflict, s.Target(), path, v, d.From)
+			}
+		}
+	}
+	return u, nil
+}
+
+func (e *Engine) patch(ctx context.Context, s Step, rv string, dryRun bool) ([]byte, *unstructured.Unstructured, error) {
+	body, err := s.patch(rv)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := metav1.PatchOptions{FieldManager: fieldManager}
+	if dryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), patchTimeout)
+	defer cancel()
+	out, err := e.cfg.Clients.Dynamic.Resource(gvrOf(s.Ref)).Namespace(s.Ref.Namespace).Patch(pctx, s.Ref.Name, types.MergePatchType, body, opts)
+	if err != nil {
+		return body, nil, serverError(err)
+	}
+	return body, out, nil
+}
+
+// serverError keeps the API server's message and marks conflicts.
+func serverError(err error) error {
+	if apierrors.IsConflict(err) {
+		return fmt.Errorf("%w (409): %s", ErrConflict, firstLine(err.Error()))
+	}
+	return apiError{msg: firstLine(err.Error()), err: err}
+}
+
+// apiError is the server's message on one line, keeping the status for
+// reasonOf.
+type apiError struct {
+	msg string
+	err error
+}
+
+func (e apiError) Error() string { return e.msg }
+func (e apiError) Unwrap() error { return e.err }
+
+func firstLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func reasonOf(err error) string {
+	var st apierrors.APIStatus
+	if errors.As(err, &st) {
+		return string(st.Status().Reason)
+	}
+	if errors.Is(err, ErrConflict) {
+		return string(metav1.StatusReasonConflict)
+	}
+	return ""
+}
+
+// DryRun sends every step's patch with dryRun=All: the API server runs
+// validation and admission and answers with the object it would store, and
+// stores nothing. Each result is recorded.
+func (e *Engine) DryRun(ctx context.Context, planID string) ([]DryRunResult, error) {
+	ps, err := e.state(planID)
+	if err != nil {
+		return nil, err
+	}
+	plan := ps.plan
+	if err := e.refuseReadOnly(ctx, plan, "dry run"); err != nil {
+		return nil, err
+	}
+	var out []DryRunResult
+	for _, s := range plan.Steps {
+		r := DryRunResult{Step: s.N}
+		u, err := e.current(ctx, s, s.Generation)
+		if err == nil {
+			r.Before = s.values(u)
+			var body []byte
+			var res *unstructured.Unstructured
+			body, res, err = e.patch(ctx, s, u.GetResourceVersion(), true)
+			r.Patch = string(body)
+			if err == nil {
+				r.OK, r.After = true, s.values(res)
+				for _, d := range s.Diffs {
+					if got := r.After[d.PathString()]; got != d.To && !sameNumber(d.Field, got, d.To) {
+						r.OK, r.Reason = false, "Mutated"
+						r.Message = fmt.Sprintf("the server would store %s=%s, not %s (a mutating webhook?)", d.PathString(), got, d.To)
+					}
+				}
+			}
+		}
+		if err != nil {
+			r.Reason, r.Message = reasonOf(err), err.Error()
+		}
+		result := "accepted"
+		if !r.OK {
+			result = "rejected"
+		}
+		if err := e.record(ctx, plan, audit.Record{Action: audit.ActionDryRun, Step: s.N, Target: s.Target(), Result: result,
+			Message: r.Message, Patch: jsonOrNil(r.Patch), Before: r.Before, After: r.After}); err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	e.mu.Lock()
+	ps.dryRun, ps.dryRunAt = out, e.clock.Now()
+	e.mu.Unlock()
+	return out, nil
+}
+
+func jsonOrNil(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return []byte(s)
+}
+
+// EventKind says what an apply event reports.
+type EventKind int
+
+const (
+	StepStarted EventKind = iota
+	StepPatched
+	StepProgress
+	StepConverged
+	StepFailed
+	PostChecking
+	Finished
+)
+
+// Progress is where a step's component stands.
+type Progress struct {
+	Expect, Desired, Members, Ready int
+	Waiting                         []string // members not ready yet, with why
+	Note                            string   // e.g. "operator has not reconciled generation 4"
+	Elapsed                         time.Duration
+}
+
+func (p Progress) String() string {
+	s := fmt.Sprintf("%d/%d ready, %d member(s), spec %d", p.Ready, p.Expect, p.Members, p.Desired)
+	if len(p.Waiting) > 0 {
+		s += "; waiting for " + strings.Join(p.Waiting, ", ")
+	}
+	if p.Note != "" {
+		s += "; " + p.Note
+	}
+	return s
+}
+
+// Event is one thing that happened while a plan runs.
+type Event struct {
+	Kind     EventKind
+	Plan     string
+	Step     int
+	At       time.Time
+	Progress Progress
+	Message  string
+	Outcome  *Outcome // on Finished
+}
+
+// OutcomeState is how a plan ended.
+type OutcomeState int
+
+const (
+	Completed OutcomeState = iota
+	TimedOut
+	Stopped
+	Failed
+	Interrupted
+)
+
+func (s OutcomeState) String() string {
+	return [...]string{"completed", "timed out", "stopped", "failed", "interrupted"}[s]
+}
+
+// Outcome is what the plan did and did not do, and the post-scale check.
+type Outcome struct {
+	State      OutcomeState
+	Done       []int // steps that converged
+	FailedStep int   // 0 when none
+	NotStarted []int
+	// Message says what state the platform is in and what was not done.
+	Message string
+	Post    *PostCheck
+}
+
+// Apply starts the plan: it needs a passing preflight and dry run no older
+// than CheckMaxAge, and confirm equal to the plan's Confirm text. Events
+// arrive on the returned channel, which is closed after Finished.
+func (e *Engine) Apply(ctx context.Context, planID, confirm string) (<-chan Event, error) {
+	ps, err := e.state(planID)
+	if err != nil {
+		return nil, err
+	}
+	plan := ps.plan
+	if err := e.refuseReadOnly(ctx, plan, "apply"); err != nil {
+		return nil, err
+	}
+	refuse := func(why error) (<-chan Event, error) {
+		_ = e.record(ctx, plan, audit.Record{Action: audit.ActionRefused, Result: "refused", Message: "apply refused: " + why.Error()})
+		return nil, why
+	}
+	now := e.clock.Now()
+	e.mu.Lock()
+	pf, dry, dryAt, started := ps.preflight, ps.dryRun, ps.dryRunAt, ps.started
+	e.mu.Unlock()
+	switch {
+	case started:
+		return refuse(ErrAlreadyRun)
+	case pf == nil:
+		return refuse(fmt.Errorf("%w: no preflight", ErrNotChecked))
+	case !pf.Passed():
+		return refuse(fmt.Errorf("%w: preflight failed (%s)", ErrNotChecked, strings.Join(pf.Failed(), ", ")))
+	case now.Sub(pf.At) > e.cfg.CheckMaxAge:
+		return refuse(fmt.Errorf("%w: the preflight is older than %s, run it again", ErrNotChecked, e.cfg.CheckMaxAge))
+	case len(dry) != len(plan.Steps):
+		return refuse(fmt.Errorf("%w: no dry run", ErrNotChecked))
+	case now.Sub(dryAt) > e.cfg.CheckMaxAge:
+		return refuse(fmt.Errorf("%w: the dry run is older than %s, run it again", ErrNotChecked, e.cfg.CheckMaxAge))
+	}
+	for _, r := range dry {
+		if !r.OK {
+			return refuse(fmt.Errorf("%w: the dry run of step %d was rejected: %s", ErrNotChecked, r.Step, r.Message))
+		}
+	}
+	if confirm != plan.Confirm {
+		return refuse(fmt.Errorf("%w: type %q to apply", ErrConfirmation, plan.Confirm))
+	}
+	e.mu.Lock()
+	if ps.started {
+		e.mu.Unlock()
+		return refuse(ErrAlreadyRun)
+	}
+	ps.started = true
+	e.mu.Unlock()
+	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionConfirm, Result: "ok", Message: "confirmed by typing " + confirm}); err != nil {
+		return nil, err
+	}
+	ch := make(chan Event, 64)
+	go e.run(ctx, ps, ch)
+	return ch, nil
+}
+
+// run applies the steps one at a time.
+func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
+	plan := ps.plan
+	out := &Outcome{}
+	emit := func(ev Event, important bool) {
+		ev.Plan, ev.At = plan.ID, e.clock.Now()
+		if important && ctx.Err() == nil {
+			select {
+			case ch <- ev:
+			case <-ctx.Done():
+			}
+			return
+		}
+		select {
+		case ch <- ev:
+		default:
+		}
+	}
+	defer close(ch)
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("scale engine panic", "panic", r, "stack", string(debug.Stack()))
+			out.State, out.Message = Failed, fmt.Sprintf("internal error: %v", r)
+			emit(Event{Kind: Finished, Outcome: out, Message: out.Message}, true)
+		}
+	}()
+	sub := e.cfg.Source.Subscribe(ctx)
+	baseline := e.cfg.Source.Snapshot()
+	gens := map[string]int64{} // generation each object is expected at
+	var applied []appliedStep
+	finish := func(state OutcomeState, failed int, msg string) {
+		out.State, out.FailedStep = state, failed
+		for _, s := range plan.Steps {
+			if s.N > failed && !contains(out.Done, s.N) && s.N != failed {
+				out.NotStarted = append(out.NotStarted, s.N)
+			}
+		}
+		out.Message = msg + notDone(plan, out.NotStarted)
+		if len(applied) > 0 && ctx.Err() == nil {
+			emit(Event{Kind: PostChecking, Message: "checking logs and restarts of the changed components"}, true)
+			pc := e.postCheck(ctx, baseline.Components, applied)
+			out.Post = &pc
+			_ = e.record(ctx, plan, audit.Record{Action: audit.ActionPostCheck, Result: pc.Verdict.String(), Message: pc.Summary, Evidence: pc.Evidence})
+		}
+		_ = e.record(ctx, plan, audit.Record{Action: audit.ActionFinished, Result: state.String(), Message: out.Message})
+		emit(Event{Kind: Finished, Outcome: out, Message: out.Message}, true)
+	}
+	for i, s := range plan.Steps {
+		if i > 0 && ps.stop.Load() {
+			finish(Stopped, 0, fmt.Sprintf("stopped by the user after step %d; the platform runs as that step left it.", plan.Steps[i-1].N))
+			return
+		}
+		if ctx.Err() != nil {
+			_ = e.record(ctx, plan, audit.Record{Action: audit.ActionStop, Step: s.N, Result: "interrupted", Message: "console quit before the step started"})
+			finish(Interrupted, 0, fmt.Sprintf("interrupted before step %d started.", s.N))
+			return
+		}
+		emit(Event{Kind: StepStarted, Step: s.N, Message: s.Title()}, true)
+		started := e.clock.Now()
+		wantGen, ok := gens[s.Ref.Namespace+"/"+s.Ref.Name+"/"+s.Ref.Kind]
+		if !ok {
+			wantGen = s.Generation
+		}
+		rec := audit.Record{Action: audit.ActionPatch, Step: s.N, Target: s.Target()}
+		u, err := e.current(ctx, s, wantGen)
+		var res *unstructured.Unstructured
+		if err == nil {
+			rec.Before = s.values(u)
+			var body []byte
+			body, res, err = e.patch(ctx, s, u.GetResourceVersion(), false)
+			rec.Patch = body
+		}
+		if err != nil {
+			rec.Result, rec.Message = "failed", err.Error()
+			if aerr := e.record(ctx, plan, rec); aerr != nil {
+				err = fmt.Errorf("%v; and the audit log failed: %w", err, aerr)
+			}
+			emit(Event{Kind: StepFailed, Step: s.N, Message: err.Error()}, true)
+			finish(Failed, s.N, fmt.Sprintf("step %d (%s) was not applied: %v.", s.N, s.Title(), err))
+			return
+		}
+		rec.Result, rec.After = "applied", s.values(res)
+		gens[s.Ref.Namespace+"/"+s.Ref.Name+"/"+s.Ref.Kind] = res.GetGeneration()
+		applied = append(applied, appliedStep{step: s, started: started})
+		if err := e.record(ctx, plan, rec); err != nil {
+			emit(Event{Kind: StepFailed, Step: s.N, Message: err.Error()}, true)
+			finish(Failed, s.N, fmt.Sprintf("step %d was applied but the audit log failed (%v): stopping.", s.N, err))
+			return
+		}
+		emit(Event{Kind: StepPatched, Step: s.N, Message: fmt.Sprintf("patched %s (resourceVersion %s → %s)", s.Target(), u.GetResourceVersion(), res.GetResourceVersion())}, true)
+
+		prog, err := e.wait(ctx, sub, s, res.GetGeneration(), started, func(p Progress) {
+			emit(Event{Kind: StepProgress, Step: s.N, Progress: p}, false)
+		})
+		switch {
+		case err == nil:
+			out.Done = append(out.Done, s.N)
+			if aerr := e.record(ctx, plan, audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "converged",
+				Message: fmt.Sprintf("%s in %s", prog, prog.Elapsed.Truncate(time.Second))}); aerr != nil {
+				finish(Failed, 0, fmt.Sprintf("step %d converged but the audit log failed (%v): stopping.", s.N, aerr))
+				return
+			}
+			emit(Event{Kind: StepConverged, Step: s.N, Progress: prog, Message: fmt.Sprintf("%d/%d ready in %s", prog.Ready, prog.Expect, prog.Elapsed.Truncate(time.Second))}, true)
+		case errors.Is(err, context.DeadlineExceeded):
+			msg := fmt.Sprintf("step %d (%s) did not converge within %s: %s. The patch stays applied and the operator keeps working on it; no later step was started.",
+				s.N, s.Title(), e.cfg.StepTimeout, prog)
+			_ = e.record(ctx, plan, audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "timeout", Message: msg})
+			emit(Event{Kind: StepFailed, Step: s.N, Progress: prog, Message: "timed out: " + prog.String()}, true)
+			finish(TimedOut, s.N, msg)
+			return
+		default:
+			msg := fmt.Sprintf("interrupted while waiting for step %d (%s): the patch was applied, %s.", s.N, s.Title(), prog)
+			_ = e.record(ctx, plan, audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "interrupted", Message: msg})
+			finish(Interrupted, s.N, msg)
+			return
+		}
+	}
+	finish(Completed, 0, fmt.Sprintf("all %d step(s) converged.", len(plan.Steps)))
+}
+
+type appliedStep struct {
+	step    Step
+	started time.Time
+}
+
+func contains(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func notDone(plan Plan, steps []int) string {
+	if len(steps) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, n := range steps {
+		parts = append(parts, fmt.Sprintf("%d (%s)", n, plan.Steps[n-1].Title()))
+	}
+	return " Not done: step " + strings.Join(parts, ", step ") + "."
+}
+
+// wait follows snapshots until the step converges, its timeout passes or
+// ctx ends. It never sleeps: it blocks on the watcher's snapshots.
+func (e *Engine) wait(ctx context.Context, sub <-chan *platform.Snapshot, s Step, gen int64, started time.Time, report func(Progress)) (Progress, error) {
+	wctx, cancel := context.WithTimeout(ctx, e.cfg.StepTimeout)
+	defer cancel()
+	snap := e.cfg.Source.Snapshot()
+	for {
+		prog, done := Converged(snap, s, gen, e.cfg.Source)
+		prog.Elapsed = e.clock.Since(started)
+		if done {
+			return prog, nil
+		}
+		report(prog)
+		select {
+		case <-wctx.Done():
+			if ctx.Err() != nil {
+				return prog, ctx.Err()
+			}
+			return prog, context.DeadlineExceeded
+		case next, ok := <-sub:
+			if !ok {
+				if ctx.Err() != nil {
+					return prog, ctx.Err()
+				}
+				return prog, errors.New("watch closed")
+			}
+			snap = next
+		}
+	}
+}
+
+// Converged reports whether a step's component has reached the new desired
+// count with every member ready, and (where the operator reports it) has
+// reconciled the patched generation.
+func Converged(snap *platform.Snapshot, s Step, gen int64, objs Objects) (Progress, bool) {
+	p := Progress{Expect: s.Expect}
+	c := snap.Component(s.Key)
+	if c == nil {
+		p.Note = s.Key + " is not in the snapshot"
+		return p, false
+	}
+	p.Desired = c.Desired
+	for _, m := range c.Members {
+		if m.Terminating {
+			p.Waiting = append(p.Waiting, m.Name+" terminating")
+			continue
+		}
+		p.Members++
+		if m.Ready {
+			p.Ready++
+			continue
+		}
+		why := m.Phase
+		if m.Reason != "" {
+			why = m.Reason
+		} else if m.Phase == "Running" {
+			why = "not ready"
+		}
+		p.Waiting = append(p.Waiting, m.Name+" "+why)
+	}
+	done := p.Desired == s.Expect && p.Members == s.Expect && p.Ready == s.Expect && len(p.Waiting) == 0
+	if objs != nil && s.Ref.Kind == "FlinkDeployment" {
+		if u, ok := objs.Object(gvrOf(s.Ref), s.Ref.Namespace, s.Ref.Name); ok {
+			if og, found, _ := unstructured.NestedInt64(u.Object, "status", "observedGeneration"); found && og < gen {
+				p.Note = fmt.Sprintf("operator has not reconciled generation %d (observed %d)", gen, og)
+				done = false
+			}
+		}
+		for _, bad := range []string{"UPGRADING", "DEPLOYED", "ROLLING", "SUSPENDED", "FAILED", "RECONCILING", "RESTARTING"} {
+			if strings.Contains(c.State, bad) {
+				p.Note = strings.TrimSpace(p.Note + " " + c.State)
+				done = false
+				break
+			}
+		}
+	}
+	return p, done
+}

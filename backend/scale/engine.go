@@ -1,0 +1,242 @@
+// Package scale is the engine of the guided scale wizard: it turns the
+// changes a user asks for into an ordered plan (ZooKeeper → BookKeeper →
+// Segment Store → Controller, then Flink), runs the preflight the notes
+// require (credentials, health, errors and restarts, resources, upgrade
+// guard), a server-side dry run of every patch, and applies the plan one
+// step at a time, waiting on the watcher's snapshots until each step's
+// members are ready or its timeout passes. After the last step it checks
+// the changed components' logs and restarts. Every action is written to the
+// audit log before the next one starts.
+//
+// The engine refuses to apply in read-only mode, without a passing
+// preflight, without a passing dry run, or without the confirmation text:
+// the UI hiding a key is not what keeps a plan from running.
+//
+// It never imports the UI packages and never sleeps to wait.
+package scale
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"k8s.io/utils/clock"
+
+	"github.com/streamops/streamops/backend/access"
+	"github.com/streamops/streamops/backend/audit"
+	"github.com/streamops/streamops/backend/kube"
+	"github.com/streamops/streamops/backend/platform"
+)
+
+// Source is the watcher the engine reads the platform from
+// (*watch.Watcher implements it).
+type Source interface {
+	Objects
+	Snapshot() *platform.Snapshot
+	Subscribe(ctx context.Context) <-chan *platform.Snapshot
+}
+
+// Config configures an Engine.
+type Config struct {
+	Clients *kube.Clients
+	Scope   kube.Scope
+	Source  Source
+	Audit   *audit.Log
+	// Logs scans the changed members' logs after the plan (default: the
+	// pods/log API through Clients.Typed).
+	Logs     LogScanner
+	ReadOnly bool
+	// StepTimeout bounds the wait for one step to converge (default 10m).
+	StepTimeout time.Duration
+	// RestartWindow is how far back a restart counts as recent (default 1h).
+	RestartWindow time.Duration
+	// CheckMaxAge is how long a preflight and a dry run stay valid for
+	// apply (default 15m).
+	CheckMaxAge time.Duration
+	Clock       clock.PassiveClock
+	Log         *slog.Logger
+}
+
+// Errors the engine returns when it refuses to act.
+var (
+	ErrReadOnly      = errors.New("read-only mode: the console never writes to the cluster")
+	ErrUnknownPlan   = errors.New("unknown plan (plan again)")
+	ErrNotChecked    = errors.New("the plan has not passed its checks")
+	ErrConfirmation  = errors.New("confirmation does not match")
+	ErrConflict      = errors.New("conflict")
+	ErrAlreadyRun    = errors.New("the plan has already been applied (plan again)")
+	ErrNotRunning    = errors.New("the plan is not running")
+	errAuditRequired = errors.New("scale engine needs an audit log")
+)
+
+// Engine plans, checks and applies scaling changes.
+type Engine struct {
+	cfg   Config
+	clock clock.PassiveClock
+	log   *slog.Logger
+
+	mu    sync.Mutex
+	seq   int
+	plans map[string]*planState
+	user  string
+}
+
+type planState struct {
+	plan      Plan
+	preflight *Preflight
+	dryRun    []DryRunResult
+	dryRunAt  time.Time
+	started   bool
+	stop      atomic.Bool
+}
+
+// New returns an engine for a real cluster or the demo platform: both give
+// their clients, the watcher and an audit log.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Clients == nil || cfg.Source == nil {
+		return nil, errors.New("scale engine needs clients and a watcher")
+	}
+	if cfg.Audit == nil {
+		return nil, errAuditRequired
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.StepTimeout <= 0 {
+		cfg.StepTimeout = 10 * time.Minute
+	}
+	if cfg.RestartWindow <= 0 {
+		cfg.RestartWindow = time.Hour
+	}
+	if cfg.CheckMaxAge <= 0 {
+		cfg.CheckMaxAge = 15 * time.Minute
+	}
+	if cfg.Logs == nil {
+		cfg.Logs = PodLogScanner{Typed: cfg.Clients.Typed}
+	}
+	return &Engine{cfg: cfg, clock: cfg.Clock, log: cfg.Log, plans: map[string]*planState{}}, nil
+}
+
+// ReadOnly reports whether the engine refuses every write.
+func (e *Engine) ReadOnly() bool { return e.cfg.ReadOnly }
+
+// StepTimeout is how long a step may take to converge.
+func (e *Engine) StepTimeout() time.Duration { return e.cfg.StepTimeout }
+
+// AuditPath is where the audit log is written.
+func (e *Engine) AuditPath() string { return e.cfg.Audit.Path() }
+
+// Audit returns the last n records of the audit log, oldest first.
+func (e *Engine) Audit(n int) ([]audit.Record, error) { return e.cfg.Audit.Tail(n) }
+
+// Targets lists what the wizard can change in a snapshot.
+func (e *Engine) Targets(snap *platform.Snapshot) []Target { return Targets(snap, e.cfg.Source) }
+
+// who is the user the audit log names: the API server's answer to a
+// SelfSubjectReview when it gives one, else the kubeconfig's user.
+func (e *Engine) who(ctx context.Context) string {
+	e.mu.Lock()
+	u := e.user
+	e.mu.Unlock()
+	if u != "" {
+		return u
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if me, err := access.WhoAmI(ctx, e.cfg.Clients.Typed); err == nil && me.Name != "" {
+		u = me.Name
+	} else {
+		u = e.cfg.Clients.User
+		if u == "" {
+			u = "(unknown)"
+		}
+		u += " (kubeconfig)"
+	}
+	e.mu.Lock()
+	e.user = u
+	e.mu.Unlock()
+	return u
+}
+
+// record appends an audit record; an action whose record cannot be written
+// must not be followed by another.
+func (e *Engine) record(ctx context.Context, plan Plan, r audit.Record) error {
+	r.Time = e.clock.Now().UTC()
+	r.User = e.who(context.WithoutCancel(ctx))
+	r.Context = e.cfg.Clients.Context
+	if r.Namespace == "" {
+		r.Namespace = strings.Join(plan.Namespaces, ",")
+	}
+	r.Plan = plan.ID
+	if err := e.cfg.Audit.Append(r); err != nil {
+		e.log.Error("audit", "err", err)
+		return err
+	}
+	return nil
+}
+
+func (e *Engine) state(id string) (*planState, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ps := e.plans[id]
+	if ps == nil {
+		return nil, fmt.Errorf("plan %s: %w", id, ErrUnknownPlan)
+	}
+	return ps, nil
+}
+
+// Plan orders the changes into a plan and records it.
+func (e *Engine) Plan(ctx context.Context, changes []Change) (Plan, error) {
+	now := e.clock.Now()
+	e.mu.Lock()
+	e.seq++
+	id := fmt.Sprintf("%s-%d", now.UTC().Format("20060102T150405"), e.seq)
+	e.mu.Unlock()
+	plan, err := BuildPlan(e.cfg.Source.Snapshot(), e.cfg.Source, changes, id, now)
+	if err != nil {
+		return plan, fmt.Errorf("plan: %w", err)
+	}
+	var lines []string
+	for _, s := range plan.Steps {
+		for _, d := range s.Diffs {
+			lines = append(lines, fmt.Sprintf("step %d %s %s: %s → %s", s.N, s.Target(), d.PathString(), orUnset(d.From), d.To))
+		}
+	}
+	lines = append(lines, plan.Warnings()...)
+	lines = append(lines, plan.Problems()...)
+	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionPlan, Result: "ok",
+		Message: fmt.Sprintf("%d step(s); confirm with %q", len(plan.Steps), plan.Confirm), Evidence: lines}); err != nil {
+		return plan, err
+	}
+	e.mu.Lock()
+	e.plans[id] = &planState{plan: plan}
+	e.mu.Unlock()
+	return plan, nil
+}
+
+// StopAfterStep asks a running plan to stop once the current step has
+// converged (or timed out): no later step starts.
+func (e *Engine) StopAfterStep(ctx context.Context, planID string) error {
+	ps, err := e.state(planID)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	started := ps.started
+	e.mu.Unlock()
+	if !started {
+		return ErrNotRunning
+	}
+	if ps.stop.Swap(true) {
+		return nil
+	}
+	return e.record(ctx, ps.plan, audit.Record{Action: audit.ActionStop, Result: "requested", Message: "stop after the current step"})
+}

@@ -1,0 +1,433 @@
+package scale_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	clienttesting "k8s.io/client-go/testing"
+
+	"github.com/streamops/streamops/backend/audit"
+	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/operator"
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/scale"
+	"github.com/streamops/streamops/backend/watch"
+)
+
+// env is the demo platform running fast on the real clock, watched, with
+// an engine over it.
+type env struct {
+	ctx   context.Context
+	p     *demo.Platform
+	w     *watch.Watcher
+	eng   *scale.Engine
+	audit *audit.Log
+}
+
+func startDemo(t *testing.T, scenario string, configure func(*scale.Config)) *env {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	p := demo.New(demo.Options{Seed: 1, Interval: 10 * time.Millisecond, Speed: 40})
+	if scenario != "" {
+		if err := p.Scenario(ctx, scenario); err != nil {
+			t.Fatal(err)
+		}
+	}
+	go func() { _ = p.Run(ctx) }()
+	w := watch.New(watch.Config{Clients: p.Clients(), Scope: p.Scope(), Coalesce: 10 * time.Millisecond})
+	if err := w.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WaitForSync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, w, "the demo to settle", func(s *platform.Snapshot) bool {
+		if len(s.Components) != 8 {
+			return false
+		}
+		for _, c := range s.Components {
+			if c.Health != platform.Ready || c.Ready != c.Desired {
+				return false
+			}
+		}
+		return true
+	})
+	log, err := audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = log.Close() })
+	cfg := scale.Config{Clients: p.Clients(), Scope: p.Scope(), Source: w, Audit: log, StepTimeout: 20 * time.Second}
+	if configure != nil {
+		configure(&cfg)
+	}
+	eng, err := scale.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{ctx: ctx, p: p, w: w, eng: eng, audit: log}
+}
+
+func waitFor(t *testing.T, ctx context.Context, w *watch.Watcher, what string, ok func(*platform.Snapshot) bool) *platform.Snapshot {
+	t.Helper()
+	sub := w.Subscribe(ctx)
+	for {
+		if s := w.Snapshot(); ok(s) {
+			return s
+		}
+		select {
+		case <-ctx.Done():
+			for _, c := range w.Snapshot().Components {
+				t.Logf("%s %d/%d %s %s", c.Key(), c.Ready, c.Desired, c.Health, c.Reason)
+			}
+			t.Fatalf("waiting for %s: %v", what, ctx.Err())
+		case <-sub:
+		}
+	}
+}
+
+const (
+	zk   = "pravega/zookeeper/ZooKeeper"
+	bk   = "pravega/bookkeeper/BookKeeper"
+	ss   = "pravega/pravega/SegmentStore"
+	ctl  = "pravega/pravega/Controller"
+	tm   = "iot-analytics/sensor-aggregation/TaskManager"
+	tmFr = "fraud-detection/fraud-scoring/TaskManager"
+)
+
+// check plans, runs the preflight and the dry run.
+func (e *env) check(t *testing.T, changes ...scale.Change) (scale.Plan, scale.Preflight, []scale.DryRunResult) {
+	t.Helper()
+	plan, err := e.eng.Plan(e.ctx, changes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := e.eng.Preflight(e.ctx, plan.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.eng.ReadOnly() {
+		return plan, pf, nil
+	}
+	dry, err := e.eng.DryRun(e.ctx, plan.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan, pf, dry
+}
+
+func drain(t *testing.T, ch <-chan scale.Event) (*scale.Outcome, []scale.Event) {
+	t.Helper()
+	var evs []scale.Event
+	for ev := range ch {
+		evs = append(evs, ev)
+		if ev.Kind == scale.Finished {
+			for range ch {
+			}
+			return ev.Outcome, evs
+		}
+	}
+	t.Fatal("events closed without Finished")
+	return nil, nil
+}
+
+func (e *env) spec(t *testing.T, res operator.Resource, ns, name string, path ...string) int64 {
+	t.Helper()
+	u, err := e.p.Clients().Dynamic.Resource(res.GVR).Namespace(ns).Get(e.ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, _ := unstructured.NestedInt64(u.Object, path...)
+	return v
+}
+
+func actions(e *env) []string {
+	var out []string
+	for _, r := range mustTail(e) {
+		s := r.Action + ":" + r.Result
+		if r.Step > 0 {
+			s += "#" + string(rune('0'+r.Step))
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func mustTail(e *env) []audit.Record {
+	recs, err := e.eng.Audit(1000)
+	if err != nil {
+		panic(err)
+	}
+	return recs
+}
+
+func failing(pf scale.Preflight) string {
+	var out []string
+	for _, c := range pf.Checks {
+		if c.Status == scale.Fail {
+			out = append(out, c.Name+": "+c.Summary+"\n  "+strings.Join(c.Evidence, "\n  "))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestHappyScaleOut runs a whole scale-out of the demo: three components,
+// in order, each converging, a healthy post-check, and every action in the
+// audit log.
+func TestHappyScaleOut(t *testing.T) {
+	e := startDemo(t, "", nil)
+	plan, pf, dry := e.check(t,
+		scale.Change{Key: tm, Field: scale.Replicas, To: "4"},
+		scale.Change{Key: ss, Field: scale.Replicas, To: "4"},
+		scale.Change{Key: bk, Field: scale.Replicas, To: "4"},
+	)
+	if !pf.Passed() {
+		t.Fatalf("preflight failed:\n%s", failing(pf))
+	}
+	for _, d := range dry {
+		if !d.OK {
+			t.Fatalf("dry run of step %d rejected: %s", d.Step, d.Message)
+		}
+	}
+	// The dry run stored nothing.
+	if got := e.spec(t, operator.BookkeeperClusters, "pravega", "bookkeeper", "spec", "replicas"); got != 3 {
+		t.Fatalf("dry run changed the bookies to %d", got)
+	}
+	if _, err := e.eng.Apply(e.ctx, plan.ID, "not-the-name"); !errors.Is(err, scale.ErrConfirmation) {
+		t.Fatalf("wrong confirmation: %v", err)
+	}
+	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, evs := drain(t, ch)
+	if out.State != scale.Completed || !slices.Equal(out.Done, []int{1, 2, 3}) {
+		t.Fatalf("outcome %s %v: %s", out.State, out.Done, out.Message)
+	}
+	if out.Post == nil || out.Post.Verdict != scale.Pass {
+		t.Fatalf("post-check %+v", out.Post)
+	}
+	// Steps ran in the notes' order, one after the other.
+	var started []string
+	progress := 0
+	for _, ev := range evs {
+		if ev.Kind == scale.StepStarted {
+			started = append(started, ev.Message)
+		}
+		if ev.Kind == scale.StepProgress {
+			progress++
+		}
+	}
+	want := []string{"BookKeeper bookkeeper 3→4", "SegmentStore pravega 3→4", "TaskManager sensor-aggregation 3→4"}
+	if !slices.Equal(started, want) {
+		t.Errorf("started %q", started)
+	}
+	if progress == 0 {
+		t.Error("no live progress was reported")
+	}
+	if got := e.spec(t, operator.PravegaClusters, "pravega", "pravega", "spec", "pravega", "segmentStoreReplicas"); got != 4 {
+		t.Errorf("segment stores %d", got)
+	}
+	wantAudit := []string{"plan:ok", "preflight:pass", "dry-run:accepted#1", "dry-run:accepted#2", "dry-run:accepted#3", "confirm:ok",
+		"patch:applied#1", "wait:converged#1", "patch:applied#2", "wait:converged#2", "patch:applied#3", "wait:converged#3",
+		"post-check:pass", "finished:completed"}
+	got := actions(e)
+	// the refused apply with the wrong text is recorded too
+	if !slices.Equal(got, slices.Insert(slices.Clone(wantAudit), 5, "refused:refused")) {
+		t.Errorf("audit\n got %q\nwant %q", got, wantAudit)
+	}
+	for _, r := range mustTail(e) {
+		if r.User != demo.DemoUser || r.Context != "demo" || r.Time.IsZero() {
+			t.Fatalf("record without who/where/when: %+v", r)
+		}
+		if r.Action == audit.ActionPatch && (r.Before == nil || r.After == nil || len(r.Patch) == 0) {
+			t.Errorf("patch record without before/after: %+v", r)
+		}
+	}
+	if _, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm); !errors.Is(err, scale.ErrAlreadyRun) {
+		t.Errorf("second apply: %v", err)
+	}
+}
+
+// TestStuckMemberTimesOut plays a segment store that never gets ready: the
+// step times out, the plan stops, and the controller step never starts.
+func TestStuckMemberTimesOut(t *testing.T) {
+	e := startDemo(t, demo.ScenarioStuckMember, func(c *scale.Config) { c.StepTimeout = 1500 * time.Millisecond })
+	plan, pf, dry := e.check(t, scale.Change{Key: ss, Field: scale.Replicas, To: "4"}, scale.Change{Key: ctl, Field: scale.Replicas, To: "3"})
+	if !pf.Passed() || !dry[0].OK || !dry[1].OK {
+		t.Fatalf("checks: %s %+v", failing(pf), dry)
+	}
+	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := drain(t, ch)
+	if out.State != scale.TimedOut || out.FailedStep != 1 || !slices.Equal(out.NotStarted, []int{2}) {
+		t.Fatalf("outcome %s failed %d not started %v: %s", out.State, out.FailedStep, out.NotStarted, out.Message)
+	}
+	for _, want := range []string{"did not converge within 1.5s", "pravega-pravega-segment-store-3 not ready", "no later step was started", "Not done: step 2 (Controller pravega 2→3)"} {
+		if !strings.Contains(out.Message, want) {
+			t.Errorf("message lacks %q: %s", want, out.Message)
+		}
+	}
+	if got := e.spec(t, operator.PravegaClusters, "pravega", "pravega", "spec", "pravega", "controllerReplicas"); got != 2 {
+		t.Errorf("controllers patched to %d after a failed step", got)
+	}
+	if out.Post == nil || out.Post.Verdict != scale.Fail {
+		t.Errorf("post-check should fail on the member that is not ready: %+v", out.Post)
+	}
+	if a := actions(e); !slices.Contains(a, "wait:timeout#1") || slices.Contains(a, "patch:applied#2") {
+		t.Errorf("audit %q", a)
+	}
+}
+
+// TestShortResourcesBlock plays nodes crowded by another tenant: the new
+// members do not fit and apply is refused.
+func TestShortResourcesBlock(t *testing.T) {
+	e := startDemo(t, demo.ScenarioShortResources, nil)
+	plan, pf, _ := e.check(t, scale.Change{Key: tm, Field: scale.Replicas, To: "6"})
+	var res scale.Check
+	for _, c := range pf.Checks {
+		if c.Name == scale.CheckResources {
+			res = c
+		}
+	}
+	if res.Status != scale.Fail || !strings.Contains(res.Summary, "1 of 3 new member(s) do not fit") {
+		t.Fatalf("resources: %s %q\n%s", res.Status, res.Summary, strings.Join(res.Evidence, "\n"))
+	}
+	if _, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm); !errors.Is(err, scale.ErrNotChecked) {
+		t.Fatalf("apply after a failing preflight: %v", err)
+	}
+}
+
+// TestChangeFreezeRejectsTheDryRun: the admission webhook's message stops
+// the plan at the dry run.
+func TestChangeFreezeRejectsTheDryRun(t *testing.T) {
+	e := startDemo(t, demo.ScenarioChangeFreeze, nil)
+	plan, pf, dry := e.check(t, scale.Change{Key: zk, Field: scale.Replicas, To: "5"})
+	if !pf.Passed() {
+		t.Fatalf("preflight: %s", failing(pf))
+	}
+	if dry[0].OK || !strings.Contains(dry[0].Message, "change freeze in effect") || dry[0].Reason != "Forbidden" {
+		t.Fatalf("dry run %+v", dry[0])
+	}
+	if _, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm); !errors.Is(err, scale.ErrNotChecked) {
+		t.Fatalf("apply after a rejected dry run: %v", err)
+	}
+}
+
+// TestNoPatchRightFailsCredentials: the user may read but not patch.
+func TestNoPatchRightFailsCredentials(t *testing.T) {
+	e := startDemo(t, demo.ScenarioNoPatch, nil)
+	_, pf, dry := e.check(t, scale.Change{Key: bk, Field: scale.Replicas, To: "4"})
+	c := pf.Checks[1]
+	if c.Name != scale.CheckCredentials || c.Status != scale.Fail ||
+		!strings.Contains(c.Summary, "may not patch bookkeeperclusters.bookkeeper.pravega.io in pravega") {
+		t.Fatalf("%s %s %q", c.Name, c.Status, c.Summary)
+	}
+	// the server enforces it too
+	if dry[0].OK || dry[0].Reason != "Forbidden" || !strings.Contains(dry[0].Message, "cannot patch resource") {
+		t.Errorf("dry run %+v", dry[0])
+	}
+}
+
+// TestConflictStopsTheStep: someone changes the spec between plan and
+// apply; the step is refused and nothing is written.
+func TestConflictStopsTheStep(t *testing.T) {
+	e := startDemo(t, "", nil)
+	plan, pf, dry := e.check(t, scale.Change{Key: zk, Field: scale.Replicas, To: "5"})
+	if !pf.Passed() || !dry[0].OK {
+		t.Fatalf("checks %s %+v", failing(pf), dry)
+	}
+	// another operator bumps the quorum to 7 meanwhile
+	if _, err := e.p.Clients().Dynamic.Resource(operator.ZookeeperClusters.GVR).Namespace("pravega").Patch(e.ctx, "zookeeper",
+		types.MergePatchType, []byte(`{"spec":{"replicas":7}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := drain(t, ch)
+	if out.State != scale.Failed || !strings.Contains(out.Message, "conflict: the spec of ZookeeperCluster pravega/zookeeper changed since the plan (generation 1 → 2") {
+		t.Fatalf("%s: %s", out.State, out.Message)
+	}
+	if got := e.spec(t, operator.ZookeeperClusters, "pravega", "zookeeper", "spec", "replicas"); got != 7 {
+		t.Errorf("the other change was overwritten: %d", got)
+	}
+}
+
+// TestStaleResourceVersionIsA409 proves the patch carries the
+// resourceVersion: a write landing between the engine's read and its patch
+// makes the server answer 409, and the step stops.
+func TestStaleResourceVersionIsA409(t *testing.T) {
+	e := startDemo(t, "", nil)
+	plan, pf, dry := e.check(t, scale.Change{Key: bk, Field: scale.Replicas, To: "4"})
+	if !pf.Passed() || !dry[0].OK {
+		t.Fatalf("checks %s %+v", failing(pf), dry)
+	}
+	// The engine's read returns the object as it was, while the store has
+	// already moved on: exactly a write landing in between.
+	dyn := e.p.Clients().Dynamic.(*dynamicfake.FakeDynamicClient)
+	sneaked := false
+	dyn.PrependReactor("get", "bookkeeperclusters", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		if sneaked {
+			return false, nil, nil
+		}
+		sneaked = true
+		ga := a.(clienttesting.GetAction)
+		obj, err := dyn.Tracker().Get(ga.GetResource(), ga.GetNamespace(), ga.GetName())
+		if err != nil {
+			return true, nil, err
+		}
+		moved := obj.(*unstructured.Unstructured).DeepCopy()
+		moved.SetResourceVersion(moved.GetResourceVersion() + "0")
+		moved.SetAnnotations(map[string]string{"touched-by": "someone-else"})
+		if err := dyn.Tracker().Update(ga.GetResource(), moved, ga.GetNamespace()); err != nil {
+			return true, nil, err
+		}
+		return true, obj, nil
+	})
+	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := drain(t, ch)
+	if out.State != scale.Failed || !strings.Contains(out.Message, "conflict (409)") {
+		t.Fatalf("%s: %s", out.State, out.Message)
+	}
+}
+
+// TestReadOnlyNeverWrites: in read-only mode the plan and the preflight
+// run, dry run and apply are refused by the engine, and no write reaches
+// the (fake) API server.
+func TestReadOnlyNeverWrites(t *testing.T) {
+	e := startDemo(t, "", func(c *scale.Config) { c.ReadOnly = true })
+	plan, pf, _ := e.check(t, scale.Change{Key: bk, Field: scale.Replicas, To: "4"})
+	if !pf.Passed() {
+		t.Fatalf("preflight %s", failing(pf))
+	}
+	if _, err := e.eng.DryRun(e.ctx, plan.ID); !errors.Is(err, scale.ErrReadOnly) {
+		t.Errorf("dry run: %v", err)
+	}
+	if _, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm); !errors.Is(err, scale.ErrReadOnly) {
+		t.Errorf("apply: %v", err)
+	}
+	type faker interface{ Actions() []clienttesting.Action }
+	for _, a := range e.p.Clients().Dynamic.(faker).Actions() {
+		if a.GetVerb() == "patch" && a.GetSubresource() == "" {
+			t.Errorf("a patch reached the server: %v", a)
+		}
+	}
+}
