@@ -18,6 +18,7 @@ import (
 
 	accessapi "github.com/streamops/streamops/backend/access"
 	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/watch"
 	"github.com/streamops/streamops/keymap"
@@ -193,6 +194,39 @@ func TestTriageReportKey(t *testing.T) {
 	b, _ := os.ReadFile(m.opts.ReportDir + "/" + entries[0].Name())
 	if !strings.Contains(string(b), "| ● Ready | ZooKeeper | zookeeper | pravega | 3/3 | 0.2.15 |") {
 		t.Errorf("report:\n%s", b)
+	}
+}
+
+type fakeScope struct{ got []kube.Scope }
+
+func (f *fakeScope) SetScope(s kube.Scope) { f.got = append(f.got, s) }
+func (f *fakeScope) Scope() kube.Scope     { return kube.Scope{} }
+
+func TestPaletteSwitchesNamespace(t *testing.T) {
+	snap, fc := demoSnapshot(t)
+	km := keymap.Default()
+	scope := &fakeScope{}
+	m := newConsole(t, fc, themes.Dark, Backends{Scope: scope})
+	m = drive(m, tea.WindowSizeMsg{Width: 80, Height: 24}, snapshotMsg{snap})
+	typeIn := func(s string) []tea.Msg {
+		msgs := []tea.Msg{keymap.Press(km.Global.Palette)}
+		for _, r := range s {
+			msgs = append(msgs, keymap.PressString(string(r)))
+		}
+		return append(msgs, keymap.PressString("enter"))
+	}
+	m = drive(m, typeIn("ns pravega")...)
+	m = drive(m, typeIn("ns all")...)
+	m = drive(m, typeIn("ns Bad_Name")...)
+	if len(scope.got) != 2 || scope.got[0].String() != "pravega" || !scope.got[1].All() {
+		t.Fatalf("scopes %v", scope.got)
+	}
+	if out := ansi.Strip(m.render()); !strings.Contains(out, `ns "Bad_Name": not a namespace name`) {
+		t.Errorf("a bad name must be refused in the status line:\n%s", out)
+	}
+	m = drive(m, typeIn("readonly")...)
+	if !m.opts.ReadOnly || m.opts.Keys.Scale.Apply.Enabled() {
+		t.Error("readonly did not disable the apply key")
 	}
 }
 

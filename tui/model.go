@@ -16,6 +16,7 @@ import (
 	"k8s.io/utils/clock"
 
 	accessapi "github.com/streamops/streamops/backend/access"
+	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/access"
@@ -64,6 +65,14 @@ type Options struct {
 // Backends are what panes call, through Cmds, to act or ask.
 type Backends struct {
 	Access *accessapi.Reviewer
+	// Scope changes the namespaces the backend watches (nil: fixed).
+	Scope ScopeSetter
+}
+
+// ScopeSetter is the watcher's scope control.
+type ScopeSetter interface {
+	SetScope(kube.Scope)
+	Scope() kube.Scope
 }
 
 // Slot is a pane ready to be placed in the console.

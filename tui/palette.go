@@ -1,19 +1,25 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/panes/pane"
 	"github.com/streamops/streamops/themes"
 )
 
-// command is one entry of the palette.
+// command is one entry of the palette. A command with an argument is
+// typed as "name argument".
 type command struct {
 	name, desc string
-	run        func(Model) (Model, tea.Cmd)
+	arg        string // placeholder of the argument, "" for none
+	run        func(m Model, arg string) (Model, tea.Cmd)
 }
 
 // palette is the ":" command line with fuzzy completion.
@@ -34,11 +40,14 @@ func newPalette(deps pane.Deps) palette {
 	p := palette{input: in}
 	for i, n := range paneNames {
 		id := i
-		p.commands = append(p.commands, command{name: n, desc: "go to the " + n + " pane", run: func(m Model) (Model, tea.Cmd) { return m.switchTo(id) }})
+		p.commands = append(p.commands, command{name: n, desc: "go to the " + n + " pane", run: func(m Model, _ string) (Model, tea.Cmd) { return m.switchTo(id) }})
 	}
 	p.commands = append(p.commands,
-		command{name: "help", desc: "show the keys", run: func(m Model) (Model, tea.Cmd) { m.showHelp = true; return m, nil }},
-		command{name: "quit", desc: "leave streamops", run: func(m Model) (Model, tea.Cmd) { return m, tea.Quit }},
+		command{name: "ns", arg: "NAMESPACE|all", desc: "watch another namespace, or all", run: Model.setNamespace},
+		command{name: "report", desc: "write the triage report (ctrl+s)", run: func(m Model, _ string) (Model, tea.Cmd) { return m, m.triage() }},
+		command{name: "readonly", desc: "refuse every change from now on", run: Model.readOnly},
+		command{name: "help", desc: "show the keys", run: func(m Model, _ string) (Model, tea.Cmd) { m.showHelp = true; return m, nil }},
+		command{name: "quit", desc: "leave streamops", run: func(m Model, _ string) (Model, tea.Cmd) { return m, tea.Quit }},
 	)
 	p.filter()
 	return p
@@ -51,12 +60,14 @@ func (p *palette) show() tea.Cmd {
 	return p.input.Focus()
 }
 
+// filter matches the command word; what follows a space is its argument.
 func (p *palette) filter() {
 	names := make([]string, len(p.commands))
 	for i, c := range p.commands {
 		names[i] = c.name
 	}
-	p.matches = pane.Match(p.input.Value(), names)
+	word, _, _ := strings.Cut(p.input.Value(), " ")
+	p.matches = pane.Match(word, names)
 	p.cursor = 0
 }
 
@@ -74,15 +85,17 @@ func (m Model) onPaletteKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		c := p.commands[p.matches[p.cursor]]
-		if msg.String() == "tab" {
-			p.input.SetValue(c.name)
+		_, arg, _ := strings.Cut(p.input.Value(), " ")
+		arg = strings.TrimSpace(arg)
+		if msg.String() == "tab" || c.arg != "" && arg == "" {
+			p.input.SetValue(c.name + " ")
 			p.input.CursorEnd()
 			p.filter()
 			return m, nil
 		}
 		p.open = false
 		p.input.Blur()
-		return c.run(m)
+		return c.run(m, arg)
 	case "up", "ctrl+p":
 		p.cursor = max(p.cursor-1, 0)
 		return m, nil
@@ -97,6 +110,8 @@ func (m Model) onPaletteKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 }
 
 func (p palette) view(st themes.Styles) string {
+	w := min(max(p.width*2/3, 60), p.width-4)
+	inner := w - 4 // border and padding
 	var b strings.Builder
 	b.WriteString(p.input.View())
 	for i, idx := range p.matches {
@@ -104,15 +119,50 @@ func (p palette) view(st themes.Styles) string {
 			break
 		}
 		c := p.commands[idx]
-		line := pane.Fit(c.name, 10) + " " + st.Muted.Render(c.desc)
+		name := c.name
+		if c.arg != "" {
+			name += " " + c.arg
+		}
+		line := pane.Truncate(pane.Fit(name, 18)+" "+st.Muted.Render(c.desc), inner)
 		if i == p.cursor {
-			line = st.Selected.Render(pane.Fit(c.name, 10) + " " + c.desc)
+			line = st.Selected.Render(pane.Fit(pane.Fit(name, 18)+" "+c.desc, inner))
 		}
 		b.WriteString("\n" + line)
 	}
 	if len(p.matches) == 0 {
 		b.WriteString("\n" + st.Muted.Render("no match"))
 	}
-	w := min(max(p.width/2, 40), p.width-4)
 	return st.Overlay.Width(w).Render(b.String())
+}
+
+// setNamespace changes the watched namespaces: a name, or "all".
+func (m Model) setNamespace(arg string) (Model, tea.Cmd) {
+	if m.opts.Backends.Scope == nil {
+		m.setStatus("this session cannot change namespaces", true)
+		return m, nil
+	}
+	scope := kube.Scope{Namespaces: []string{arg}}
+	if arg == "all" || arg == "-A" {
+		scope = kube.Scope{}
+	} else if errs := validation.IsDNS1123Label(arg); len(errs) > 0 {
+		m.setStatus(fmt.Sprintf("ns %q: not a namespace name: %s", arg, errs[0]), true)
+		return m, nil
+	}
+	m.opts.Backends.Scope.SetScope(scope)
+	m.opts.Scope = scope.String()
+	m.setStatus("watching "+scope.String()+"…", false)
+	return m, nil
+}
+
+// readOnly turns read-only mode on; it cannot be turned off from inside
+// the console (restart without --readonly for that).
+func (m Model) readOnly(string) (Model, tea.Cmd) {
+	if m.opts.ReadOnly {
+		m.setStatus("already read-only", false)
+		return m, nil
+	}
+	m.opts.ReadOnly = true
+	m.opts.Keys.ReadOnly()
+	m.setStatus("read-only from now on: every change is refused", false)
+	return m, m.broadcast(pane.ReadOnlyMsg{})
 }

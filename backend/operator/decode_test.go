@@ -209,6 +209,7 @@ func TestDecodeMalformed(t *testing.T) {
 		{"replicas as a string", zk(map[string]any{"replicas": "three"}, nil), "invalid spec: spec.replicas: is a string, want an integer", 3},
 		{"negative replicas", zk(map[string]any{"replicas": int64(-2)}, nil), "spec.replicas: is negative", 3},
 		{"replicas as a fraction", zk(map[string]any{"replicas": 2.5}, nil), "want an integer", 3},
+		{"replicas beyond int32 (the API server stores it; the operator cannot read it)", zk(map[string]any{"replicas": int64(8589934588)}, nil), "spec.replicas: is 8589934588, out of the int32 range", 3},
 		{"status is a string", zk(map[string]any{"replicas": int64(3)}, map[string]any{"currentVersion": map[string]any{"x": 1}}), "invalid status: status.currentVersion: is an object, want a string", 3},
 		{"conditions not a list", zk(map[string]any{"replicas": int64(1)}, map[string]any{"conditions": "broken"}), "status.conditions: is a string, want an array", 1},
 		{"condition not an object", zk(map[string]any{"replicas": int64(1)}, map[string]any{"conditions": []any{"x", map[string]any{"type": "PodsReady", "status": "True"}}}), "status.conditions.0: is a string", 1},

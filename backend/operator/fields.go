@@ -66,30 +66,31 @@ func (f *fields) integer(path ...string) (int, bool) {
 	if !found {
 		return 0, false
 	}
-	switch n := v.(type) {
+	var n int64
+	switch x := v.(type) {
 	case int64:
-		return clampInt(n), true
+		n = x
 	case int:
-		return n, true
+		n = int64(x)
 	case int32:
-		return int(n), true
+		n = int64(x)
 	case float64:
-		if n == math.Trunc(n) && !math.IsInf(n, 0) && math.Abs(n) < 1<<31 {
-			return int(n), true
+		if x != math.Trunc(x) || math.IsInf(x, 0) || math.Abs(x) >= 1<<63 {
+			f.fail(path, "is %s, want an integer", typeName(v))
+			return 0, false
 		}
+		n = int64(x)
+	default:
+		f.fail(path, "is %s, want an integer", typeName(v))
+		return 0, false
 	}
-	f.fail(path, "is %s, want an integer", typeName(v))
-	return 0, false
-}
-
-func clampInt(n int64) int {
-	if n > math.MaxInt32 {
-		return math.MaxInt32
+	// The operators decode these fields as int32: a larger number is a
+	// resource they cannot read at all, not a very large cluster.
+	if n > math.MaxInt32 || n < math.MinInt32 {
+		f.fail(path, "is %d, out of the int32 range", n)
+		return 0, false
 	}
-	if n < math.MinInt32 {
-		return math.MinInt32
-	}
-	return int(n)
+	return int(n), true
 }
 
 // str reads a string; numbers and booleans are accepted and formatted, as

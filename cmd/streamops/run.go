@@ -180,7 +180,7 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 		Snapshots: w.Subscribe(ctx), Errors: w.Errors(),
 		Context: clients.Context, Server: clients.Server, Scope: scope.String(),
 		CrashDir: stateDir(), ReportDir: stateDir(),
-		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed)},
+		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed), Scope: w},
 	})
 	final, err := tea.NewProgram(model, tea.WithContext(ctx)).Run()
 	if m, ok := final.(tui.Model); ok && m.Crash() != nil {

@@ -65,5 +65,9 @@ const (
 	AccessID
 )
 
+// ReadOnlyMsg tells panes that read-only mode was turned on: they must
+// refuse every change from now on (the backend refuses too).
+type ReadOnlyMsg struct{}
+
 // SwitchMsg asks the root to show another pane.
 type SwitchMsg struct{ To int }
