@@ -232,7 +232,12 @@ func (w *restWorld) seedFlink(now time.Time) {
 		}
 		f.AddJob(fakeapi.Job{ID: j.id, Name: j.cluster, Start: j.started, MaxParallelism: 128, Vertices: vs})
 		j.nextCkpt = w.last
-		j.ckptID = int64(now.Sub(j.started) / (30 * time.Second))
+		j.ckptID = int64(w.last.Sub(j.started) / (30 * time.Second))
+		failed := int64(0)
+		if j.failEvery > 0 {
+			failed = j.ckptID * int64(j.failEvery-1) / int64(j.failEvery)
+		}
+		_ = f.SetCheckpointCounts(j.id, j.ckptID-failed, failed)
 		w.flink[j.cluster] = f
 		w.jobs = append(w.jobs, j)
 	}

@@ -169,6 +169,12 @@ func (f *Flink) FailCheckpoint(jobID string, c Checkpoint) error {
 	})
 }
 
+// SetCheckpointCounts sets the counts of a job that ran before the fake
+// started (later completions and failures add to them).
+func (f *Flink) SetCheckpointCounts(jobID string, completed, failed int64) error {
+	return f.checkpoint(jobID, func(j *fJob) { j.completed, j.failed = completed, failed })
+}
+
 // SetInProgress sets the number of checkpoints in progress.
 func (f *Flink) SetInProgress(jobID string, n int32) error {
 	return f.checkpoint(jobID, func(j *fJob) { j.inProgress = n })

@@ -1,0 +1,206 @@
+package streams
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/streamops/streamops/backend/restapi"
+	"github.com/streamops/streamops/panes/pane"
+)
+
+// detail is the title and lines below the list for the selected row, the
+// most important line first (small terminals show fewer).
+func (m *Model) detail(r row, now time.Time) (string, []string) {
+	st := &m.deps.Styles
+	switch r.kind {
+	case rowEndpoint:
+		return r.target.String(), m.endpointDetail(r, now)
+	case rowProblem:
+		text := m.redact(r.text)
+		if !r.err {
+			return "note", []string{st.Muted.Render(text)}
+		}
+		return "error", strings.Split(st.Err.Render(ansi.Wrap(text, max(m.width, 20), " /")), "\n")
+	case rowScope:
+		user, internal := 0, 0
+		for _, s := range r.scope.Streams {
+			if s.Internal() || r.scope.Internal() {
+				internal++
+			} else {
+				user++
+			}
+		}
+		return "scope " + r.scope.Name, []string{fmt.Sprintf("%s (+%d internal) · %s", plural(user, "stream"), internal, plural(len(r.scope.Groups), "reader group"))}
+	case rowStream:
+		return "stream " + r.scope.Name + "/" + r.stream.Name, m.streamDetail(r, now)
+	case rowGroup:
+		g := r.group
+		lines := []string{"reads " + strings.Join(g.Streams, ", ")}
+		if g.Err != nil {
+			lines = append(lines, st.Err.Render("✖ "+m.redact(g.Err.Error())))
+		} else {
+			lines = append(lines, fmt.Sprintf("online readers (%d): %s", len(g.OnlineReaders), orNone(strings.Join(g.OnlineReaders, ", "))))
+		}
+		return "reader group " + r.scope.Name + "/" + g.Name, lines
+	case rowJob:
+		return "job " + r.job.Name + " " + r.job.ID, m.jobDetail(r, now)
+	case rowVertex:
+		return "vertex " + r.vertex.Name, m.vertexDetail(r, now)
+	}
+	return "", nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func (m *Model) clock(t time.Time) string { return t.In(m.location()).Format("15:04:05") }
+
+func (m *Model) endpointDetail(r row, now time.Time) []string {
+	st := &m.deps.Styles
+	sec := r.section
+	how := "via " + sec.Route.Where()
+	switch sec.Route.Via {
+	case restapi.ViaServiceProxy:
+		how += ", with the kubeconfig's credentials"
+	case restapi.ViaDirect:
+		how += " (configured URL)"
+	}
+	when := "not read yet"
+	if !sec.Updated.IsZero() {
+		when = fmt.Sprintf("last read %s (%s ago)", m.clock(sec.Updated), pane.Age(now.Sub(sec.Updated)))
+	}
+	if !sec.NextTry.IsZero() {
+		when += " · next read in " + pane.Age(sec.NextTry.Sub(now))
+	}
+	if sec.Failures > 0 {
+		when += fmt.Sprintf(" · %s in a row", plural(sec.Failures, "failure"))
+	}
+	lines := []string{how, when}
+	if sec.Err != nil {
+		lines = append([]string{st.Err.Render("✖ " + m.redact(sec.Err.Error()))}, lines...)
+	}
+	switch {
+	case r.pravega != nil && r.pravega.Inventory != nil:
+		user, internal := r.pravega.Inventory.Streams()
+		groups := 0
+		for _, sc := range r.pravega.Inventory.Scopes {
+			groups += len(sc.Groups)
+		}
+		lines = append(lines, fmt.Sprintf("%s · %s + %d internal · %s", plural(len(r.pravega.Inventory.Scopes), "scope"), plural(user, "stream"), internal, plural(groups, "reader group")))
+	case r.flink != nil && r.flink.Cluster != nil && r.flink.Cluster.Overview != nil:
+		o := r.flink.Cluster.Overview
+		lines = append(lines, fmt.Sprintf("Flink %s (commit %s) · %s · %d slots, %d available · jobs %d running, %d finished, %d cancelled, %d failed",
+			o.Version, o.Commit, plural(int(o.TaskManagers), "TaskManager"), o.SlotsTotal, o.SlotsAvailable, o.JobsRunning, o.JobsFinished, o.JobsCancelled, o.JobsFailed))
+	}
+	return lines
+}
+
+func (m *Model) streamDetail(r row, now time.Time) []string {
+	st := &m.deps.Styles
+	s := r.stream
+	ret := "keeps everything (no retention policy)"
+	if s.Retention != nil {
+		ret = "keeps " + retentionText(s.Retention)
+	}
+	seg := "segments: "
+	info, ok := m.scaling[r.key]
+	switch {
+	case !ok || info.loading:
+		seg += st.Muted.Render("reading scale events…")
+	case info.err != nil:
+		seg += st.Err.Render("✖ " + m.redact(info.err.Error()))
+	default:
+		n, known := info.hist.Segments()
+		if !known {
+			seg += "no scale event reported"
+			break
+		}
+		last := info.hist.Events[len(info.hist.Events)-1]
+		seg += fmt.Sprintf("%d now · %s since %s", n, plural(len(info.hist.Events)-1, "scaling"), m.clock(info.hist.Events[0].At))
+		change := "created"
+		switch {
+		case last.Splits > 0:
+			change = fmt.Sprintf("split, +%d", last.Splits)
+		case last.Merges > 0:
+			change = fmt.Sprintf("merge, −%d", last.Merges)
+		}
+		seg += fmt.Sprintf(" · last %s ago (%s)", pane.Age(now.Sub(last.At)), change)
+	}
+	tags := "no tags"
+	if len(s.Tags) > 0 {
+		tags = "tags " + strings.Join(s.Tags, ", ")
+	}
+	return []string{
+		"scaling " + scalingLong(s.Scaling),
+		seg,
+		ret + " · " + tags + " · " + st.Muted.Render("sealed or not: the Controller REST API does not say"),
+	}
+}
+
+func (m *Model) jobDetail(r row, now time.Time) []string {
+	st := &m.deps.Styles
+	j := r.job
+	var lines []string
+	switch c := j.Checkpoints; {
+	case j.CheckpointErr != nil:
+		lines = append(lines, st.Err.Render("checkpoints: ✖ "+m.redact(j.CheckpointErr.Error())))
+	case c == nil:
+		lines = append(lines, st.Muted.Render("checkpoints: not read (only for jobs that are not finished)"))
+	default:
+		s := fmt.Sprintf("checkpoints: %d completed · %d failed · %d in progress", c.Completed, c.Failed, c.InProgress)
+		if l := c.Latest; l != nil {
+			s += fmt.Sprintf(" · latest #%d at %s (%s ago), %s (state %s) in %s", l.ID, m.clock(l.Acked), pane.Age(now.Sub(l.Acked)),
+				sizeText(l.Size), sizeText(l.StateSize), lagText(l.Duration))
+		}
+		lines = append(lines, s)
+		if f := c.LatestFailure; f != nil {
+			fs := fmt.Sprintf("latest failure: #%d at %s (%s ago): %s", f.ID, m.clock(f.Failed), pane.Age(now.Sub(f.Failed)), m.redact(orNone(f.Message)))
+			if failingNow(c) {
+				lines = append(lines, st.Err.Render("✖ "+fs))
+			} else {
+				lines = append(lines, st.Warn.Render(fs))
+			}
+		} else {
+			lines = append(lines, st.Muted.Render("no failed checkpoint"))
+		}
+	}
+	meta := fmt.Sprintf("%s since %s (%s)", j.State, j.Start.In(m.location()).Format("2006-01-02 15:04"), pane.Age(uptime(j, now)))
+	if p := j.Parallelism(); p > 0 {
+		meta += fmt.Sprintf(" · parallelism %d (max %d)", p, j.MaxParallelism)
+	}
+	if s := j.Slowest(); s >= 0 {
+		v := j.Vertices[s]
+		meta += fmt.Sprintf(" · slowest: %s, %s behind", v.Name, lagText(v.Watermark.Lag(now)))
+	}
+	return append(lines, meta)
+}
+
+func (m *Model) vertexDetail(r row, now time.Time) []string {
+	st := &m.deps.Styles
+	v := r.vertex
+	w := v.Watermark
+	var first string
+	switch {
+	case v.WatermarkErr != nil:
+		first = st.Err.Render("watermark: ✖ " + m.redact(v.WatermarkErr.Error()))
+	case w.Known():
+		first = fmt.Sprintf("input watermark %s, %s behind now: the minimum over its %d subtasks (each the minimum of what its inputs sent)",
+			m.clock(w.Time()), lagText(w.Lag(now)), w.Subtasks)
+	case w.Subtasks > 0 && w.Missing == w.Subtasks:
+		first = st.Muted.Render(fmt.Sprintf("no input watermark: none of its %d subtasks received one (sources read no watermark)", w.Subtasks))
+	default:
+		first = st.Warn.Render(fmt.Sprintf("no input watermark yet: %d of %d subtasks have none", w.Missing, w.Subtasks))
+	}
+	second := fmt.Sprintf("%s · parallelism %d (max %d)", v.Status, v.Parallelism, v.MaxParallelism)
+	if r.slowest {
+		second += " · the slowest vertex of " + r.job.Name
+	}
+	return []string{first, second}
+}

@@ -1,0 +1,406 @@
+package streams
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/pravega"
+	"github.com/streamops/streamops/backend/restapi"
+)
+
+// kind is what a row shows.
+type kind int
+
+const (
+	rowEndpoint kind = iota // a cluster's REST endpoint: where from, when
+	rowProblem              // an error (or a note) under the row it concerns
+	rowScope
+	rowStream
+	rowGroup
+	rowJob
+	rowVertex
+)
+
+// row is one line of a section's list. Rows point into the report, which is
+// immutable.
+type row struct {
+	kind  kind
+	key   string // stable across reports, for the selection
+	depth int
+
+	target  restapi.Target
+	section *restapi.Section
+	pravega *restapi.PravegaSection
+	flink   *restapi.FlinkSection
+	scope   *pravega.Scope
+	stream  *pravega.Stream
+	group   *pravega.ReaderGroup
+	job     *flink.Job
+	vertex  *flink.Vertex
+	slowest bool   // the job's slowest vertex
+	text    string // problem text
+	err     bool   // the problem is an error (else a note)
+}
+
+// matcher says whether a row's search text passes the filter.
+type matcher func(text string) bool
+
+func all(string) bool { return true }
+
+// pravegaRows lists the Pravega view: per cluster its endpoint line, then
+// its scopes with their streams and reader groups. Internal streams (and
+// internal scopes) are left out unless internal; a scope is listed when it
+// or one of its streams or groups matches.
+func pravegaRows(secs []restapi.PravegaSection, internal bool, collapsed map[string]bool, match matcher) []row {
+	var out []row
+	for i := range secs {
+		sec := &secs[i]
+		base := sec.Target.String()
+		out = append(out, row{kind: rowEndpoint, key: base, target: sec.Target, section: &sec.Section, pravega: sec})
+		out = append(out, sectionProblems(sec.Section, base, sec.Inventory == nil)...)
+		if sec.Inventory == nil {
+			continue
+		}
+		for j := range sec.Inventory.Scopes {
+			sc := &sec.Inventory.Scopes[j]
+			if sc.Internal() && !internal {
+				continue
+			}
+			skey := base + "/" + sc.Name
+			scopeMatch := match(sc.Name)
+			var children []row
+			for k := range sc.Streams {
+				st := &sc.Streams[k]
+				if st.Internal() && !internal {
+					continue
+				}
+				if scopeMatch || match(sc.Name+"/"+st.Name+" "+strings.Join(st.Tags, " ")+" "+scalingText(st.Scaling)) {
+					children = append(children, row{kind: rowStream, key: skey + "/s/" + st.Name, depth: 2, target: sec.Target, pravega: sec, scope: sc, stream: st})
+				}
+			}
+			if sc.StreamErr != nil {
+				children = append(children, row{kind: rowProblem, key: skey + "/!s", depth: 2, text: sc.StreamErr.Error(), err: true})
+			}
+			for k := range sc.Groups {
+				g := &sc.Groups[k]
+				if scopeMatch || match(sc.Name+"/"+g.Name+" "+strings.Join(g.Streams, " ")+" reader group") {
+					children = append(children, row{kind: rowGroup, key: skey + "/g/" + g.Name, depth: 2, target: sec.Target, pravega: sec, scope: sc, group: g})
+					if g.Err != nil {
+						children = append(children, row{kind: rowProblem, key: skey + "/!g/" + g.Name, depth: 3, text: g.Err.Error(), err: true})
+					}
+				}
+			}
+			if sc.GroupErr != nil {
+				children = append(children, row{kind: rowProblem, key: skey + "/!g", depth: 2, text: sc.GroupErr.Error(), err: true})
+			}
+			if !scopeMatch && !anyOf(children, rowStream, rowGroup) {
+				continue // problems alone do not keep a filtered-out scope
+			}
+			out = append(out, row{kind: rowScope, key: skey, depth: 1, target: sec.Target, pravega: sec, scope: sc})
+			if !collapsed[skey] {
+				out = append(out, children...)
+			}
+		}
+	}
+	return out
+}
+
+// flinkRows lists the Flink view: per cluster its endpoint line (with the
+// overview), then its jobs, each with its vertices unless collapsed.
+func flinkRows(secs []restapi.FlinkSection, collapsed map[string]bool, match matcher) []row {
+	var out []row
+	for i := range secs {
+		sec := &secs[i]
+		base := sec.Target.String()
+		out = append(out, row{kind: rowEndpoint, key: base, target: sec.Target, section: &sec.Section, flink: sec})
+		out = append(out, sectionProblems(sec.Section, base, sec.Cluster == nil)...)
+		if sec.Cluster == nil {
+			continue
+		}
+		if sec.Cluster.OverviewErr != nil {
+			out = append(out, row{kind: rowProblem, key: base + "/!o", depth: 1, text: sec.Cluster.OverviewErr.Error(), err: true})
+		}
+		for j := range sec.Cluster.Jobs {
+			job := &sec.Cluster.Jobs[j]
+			jkey := base + "/" + job.ID
+			jobMatch := match(job.Name + " " + job.State + " " + job.ID)
+			var children []row
+			if job.DetailErr != nil {
+				children = append(children, row{kind: rowProblem, key: jkey + "/!d", depth: 2, text: job.DetailErr.Error(), err: true})
+			}
+			if job.CheckpointErr != nil {
+				children = append(children, row{kind: rowProblem, key: jkey + "/!c", depth: 2, text: job.CheckpointErr.Error(), err: true})
+			}
+			slowest := job.Slowest()
+			for k := range job.Vertices {
+				v := &job.Vertices[k]
+				if !jobMatch && !match(job.Name+" "+v.Name+" "+v.Status) {
+					continue
+				}
+				children = append(children, row{kind: rowVertex, key: jkey + "/" + v.ID, depth: 2, target: sec.Target, flink: sec, job: job, vertex: v, slowest: k == slowest})
+				if v.WatermarkErr != nil {
+					children = append(children, row{kind: rowProblem, key: jkey + "/" + v.ID + "/!", depth: 3, text: v.WatermarkErr.Error(), err: true})
+				}
+			}
+			if !jobMatch && !anyOf(children, rowVertex) {
+				continue
+			}
+			out = append(out, row{kind: rowJob, key: jkey, depth: 1, target: sec.Target, flink: sec, job: job})
+			if !collapsed[jkey] {
+				out = append(out, children...)
+			}
+		}
+		if len(sec.Cluster.Jobs) == 0 {
+			out = append(out, row{kind: rowProblem, key: base + "/!none", depth: 1, text: "no jobs"})
+		}
+	}
+	return out
+}
+
+func anyOf(rows []row, kinds ...kind) bool {
+	for _, r := range rows {
+		for _, k := range kinds {
+			if r.kind == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sectionProblems says why a section has no (fresh) data.
+func sectionProblems(sec restapi.Section, base string, noData bool) []row {
+	switch {
+	case sec.Err != nil:
+		text := sec.Err.Error()
+		if !noData {
+			text += " (showing data from before)"
+		}
+		return []row{{kind: rowProblem, key: base + "/!", depth: 1, text: text, err: true}}
+	case noData && sec.Reading:
+		return []row{{kind: rowProblem, key: base + "/!", depth: 1, text: "reading…"}}
+	case noData:
+		return []row{{kind: rowProblem, key: base + "/!", depth: 1, text: "not read yet"}}
+	}
+	return nil
+}
+
+// scalingText is a scaling policy in a few words: "fixed 3",
+// "1000 ev/s ×2 min 4", "512 KiB/s ×2 min 2".
+func scalingText(s *pravega.Scaling) string {
+	if s == nil {
+		return "-"
+	}
+	switch s.Type {
+	case pravega.FixedSegments:
+		return fmt.Sprintf("fixed %d", s.MinSegments)
+	case pravega.ByEventRate:
+		return fmt.Sprintf("%d ev/s ×%d min %d", s.TargetRate, s.ScaleFactor, s.MinSegments)
+	case pravega.ByByteRate:
+		return fmt.Sprintf("%d KiB/s ×%d min %d", s.TargetRate, s.ScaleFactor, s.MinSegments)
+	}
+	if s.Raw == "" {
+		return fmt.Sprintf("min %d", s.MinSegments)
+	}
+	return fmt.Sprintf("%s min %d", s.Raw, s.MinSegments)
+}
+
+// scalingLong explains a scaling policy in a sentence.
+func scalingLong(s *pravega.Scaling) string {
+	if s == nil {
+		return "no scaling policy reported"
+	}
+	switch s.Type {
+	case pravega.FixedSegments:
+		return fmt.Sprintf("fixed at %d segments", s.MinSegments)
+	case pravega.ByEventRate:
+		return fmt.Sprintf("by event rate: a segment splits in %d above %d events/s, at least %d segments", s.ScaleFactor, s.TargetRate, s.MinSegments)
+	case pravega.ByByteRate:
+		return fmt.Sprintf("by byte rate: a segment splits in %d above %d KiB/s, at least %d segments", s.ScaleFactor, s.TargetRate, s.MinSegments)
+	}
+	return scalingText(s)
+}
+
+// retentionText is a retention policy: "7d", "36h", "10 GiB", "none".
+func retentionText(r *pravega.Retention) string {
+	if r == nil {
+		return "none"
+	}
+	switch r.Type {
+	case pravega.ByTime:
+		s := durationText(r.Time)
+		if r.MaxTime > r.Time {
+			s += "–" + durationText(r.MaxTime)
+		}
+		return s
+	case pravega.BySize:
+		s := sizeText(r.Value << 20)
+		if r.MaxValue > r.Value {
+			s += "–" + sizeText(r.MaxValue<<20)
+		}
+		return s
+	}
+	return fmt.Sprintf("%s %d", r.Raw, r.Value)
+}
+
+// durationText is a retention period: 7d, 1d12h, 36h, 90m.
+func durationText(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0"
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%dd%dh", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return fmt.Sprintf("%dm", d/time.Minute)
+}
+
+// sizeText is a byte count in binary units: 512 B, 4.0 MiB, 100 GiB.
+func sizeText(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(n) / float64(div)
+	suffix := []string{"KiB", "MiB", "GiB", "TiB", "PiB"}[exp]
+	if v >= 100 || v == float64(int64(v)) {
+		return fmt.Sprintf("%.0f %s", v, suffix)
+	}
+	return fmt.Sprintf("%.1f %s", v, suffix)
+}
+
+// lagText is how far a watermark is behind: 0.4s, 12s, 1m48s, 2h05m.
+func lagText(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", d/time.Second)
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", d/time.Minute, d%time.Minute/time.Second)
+	case d < 100*time.Hour:
+		return fmt.Sprintf("%dh%02dm", d/time.Hour, d%time.Hour/time.Minute)
+	}
+	return fmt.Sprintf("%dd", d/(24*time.Hour))
+}
+
+// lagLevel grades a watermark lag: 0 fine, 1 behind (≥30s), 2 far behind (≥5m).
+func lagLevel(d time.Duration) int {
+	switch {
+	case d >= 5*time.Minute:
+		return 2
+	case d >= 30*time.Second:
+		return 1
+	}
+	return 0
+}
+
+// watermarkText is a vertex's watermark cell: "08:58:12", "none yet",
+// "none yet (2/6)" when some subtasks have one.
+func watermarkText(w flink.Watermark, loc *time.Location) string {
+	switch {
+	case !w.Read:
+		return "-"
+	case w.Known():
+		return w.Time().In(loc).Format("15:04:05")
+	case w.Subtasks == 0:
+		return "no subtasks"
+	case w.Missing < w.Subtasks:
+		return fmt.Sprintf("none yet (%d/%d)", w.Subtasks-w.Missing, w.Subtasks)
+	}
+	return "none yet"
+}
+
+// jobLag is the lag of a job's slowest vertex, false when no vertex has a
+// watermark.
+func jobLag(j *flink.Job, now time.Time) (time.Duration, bool) {
+	s := j.Slowest()
+	if s < 0 {
+		return 0, false
+	}
+	return j.Vertices[s].Watermark.Lag(now), true
+}
+
+// checkpointCounts is "✓120 ✖3 ⋯1".
+func checkpointCounts(c *flink.Checkpoints) string {
+	if c == nil {
+		return "-"
+	}
+	return "✓" + strconv.FormatInt(c.Completed, 10) + " ✖" + strconv.FormatInt(c.Failed, 10) + " ⋯" + strconv.Itoa(int(c.InProgress))
+}
+
+// failingNow reports whether the latest checkpoint attempt failed (the
+// latest failure is newer than the latest completed checkpoint).
+func failingNow(c *flink.Checkpoints) bool {
+	if c == nil || c.LatestFailure == nil {
+		return false
+	}
+	return c.Latest == nil || c.LatestFailure.Trigger.After(c.Latest.Trigger)
+}
+
+// jobStateLevel grades a job state: 0 running, 1 transitional, 2 failing,
+// 3 ended.
+func jobStateLevel(state string) int {
+	switch state {
+	case "RUNNING":
+		return 0
+	case "FAILING", "FAILED", "RESTARTING":
+		return 2
+	case "FINISHED", "CANCELED", "SUSPENDED":
+		return 3
+	}
+	return 1
+}
+
+// plural is "1 stream", "3 streams".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// counts summarises the Pravega view for its tab: clusters, user streams,
+// internal streams.
+func pravegaCounts(secs []restapi.PravegaSection) (streams, internal, failing int) {
+	for _, s := range secs {
+		if s.Err != nil {
+			failing++
+		}
+		if s.Inventory != nil {
+			u, i := s.Inventory.Streams()
+			streams += u
+			internal += i
+		}
+	}
+	return streams, internal, failing
+}
+
+// flinkCounts summarises the Flink view for its tab.
+func flinkCounts(secs []restapi.FlinkSection) (jobs, running, failing int) {
+	for _, s := range secs {
+		if s.Err != nil {
+			failing++
+		}
+		if s.Cluster != nil {
+			for _, j := range s.Cluster.Jobs {
+				jobs++
+				if j.State == "RUNNING" {
+					running++
+				}
+			}
+		}
+	}
+	return jobs, running, failing
+}

@@ -1,0 +1,246 @@
+package streams
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/pravega"
+	"github.com/streamops/streamops/backend/restapi"
+)
+
+func TestScalingText(t *testing.T) {
+	cases := []struct {
+		in         *pravega.Scaling
+		short, out string
+	}{
+		{nil, "-", "no scaling policy reported"},
+		{&pravega.Scaling{Type: pravega.FixedSegments, MinSegments: 3}, "fixed 3", "fixed at 3 segments"},
+		{&pravega.Scaling{Type: pravega.ByEventRate, TargetRate: 1000, ScaleFactor: 2, MinSegments: 4}, "1000 ev/s ×2 min 4", "by event rate: a segment splits in 2 above 1000 events/s, at least 4 segments"},
+		{&pravega.Scaling{Type: pravega.ByByteRate, TargetRate: 512, ScaleFactor: 3, MinSegments: 1}, "512 KiB/s ×3 min 1", "by byte rate: a segment splits in 3 above 512 KiB/s, at least 1 segments"},
+		{&pravega.Scaling{Raw: "BY_MOOD", MinSegments: 2}, "BY_MOOD min 2", "BY_MOOD min 2"},
+		{&pravega.Scaling{MinSegments: 2}, "min 2", "min 2"},
+	}
+	for _, tc := range cases {
+		if got := scalingText(tc.in); got != tc.short {
+			t.Errorf("scalingText(%+v) = %q, want %q", tc.in, got, tc.short)
+		}
+		if got := scalingLong(tc.in); got != tc.out {
+			t.Errorf("scalingLong(%+v) = %q, want %q", tc.in, got, tc.out)
+		}
+	}
+}
+
+func TestRetentionText(t *testing.T) {
+	day := 24 * time.Hour
+	cases := []struct {
+		in   *pravega.Retention
+		want string
+	}{
+		{nil, "none"},
+		{&pravega.Retention{Type: pravega.ByTime, Time: 7 * day}, "7d"},
+		{&pravega.Retention{Type: pravega.ByTime, Time: 36 * time.Hour}, "36h"},
+		{&pravega.Retention{Type: pravega.ByTime, Time: 90 * time.Minute}, "90m"},
+		{&pravega.Retention{Type: pravega.ByTime, Time: 2*day + 12*time.Hour}, "2d12h"},
+		{&pravega.Retention{Type: pravega.ByTime, Time: 7 * day, MaxTime: 30 * day}, "7d–30d"},
+		{&pravega.Retention{Type: pravega.BySize, Value: 10240}, "10 GiB"},
+		{&pravega.Retention{Type: pravega.BySize, Value: 1536, MaxValue: 4096}, "1.5 GiB–4 GiB"},
+		{&pravega.Retention{Type: pravega.BySize, Value: 100}, "100 MiB"},
+		{&pravega.Retention{Raw: "LIMITED_EVENTS", Value: 5}, "LIMITED_EVENTS 5"},
+	}
+	for _, tc := range cases {
+		if got := retentionText(tc.in); got != tc.want {
+			t.Errorf("retentionText(%+v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestNumbers(t *testing.T) {
+	for _, tc := range []struct {
+		got, want string
+	}{
+		{sizeText(512), "512 B"},
+		{sizeText(4 << 20), "4 MiB"},
+		{sizeText(26<<20 + 300<<10), "26.3 MiB"},
+		{sizeText(310 << 20), "310 MiB"},
+		{sizeText(3 << 40), "3 TiB"},
+		{lagText(400 * time.Millisecond), "0.4s"},
+		{lagText(12 * time.Second), "12s"},
+		{lagText(6*time.Minute + 8*time.Second), "6m08s"},
+		{lagText(2*time.Hour + 5*time.Minute), "2h05m"},
+		{lagText(200 * time.Hour), "8d"},
+		{plural(1, "stream"), "1 stream"},
+		{plural(0, "stream"), "0 streams"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+	for d, want := range map[time.Duration]int{0: 0, 29 * time.Second: 0, 30 * time.Second: 1, 5 * time.Minute: 2} {
+		if got := lagLevel(d); got != want {
+			t.Errorf("lagLevel(%v) = %d, want %d", d, got, want)
+		}
+	}
+}
+
+func TestWatermarkText(t *testing.T) {
+	cases := []struct {
+		w    flink.Watermark
+		want string
+	}{
+		{flink.Watermark{}, "-"},
+		{flink.Watermark{Read: true, Subtasks: 2, Millis: now.Add(-90 * time.Second).UnixMilli()}, "08:58:30"},
+		{flink.Watermark{Read: true, Subtasks: 6, Missing: 6}, "none yet"},
+		{flink.Watermark{Read: true, Subtasks: 6, Missing: 2, Millis: 1}, "none yet (4/6)"},
+		{flink.Watermark{Read: true}, "no subtasks"},
+	}
+	for _, tc := range cases {
+		if got := watermarkText(tc.w, time.UTC); got != tc.want {
+			t.Errorf("watermarkText(%+v) = %q, want %q", tc.w, got, tc.want)
+		}
+	}
+}
+
+func TestCheckpointText(t *testing.T) {
+	ok := &flink.Completed{Trigger: now.Add(-time.Minute)}
+	cases := []struct {
+		name    string
+		c       *flink.Checkpoints
+		counts  string
+		failing bool
+	}{
+		{"none", nil, "-", false},
+		{"healthy", &flink.Checkpoints{Completed: 12, Latest: ok}, "✓12 ✖0 ⋯0", false},
+		{"failed long ago", &flink.Checkpoints{Completed: 12, Failed: 1, Latest: ok, LatestFailure: &flink.Failure{Trigger: now.Add(-time.Hour)}}, "✓12 ✖1 ⋯0", false},
+		{"failing now", &flink.Checkpoints{Completed: 12, Failed: 3, InProgress: 1, Latest: ok, LatestFailure: &flink.Failure{Trigger: now}}, "✓12 ✖3 ⋯1", true},
+		{"never completed", &flink.Checkpoints{Failed: 3, LatestFailure: &flink.Failure{Trigger: now}}, "✓0 ✖3 ⋯0", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := checkpointCounts(tc.c); got != tc.counts {
+				t.Errorf("counts %q, want %q", got, tc.counts)
+			}
+			if got := failingNow(tc.c); got != tc.failing {
+				t.Errorf("failing %v, want %v", got, tc.failing)
+			}
+		})
+	}
+}
+
+func keys(rows []row) string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, r.key)
+	}
+	return strings.Join(out, "\n")
+}
+
+func TestPravegaRows(t *testing.T) {
+	rep := fixture()
+	const base = "pravega:pravega/pravega"
+	cases := []struct {
+		name      string
+		internal  bool
+		collapsed map[string]bool
+		match     matcher
+		want      []string
+	}{
+		{"internal hidden", false, nil, all, []string{base, base + "/audit", base + "/audit/s/access-log", base + "/audit/!g",
+			base + "/fraud", base + "/fraud/s/payments", base + "/fraud/s/scores", base + "/fraud/g/fraud-scoring",
+			base + "/iot", base + "/iot/s/device-events", base + "/iot/s/sensor-aggregates", base + "/iot/s/sensor-readings", base + "/iot/g/dashboard", base + "/iot/g/sensor-aggregation"}},
+		{"internal shown", true, map[string]bool{base + "/audit": true, base + "/fraud": true, base + "/iot": true}, all, []string{base,
+			base + "/_system", base + "/_system/s/_requeststream", base + "/_system/s/_abortStream", base + "/audit", base + "/fraud", base + "/iot"}},
+		{"filter on a stream keeps its scope", false, nil, func(s string) bool { return strings.Contains(s, "payments") }, []string{base, base + "/fraud", base + "/fraud/s/payments", base + "/fraud/g/fraud-scoring"}},
+		{"filter on a tag", false, nil, func(s string) bool { return strings.Contains(s, "eu-west") }, []string{base, base + "/iot", base + "/iot/s/sensor-readings"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := keys(pravegaRows(rep.Pravega, tc.internal, tc.collapsed, tc.match))
+			if want := strings.Join(tc.want, "\n"); got != want {
+				t.Errorf("rows:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+func TestPravegaRowsProblems(t *testing.T) {
+	sec := restapi.PravegaSection{Section: restapi.Section{Target: restapi.Target{API: restapi.Pravega, Namespace: "p", Name: "p"}}}
+	cases := []struct {
+		name string
+		sec  func() restapi.PravegaSection
+		want string
+	}{
+		{"never read", func() restapi.PravegaSection { return sec }, "not read yet"},
+		{"reading", func() restapi.PravegaSection { s := sec; s.Reading = true; return s }, "reading…"},
+		{"failed", func() restapi.PravegaSection {
+			s := sec
+			s.Err = errors.New("GET /v1/scopes: no answer within 5s")
+			return s
+		}, "GET /v1/scopes: no answer within 5s"},
+		{"failed after success", func() restapi.PravegaSection {
+			s := sec
+			s.Err, s.Inventory = errors.New("GET /v1/scopes: 500"), &pravega.Inventory{}
+			return s
+		}, "GET /v1/scopes: 500 (showing data from before)"},
+		{"scope streams failed", func() restapi.PravegaSection {
+			s := sec
+			s.Inventory = &pravega.Inventory{Scopes: []pravega.Scope{{Name: "iot", StreamErr: errors.New("GET /v1/scopes/iot/streams: malformed JSON")}}}
+			return s
+		}, "GET /v1/scopes/iot/streams: malformed JSON"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rows := pravegaRows([]restapi.PravegaSection{tc.sec()}, false, nil, all)
+			found := false
+			for _, r := range rows {
+				if r.kind == rowProblem && r.text == tc.want {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no problem row %q in %s", tc.want, keys(rows))
+			}
+		})
+	}
+}
+
+func TestFlinkRows(t *testing.T) {
+	rep := fixture()
+	rows := flinkRows(rep.Flink, nil, all)
+	var slowest []string
+	for _, r := range rows {
+		if r.slowest {
+			slowest = append(slowest, r.vertex.Name)
+		}
+	}
+	if want := "KeyBy(account) -> Score (CEP)|Window(TumblingEventTimeWindows(60000)) -> Aggregate"; strings.Join(slowest, "|") != want {
+		t.Errorf("slowest vertices %v", slowest)
+	}
+	// the forbidden cluster shows its error, the others their jobs
+	last := rows[len(rows)-1]
+	if last.kind != rowProblem || !strings.Contains(last.text, "forbidden") || rows[len(rows)-2].kind != rowEndpoint {
+		t.Errorf("last rows %+v %+v", rows[len(rows)-2], last)
+	}
+	const sensor = "flink:iot-analytics/sensor-aggregation/a1b2c3d4e5f60718293a4b5c6d7e8f90"
+	collapsed := flinkRows(rep.Flink, map[string]bool{sensor: true}, all)
+	if len(rows)-len(collapsed) != 4 {
+		t.Errorf("collapsing a job hides its 4 vertices: %d → %d rows", len(rows), len(collapsed))
+	}
+	filtered := flinkRows(rep.Flink, nil, func(s string) bool { return strings.Contains(s, "Window") })
+	if got := len(filtered); got != 6 { // 3 endpoints, the forbidden one's error, the job, the vertex
+		t.Errorf("filtered rows:\n%s", keys(filtered))
+	}
+}
+
+func TestJobLag(t *testing.T) {
+	rep := fixture()
+	j := &rep.Flink[1].Cluster.Jobs[0]
+	if d, ok := jobLag(j, now); !ok || d != 6*time.Minute+12*time.Second {
+		t.Errorf("lag %v %v", d, ok)
+	}
+	if _, ok := jobLag(&rep.Flink[1].Cluster.Jobs[1], now); ok {
+		t.Error("finished job without vertices has a lag")
+	}
+}

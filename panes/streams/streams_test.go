@@ -1,0 +1,505 @@
+package streams
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	clocktesting "k8s.io/utils/clock/testing"
+
+	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/pravega"
+	"github.com/streamops/streamops/backend/restapi"
+	"github.com/streamops/streamops/keymap"
+	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/themes"
+)
+
+var now = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+// fakeSource records what the pane asks of it.
+type fakeSource struct {
+	mu        sync.Mutex
+	ch        chan restapi.Report
+	activated int
+	refreshed int
+	observed  []*platform.Snapshot
+	scalings  []string
+	hist      pravega.ScalingHistory
+	redact    restapi.Redactor
+}
+
+func newFakeSource() *fakeSource { return &fakeSource{ch: make(chan restapi.Report, 1)} }
+
+func (f *fakeSource) Reports() <-chan restapi.Report { return f.ch }
+func (f *fakeSource) Activate()                      { f.mu.Lock(); f.activated++; f.mu.Unlock() }
+func (f *fakeSource) Refresh()                       { f.mu.Lock(); f.refreshed++; f.mu.Unlock() }
+func (f *fakeSource) Observe(s *platform.Snapshot) {
+	f.mu.Lock()
+	f.observed = append(f.observed, s)
+	f.mu.Unlock()
+}
+func (f *fakeSource) Scaling(_ context.Context, t restapi.Target, scope, stream string) (pravega.ScalingHistory, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.scalings = append(f.scalings, t.String()+" "+scope+"/"+stream)
+	return f.hist, nil
+}
+func (f *fakeSource) Redactor() *restapi.Redactor { return &f.redact }
+
+func ms(d time.Duration) int64 { return now.Add(-d).UnixMilli() }
+
+func vertex(id, name string, par int32, lag time.Duration, missing int) flink.Vertex {
+	v := flink.Vertex{ID: id, Name: name, Status: "RUNNING", Parallelism: par, MaxParallelism: 128,
+		Watermark: flink.Watermark{Read: true, Subtasks: int(par), Missing: missing, Millis: ms(lag)}}
+	if missing == int(par) {
+		v.Watermark.Millis = 0
+	}
+	return v
+}
+
+// fixture is a report with one Pravega cluster (internal streams, a scope
+// whose reader groups cannot be listed), a Flink cluster whose job lags, one
+// whose checkpoints fail, and one the service proxy forbids.
+func fixture() restapi.Report {
+	ev := func(rate, factor, min int32) *pravega.Scaling {
+		return &pravega.Scaling{Type: pravega.ByEventRate, TargetRate: rate, ScaleFactor: factor, MinSegments: min}
+	}
+	fixed := func(n int32) *pravega.Scaling { return &pravega.Scaling{Type: pravega.FixedSegments, MinSegments: n} }
+	days := func(d int) *pravega.Retention {
+		return &pravega.Retention{Type: pravega.ByTime, Value: int64(d), Time: time.Duration(d) * 24 * time.Hour}
+	}
+	inv := &pravega.Inventory{Scopes: []pravega.Scope{
+		{Name: "_system", Streams: []pravega.Stream{{Scope: "_system", Name: "_requeststream", Scaling: fixed(1)}, {Scope: "_system", Name: "_abortStream", Scaling: fixed(1)}}},
+		{Name: "audit", Streams: []pravega.Stream{{Scope: "audit", Name: "access-log", Scaling: fixed(1), Retention: days(30), Tags: []string{"compliance"}}},
+			GroupErr: &restapi.Error{Path: "/v1/scopes/audit/readergroups", Msg: "500 Internal Server Error: reader group store unavailable"}},
+		{Name: "fraud", Streams: []pravega.Stream{
+			{Scope: "fraud", Name: "_RGfraud-scoring", Scaling: fixed(1)},
+			{Scope: "fraud", Name: "payments", Scaling: ev(5000, 2, 8), Retention: &pravega.Retention{Type: pravega.BySize, Value: 102400}, Tags: []string{"pci"}},
+			{Scope: "fraud", Name: "scores", Scaling: fixed(4), Retention: days(7)},
+		}, Groups: []pravega.ReaderGroup{{Scope: "fraud", Name: "fraud-scoring", Streams: []string{"fraud/payments"}, OnlineReaders: []string{"r-0", "r-1", "r-2", "r-3", "r-4", "r-5", "r-6", "r-7"}}}},
+		{Name: "iot", Streams: []pravega.Stream{
+			{Scope: "iot", Name: "_MARKsensor-readings", Scaling: fixed(1)},
+			{Scope: "iot", Name: "device-events", Scaling: fixed(3)},
+			{Scope: "iot", Name: "sensor-aggregates", Scaling: &pravega.Scaling{Type: pravega.ByByteRate, TargetRate: 512, ScaleFactor: 2, MinSegments: 2}, Retention: &pravega.Retention{Type: pravega.BySize, Value: 51200}},
+			{Scope: "iot", Name: "sensor-readings", Scaling: ev(1000, 2, 4), Retention: days(3), Tags: []string{"raw", "eu-west"}},
+		}, Groups: []pravega.ReaderGroup{
+			{Scope: "iot", Name: "dashboard", Streams: []string{"iot/sensor-aggregates"}},
+			{Scope: "iot", Name: "sensor-aggregation", Streams: []string{"iot/sensor-readings"}, OnlineReaders: []string{"a-0", "a-1", "a-2", "a-3", "a-4", "a-5"}},
+		}},
+	}}
+	fraudJob := flink.Job{ID: "6f1d0c2e8a5b4f3e9d7c1b0a2e4f6a8c", Name: "fraud-scoring", State: "RUNNING", Start: now.Add(-26 * time.Hour), MaxParallelism: 128,
+		Vertices: []flink.Vertex{
+			vertex("00000000000000000000000000000001", "Source: Pravega fraud/payments", 8, 0, 8),
+			vertex("00000000000000000000000000000002", "KeyBy(account) -> Score (CEP)", 8, 2100*time.Millisecond, 0),
+			vertex("00000000000000000000000000000003", "Sink: Pravega fraud/scores", 4, 1900*time.Millisecond, 0),
+		},
+		Checkpoints: &flink.Checkpoints{Completed: 1093, Failed: 2187, InProgress: 1,
+			Latest:        &flink.Completed{ID: 3279, Trigger: now.Add(-95 * time.Second), Acked: now.Add(-93 * time.Second), Duration: 1900 * time.Millisecond, Size: 26 << 20, StateSize: 310 << 20},
+			LatestFailure: &flink.Failure{ID: 3281, Trigger: now.Add(-35 * time.Second), Failed: now.Add(-25 * time.Second), Message: "Checkpoint expired before completing: Task KeyBy(account) -> Score (CEP) (3/8) did not acknowledge within 10s."}}}
+	sensorJob := flink.Job{ID: "a1b2c3d4e5f60718293a4b5c6d7e8f90", Name: "sensor-aggregation", State: "RUNNING", Start: now.Add(-7 * 24 * time.Hour), MaxParallelism: 128,
+		Vertices: []flink.Vertex{
+			vertex("00000000000000000000000000000011", "Source: Pravega iot/sensor-readings", 6, 0, 6),
+			vertex("00000000000000000000000000000012", "Timestamps/Watermarks -> Filter(valid)", 6, 4*time.Second, 0),
+			vertex("00000000000000000000000000000013", "Window(TumblingEventTimeWindows(60000)) -> Aggregate", 6, 6*time.Minute+12*time.Second, 0),
+			vertex("00000000000000000000000000000014", "Sink: Pravega iot/sensor-aggregates", 3, 6*time.Minute+8*time.Second, 0),
+		},
+		Checkpoints: &flink.Checkpoints{Completed: 20160, InProgress: 0,
+			Latest: &flink.Completed{ID: 20160, Trigger: now.Add(-21 * time.Second), Acked: now.Add(-19 * time.Second), Duration: 1700 * time.Millisecond, Size: 4 << 20, StateSize: 48 << 20}}}
+	backfill := flink.Job{ID: "ffff0000ffff0000ffff0000ffff0000", Name: "backfill-2026-11", State: "FINISHED", Start: now.Add(-30 * time.Hour), End: now.Add(-28 * time.Hour), Duration: 2 * time.Hour}
+	overview := func(tm, slots, free int32) *flink.Overview {
+		return &flink.Overview{TaskManagers: tm, SlotsTotal: slots, SlotsAvailable: free, JobsRunning: 1, Version: "1.19.1", Commit: "c2d3b0d"}
+	}
+	proxy := func(ns, svc, port string) restapi.Route {
+		return restapi.Route{Via: restapi.ViaServiceProxy, Namespace: ns, Service: svc, Port: port}
+	}
+	ok := func(t restapi.Target, r restapi.Route) restapi.Section {
+		return restapi.Section{Target: t, Route: r, Updated: now.Add(-2 * time.Second), NextTry: now.Add(3 * time.Second)}
+	}
+	ledger := restapi.Target{API: restapi.Flink, Namespace: "payments", Name: "ledger", Kind: "FlinkDeployment"}
+	return restapi.Report{Seq: 7, At: now, Interval: 5 * time.Second,
+		Pravega: []restapi.PravegaSection{{Section: ok(restapi.Target{API: restapi.Pravega, Namespace: "pravega", Name: "pravega", Kind: "PravegaCluster"}, proxy("pravega", "pravega-pravega-controller", "rest")), Inventory: inv}},
+		Flink: []restapi.FlinkSection{
+			{Section: ok(restapi.Target{API: restapi.Flink, Namespace: "fraud-detection", Name: "fraud-scoring"}, restapi.Route{Via: restapi.ViaDirect, URL: "https://flink.example.com/fraud"}),
+				Cluster: &flink.Cluster{Overview: overview(2, 8, 0), Jobs: []flink.Job{fraudJob}}},
+			{Section: ok(restapi.Target{API: restapi.Flink, Namespace: "iot-analytics", Name: "sensor-aggregation"}, proxy("iot-analytics", "sensor-aggregation-rest", "rest")),
+				Cluster: &flink.Cluster{Overview: overview(3, 6, 0), Jobs: []flink.Job{sensorJob, backfill}}},
+			{Section: restapi.Section{Target: ledger, Route: proxy("payments", "ledger-rest", "rest"), Failures: 3, NextTry: now.Add(40 * time.Second),
+				Err: &restapi.Error{Kind: restapi.Forbidden, Path: "/jobs/overview", Msg: `services "ledger-rest" is forbidden: User "oncall" cannot get resource "services/proxy" in API group "" in the namespace "payments"`}}},
+		},
+	}
+}
+
+func newPane(t testing.TB, w, h int) (Model, *fakeSource) {
+	t.Helper()
+	src := newFakeSource()
+	m := New(pane.Deps{Styles: themes.New(themes.Dark), Keys: keymap.Default(), Clock: clocktesting.NewFakeClock(now)}, src)
+	m.loc = time.UTC
+	m.SetSize(w, h)
+	return m, src
+}
+
+// TestGolden renders the pane at 80x24 and 160x48: the Pravega view, the
+// Flink view, internal streams shown, and a selected error.
+func TestGolden(t *testing.T) {
+	cases := []struct {
+		name string
+		keys func(m Model) Model
+	}{
+		{"pravega", func(m Model) Model { return m }},
+		{"pravega_internal", func(m Model) Model {
+			m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Internal))
+			return m
+		}},
+		{"pravega_stream", func(m Model) Model {
+			for range 11 {
+				m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+			}
+			m, _ = m.Update(scalingMsg{key: m.selectedKey(), hist: pravega.ScalingHistory{Events: []pravega.ScaleEvent{
+				{At: now.Add(-6 * time.Hour), Segments: 4}, {At: now.Add(-40 * time.Minute), Segments: 6, Splits: 2}, {At: now.Add(-2 * time.Minute), Segments: 5, Merges: 1}}}})
+			return m
+		}},
+		{"flink", func(m Model) Model {
+			m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+			for range 3 {
+				m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+			}
+			return m
+		}},
+		{"flink_lagging_vertex", func(m Model) Model {
+			m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+			for range 9 {
+				m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+			}
+			return m
+		}},
+		{"flink_forbidden", func(m Model) Model {
+			m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+			m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Bottom))
+			return m
+		}},
+	}
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("%s_%dx%d", tc.name, size[0], size[1]), func(t *testing.T) {
+				m, _ := newPane(t, size[0], size[1])
+				m, _ = m.Update(ReportMsg{Report: fixture()})
+				m = tc.keys(m)
+				view := ansi.Strip(m.View())
+				lines := strings.Split(view, "\n")
+				if len(lines) != size[1] {
+					t.Errorf("%d lines, want %d", len(lines), size[1])
+				}
+				for i, l := range lines {
+					if w := ansi.StringWidth(l); w > size[0] {
+						t.Errorf("line %d is %d wide: %q", i, w, l)
+					}
+				}
+				golden.RequireEqual(t, view)
+			})
+		}
+	}
+}
+
+func TestActivatesOnFirstFocusOnly(t *testing.T) {
+	m, src := newPane(t, 160, 48)
+	if src.activated != 0 {
+		t.Fatal("activated before focus")
+	}
+	m, cmd := m.Update(pane.FocusMsg{})
+	if cmd == nil {
+		t.Fatal("no activation on focus")
+	}
+	cmd()
+	m, cmd = m.Update(pane.FocusMsg{})
+	if cmd != nil || src.activated != 1 {
+		t.Errorf("activated %d times, second focus cmd %v", src.activated, cmd)
+	}
+	snap := &platform.Snapshot{Seq: 3}
+	_, cmd = m.Update(pane.SnapshotMsg{Snapshot: snap})
+	cmd()
+	if len(src.observed) != 1 || src.observed[0] != snap {
+		t.Errorf("snapshot not handed to the source: %v", src.observed)
+	}
+}
+
+func TestInitWaitsForReports(t *testing.T) {
+	m, src := newPane(t, 80, 24)
+	src.ch <- fixture()
+	msg := m.Init()()
+	rm, ok := msg.(ReportMsg)
+	if !ok || rm.Report.Seq != 7 {
+		t.Fatalf("Init delivered %T", msg)
+	}
+	m, cmd := m.Update(rm)
+	if cmd == nil || len(m.rows) == 0 {
+		t.Error("report not shown or wait not re-armed")
+	}
+}
+
+func TestKeys(t *testing.T) {
+	m, src := newPane(t, 160, 48)
+	m, _ = m.Update(ReportMsg{Report: fixture()})
+	km := m.deps.Keys
+	hidden := len(m.rows)
+
+	m, _ = m.Update(keymap.Press(km.Streams.Internal))
+	if len(m.rows) != hidden+5 { // the _system scope, its 2 streams, 2 internal streams elsewhere
+		t.Errorf("internal shown: %d rows, hidden: %d", len(m.rows), hidden)
+	}
+	m, _ = m.Update(keymap.Press(km.Streams.Internal))
+	if len(m.rows) != hidden {
+		t.Errorf("internal hidden again: %d rows", len(m.rows))
+	}
+
+	// fold the iot scope from one of its streams, then unfold it
+	for m.selectedKey() != "pravega:pravega/pravega/iot/s/sensor-readings" {
+		m, _ = m.Update(keymap.Press(km.Global.Down))
+	}
+	m, _ = m.Update(keymap.Press(km.Global.Left))
+	if m.selectedKey() != "pravega:pravega/pravega/iot" || len(m.rows) != hidden-5 {
+		t.Errorf("fold: selected %s, %d rows", m.selectedKey(), len(m.rows))
+	}
+	m, _ = m.Update(keymap.Press(km.Global.Select))
+	if len(m.rows) != hidden {
+		t.Errorf("unfold: %d rows", len(m.rows))
+	}
+
+	// the selection is kept per view
+	m, _ = m.Update(keymap.Press(km.Streams.Section))
+	if m.view != flinkView || m.rows[0].kind != rowEndpoint || m.rows[0].target.API != restapi.Flink {
+		t.Fatalf("section did not switch: %+v", m.rows[0])
+	}
+	if km := m.deps.Keys.Streams; km.Internal.Enabled() {
+		t.Error("internal key enabled in the Flink view")
+	}
+	m, _ = m.Update(keymap.Press(km.Streams.Section))
+	if m.selectedKey() != "pravega:pravega/pravega/iot" {
+		t.Errorf("selection lost: %s", m.selectedKey())
+	}
+
+	_, cmd := m.Update(keymap.Press(km.Streams.Refresh))
+	if msg := cmd(); src.refreshed != 1 {
+		t.Errorf("refresh: %d, %v", src.refreshed, msg)
+	}
+
+	// filter through the global binding
+	m, _ = m.Update(keymap.Press(km.Global.Filter))
+	for _, r := range "payments" {
+		m, _ = m.Update(keymap.PressString(string(r)))
+	}
+	m, _ = m.Update(keymap.PressString("enter"))
+	if got := keys(m.rows); got != "pravega:pravega/pravega\npravega:pravega/pravega/fraud\npravega:pravega/pravega/fraud/s/payments\npravega:pravega/pravega/fraud/g/fraud-scoring" {
+		t.Errorf("filtered rows:\n%s", got)
+	}
+	m, _ = m.Update(keymap.Press(km.Global.Back))
+	if len(m.rows) != hidden {
+		t.Errorf("filter not cleared: %d rows", len(m.rows))
+	}
+}
+
+func TestSelectionSurvivesReports(t *testing.T) {
+	m, _ := newPane(t, 160, 48)
+	m, _ = m.Update(ReportMsg{Report: fixture()})
+	for m.selectedKey() != "pravega:pravega/pravega/iot/s/sensor-readings" {
+		m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+	}
+	next := fixture()
+	iot := &next.Pravega[0].Inventory.Scopes[3]
+	iot.Streams = append([]pravega.Stream{{Scope: "iot", Name: "alarms"}}, iot.Streams...)
+	m, _ = m.Update(ReportMsg{Report: next})
+	if m.selectedKey() != "pravega:pravega/pravega/iot/s/sensor-readings" {
+		t.Errorf("selection moved to %s", m.selectedKey())
+	}
+}
+
+// TestScalingDetail: resting on a stream reads its scale events once.
+func TestScalingDetail(t *testing.T) {
+	m, src := newPane(t, 160, 48)
+	src.hist = pravega.ScalingHistory{Events: []pravega.ScaleEvent{{At: now.Add(-time.Hour), Segments: 4}, {At: now.Add(-3 * time.Minute), Segments: 8, Splits: 4}}}
+	m, _ = m.Update(ReportMsg{Report: fixture()})
+	for m.selectedKey() != "pravega:pravega/pravega/iot/s/sensor-readings" {
+		m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+	}
+	m.pending = ""
+	tick := m.detailCmd()
+	if tick == nil {
+		t.Fatal("no detail read scheduled")
+	}
+	due := tick().(detailDueMsg)
+	m, read := m.Update(due)
+	if read == nil {
+		t.Fatal("no read after the delay")
+	}
+	if !strings.Contains(ansi.Strip(m.View()), "segments: reading scale events…") {
+		t.Error("no reading note")
+	}
+	m, _ = m.Update(read().(scalingMsg))
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "segments: 8 now · 1 scaling since 08:00:00 · last 3m ago (split, +4)") {
+		t.Errorf("detail:\n%s", v)
+	}
+	if len(src.scalings) != 1 || src.scalings[0] != "pravega:pravega/pravega iot/sensor-readings" {
+		t.Errorf("scaling reads %v", src.scalings)
+	}
+	if m.detailCmd() != nil {
+		t.Error("read again while fresh")
+	}
+}
+
+// TestNoSecretOnScreen: errors and routes that carry a password or a token
+// are masked before they are drawn.
+func TestNoSecretOnScreen(t *testing.T) {
+	m, src := newPane(t, 160, 48)
+	src.redact.Add("s3cr3t-token-value")
+	rep := fixture()
+	rep.Flink[2].Err = errors.New(`Get "https://admin:hunter2@flink.example.com/jobs/overview?token=abc123": Authorization: Bearer s3cr3t-token-value rejected`)
+	m, _ = m.Update(ReportMsg{Report: rep})
+	m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+	m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Bottom))
+	v := m.View()
+	for _, secret := range []string{"hunter2", "abc123", "s3cr3t-token-value"} {
+		if strings.Contains(v, secret) {
+			t.Errorf("%q drawn:\n%s", secret, ansi.Strip(v))
+		}
+	}
+	if !strings.Contains(ansi.Strip(v), "rejected") {
+		t.Errorf("error not shown:\n%s", ansi.Strip(v))
+	}
+}
+
+func TestHelpListsWorkingKeys(t *testing.T) {
+	m, _ := newPane(t, 80, 24)
+	if got := m.ShortHelp(); len(got) != 4 || !got[1].Enabled() {
+		t.Errorf("short help %v", got)
+	}
+	m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+	if m.ShortHelp()[1].Enabled() {
+		t.Error("internal streams key listed in the Flink view")
+	}
+	if h := m.ShortHelp()[0].Help().Desc; h != "pravega streams" {
+		t.Errorf("section help %q", h)
+	}
+}
+
+// bigReport has 500 streams in 10 scopes and 50 jobs of 6 vertices in 10
+// Flink clusters.
+func bigReport() restapi.Report {
+	rep := restapi.Report{Interval: 5 * time.Second}
+	inv := &pravega.Inventory{}
+	for s := 0; s < 10; s++ {
+		sc := pravega.Scope{Name: fmt.Sprintf("scope-%02d", s)}
+		for i := 0; i < 50; i++ {
+			sc.Streams = append(sc.Streams, pravega.Stream{Scope: sc.Name, Name: fmt.Sprintf("stream-%03d", i),
+				Scaling:   &pravega.Scaling{Type: pravega.ByEventRate, TargetRate: 1000, ScaleFactor: 2, MinSegments: int32(i%8 + 1)},
+				Retention: &pravega.Retention{Type: pravega.ByTime, Time: time.Duration(i%30+1) * 24 * time.Hour}, Tags: []string{"team-a", "raw"}})
+		}
+		sc.Groups = []pravega.ReaderGroup{{Scope: sc.Name, Name: "rg", Streams: []string{sc.Name + "/stream-000"}, OnlineReaders: []string{"r"}}}
+		inv.Scopes = append(inv.Scopes, sc)
+	}
+	rep.Pravega = []restapi.PravegaSection{{Section: restapi.Section{Target: restapi.Target{API: restapi.Pravega, Namespace: "pravega", Name: "pravega"},
+		Route: restapi.Route{Via: restapi.ViaServiceProxy, Namespace: "pravega", Service: "pravega-pravega-controller", Port: "rest"}, Updated: now}, Inventory: inv}}
+	for c := 0; c < 10; c++ {
+		cl := &flink.Cluster{Overview: &flink.Overview{TaskManagers: 4, SlotsTotal: 16, SlotsAvailable: 2, Version: "1.19.1"}}
+		for j := 0; j < 5; j++ {
+			job := flink.Job{ID: fmt.Sprintf("%030d%02d", c, j), Name: fmt.Sprintf("job-%02d-%d", c, j), State: "RUNNING", Start: now.Add(-time.Hour),
+				Checkpoints: &flink.Checkpoints{Completed: 100, Failed: int64(j), Latest: &flink.Completed{Acked: now.Add(-10 * time.Second)}}}
+			for v := 0; v < 6; v++ {
+				job.Vertices = append(job.Vertices, vertex(fmt.Sprintf("%032d", v), fmt.Sprintf("operator %d of job %d", v, j), 4, time.Duration(v)*time.Second, 0))
+			}
+			cl.Jobs = append(cl.Jobs, job)
+		}
+		rep.Flink = append(rep.Flink, restapi.FlinkSection{Section: restapi.Section{Target: restapi.Target{API: restapi.Flink, Namespace: fmt.Sprintf("project-%02d", c), Name: "flink"},
+			Route: restapi.Route{Via: restapi.ViaServiceProxy, Namespace: fmt.Sprintf("project-%02d", c), Service: "flink-rest", Port: "rest"}, Updated: now}, Cluster: cl})
+	}
+	return rep
+}
+
+// BenchmarkStreamsView renders the pane at 160x48 with 500 streams and 50
+// jobs, the cursor in the middle of the list, in both views.
+func BenchmarkStreamsView(b *testing.B) {
+	for _, view := range []string{"pravega", "flink"} {
+		b.Run(view, func(b *testing.B) {
+			m, _ := newPane(b, 160, 48)
+			m, _ = m.Update(ReportMsg{Report: bigReport()})
+			if view == "flink" {
+				m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+			}
+			m.setCursor(len(m.rows) / 2)
+			if len(m.rows) < 300 {
+				b.Fatalf("%d rows", len(m.rows))
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = m.View()
+			}
+		})
+	}
+}
+
+// BenchmarkStreamsReport is the work done when a report arrives.
+func BenchmarkStreamsReport(b *testing.B) {
+	m, _ := newPane(b, 160, 48)
+	rep := bigReport()
+	b.ReportAllocs()
+	for b.Loop() {
+		m, _ = m.Update(ReportMsg{Report: rep})
+	}
+}
+
+// TestDemoPane runs the pane on the demo platform's REST APIs through the
+// real Monitor: scaling streams, the lagging job and the failing
+// checkpoints show up.
+func TestDemoPane(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fc := clocktesting.NewFakeClock(now)
+	p := demo.New(demo.Options{Seed: 1, Clock: fc})
+	eps, err := p.Endpoints(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mon := restapi.NewMonitor(restapi.Config{Overrides: eps, Clock: fc})
+	done := make(chan error)
+	go func() { done <- mon.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	m := New(pane.Deps{Styles: themes.New(themes.Mono), Keys: keymap.Default(), Clock: fc}, mon)
+	m.loc = time.UTC
+	m.SetSize(160, 48)
+	m, activate := m.Update(pane.FocusMsg{})
+	activate()
+	wait := m.Init()
+	for {
+		msg := wait()
+		var cmd tea.Cmd
+		m, cmd = m.Update(msg)
+		_ = cmd
+		r := msg.(ReportMsg).Report
+		if len(r.Pravega) == 1 && r.Pravega[0].Inventory != nil && len(r.Flink) == 2 && r.Flink[0].Cluster != nil && r.Flink[1].Cluster != nil {
+			break
+		}
+		wait = waitReport(mon)
+	}
+	v := ansi.Strip(m.View())
+	for _, want := range []string{"pravega/pravega  Pravega Controller · via direct http://127.0.0.1:", "sensor-readings", "1000 ev/s ×2 min 4", "◆ sensor-aggregation", "(+8 internal hidden)"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("pravega view lacks %q:\n%s", want, v)
+		}
+	}
+	m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+	v = ansi.Strip(m.View())
+	for _, want := range []string{"Flink 1.19.1 · 3 TaskManagers · slots 6, 0 free", "Window(TumblingEventTimeWindows(60000)) -> Aggregate", "◀", "✖"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("flink view lacks %q:\n%s", want, v)
+		}
+	}
+}

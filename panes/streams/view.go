@@ -1,0 +1,418 @@
+package streams
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/restapi"
+	"github.com/streamops/streamops/panes/pane"
+)
+
+var pravegaCols = []pane.Column{
+	{Title: "SCOPE / STREAM"},
+	{Title: "SCALING", Width: 22},
+	{Title: "RETENTION", Width: 11},
+	{Title: "TAGS · READS"},
+}
+
+var flinkColsWide = []pane.Column{
+	{Title: "JOB / VERTEX"},
+	{Title: "STATE", Width: 11},
+	{Title: "STARTED", Width: 12},
+	{Title: "UPTIME", Width: 8},
+	{Title: "PAR", Width: 4, Right: true},
+	{Title: "WM LAG", Width: 9, Right: true},
+	{Title: "CHECKPOINTS / WM", Width: 22},
+	{Title: "LAST CKPT", Width: 9},
+}
+
+var flinkColsNarrow = []pane.Column{
+	{Title: "JOB / VERTEX"},
+	{Title: "STATE", Width: 9},
+	{Title: "UPTIME", Width: 7},
+	{Title: "PAR", Width: 3, Right: true},
+	{Title: "WM LAG", Width: 9, Right: true},
+	{Title: "CKPT / WM", Width: 15},
+}
+
+var pravegaColsNarrow = []pane.Column{
+	{Title: "SCOPE / STREAM"},
+	{Title: "SCALING", Width: 18},
+	{Title: "RETENTION", Width: 9},
+	{Title: "TAGS · READS"},
+}
+
+func (m *Model) columns() []pane.Column {
+	switch {
+	case m.view == pravegaView && m.width >= 120:
+		return pravegaCols
+	case m.view == pravegaView:
+		return pravegaColsNarrow
+	case m.width >= 120:
+		return flinkColsWide
+	}
+	return flinkColsNarrow
+}
+
+// View renders the pane.
+func (m Model) View() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	st := &m.deps.Styles
+	now := m.deps.Clock.Now()
+	var b strings.Builder
+	b.Grow(m.width * m.height * 2)
+	b.WriteString(pane.Truncate(m.tabLine(), m.width))
+	b.WriteByte('\n')
+	cols := m.columns()
+	widths := pane.Layout(cols, m.width)
+	titles := make([]string, len(cols))
+	for i, c := range cols {
+		titles[i] = c.Title
+	}
+	b.WriteString(st.Table.Header.Render(pane.Row(titles, widths, cols)))
+	n := 0
+	if len(m.rows) == 0 {
+		b.WriteString("\n" + pane.Truncate(st.Muted.Render("  "+m.emptyText()), m.width))
+		n++
+	}
+	for i := m.offset; i < len(m.rows) && n < m.listHeight(); i++ {
+		b.WriteByte('\n')
+		line := m.renderRow(m.rows[i], widths, cols, now)
+		if i == m.cursor {
+			line = st.Selected.Render(pane.Fit(ansi.Strip(line), m.width))
+		} else {
+			line = pane.Truncate(line, m.width)
+		}
+		b.WriteString(line)
+		n++
+	}
+	for ; n < m.listHeight(); n++ {
+		b.WriteByte('\n')
+	}
+	if h := m.detailHeight(); h > 0 {
+		r, ok := m.selected()
+		title, lines := "", []string(nil)
+		if ok {
+			title, lines = m.detail(r, now)
+		}
+		b.WriteByte('\n')
+		b.WriteString(st.Muted.Render(rule("── "+title+" ", m.width)))
+		for i := 0; i < h-1; i++ {
+			b.WriteByte('\n')
+			if i < len(lines) {
+				b.WriteString(pane.Truncate(lines[i], m.width))
+			}
+		}
+	}
+	b.WriteByte('\n')
+	b.WriteString(pane.Truncate(m.footer(), m.width))
+	return b.String()
+}
+
+// rule pads a title with "─" to width.
+func rule(title string, width int) string {
+	title = pane.Truncate(title, width)
+	if w := lipgloss.Width(title); w < width {
+		title += strings.Repeat("─", width-w)
+	}
+	return title
+}
+
+func (m *Model) emptyText() string {
+	switch {
+	case m.report == nil:
+		return "waiting for the streams backend…"
+	case m.filter.Query() != "":
+		return "nothing matches"
+	case m.view == pravegaView && len(m.report.Pravega) == 0:
+		return "no PravegaCluster found, and no Pravega endpoint configured"
+	case m.view == flinkView && len(m.report.Flink) == 0:
+		return "no FlinkDeployment or FlinkCluster found, and no Flink endpoint configured"
+	}
+	return "nothing to show"
+}
+
+// tabLine names both views, the active one highlighted, with their counts.
+func (m *Model) tabLine() string {
+	st := &m.deps.Styles
+	var pr, fl string
+	if m.report != nil {
+		streams, internal, pf := pravegaCounts(m.report.Pravega)
+		pr = plural(streams, "stream")
+		if internal > 0 && !m.internal {
+			pr += fmt.Sprintf(" (+%d internal hidden)", internal)
+		}
+		if pf > 0 {
+			pr += " " + st.Err.Render(fmt.Sprintf("✖ %d failing", pf))
+		}
+		jobs, running, ff := flinkCounts(m.report.Flink)
+		fl = fmt.Sprintf("%s, %d running", plural(jobs, "job"), running)
+		if ff > 0 {
+			fl += " " + st.Err.Render(fmt.Sprintf("✖ %d failing", ff))
+		}
+	}
+	tab := func(active bool, name, rest string) string {
+		if active {
+			return st.Tabs.Active.Render(" "+name+" ") + " " + rest
+		}
+		return st.Tabs.Inactive.Render(" "+name+" ") + " " + st.Muted.Render(ansi.Strip(rest))
+	}
+	s := tab(m.view == pravegaView, "Pravega", pr) + "   " + tab(m.view == flinkView, "Flink", fl)
+	if m.report != nil && m.report.Interval > 0 {
+		right := st.Muted.Render("read every " + lagText(m.report.Interval))
+		if gap := m.width - lipgloss.Width(s) - lipgloss.Width(right); gap > 1 {
+			s += strings.Repeat(" ", gap) + right
+		}
+	}
+	return s
+}
+
+func (m *Model) footer() string {
+	st := &m.deps.Styles
+	if f := m.filter.View(*st); f != "" {
+		return f
+	}
+	var parts []string
+	if len(m.rows) > m.listHeight() {
+		parts = append(parts, fmt.Sprintf("%d–%d of %d", m.offset+1, min(m.offset+m.listHeight(), len(m.rows)), len(m.rows)))
+	}
+	k := m.deps.Keys.Streams
+	for _, b := range []struct{ key, desc string }{
+		{k.Section.Help().Key, k.Section.Help().Desc},
+		{k.Internal.Help().Key, k.Internal.Help().Desc},
+		{k.Refresh.Help().Key, k.Refresh.Help().Desc},
+	} {
+		if b.key == k.Internal.Help().Key && !k.Internal.Enabled() {
+			continue
+		}
+		parts = append(parts, b.key+" "+b.desc)
+	}
+	return st.Muted.Render(strings.Join(parts, " · "))
+}
+
+func (m *Model) redact(s string) string {
+	if m.src == nil {
+		return (*restapi.Redactor)(nil).String(s)
+	}
+	return m.src.Redactor().String(s)
+}
+
+// indent lines rows up under their parents: endpoints at 0, scopes and
+// jobs at 2, streams, groups and vertices at 6.
+func indent(depth int) string {
+	switch depth {
+	case 0:
+		return ""
+	case 1:
+		return "  "
+	}
+	return strings.Repeat(" ", 6+2*(depth-2))
+}
+
+func (m *Model) renderRow(r row, widths []int, cols []pane.Column, now time.Time) string {
+	st := &m.deps.Styles
+	switch r.kind {
+	case rowEndpoint:
+		return m.endpointLine(r, now)
+	case rowProblem:
+		if r.err {
+			return indent(r.depth) + st.Err.Render("✖ "+m.redact(r.text))
+		}
+		return indent(r.depth) + st.Muted.Render("· "+r.text)
+	case rowScope:
+		marker := "▾"
+		if m.collapsed[r.key] {
+			marker = "▸"
+		}
+		streams := 0
+		for _, s := range r.scope.Streams {
+			if m.internal || !s.Internal() {
+				streams++
+			}
+		}
+		groups := plural(len(r.scope.Groups), "reader group")
+		if r.scope.GroupErr != nil {
+			groups = "reader groups unknown"
+		}
+		if r.scope.StreamErr != nil {
+			return indent(1) + st.Bold.Render(marker+" "+r.scope.Name) + st.Muted.Render(" · streams unknown · "+groups)
+		}
+		return indent(1) + st.Bold.Render(marker+" "+r.scope.Name) + st.Muted.Render(" · "+plural(streams, "stream")+" · "+groups)
+	case rowStream:
+		name := r.stream.Name
+		if r.stream.Internal() || r.scope.Internal() {
+			name = st.Muted.Render(name)
+		}
+		tags := st.Muted.Render(strings.Join(r.stream.Tags, ", "))
+		return pane.Row([]string{indent(2) + name, scalingText(r.stream.Scaling), retentionText(r.stream.Retention), tags}, widths, cols)
+	case rowGroup:
+		online := len(r.group.OnlineReaders)
+		onlineCell := st.OK.Render(plural(online, "reader") + " online")
+		if online == 0 {
+			onlineCell = st.Warn.Render("▲ no reader online")
+		}
+		if r.group.Err != nil {
+			onlineCell = st.Err.Render("✖ unreadable")
+		}
+		return pane.Row([]string{indent(2) + st.Info.Render("◆ "+r.group.Name), onlineCell, "", st.Muted.Render("reads " + strings.Join(r.group.Streams, ", "))}, widths, cols)
+	case rowJob:
+		return pane.Row(m.jobCells(r, now), widths, cols)
+	case rowVertex:
+		return pane.Row(m.vertexCells(r, now, len(cols)), widths, cols)
+	}
+	return ""
+}
+
+func (m *Model) endpointLine(r row, now time.Time) string {
+	st := &m.deps.Styles
+	sec := r.section
+	glyph := st.OK.Render("●")
+	switch {
+	case sec.Err != nil:
+		glyph = st.Err.Render("✖")
+	case sec.Updated.IsZero():
+		glyph = st.Info.Render("◐")
+	}
+	api := "Pravega Controller"
+	if r.target.API == restapi.Flink {
+		api = "Flink"
+		if c := r.flink.Cluster; c != nil && c.Overview != nil {
+			o := c.Overview
+			api += fmt.Sprintf(" %s · %s · slots %d, %d free", o.Version, plural(int(o.TaskManagers), "TaskManager"), o.SlotsTotal, o.SlotsAvailable)
+		}
+	}
+	return glyph + " " + st.Bold.Render(r.target.Namespace+"/"+r.target.Name) + "  " + api +
+		st.Muted.Render(" · via "+sec.Route.Where()+" · "+freshness(*sec, now))
+}
+
+// freshness says when a section was read and when it is read next.
+func freshness(sec restapi.Section, now time.Time) string {
+	switch {
+	case sec.Reading && sec.Updated.IsZero():
+		return "reading…"
+	case sec.Err != nil && !sec.NextTry.IsZero():
+		s := "retry in " + pane.Age(sec.NextTry.Sub(now))
+		if sec.Failures > 1 {
+			s += fmt.Sprintf(" (%d failures)", sec.Failures)
+		}
+		if !sec.Updated.IsZero() {
+			s += " · last read " + pane.Age(now.Sub(sec.Updated)) + " ago"
+		}
+		return s
+	case sec.Updated.IsZero():
+		return "not read yet"
+	}
+	return "read " + pane.Age(now.Sub(sec.Updated)) + " ago"
+}
+
+func (m *Model) stateCell(state string) string {
+	st := &m.deps.Styles
+	switch jobStateLevel(state) {
+	case 0:
+		return st.OK.Render("● " + state)
+	case 2:
+		return st.Err.Render("✖ " + state)
+	case 3:
+		return st.Muted.Render("○ " + state)
+	}
+	return st.Info.Render("◐ " + state)
+}
+
+func (m *Model) lagCell(d time.Duration, slowest bool) string {
+	st := &m.deps.Styles
+	s := lagText(d)
+	if slowest {
+		s += " ◀"
+	}
+	switch lagLevel(d) {
+	case 2:
+		return st.Err.Render(s)
+	case 1:
+		return st.Warn.Render(s)
+	}
+	return st.OK.Render(s)
+}
+
+func uptime(j *flink.Job, now time.Time) time.Duration {
+	if j.End.IsZero() && !j.Start.IsZero() {
+		return now.Sub(j.Start)
+	}
+	return j.Duration
+}
+
+func (m *Model) jobCells(r row, now time.Time) []string {
+	st := &m.deps.Styles
+	j := r.job
+	marker := "▾"
+	if m.collapsed[r.key] {
+		marker = "▸"
+	}
+	if len(j.Vertices) == 0 {
+		marker = " "
+	}
+	lag := st.Muted.Render("-")
+	if d, ok := jobLag(j, now); ok {
+		lag = m.lagCell(d, false)
+	}
+	ck := st.Muted.Render("-")
+	last := st.Muted.Render("-")
+	if c := j.Checkpoints; c != nil {
+		ck = st.OK.Render(checkpointCounts(c))
+		if failingNow(c) {
+			ck = st.Err.Render(checkpointCounts(c))
+		}
+		if c.Latest != nil {
+			last = pane.Since(now, c.Latest.Acked)
+		}
+	}
+	par := "-"
+	if p := j.Parallelism(); p > 0 {
+		par = strconv.Itoa(int(p))
+	}
+	name := indent(1) + st.Bold.Render(marker+" "+j.Name)
+	if m.width < 120 {
+		return []string{name, m.stateCell(j.State), pane.Age(uptime(j, now)), par, lag, ck}
+	}
+	started := "-"
+	if !j.Start.IsZero() {
+		started = j.Start.In(m.location()).Format("Jan 02 15:04")
+	}
+	return []string{name, m.stateCell(j.State), started, pane.Age(uptime(j, now)), par, lag, ck, last}
+}
+
+func (m *Model) vertexCells(r row, now time.Time, ncols int) []string {
+	st := &m.deps.Styles
+	v := r.vertex
+	lag := st.Muted.Render("-")
+	if v.WatermarkErr != nil {
+		lag = st.Err.Render("✖")
+	} else if v.Watermark.Known() {
+		lag = m.lagCell(v.Watermark.Lag(now), r.slowest)
+	}
+	wm := "wm " + watermarkText(v.Watermark, m.location())
+	if !v.Watermark.Known() {
+		wm = st.Muted.Render(wm)
+	}
+	cells := []string{indent(2) + v.Name, m.stateCell(v.Status)}
+	if ncols == len(flinkColsWide) {
+		cells = append(cells, "", "")
+	} else {
+		cells = append(cells, "")
+	}
+	return append(cells, strconv.Itoa(int(v.Parallelism)), lag, wm, "")
+}
+
+func (m *Model) location() *time.Location {
+	if m.loc != nil {
+		return m.loc
+	}
+	return time.Local
+}
