@@ -60,7 +60,9 @@ func TestDemoRESTFollowsSpecs(t *testing.T) {
 			for _, s := range scopes.Scopes {
 				validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/streams")
 				validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/streams?filter_type=showInternalStreams")
-				var groups struct{ ReaderGroups []struct{ ReaderGroupName string } }
+				var groups struct {
+					ReaderGroups []struct{ ReaderGroupName string }
+				}
 				_ = json.Unmarshal(validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/readergroups"), &groups)
 				for _, g := range groups.ReaderGroups {
 					validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/readergroups/"+g.ReaderGroupName)
