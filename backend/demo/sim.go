@@ -39,6 +39,7 @@ type simulator struct {
 	lastStep               time.Time
 	converged              bool
 	networkSeeded          bool
+	trouble                troubleState // faults.go
 	jobIDs                 map[string]string
 }
 
@@ -130,6 +131,9 @@ func (s *simulator) step(ctx context.Context) error {
 		if err := s.maybeFault(ctx, now); err != nil {
 			return err
 		}
+	}
+	if err := s.troubles(ctx, now); err != nil {
+		return err
 	}
 	if err := s.writeStatuses(ctx, comps, now); err != nil {
 		return err
