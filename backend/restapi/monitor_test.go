@@ -2,8 +2,11 @@ package restapi_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -176,3 +179,48 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestMonitorKeepsSecretsOut: a failing endpoint whose URL carries a
+// password and a token in its query, with a bearer token, is reported and
+// logged without any of them.
+func TestMonitorKeepsSecretsOut(t *testing.T) {
+	var logged strings.Builder
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logged.Write(p)
+	}), nil))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// an endpoint that echoes what it got into its error
+		http.Error(w, "bad credentials for "+r.URL.String()+" with "+r.Header.Get("Authorization"), http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	u := strings.Replace(srv.URL, "http://", "http://ops:hunter2-pw@", 1) + "/?token=qu3ry-t0ken"
+	m := restapi.NewMonitor(restapi.Config{Log: log, Overrides: []restapi.Override{
+		{Target: restapi.Target{API: restapi.Flink, Namespace: "iot", Name: "agg"}, URL: u, Token: "b3arer-s3cret", TokenFile: "/secret/token"},
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	m.Activate()
+	r := next(t, m, func(r restapi.Report) bool { return r.Flink[0].Err != nil })
+	shown := r.Flink[0].Err.Error() + " " + r.Flink[0].Route.Where()
+	mu.Lock()
+	text := logged.String()
+	mu.Unlock()
+	if !strings.Contains(text, "REST endpoint failed") || !strings.Contains(shown, "401 Unauthorized") {
+		t.Fatalf("not reported: %q / %q", shown, text)
+	}
+	t.Logf("shown: %s", shown)
+	for _, secret := range []string{"hunter2-pw", "qu3ry-t0ken", "b3arer-s3cret"} {
+		if strings.Contains(shown, secret) || strings.Contains(text, secret) {
+			t.Errorf("%q leaked:\nshown: %s\nlogged: %s", secret, shown, text)
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
