@@ -136,7 +136,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case ReportMsg:
 		m.report = &msg.Report
 		m.refresh()
-		return m, tea.Batch(waitReport(m.src), m.detailCmd())
+		detail := m.detailCmd() // before m is copied into the result
+		return m, tea.Batch(waitReport(m.src), detail)
 	case pane.SnapshotMsg:
 		return m, observeCmd(m.src, msg.Snapshot)
 	case pane.FocusMsg:
@@ -153,12 +154,14 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		} else if msg.Button == tea.MouseWheelDown {
 			m.move(3)
 		}
-		return m, m.detailCmd()
+		detail := m.detailCmd()
+		return m, detail
 	case tea.MouseClickMsg:
 		if i := m.offset + msg.Y - 2; msg.Button == tea.MouseLeft && msg.Y >= 2 && i >= 0 && i < len(m.rows) && msg.Y-2 < m.listHeight() {
 			m.setCursor(i)
 		}
-		return m, m.detailCmd()
+		detail := m.detailCmd()
+		return m, detail
 	}
 	return m, nil
 }
@@ -191,7 +194,8 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if m.filter.Active() {
 		_, cmd := m.filter.Update(msg)
 		m.refresh()
-		return m, tea.Batch(cmd, m.detailCmd())
+		detail := m.detailCmd()
+		return m, tea.Batch(cmd, detail)
 	}
 	g, k := m.deps.Keys.Global, m.deps.Keys.Streams
 	switch {
@@ -241,7 +245,8 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, g.Left):
 		m.setCollapsed(true)
 	}
-	return m, m.detailCmd()
+	detail := m.detailCmd()
+	return m, detail
 }
 
 // updateBindings enables the keys that work in the current view, so help

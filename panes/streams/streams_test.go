@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -501,5 +502,26 @@ func TestDemoPane(t *testing.T) {
 		if !strings.Contains(v, want) {
 			t.Errorf("flink view lacks %q:\n%s", want, v)
 		}
+	}
+}
+
+// TestWithoutSource: a console built without a streams backend shows the
+// pane and says so, and no key breaks it.
+func TestWithoutSource(t *testing.T) {
+	m := New(pane.Deps{Styles: themes.New(themes.Dark), Keys: keymap.Default(), Clock: clocktesting.NewFakeClock(now)}, nil)
+	m.SetSize(80, 24)
+	if m.Init() != nil {
+		t.Error("Init waits on no source")
+	}
+	m, cmd := m.Update(pane.FocusMsg{})
+	if cmd != nil {
+		t.Error("activation without a source")
+	}
+	km := m.deps.Keys
+	for _, b := range []key.Binding{km.Streams.Refresh, km.Streams.Internal, km.Streams.Section, km.Global.Down, km.Global.Select} {
+		m, _ = m.Update(keymap.Press(b))
+	}
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "waiting for the streams backend") {
+		t.Errorf("view:\n%s", v)
 	}
 }
