@@ -18,7 +18,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -221,19 +220,4 @@ func (c *Checker) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	w.WriteHeader(res.StatusCode)
 	_, _ = io.Copy(w, bytes.NewReader(body))
-}
-
-// Paths lists the documented GET paths, for coverage checks in tests.
-func (d *Document) Paths() []string {
-	var out []string
-	for _, p := range d.Doc.Paths.InMatchingOrder() {
-		if d.Doc.Paths.Value(p).Get != nil {
-			base := ""
-			if d.API == Pravega {
-				base = "/v1"
-			}
-			out = append(out, strings.TrimSuffix(base, "/")+p)
-		}
-	}
-	return out
 }
