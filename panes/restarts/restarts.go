@@ -1,0 +1,202 @@
+// Package restarts is the restarts pane: every container of the platform
+// (init containers too), most restarted first, with its current state
+// (Running, CrashLoopBackOff, ImagePullBackOff ...), how it last ended
+// (OOMKilled, Error, exit code and signal, when, after how long) and the
+// Warning events about it, newest first. Events come from the watcher's
+// informer, never from polling. One key opens the logs of the selected
+// container, its previous instance when it has restarted.
+package restarts
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/panes/pane"
+)
+
+// Model is the restarts pane.
+type Model struct {
+	deps       pane.Deps
+	snap       *platform.Snapshot
+	all        []Row // every container, sorted
+	rows       []Row // those the filter shows
+	cursor     int
+	offset     int
+	width      int
+	height     int
+	filter     pane.Filter
+	showEvents bool
+	selected   string // the selected row's key, kept across snapshots
+}
+
+// New returns the restarts pane.
+func New(deps pane.Deps) Model {
+	return Model{deps: deps, filter: pane.NewFilter(deps.Styles), showEvents: true}
+}
+
+// Init implements the pane contract.
+func (m Model) Init() tea.Cmd { return nil }
+
+// SetSize sets the area the pane draws in.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.offset = pane.Scroll(m.offset, m.cursor, m.listHeight(), len(m.rows))
+}
+
+// Capturing reports whether the filter input has the keyboard.
+func (m Model) Capturing() bool { return m.filter.Active() }
+
+// Selected returns the selected row, false when there is none.
+func (m Model) Selected() (Row, bool) {
+	if m.cursor < 0 || m.cursor >= len(m.rows) {
+		return Row{}, false
+	}
+	return m.rows[m.cursor], true
+}
+
+// Update handles snapshots, keys and the mouse.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case pane.SnapshotMsg:
+		m.snap = msg.Snapshot
+		m.all = Rows(msg.Snapshot)
+		m.refresh()
+	case tea.KeyPressMsg:
+		return m.onKey(msg)
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			m.move(-3)
+		case tea.MouseWheelDown:
+			m.move(3)
+		}
+	case tea.MouseClickMsg:
+		if i := m.offset + msg.Y - 2; msg.Button == tea.MouseLeft && msg.Y >= 2 && i < len(m.rows) && msg.Y-2 < m.listHeight() {
+			m.setCursor(i)
+		}
+	}
+	return m, nil
+}
+
+func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	if m.filter.Active() {
+		_, cmd := m.filter.Update(msg)
+		m.refresh()
+		return m, cmd
+	}
+	g, k := m.deps.Keys.Global, m.deps.Keys.Restarts
+	switch {
+	case key.Matches(msg, g.Filter):
+		return m, m.filter.Focus()
+	case key.Matches(msg, g.Back):
+		if m.filter.Query() != "" {
+			m.filter.Clear()
+			m.refresh()
+		}
+	case key.Matches(msg, g.Up):
+		m.move(-1)
+	case key.Matches(msg, g.Down):
+		m.move(1)
+	case key.Matches(msg, g.PageUp):
+		m.move(-m.listHeight())
+	case key.Matches(msg, g.PageDn):
+		m.move(m.listHeight())
+	case key.Matches(msg, g.Top):
+		m.setCursor(0)
+	case key.Matches(msg, g.Bottom):
+		m.setCursor(len(m.rows) - 1)
+	case key.Matches(msg, k.Events):
+		m.showEvents = !m.showEvents
+		m.setCursor(m.cursor)
+	case key.Matches(msg, k.ToLogs, g.Select):
+		return m, m.openLogs()
+	}
+	return m, nil
+}
+
+// openLogs asks the root to show the selected container's log: the
+// previous instance's when it has restarted, which is where the crash is.
+func (m Model) openLogs() tea.Cmd {
+	r, ok := m.Selected()
+	if !ok {
+		return nil
+	}
+	previous := r.Restarts > 0 || r.Last != nil
+	title := r.Namespace + "/" + r.Pod + "/" + r.Container
+	if previous {
+		title += " (previous)"
+	}
+	msg := pane.OpenLogsMsg{
+		Targets:  []pane.LogTarget{{Namespace: r.Namespace, Pod: r.Pod, Container: r.Container}},
+		Previous: previous,
+		Title:    title,
+	}
+	return func() tea.Msg { return msg }
+}
+
+func (m *Model) move(d int) { m.setCursor(m.cursor + d) }
+
+func (m *Model) setCursor(i int) {
+	m.cursor = max(min(i, len(m.rows)-1), 0)
+	if m.cursor < len(m.rows) {
+		m.selected = m.rows[m.cursor].Key()
+	}
+	m.offset = pane.Scroll(m.offset, m.cursor, m.listHeight(), len(m.rows))
+}
+
+// refresh applies the filter and keeps the selection on the same container.
+func (m *Model) refresh() {
+	q := m.filter.Query()
+	if q == "" {
+		m.rows = m.all
+	} else {
+		texts := make([]string, len(m.all))
+		for i, r := range m.all {
+			texts[i] = r.searchText()
+		}
+		// keep the list's order (most restarted first) among the matches
+		hit := make([]bool, len(m.all))
+		for _, i := range pane.Match(q, texts) {
+			hit[i] = true
+		}
+		m.rows = m.rows[:0:0]
+		for i, r := range m.all {
+			if hit[i] {
+				m.rows = append(m.rows, r)
+			}
+		}
+	}
+	cursor := 0
+	for i, r := range m.rows {
+		if r.Key() == m.selected {
+			cursor = i
+			break
+		}
+	}
+	m.setCursor(cursor)
+}
+
+// detailHeight is the rows the selected container's details take.
+func (m Model) detailHeight() int {
+	if !m.showEvents || m.height < 12 {
+		return 0
+	}
+	return min(max(m.height/3, 6), 12)
+}
+
+// listHeight is the rows of the list: the pane less the summary, the
+// header, the details and the footer.
+func (m Model) listHeight() int { return max(m.height-3-m.detailHeight(), 1) }
+
+// ShortHelp lists the pane's main keys.
+func (m Model) ShortHelp() []key.Binding {
+	k, g := m.deps.Keys.Restarts, m.deps.Keys.Global
+	return []key.Binding{k.ToLogs, k.Events, g.Filter}
+}
+
+// FullHelp lists every key of the pane.
+func (m Model) FullHelp() [][]key.Binding {
+	k, g := m.deps.Keys.Restarts, m.deps.Keys.Global
+	return [][]key.Binding{{g.Up, g.Down, g.PageUp, g.PageDn, g.Top, g.Bottom}, {k.ToLogs, k.Events, g.Filter, g.Back}}
+}

@@ -1,0 +1,263 @@
+package restarts
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	clocktesting "k8s.io/utils/clock/testing"
+
+	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/watch"
+	"github.com/streamops/streamops/keymap"
+	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/themes"
+)
+
+var epoch = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+// troubledSnapshot is the demo platform settled on a frozen clock, an
+// hour later, in trouble (OOMKilled, crash loops, image pulls, a pod that
+// does not fit), as the watcher sees it.
+func troubledSnapshot(t *testing.T) (*platform.Snapshot, *clocktesting.FakeClock) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	fc := clocktesting.NewFakeClock(epoch)
+	p := demo.New(demo.Options{Seed: 1, Clock: fc})
+	if err := p.Settle(ctx, fc, 300); err != nil {
+		t.Fatal(err)
+	}
+	fc.Step(time.Hour)
+	if err := p.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Troubles(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w := watch.New(watch.Config{Clients: p.Clients(), Scope: p.Scope(), Clock: fc, Coalesce: 5 * time.Millisecond})
+	if err := w.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sub := w.Subscribe(ctx)
+	for {
+		// the backfill pod and its event are the last things the troubles write
+		s := w.Snapshot()
+		if s.Synced() && len(s.EventsFor(demo.ProjectFraud, "Pod/"+demo.BackfillJobName+"-d7w5n")) > 0 {
+			for _, c := range s.Components {
+				for _, m := range c.Members {
+					if m.Name == demo.BackfillJobName+"-d7w5n" {
+						return s, fc
+					}
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("troubles never showed")
+		case <-sub:
+		}
+	}
+}
+
+func deps(fc *clocktesting.FakeClock) pane.Deps {
+	return pane.Deps{Styles: themes.New(themes.Dark), Keys: keymap.Default(), Clock: fc}
+}
+
+// press builds the key press of a binding's first key.
+func press(b key.Binding) tea.KeyPressMsg {
+	return keyMsg(b.Keys()[0])
+}
+
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "pgup":
+		return tea.KeyPressMsg{Code: tea.KeyPgUp}
+	case "home":
+		return tea.KeyPressMsg{Code: tea.KeyHome}
+	case "end":
+		return tea.KeyPressMsg{Code: tea.KeyEnd}
+	}
+	if mod, rest, ok := strings.Cut(k, "+"); ok && mod == "ctrl" {
+		return tea.KeyPressMsg{Code: rune(rest[0]), Mod: tea.ModCtrl}
+	}
+	r := []rune(k)[0]
+	return tea.KeyPressMsg{Code: r, Text: k}
+}
+
+func typeText(m Model, s string) Model {
+	for _, r := range s {
+		m, _ = m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	return m
+}
+
+var sizes = []struct {
+	name string
+	w, h int
+}{{"80x24", 80, 24}, {"160x48", 160, 48}}
+
+func TestGolden(t *testing.T) {
+	snap, fc := troubledSnapshot(t)
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			m := New(deps(fc))
+			m.SetSize(sz.w, sz.h)
+			m, _ = m.Update(pane.SnapshotMsg{Snapshot: snap})
+			out := ansi.Strip(m.View())
+			checkBlock(t, out, sz.w, sz.h)
+			golden.RequireEqual(t, out)
+		})
+	}
+}
+
+// TestGoldenNavigate moves to the OOMKilled bookie and filters, through
+// the bindings.
+func TestGoldenNavigate(t *testing.T) {
+	snap, fc := troubledSnapshot(t)
+	km := keymap.Default()
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			m := New(deps(fc))
+			m.SetSize(sz.w, sz.h)
+			m, _ = m.Update(pane.SnapshotMsg{Snapshot: snap})
+			m, _ = m.Update(press(km.Global.Down))
+			if r, _ := m.Selected(); r.Pod != "bookkeeper-bookie-1" {
+				t.Fatalf("second row is %s", r.Key())
+			}
+			m, _ = m.Update(press(km.Global.Filter))
+			if !m.Capturing() {
+				t.Fatal("filter does not capture keys")
+			}
+			m = typeText(m, "backoff")
+			m, _ = m.Update(press(km.Global.Select))
+			if m.Capturing() {
+				t.Fatal("filter still open")
+			}
+			out := ansi.Strip(m.View())
+			checkBlock(t, out, sz.w, sz.h)
+			golden.RequireEqual(t, out)
+
+			m, _ = m.Update(press(km.Restarts.Events))
+			if strings.Contains(ansi.Strip(m.View()), "── ") {
+				t.Fatal("details still shown")
+			}
+			m, _ = m.Update(press(km.Global.Back))
+			if len(m.rows) != len(m.all) {
+				t.Fatal("esc did not clear the filter")
+			}
+			if r, _ := m.Selected(); r.Pod != "bookkeeper-bookie-1" {
+				t.Fatalf("selection moved to %s", r.Key())
+			}
+		})
+	}
+}
+
+func TestToLogs(t *testing.T) {
+	snap, fc := troubledSnapshot(t)
+	km := keymap.Default()
+	m := New(deps(fc))
+	m.SetSize(80, 24)
+	m, _ = m.Update(pane.SnapshotMsg{Snapshot: snap})
+	_, cmd := m.Update(press(km.Restarts.ToLogs))
+	msg, ok := cmd().(pane.OpenLogsMsg)
+	if !ok {
+		t.Fatal("no OpenLogsMsg")
+	}
+	want := pane.LogTarget{Namespace: "pravega", Pod: "pravega-tier2-sync-6d5f8b7c9-q8v2m", Container: "sync"}
+	if len(msg.Targets) != 1 || msg.Targets[0] != want || !msg.Previous {
+		t.Fatalf("got %+v", msg)
+	}
+	m, _ = m.Update(press(km.Global.Bottom))
+	_, cmd = m.Update(press(km.Restarts.ToLogs))
+	if msg := cmd().(pane.OpenLogsMsg); msg.Previous {
+		t.Fatalf("a container that never restarted opens its previous log: %+v", msg)
+	}
+}
+
+// TestHostileEvent checks that an event message carrying escape sequences
+// (a probe's output is the container's to choose) cannot reach the
+// terminal: the only sequences in the view are our own colours.
+func TestHostileEvent(t *testing.T) {
+	fc := clocktesting.NewFakeClock(epoch)
+	snap := &platform.Snapshot{Seq: 1,
+		Components: []*platform.Component{{Kind: platform.SegmentStore, Cluster: "pravega", Namespace: "pravega", Members: []*platform.Member{{
+			Name: "ss-0", Namespace: "pravega", Phase: "Running",
+			Containers: []platform.Container{{Name: "ss", State: platform.StateWaiting, Reason: "CrashLoopBackOff\x1b[2J",
+				Message: "back-off\x1b]0;owned\x07", RestartCount: 2,
+				Last: &platform.Termination{Reason: "Error", ExitCode: 1, Message: "bye\x1b]52;c;ZWNobyBoaQ==\x07\r\x1b[1A"}}},
+		}}}},
+		Events: []platform.Event{{Namespace: "pravega", Object: "Pod/ss-0", Reason: "Unhealthy",
+			Message: "Liveness probe failed: \x1b]52;c;cm0gLXJmIH4=\x1b\\\x1b[31mred\x1b[0m\x9b2J\u009b2J", Count: 1, Last: epoch}},
+	}
+	for _, sz := range sizes {
+		m := New(deps(fc))
+		m.SetSize(sz.w, sz.h)
+		m, _ = m.Update(pane.SnapshotMsg{Snapshot: snap})
+		out := m.View()
+		assertOnlySGR(t, out)
+		checkBlock(t, ansi.Strip(out), sz.w, sz.h)
+	}
+}
+
+// assertOnlySGR fails on any escape sequence other than SGR (colours), on
+// C0 controls other than newline and on C1 controls.
+func assertOnlySGR(t *testing.T, s string) {
+	t.Helper()
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == 0x1b:
+			if i+1 >= len(s) || s[i+1] != '[' {
+				t.Fatalf("non-CSI escape at %d: %q", i, s[i:min(i+20, len(s))])
+			}
+			j := i + 2
+			for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == ';' || s[j] == ':') {
+				j++
+			}
+			if j >= len(s) || s[j] != 'm' {
+				t.Fatalf("non-SGR sequence at %d: %q", i, s[i:min(i+20, len(s))])
+			}
+			i = j
+		case c < 0x20 && c != '\n', c == 0x7f:
+			t.Fatalf("control byte %#x at %d: %q", c, i, s[max(i-20, 0):min(i+20, len(s))])
+		}
+	}
+	for _, r := range s {
+		if r >= 0x80 && r <= 0x9f {
+			t.Fatalf("C1 control %U", r)
+		}
+	}
+}
+
+// checkBlock checks the layout: h lines, none wider than w.
+func checkBlock(t *testing.T, s string, w, h int) {
+	t.Helper()
+	lines := strings.Split(s, "\n")
+	if len(lines) != h {
+		t.Errorf("%d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if n := ansi.StringWidth(l); n > w {
+			t.Errorf("line %d is %d cells wide: %q", i, n, l)
+		}
+	}
+}
