@@ -156,7 +156,13 @@ func Explain(err error) error {
 	case apierrors.IsUnauthorized(err):
 		return errors.New("credentials rejected (401 Unauthorized)")
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("forbidden: %s", firstLine(err))
+		// "failed to list *v1.Node: nodes is forbidden: User "x" cannot
+		// list resource ..." → keep who cannot do what.
+		msg := firstLine(err).Error()
+		if i := strings.Index(msg, " is forbidden: "); i >= 0 {
+			msg = msg[i+len(" is forbidden: "):]
+		}
+		return fmt.Errorf("forbidden: %s", msg)
 	case errors.As(err, &netErr):
 		return fmt.Errorf("%s %s: %w", netErr.Op, netErr.Addr, netErr.Err)
 	case errors.As(err, &urlErr):

@@ -135,6 +135,7 @@ func (w *Watcher) Start(ctx context.Context) error {
 	}
 	w.startInformers(ctx)
 	go w.loop(ctx)
+	go w.watchCRDs(ctx)
 	w.changed()
 	return nil
 }

@@ -1,0 +1,157 @@
+package watch
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/streamops/streamops/backend/platform"
+)
+
+var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+
+// rediscoverEvery is how often the served resources are checked again when
+// CRDs cannot be watched.
+const rediscoverEvery = time.Minute
+
+// watchCRDs notices the operators' CRDs being installed or removed while
+// the console runs, and rebuilds the informers so the component kind
+// appears or disappears without a restart. It watches the CRDs themselves;
+// when the user may not (listing CRDs is cluster-wide), it falls back to
+// asking discovery again every minute, which reads no objects.
+func (w *Watcher) watchCRDs(ctx context.Context) {
+	defer w.recoverGoroutine("CRD watch")
+	if _, err := w.cfg.Clients.Discovery.ServerResourcesForGroupVersion(crdGVR.GroupVersion().String()); err != nil {
+		w.rediscoverLoop(ctx)
+		return
+	}
+	ours := map[string]bool{}
+	for _, r := range w.cfg.Resources {
+		ours[r.Name()] = true
+	}
+	f := dynamicinformer.NewFilteredDynamicSharedInformerFactory(w.cfg.Clients.Dynamic, 0, "", nil)
+	inf := f.ForResource(crdGVR).Informer()
+	if err := inf.SetTransform(transform); err != nil {
+		w.log.Warn("set transform", "resource", "crds", "err", err)
+	}
+	forbidden := make(chan struct{})
+	var once bool
+	_ = inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
+		if (apierrors.IsForbidden(err) || apierrors.IsNotFound(err)) && !once {
+			once = true
+			close(forbidden)
+		}
+	})
+	var synced atomic.Bool
+	kick := make(chan struct{}, 1)
+	changed := func(obj any) {
+		if m, err := metaOf(obj); err == nil && ours[m.GetName()] && synced.Load() {
+			select {
+			case kick <- struct{}{}:
+			default:
+			}
+		}
+	}
+	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: changed, DeleteFunc: changed, UpdateFunc: func(_, obj any) { changed(obj) },
+	})
+	go w.settleOnKick(ctx, kick)
+	crdCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	f.Start(crdCtx.Done())
+	go func() {
+		if cache.WaitForCacheSync(crdCtx.Done(), inf.HasSynced) {
+			synced.Store(true)
+		}
+	}()
+	select {
+	case <-ctx.Done():
+	case <-forbidden:
+		cancel()
+		w.log.Info("cannot watch CRDs; checking discovery every minute instead")
+		w.rediscoverLoop(ctx)
+	}
+}
+
+// settleOnKick follows a change to one of the operators' CRDs: discovery
+// serves a new resource only once its CRD is established, and stops
+// serving a deleted one a moment after, so what is served is checked a few
+// times over ~15 s and the informers are rebuilt when it changed.
+func (w *Watcher) settleOnKick(ctx context.Context, kick <-chan struct{}) {
+	defer w.recoverGoroutine("CRD settle")
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-kick:
+		}
+		for _, d := range []time.Duration{200 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second} {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(d):
+			}
+			if w.servedChanged() {
+				w.log.Info("operator CRDs changed, rebuilding watches")
+				w.SetScope(w.Scope())
+				break
+			}
+		}
+	}
+}
+
+func metaOf(obj any) (metav1.Object, error) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	m, ok := obj.(metav1.Object)
+	if !ok {
+		return nil, errNotObject
+	}
+	return m, nil
+}
+
+var errNotObject = apierrors.NewBadRequest("not an object")
+
+// rediscoverLoop asks discovery again now and then and rebuilds the
+// informers when what is served changed.
+func (w *Watcher) rediscoverLoop(ctx context.Context) {
+	t := time.NewTicker(rediscoverEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if w.servedChanged() {
+			w.SetScope(w.Scope())
+		}
+	}
+}
+
+// servedChanged compares discovery now with the watches in place.
+func (w *Watcher) servedChanged() bool {
+	now := w.discover()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	phase := map[string]platform.SyncPhase{}
+	for _, ws := range w.watches {
+		phase[ws.name] = ws.phase
+	}
+	for i, r := range w.cfg.Resources {
+		was, tracked := phase[r.Name()]
+		isServed := now[i].phase == platform.Synced
+		wasServed := tracked && was != platform.Absent
+		if isServed != wasServed && !(r.Fallback && !tracked && !isServed) {
+			return true
+		}
+	}
+	return false
+}
