@@ -1,0 +1,649 @@
+// Package scale is the guided scale wizard pane: choose the level and the
+// targets (nodes, component replicas, Flink application resources), change
+// the values with +/-, see the ordered plan with its diff and the preflight
+// (✓ pass, ▲ warn, ✖ fail, with evidence), run the server-side dry run,
+// confirm by typing the cluster's name, and watch each step converge live,
+// then the post-scale verdict. The audit log is one key away.
+//
+// The pane talks to the engine (backend/scale) only through Cmds; apply
+// progress arrives on the engine's channel, one event per Cmd, re-armed by
+// Update.
+package scale
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/streamops/streamops/backend/audit"
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/scale"
+	"github.com/streamops/streamops/keymap"
+	"github.com/streamops/streamops/panes/pane"
+)
+
+// Backend is what the wizard needs of the engine (*scale.Engine).
+type Backend interface {
+	Targets(*platform.Snapshot) []scale.Target
+	Nodes(ctx context.Context) (scale.NodeReport, error)
+	Plan(ctx context.Context, changes []scale.Change) (scale.Plan, error)
+	Preflight(ctx context.Context, planID string) (scale.Preflight, error)
+	DryRun(ctx context.Context, planID string) ([]scale.DryRunResult, error)
+	Apply(ctx context.Context, planID, confirm string) (<-chan scale.Event, error)
+	StopAfterStep(ctx context.Context, planID string) error
+	Audit(n int) ([]audit.Record, error)
+	StepTimeout() time.Duration
+	AuditPath() string
+}
+
+var _ Backend = (*scale.Engine)(nil)
+
+type mode int
+
+const (
+	modeSelect  mode = iota // choose targets and values
+	modePlan                // plan, preflight, dry run
+	modeConfirm             // typing the confirmation
+	modeRun                 // applying, live progress
+	modeDone                // outcome and post-check
+)
+
+// keys are the key map's Scale bindings plus global ones this pane gives a
+// meaning of its own (with help text to match).
+type keys struct {
+	keymap.Scale
+	Level, PrevLevel, Reset key.Binding
+}
+
+func paneKeys(km keymap.KeyMap) keys {
+	g := km.Global
+	derive := func(b key.Binding, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+	}
+	return keys{Scale: km.Scale, Level: derive(g.Right, "next level"), PrevLevel: derive(g.Left, "previous level"),
+		Reset: derive(g.Back, "discard changes")}
+}
+
+// Model is the scale wizard pane.
+type Model struct {
+	deps pane.Deps
+	keys keys
+	ctx  context.Context
+	eng  Backend
+
+	width, height int
+	snap          *platform.Snapshot
+	targets       []scale.Target
+	level         scale.Level
+	cursor        int
+	edits         map[string]string // target ID → new value
+
+	nodes    *scale.NodeReport
+	nodesErr string
+
+	mode      mode
+	plan      *scale.Plan
+	preflight *scale.Preflight
+	dry       []scale.DryRunResult
+	busy      string // what the engine is doing, "" when idle
+	confirm   textinput.Model
+	events    <-chan scale.Event
+	steps     map[int]stepState
+	outcome   *scale.Outcome
+	askStop   bool
+	stopAsked bool
+
+	showAudit bool
+	audit     []audit.Record
+	auditErr  string
+
+	offset int    // scroll of the plan, run and audit views
+	err    string // last error, one line
+}
+
+// New returns the wizard. ctx is the console's root context: quitting
+// cancels it, which stops a running plan after its current patch.
+func New(ctx context.Context, deps pane.Deps, eng Backend) Model {
+	in := textinput.New()
+	in.Prompt = "> "
+	in.CharLimit = 253
+	styles := in.Styles()
+	styles.Cursor.Blink = false // no redraw every half second over SSH
+	in.SetStyles(styles)
+	m := Model{deps: deps, keys: paneKeys(deps.Keys), ctx: ctx, eng: eng, level: scale.ComponentLevel,
+		edits: map[string]string{}, steps: map[int]stepState{}, confirm: in}
+	m.updateKeys()
+	return m
+}
+
+// Messages between the pane and its Cmds. Each carries the plan it is
+// about, so a late answer for an abandoned plan is ignored.
+type (
+	targetsMsg struct {
+		seq     uint64
+		targets []scale.Target
+	}
+	nodesMsg struct {
+		report scale.NodeReport
+		err    error
+	}
+	planMsg struct {
+		plan scale.Plan
+		err  error
+	}
+	preflightMsg struct {
+		planID string
+		pf     scale.Preflight
+		err    error
+	}
+	dryRunMsg struct {
+		planID  string
+		results []scale.DryRunResult
+		err     error
+	}
+	applyMsg struct {
+		planID string
+		events <-chan scale.Event
+		err    error
+	}
+	eventMsg struct {
+		planID string
+		ev     scale.Event
+		closed bool
+	}
+	stopMsg  struct{ err error }
+	auditMsg struct {
+		recs []audit.Record
+		err  error
+	}
+)
+
+// Init implements the pane contract.
+func (m Model) Init() tea.Cmd { return nil }
+
+// SetSize sets the area the pane draws in.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+}
+
+// Capturing is true while the confirmation input or the stop question has
+// the keyboard.
+func (m Model) Capturing() bool { return m.mode == modeConfirm || m.askStop }
+
+// Running reports whether a plan is being applied (the root may ask before
+// quitting).
+func (m Model) Running() bool { return m.mode == modeRun }
+
+// Update handles snapshots, keys and the engine's answers.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case pane.SnapshotMsg:
+		m.snap = msg.Snapshot
+		return m, targetsCmd(m.eng, msg.Snapshot)
+	case pane.FocusMsg:
+		if m.level == scale.KubernetesLevel && m.mode == modeSelect {
+			return m, m.nodesCmd()
+		}
+	case targetsMsg:
+		if m.snap != nil && msg.seq == m.snap.Seq {
+			m.targets = msg.targets
+			m.clampCursor()
+		}
+	case nodesMsg:
+		m.busy = ""
+		m.nodesErr = ""
+		if msg.err != nil {
+			m.nodesErr = msg.err.Error()
+		} else {
+			m.nodes = &msg.report
+		}
+	case planMsg:
+		return m.onPlan(msg)
+	case preflightMsg:
+		if m.plan == nil || msg.planID != m.plan.ID {
+			return m, nil
+		}
+		m.busy = ""
+		if msg.err != nil {
+			return m.fail("preflight", msg.err)
+		}
+		m.preflight = &msg.pf
+	case dryRunMsg:
+		if m.plan == nil || msg.planID != m.plan.ID {
+			return m, nil
+		}
+		m.busy = ""
+		if msg.err != nil {
+			return m.fail("dry run", msg.err)
+		}
+		m.dry = msg.results
+	case applyMsg:
+		return m.onApply(msg)
+	case eventMsg:
+		return m.onEvent(msg)
+	case stopMsg:
+		if msg.err != nil {
+			return m.fail("stop", msg.err)
+		}
+		m.stopAsked = true
+	case auditMsg:
+		m.audit, m.auditErr = msg.recs, ""
+		if msg.err != nil {
+			m.auditErr = msg.err.Error()
+		}
+		m.offset = m.maxOffset() // newest records, at the end
+	case tea.KeyPressMsg:
+		return m.onKey(msg)
+	}
+	m.updateKeys()
+	return m, nil
+}
+
+func (m Model) fail(what string, err error) (Model, tea.Cmd) {
+	m.busy = ""
+	m.err = what + ": " + err.Error()
+	m.updateKeys()
+	return m, errCmd(m.title()+": "+what, err)
+}
+
+// title names the plan in status-bar errors: "scale BookKeeper bookkeeper 3→5".
+func (m Model) title() string {
+	if m.plan != nil && len(m.plan.Steps) > 0 {
+		t := "scale " + m.plan.Steps[0].Title()
+		if n := len(m.plan.Steps); n > 1 {
+			t += fmt.Sprintf(" (+%d)", n-1)
+		}
+		return t
+	}
+	return "scale"
+}
+
+func (m Model) onPlan(msg planMsg) (Model, tea.Cmd) {
+	m.busy = ""
+	if msg.err != nil {
+		return m.fail("plan", msg.err)
+	}
+	p := msg.plan
+	m.plan, m.preflight, m.dry, m.outcome, m.err = &p, nil, nil, nil, ""
+	m.mode, m.offset, m.showAudit = modePlan, 0, false
+	m.busy = "running the preflight…"
+	m.updateKeys()
+	return m, preflightCmd(m.ctx, m.eng, p.ID)
+}
+
+func (m Model) onApply(msg applyMsg) (Model, tea.Cmd) {
+	if m.plan == nil || msg.planID != m.plan.ID {
+		return m, nil
+	}
+	m.busy = ""
+	if msg.err != nil {
+		m.mode = modePlan
+		return m.fail("apply", msg.err)
+	}
+	m.mode, m.events, m.offset, m.stopAsked = modeRun, msg.events, 0, false
+	m.steps = map[int]stepState{}
+	m.updateKeys()
+	return m, waitEventCmd(msg.planID, msg.events)
+}
+
+func (m Model) onEvent(msg eventMsg) (Model, tea.Cmd) {
+	if m.plan == nil || msg.planID != m.plan.ID {
+		return m, nil
+	}
+	if msg.closed {
+		m.events = nil
+		if m.mode == modeRun {
+			m.mode = modeDone
+		}
+		m.updateKeys()
+		return m, nil
+	}
+	ev := msg.ev
+	st := m.steps[ev.Step]
+	switch ev.Kind {
+	case scale.StepStarted:
+		st = stepState{phase: ev.Kind, started: ev.At}
+	case scale.StepPatched:
+		st.phase, st.message = ev.Kind, ev.Message
+	case scale.StepProgress:
+		st.phase, st.progress = ev.Kind, ev.Progress
+	case scale.StepConverged, scale.StepFailed:
+		st.phase, st.progress, st.message = ev.Kind, ev.Progress, ev.Message
+	case scale.PostChecking:
+		m.busy = ev.Message + "…"
+	case scale.Finished:
+		m.busy, m.outcome, m.mode, m.askStop = "", ev.Outcome, modeDone, false
+		var cmd tea.Cmd
+		if ev.Outcome != nil && ev.Outcome.State != scale.Completed {
+			cmd = errCmd(m.title(), fmt.Errorf("%s: %s", ev.Outcome.State, ev.Outcome.Message))
+		} else {
+			cmd = statusCmd(m.title() + ": completed")
+		}
+		m.updateKeys()
+		return m, tea.Batch(cmd, waitEventCmd(msg.planID, m.events))
+	}
+	if ev.Step > 0 {
+		m.steps[ev.Step] = st
+	}
+	m.updateKeys()
+	return m, waitEventCmd(msg.planID, m.events)
+}
+
+func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	g, k := m.deps.Keys.Global, m.keys
+	switch {
+	case m.askStop:
+		return m.onStopKey(msg)
+	case m.mode == modeConfirm:
+		return m.onConfirmKey(msg)
+	case key.Matches(msg, k.Audit):
+		m.showAudit = !m.showAudit
+		m.offset = 0
+		if m.showAudit {
+			return m, auditCmd(m.eng)
+		}
+		return m, nil
+	case m.showAudit && key.Matches(msg, g.Back):
+		m.showAudit = false
+		return m, nil
+	case m.mode == modeRun && (key.Matches(msg, k.Stop, g.Back) || msg.String() == "ctrl+c"):
+		if !m.stopAsked {
+			m.askStop = true
+		}
+		m.updateKeys()
+		return m, nil
+	}
+	if m.showAudit || m.mode != modeSelect {
+		return m.onScrollKey(msg)
+	}
+	return m.onSelectKey(msg)
+}
+
+func (m Model) onSelectKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	g, k := m.deps.Keys.Global, m.keys
+	rows := targetRows(m.targets, m.level, m.edits)
+	switch {
+	case key.Matches(msg, k.Level, k.PrevLevel):
+		if key.Matches(msg, k.Level) {
+			m.level = (m.level + 1) % 3
+		} else {
+			m.level = (m.level + 2) % 3
+		}
+		m.cursor = 0
+		if m.level == scale.KubernetesLevel {
+			return m, m.nodesCmd()
+		}
+	case key.Matches(msg, g.Up):
+		m.cursor = max(m.cursor-1, 0)
+	case key.Matches(msg, g.Down):
+		m.cursor = min(m.cursor+1, max(len(rows)-1, 0))
+	case key.Matches(msg, k.Increase, k.Decrease):
+		if m.cursor >= len(rows) {
+			return m, nil
+		}
+		t := rows[m.cursor].target
+		if t.Disabled != "" {
+			return m, statusCmd(t.Kind.String() + " " + t.Cluster + ": " + t.Disabled)
+		}
+		delta := 1
+		if key.Matches(msg, k.Decrease) {
+			delta = -1
+		}
+		cur := t.Current
+		if v, ok := m.edits[t.ID()]; ok {
+			cur = v
+		}
+		next, err := scale.Adjust(t.Field, cur, delta)
+		if err != nil {
+			return m.fail("change", err)
+		}
+		if next == t.Current {
+			delete(m.edits, t.ID())
+		} else {
+			m.edits[t.ID()] = next
+		}
+	case key.Matches(msg, k.Reset):
+		clear(m.edits)
+	case key.Matches(msg, k.Plan):
+		if m.level == scale.KubernetesLevel {
+			return m, m.nodesCmd()
+		}
+		ch := changes(m.targets, m.edits)
+		if len(ch) == 0 {
+			return m, statusCmd("scale: change a value with " + k.Increase.Help().Key + " / " + k.Decrease.Help().Key + " first")
+		}
+		m.busy, m.err = "planning…", ""
+		return m, planCmd(m.ctx, m.eng, ch)
+	}
+	m.updateKeys()
+	return m, nil
+}
+
+// onScrollKey handles the plan, run, done and audit views.
+func (m Model) onScrollKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	g, k := m.deps.Keys.Global, m.keys
+	switch {
+	case key.Matches(msg, g.Up):
+		m.offset = max(m.offset-1, 0)
+	case key.Matches(msg, g.Down):
+		m.offset++
+	case key.Matches(msg, g.PageUp):
+		m.offset = max(m.offset-m.bodyHeight(), 0)
+	case key.Matches(msg, g.PageDn):
+		m.offset += m.bodyHeight()
+	case key.Matches(msg, g.Top):
+		m.offset = 0
+	case key.Matches(msg, g.Bottom):
+		m.offset = m.maxOffset()
+	case m.showAudit:
+		return m, nil
+	case key.Matches(msg, k.Plan) && (m.mode == modePlan || m.mode == modeDone):
+		ch := changes(m.targets, m.edits)
+		if len(ch) == 0 {
+			return m, nil
+		}
+		m.busy = "planning…"
+		return m, planCmd(m.ctx, m.eng, ch)
+	case key.Matches(msg, k.DryRun) && m.mode == modePlan && m.busy == "":
+		if m.deps.ReadOnly {
+			return m, statusCmd("scale: read-only mode sends no dry run and applies nothing")
+		}
+		m.busy = "dry run…"
+		return m, dryRunCmd(m.ctx, m.eng, m.plan.ID)
+	case key.Matches(msg, k.Apply) && m.mode == modePlan && m.busy == "":
+		if why := m.applyBlocked(); why != "" {
+			return m, errCmd(m.title(), fmt.Errorf("%s", why))
+		}
+		m.mode = modeConfirm
+		m.confirm.Reset()
+		m.confirm.SetWidth(len(m.plan.Confirm) + 1)
+		m.updateKeys()
+		return m, m.confirm.Focus()
+	case key.Matches(msg, g.Back) && (m.mode == modePlan || m.mode == modeDone):
+		if m.mode == modeDone {
+			m.plan, m.outcome = nil, nil
+			clear(m.edits)
+		}
+		m.mode, m.offset = modeSelect, 0
+	}
+	m.offset = min(m.offset, m.maxOffset())
+	m.updateKeys()
+	return m, nil
+}
+
+// applyBlocked says why apply cannot start yet, "" when it can.
+func (m Model) applyBlocked() string {
+	switch {
+	case m.deps.ReadOnly:
+		return "read-only mode (plan and preflight only)"
+	case m.preflight == nil:
+		return "the preflight has not finished"
+	case !m.preflight.Passed():
+		return "preflight failed: " + strings.Join(m.preflight.Failed(), ", ")
+	case m.dry == nil:
+		return "run the dry run first (" + m.keys.DryRun.Help().Key + ")"
+	}
+	for _, r := range m.dry {
+		if !r.OK {
+			return fmt.Sprintf("the dry run of step %d was rejected", r.Step)
+		}
+	}
+	return ""
+}
+
+func (m Model) onConfirmKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	g := m.deps.Keys.Global
+	switch {
+	case key.Matches(msg, g.Back):
+		m.mode = modePlan
+		m.confirm.Blur()
+	case key.Matches(msg, g.Select):
+		typed := strings.TrimSpace(m.confirm.Value())
+		if typed != m.plan.Confirm {
+			m.err = fmt.Sprintf("type %q exactly to apply", m.plan.Confirm)
+			return m, nil
+		}
+		m.confirm.Blur()
+		m.busy, m.err = "applying…", ""
+		return m, applyCmd(m.ctx, m.eng, m.plan.ID, typed)
+	default:
+		var cmd tea.Cmd
+		m.confirm, cmd = m.confirm.Update(msg)
+		return m, cmd
+	}
+	m.updateKeys()
+	return m, nil
+}
+
+func (m Model) onStopKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	m.askStop = false
+	m.updateKeys()
+	switch msg.String() {
+	case "y", "Y":
+		return m, stopCmd(m.ctx, m.eng, m.plan.ID)
+	}
+	return m, nil
+}
+
+func (m *Model) clampCursor() {
+	n := len(targetRows(m.targets, m.level, m.edits))
+	m.cursor = max(min(m.cursor, n-1), 0)
+}
+
+// updateKeys enables the bindings that work in the current state, so help
+// lists only those.
+func (m *Model) updateKeys() {
+	k := &m.keys
+	sel := m.mode == modeSelect && !m.showAudit
+	k.Increase.SetEnabled(sel && m.level != scale.KubernetesLevel)
+	k.Decrease.SetEnabled(sel && m.level != scale.KubernetesLevel)
+	k.Level.SetEnabled(sel)
+	k.PrevLevel.SetEnabled(sel)
+	k.Reset.SetEnabled(sel && len(m.edits) > 0)
+	k.Plan.SetEnabled((sel || m.mode == modePlan || m.mode == modeDone) && !m.showAudit)
+	k.DryRun.SetEnabled(m.mode == modePlan && !m.deps.ReadOnly && !m.showAudit)
+	k.Apply.SetEnabled(m.deps.Keys.Scale.Apply.Enabled() && m.mode == modePlan && !m.deps.ReadOnly && !m.showAudit && m.applyBlocked() == "")
+	k.Stop.SetEnabled(m.mode == modeRun && !m.stopAsked)
+	k.Audit.SetEnabled(m.mode != modeConfirm)
+}
+
+// ShortHelp lists the keys that work now.
+func (m Model) ShortHelp() []key.Binding {
+	k := m.keys
+	return []key.Binding{k.Increase, k.Decrease, k.Level, k.Plan, k.DryRun, k.Apply, k.Stop, k.Audit}
+}
+
+// FullHelp lists every key of the pane.
+func (m Model) FullHelp() [][]key.Binding {
+	k, g := m.keys, m.deps.Keys.Global
+	return [][]key.Binding{{k.Level, k.PrevLevel, g.Up, g.Down, k.Increase, k.Decrease, k.Reset}, {k.Plan, k.DryRun, k.Apply, k.Stop, k.Audit, g.Back}}
+}
+
+// Cmds. Each copies what it needs into locals before returning its closure.
+
+func targetsCmd(eng Backend, snap *platform.Snapshot) tea.Cmd {
+	if eng == nil || snap == nil {
+		return nil
+	}
+	seq := snap.Seq
+	return func() tea.Msg { return targetsMsg{seq: seq, targets: eng.Targets(snap)} }
+}
+
+func (m *Model) nodesCmd() tea.Cmd {
+	if m.eng == nil {
+		return nil
+	}
+	eng, ctx := m.eng, m.ctx
+	m.busy = "reading what is requested on the nodes…"
+	return func() tea.Msg {
+		r, err := eng.Nodes(ctx)
+		return nodesMsg{report: r, err: err}
+	}
+}
+
+func planCmd(ctx context.Context, eng Backend, changes []scale.Change) tea.Cmd {
+	return func() tea.Msg {
+		p, err := eng.Plan(ctx, changes)
+		return planMsg{plan: p, err: err}
+	}
+}
+
+func preflightCmd(ctx context.Context, eng Backend, id string) tea.Cmd {
+	return func() tea.Msg {
+		pf, err := eng.Preflight(ctx, id)
+		return preflightMsg{planID: id, pf: pf, err: err}
+	}
+}
+
+func dryRunCmd(ctx context.Context, eng Backend, id string) tea.Cmd {
+	return func() tea.Msg {
+		r, err := eng.DryRun(ctx, id)
+		return dryRunMsg{planID: id, results: r, err: err}
+	}
+}
+
+func applyCmd(ctx context.Context, eng Backend, id, confirm string) tea.Cmd {
+	return func() tea.Msg {
+		ch, err := eng.Apply(ctx, id, confirm)
+		return applyMsg{planID: id, events: ch, err: err}
+	}
+}
+
+// waitEventCmd blocks on one event; Update re-arms it after each.
+func waitEventCmd(id string, ch <-chan scale.Event) tea.Cmd {
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		ev, ok := <-ch
+		return eventMsg{planID: id, ev: ev, closed: !ok}
+	}
+}
+
+func stopCmd(ctx context.Context, eng Backend, id string) tea.Cmd {
+	return func() tea.Msg { return stopMsg{err: eng.StopAfterStep(ctx, id)} }
+}
+
+func auditCmd(eng Backend) tea.Cmd {
+	if eng == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		recs, err := eng.Audit(500)
+		return auditMsg{recs: recs, err: err}
+	}
+}
+
+func errCmd(what string, err error) tea.Cmd {
+	e := fmt.Errorf("%s: %w", what, err)
+	return func() tea.Msg { return pane.ErrMsg{Err: e} }
+}
+
+func statusCmd(text string) tea.Cmd {
+	return func() tea.Msg { return pane.StatusMsg{Text: text} }
+}

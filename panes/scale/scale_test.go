@@ -1,0 +1,317 @@
+package scale
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	clocktesting "k8s.io/utils/clock/testing"
+
+	"github.com/streamops/streamops/backend/audit"
+	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/scale"
+	"github.com/streamops/streamops/backend/watch"
+	"github.com/streamops/streamops/keymap"
+	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/themes"
+)
+
+var epoch = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+func TestMain(m *testing.M) {
+	time.Local = time.UTC // the audit view shows local times
+	os.Exit(m.Run())
+}
+
+// fixedPath shows a stable audit path in goldens.
+type fixedPath struct{ *scale.Engine }
+
+func (fixedPath) AuditPath() string { return "~/.local/state/streamops/audit.jsonl" }
+
+type world struct {
+	ctx      context.Context
+	fc       *clocktesting.FakeClock
+	p        *demo.Platform
+	w        *watch.Watcher
+	snap     *platform.Snapshot
+	readOnly bool
+}
+
+// settledDemo is the demo platform settled on a frozen clock, its
+// snapshot, and an engine over it.
+func settledDemo(t *testing.T, readOnly bool, scenarios ...string) *world {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	fc := clocktesting.NewFakeClock(epoch)
+	p := demo.New(demo.Options{Seed: 1, Clock: fc})
+	for _, s := range scenarios {
+		if err := p.Scenario(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Settle(ctx, fc, 300); err != nil {
+		t.Fatal(err)
+	}
+	w := watch.New(watch.Config{Clients: p.Clients(), Scope: p.Scope(), Clock: fc, Coalesce: 5 * time.Millisecond})
+	if err := w.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sub := w.Subscribe(ctx)
+	var snap *platform.Snapshot
+	for snap == nil {
+		s := w.Snapshot()
+		ready := s.Synced() && len(s.Components) == 8 && len(s.Nodes) == 4
+		for _, c := range s.Components {
+			ready = ready && c.Health == platform.Ready
+		}
+		if ready {
+			snap = s
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("demo never settled")
+		case <-sub:
+		}
+	}
+	return &world{ctx: ctx, fc: fc, p: p, w: w, snap: snap, readOnly: readOnly}
+}
+
+// engine is a new engine over the world, with its own audit log.
+func (w *world) engine(t *testing.T) *scale.Engine {
+	t.Helper()
+	log, err := audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = log.Close() })
+	eng, err := scale.New(scale.Config{Clients: w.p.Clients(), Scope: w.p.Scope(), Source: w.w, Audit: log, Clock: w.fc, ReadOnly: w.readOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+func newWizard(t *testing.T, w *world, width, height int, readOnly bool) Model {
+	t.Helper()
+	keys := keymap.Default()
+	if readOnly {
+		keys.ReadOnly()
+	}
+	m := New(w.ctx, pane.Deps{Styles: themes.New(themes.Dark), Keys: keys, Clock: w.fc, ReadOnly: readOnly}, fixedPath{w.engine(t)})
+	m.SetSize(width, height)
+	return run(t, m, pane.SnapshotMsg{Snapshot: w.snap})
+}
+
+// run feeds msgs and executes the Cmds they return, feeding their
+// results back, as the program would; status and error messages are
+// dropped, Cmds that block (events, blinking cursors) are left alone.
+func run(t *testing.T, m Model, msgs ...tea.Msg) Model {
+	t.Helper()
+	queue := append([]tea.Msg(nil), msgs...)
+	for len(queue) > 0 {
+		msg := queue[0]
+		queue = queue[1:]
+		var cmd tea.Cmd
+		m, cmd = m.Update(msg)
+		queue = append(results(cmd), queue...) // answers before the next key
+	}
+	return m
+}
+
+func results(cmd tea.Cmd) []tea.Msg { return resultsWithin(cmd, 3*time.Second) }
+
+// resultsWithin runs cmd and keeps the pane's own messages it returns
+// within wait (0: however long it takes).
+func resultsWithin(cmd tea.Cmd, wait time.Duration) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	var timeout <-chan time.Time
+	if wait > 0 {
+		timeout = time.After(wait)
+	}
+	select {
+	case msg := <-done:
+		switch msg := msg.(type) {
+		case tea.BatchMsg:
+			var out []tea.Msg
+			for _, c := range msg {
+				out = append(out, resultsWithin(c, wait)...)
+			}
+			return out
+		case targetsMsg, nodesMsg, planMsg, preflightMsg, dryRunMsg, applyMsg, auditMsg, stopMsg, eventMsg:
+			return []tea.Msg{msg}
+		}
+	case <-timeout:
+	}
+	return nil
+}
+
+func typeText(s string) []tea.Msg {
+	var out []tea.Msg
+	for _, r := range s {
+		out = append(out, keymap.PressString(string(r)))
+	}
+	return out
+}
+
+// canned events of a run, for the views that show one.
+func running(m Model, plan scale.Plan) Model {
+	ch := make(chan scale.Event)
+	now := m.deps.Clock.Now()
+	m, _ = m.Update(applyMsg{planID: plan.ID, events: ch})
+	evs := []scale.Event{
+		{Kind: scale.StepStarted, Step: 1, At: now.Add(-70 * time.Second), Message: plan.Steps[0].Title()},
+		{Kind: scale.StepPatched, Step: 1, Message: "patched"},
+		{Kind: scale.StepConverged, Step: 1, Message: "5/5 ready in 58s", Progress: scale.Progress{Expect: 5, Desired: 5, Members: 5, Ready: 5}},
+		{Kind: scale.StepStarted, Step: 2, At: now.Add(-12 * time.Second), Message: plan.Steps[1].Title()},
+		{Kind: scale.StepProgress, Step: 2, Progress: scale.Progress{Expect: 4, Desired: 4, Members: 4, Ready: 3,
+			Waiting: []string{"pravega-pravega-segment-store-3 ContainerCreating"}}},
+	}
+	for _, ev := range evs {
+		ev.Plan = plan.ID
+		m, _ = m.Update(eventMsg{planID: plan.ID, ev: ev})
+	}
+	return m
+}
+
+func TestGoldenWizard(t *testing.T) {
+	w := settledDemo(t, false)
+	km := keymap.Default()
+	g, k := km.Global, paneKeys(km)
+	down := func(n int) []tea.Msg {
+		var out []tea.Msg
+		for i := 0; i < n; i++ {
+			out = append(out, keymap.Press(g.Down))
+		}
+		return out
+	}
+	seq := func(parts ...[]tea.Msg) []tea.Msg {
+		var out []tea.Msg
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+	one := func(b ...tea.Msg) []tea.Msg { return b }
+	// bookies 3→5 and segment stores 3→4
+	plan := seq(down(1), one(keymap.Press(k.Increase), keymap.Press(k.Increase)), down(1), one(keymap.Press(k.Increase), keymap.Press(k.Plan)))
+	views := []struct {
+		name  string
+		keys  []tea.Msg
+		after func(Model) Model
+	}{
+		{"components", seq(down(1), one(keymap.Press(k.Increase), keymap.Press(k.Increase))), nil},
+		{"application", one(keymap.Press(k.Level), keymap.Press(k.Increase)), nil},
+		{"kubernetes", one(keymap.Press(k.Level), keymap.Press(k.Level)), nil},
+		{"plan", plan, nil},
+		{"plan-dry-run", seq(plan, one(keymap.Press(k.DryRun))), nil},
+		{"credentials-fail", seq(down(4), one(keymap.Press(k.Increase), keymap.Press(k.Plan))), nil},
+		{"confirm", seq(plan, one(keymap.Press(k.DryRun), keymap.Press(k.Apply)), typeText("prav")), nil},
+		{"running", seq(plan, one(keymap.Press(k.DryRun))), func(m Model) Model { return running(m, *m.plan) }},
+		{"stop-question", seq(plan, one(keymap.Press(k.DryRun))), func(m Model) Model {
+			m = running(m, *m.plan)
+			m, _ = m.Update(keymap.Press(k.Stop))
+			return m
+		}},
+		{"timed-out", seq(plan, one(keymap.Press(k.DryRun))), func(m Model) Model {
+			m = running(m, *m.plan)
+			out := &scale.Outcome{State: scale.TimedOut, FailedStep: 2, Done: []int{1},
+				Message: "step 2 (SegmentStore pravega 3→4) did not converge within 10m0s: 3/4 ready, 4 member(s), spec 4; waiting for pravega-pravega-segment-store-3 not ready. The patch stays applied and the operator keeps working on it; no later step was started.",
+				Post: &scale.PostCheck{Verdict: scale.Fail, Summary: "unhealthy: 1 member(s) not ready",
+					Evidence: []string{"✖ pravega-pravega-segment-store-3 is not ready (Running)"}}}
+			m, _ = m.Update(eventMsg{planID: m.plan.ID, ev: scale.Event{Kind: scale.StepFailed, Step: 2, Message: "timed out: 3/4 ready"}})
+			m, _ = m.Update(eventMsg{planID: m.plan.ID, ev: scale.Event{Kind: scale.Finished, Outcome: out}})
+			return m
+		}},
+		{"audit", seq(plan, one(keymap.Press(k.DryRun), keymap.Press(k.Audit))), nil},
+	}
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 21}, {"160x48", 160, 45}} {
+		for _, v := range views {
+			t.Run(v.name+"-"+size.name, func(t *testing.T) {
+				m := newWizard(t, w, size.w, size.h, false)
+				m = run(t, m, v.keys...)
+				if v.after != nil {
+					m = v.after(m)
+				}
+				out := ansi.Strip(m.View())
+				assertFits(t, out, size.w, size.h)
+				golden.RequireEqual(t, out)
+			})
+		}
+	}
+}
+
+func TestGoldenReadOnly(t *testing.T) {
+	w := settledDemo(t, true)
+	k := keymap.Default().Scale
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 21}, {"160x48", 160, 45}} {
+		t.Run(size.name, func(t *testing.T) {
+			m := newWizard(t, w, size.w, size.h, true)
+			m = run(t, m, keymap.Press(keymap.Default().Global.Down), keymap.Press(k.Increase), keymap.Press(k.Plan), keymap.Press(k.DryRun), keymap.Press(k.Apply))
+			if m.mode != modePlan || m.keys.Apply.Enabled() || m.keys.DryRun.Enabled() {
+				t.Errorf("read-only: mode %d, apply enabled %v, dry run enabled %v", m.mode, m.keys.Apply.Enabled(), m.keys.DryRun.Enabled())
+			}
+			out := ansi.Strip(m.View())
+			assertFits(t, out, size.w, size.h)
+			golden.RequireEqual(t, out)
+		})
+	}
+}
+
+func TestGoldenShortResources(t *testing.T) {
+	w := settledDemo(t, false, demo.ScenarioShortResources)
+	km := keymap.Default()
+	k := km.Scale
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 21}, {"160x48", 160, 45}} {
+		t.Run(size.name, func(t *testing.T) {
+			m := newWizard(t, w, size.w, size.h, false)
+			// sensor-aggregation TaskManagers 3→6
+			msgs := []tea.Msg{}
+			for i := 0; i < 5; i++ {
+				msgs = append(msgs, keymap.Press(km.Global.Down))
+			}
+			msgs = append(msgs, keymap.Press(k.Increase), keymap.Press(k.Increase), keymap.Press(k.Increase), keymap.Press(k.Plan))
+			m = run(t, m, msgs...)
+			if m.preflight == nil || m.preflight.Passed() {
+				t.Fatalf("preflight should fail: %+v", m.preflight)
+			}
+			out := ansi.Strip(m.View())
+			assertFits(t, out, size.w, size.h)
+			golden.RequireEqual(t, out)
+		})
+	}
+}
+
+func assertFits(t *testing.T, out string, w, h int) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	if len(lines) != h {
+		t.Errorf("%d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if lw := ansi.StringWidth(l); lw > w {
+			t.Errorf("line %d is %d cells wide (max %d): %q", i, lw, w, l)
+		}
+	}
+}

@@ -1,0 +1,399 @@
+package scale
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/streamops/streamops/backend/scale"
+	"github.com/streamops/streamops/panes/pane"
+)
+
+func (m Model) bodyHeight() int { return max(m.height-3, 1) } // header, two footer lines
+
+// View renders the pane.
+func (m Model) View() string {
+	st := m.deps.Styles
+	if m.eng == nil {
+		return st.Muted.Render("scale wizard unavailable: no scale engine (see the log file)")
+	}
+	if m.snap == nil || m.snap.Seq == 0 {
+		return st.Muted.Render("waiting for the first snapshot…")
+	}
+	var body []string
+	switch {
+	case m.showAudit || m.mode != modeSelect:
+		body = m.scrolled(m.lines())
+	case m.level == scale.KubernetesLevel:
+		body = m.nodesView()
+	default:
+		body = m.targetsView()
+	}
+	for len(body) < m.bodyHeight() {
+		body = append(body, "")
+	}
+	out := append([]string{m.header()}, body[:m.bodyHeight()]...)
+	out = append(out, m.statusLine(), m.promptLine())
+	for i, l := range out {
+		out[i] = pane.Truncate(l, m.width)
+	}
+	return strings.Join(out, "\n")
+}
+
+func (m Model) header() string {
+	st := m.deps.Styles
+	var left string
+	switch {
+	case m.showAudit:
+		left = st.Title.Render("Audit log")
+	case m.mode == modeSelect:
+		var tabs []string
+		for _, l := range []scale.Level{scale.KubernetesLevel, scale.ComponentLevel, scale.ApplicationLevel} {
+			if l == m.level {
+				tabs = append(tabs, st.Tabs.Active.Render("["+l.String()+"]"))
+			} else {
+				tabs = append(tabs, st.Tabs.Inactive.Render(" "+l.String()+" "))
+			}
+		}
+		left = st.Title.Render("Scale") + " " + strings.Join(tabs, " ")
+	case m.mode == modeRun:
+		left = st.Title.Render("Applying") + " " + st.Text.Render(m.progressText())
+	case m.mode == modeDone:
+		left = st.Title.Render("Done")
+	default:
+		left = st.Title.Render("Plan") + " " + st.Muted.Render(fmt.Sprintf("%d step(s), confirm by typing %q", len(m.plan.Steps), m.plan.Confirm))
+	}
+	if m.deps.ReadOnly {
+		left += "  " + st.Warn.Render("· read-only")
+	}
+	return left
+}
+
+func (m Model) progressText() string {
+	done := 0
+	for _, s := range m.steps {
+		if s.phase == scale.StepConverged {
+			done++
+		}
+	}
+	return fmt.Sprintf("%d of %d step(s) converged", done, len(m.plan.Steps))
+}
+
+// statusLine is the first footer line: an error, what the engine is doing,
+// or the pending changes.
+func (m Model) statusLine() string {
+	st := m.deps.Styles
+	switch {
+	case m.err != "":
+		return st.Err.Render("✖ " + m.err)
+	case m.busy != "":
+		return st.Info.Render(m.busy)
+	case m.showAudit && m.auditErr != "":
+		return st.Err.Render("✖ audit log: " + m.auditErr)
+	case m.showAudit:
+		return st.Muted.Render(m.keys.Audit.Help().Key + " or esc: back")
+	case m.mode == modeSelect && m.level == scale.KubernetesLevel && m.nodes != nil:
+		return st.Text.Render(headroom(m.nodes.Nodes))
+	case m.mode == modeSelect:
+		if s := changeSummary(m.targets, m.edits); s != "" {
+			return st.Accent.Render("changes: ") + s
+		}
+		return st.Muted.Render(levelHint(m.level))
+	case m.mode == modePlan && m.preflight != nil:
+		if why := m.applyBlocked(); why != "" {
+			return st.Warn.Render("▲ cannot apply: " + why)
+		}
+		return st.OK.Render(fmt.Sprintf("✓ ready to apply: %s, then type %q", m.keys.Apply.Help().Key, m.plan.Confirm))
+	case m.mode == modeRun && m.stopAsked:
+		return st.Warn.Render("▲ stopping after the current step")
+	}
+	return ""
+}
+
+// promptLine is the second footer line: the confirmation input, the stop
+// question, or how to scroll.
+func (m Model) promptLine() string {
+	st := m.deps.Styles
+	switch {
+	case m.mode == modeConfirm:
+		return st.Warn.Render(fmt.Sprintf("Type %q + enter to apply %d step(s), esc cancels: ", m.plan.Confirm, len(m.plan.Steps))) + m.confirm.View()
+	case m.askStop:
+		return st.Warn.Render("Stop after this step? No later step starts; the patch sent stays. [y/N]")
+	case m.mode == modeRun:
+		return st.Muted.Render(m.keys.Stop.Help().Key + " or esc: stop after the current step")
+	case m.mode == modeDone:
+		return st.Muted.Render("esc: back to the targets")
+	case m.mode == modeSelect && m.level == scale.KubernetesLevel && m.nodes != nil && len(m.nodes.Notes) > 0:
+		return st.Warn.Render("▲ " + strings.Join(m.nodes.Notes, "; "))
+	}
+	return ""
+}
+
+// lines are the scrollable view's lines: the audit log, the plan, or the
+// run.
+func (m Model) lines() []line {
+	switch {
+	case m.showAudit:
+		return auditLines(m.audit, m.eng.AuditPath())
+	case m.plan == nil:
+		return nil
+	case m.mode == modePlan || m.mode == modeConfirm:
+		return planLines(*m.plan, m.preflight, m.dry, m.deps.ReadOnly)
+	}
+	return runLines(*m.plan, m.steps, m.outcome, m.eng.StepTimeout(), m.deps.Clock.Now())
+}
+
+func (m Model) rendered(lines []line) []string {
+	var all []string
+	for _, l := range lines {
+		all = append(all, m.renderLine(l)...)
+	}
+	return all
+}
+
+// maxOffset is the furthest the scrollable view scrolls.
+func (m Model) maxOffset() int {
+	if m.eng == nil || !m.showAudit && m.mode == modeSelect {
+		return 0
+	}
+	return max(len(m.rendered(m.lines()))-m.bodyHeight(), 0)
+}
+
+// scrolled wraps lines to the width and shows the window at offset.
+func (m Model) scrolled(lines []line) []string {
+	all := m.rendered(lines)
+	h := m.bodyHeight()
+	off := min(m.offset, max(len(all)-h, 0))
+	end := min(off+h, len(all))
+	out := all[off:end]
+	if len(all) > h {
+		more := m.deps.Styles.Muted.Render(fmt.Sprintf("  lines %d–%d of %d, ↑/↓ to scroll", off+1, end, len(all)))
+		out = append(out[:len(out)-1:len(out)-1], more)
+	}
+	return out
+}
+
+func (m Model) renderLine(l line) []string {
+	st := m.deps.Styles
+	text := strings.TrimLeft(l.text, " ")
+	lead := l.indent + len(l.text) - len(text)
+	indent := strings.Repeat(" ", lead)
+	width := max(m.width-lead-3, 20)
+	var style lipgloss.Style
+	prefix := ""
+	switch l.kind {
+	case kindHeading:
+		style = st.Header
+	case kindStep:
+		style = st.Bold
+	case kindMuted:
+		style = st.Muted
+	case kindFix:
+		style = st.Accent
+	case kindCheck:
+		gs, glyph := statusStyle(m, l.status)
+		prefix = gs.Render(glyph) + " "
+		style = st.Text
+		if l.status == scale.Fail {
+			style = st.Err
+		}
+	default:
+		style = st.Text
+	}
+	wrapped := wrap(text, width)
+	out := make([]string, len(wrapped))
+	for i, w := range wrapped {
+		p := prefix
+		if i > 0 {
+			p = "   " // hanging indent
+			if prefix != "" {
+				p = "  "
+			}
+		}
+		out[i] = indent + p + style.Render(w)
+	}
+	return out
+}
+
+// wrap breaks plain text at spaces (names with hyphens stay whole), and
+// hard-breaks a word longer than width.
+func wrap(text string, width int) []string {
+	var out []string
+	cur := ""
+	for _, word := range strings.Split(text, " ") {
+		for ansi.StringWidth(word) > width {
+			if cur != "" {
+				out, cur = append(out, cur), ""
+			}
+			cut := ansi.Truncate(word, width, "")
+			out = append(out, cut)
+			word = word[len(cut):]
+		}
+		switch {
+		case cur == "":
+			cur = word
+		case ansi.StringWidth(cur)+1+ansi.StringWidth(word) <= width:
+			cur += " " + word
+		default:
+			out, cur = append(out, cur), word
+		}
+	}
+	return append(out, cur)
+}
+
+func statusStyle(m Model, s scale.Status) (lipgloss.Style, string) {
+	st := m.deps.Styles
+	switch s {
+	case scale.Pass:
+		return st.OK, s.Glyph()
+	case scale.Warn:
+		return st.Warn, s.Glyph()
+	case scale.Fail:
+		return st.Err, s.Glyph()
+	}
+	return st.Muted, s.Glyph()
+}
+
+// targetsView is the table of a level's targets.
+func (m Model) targetsView() []string {
+	st := m.deps.Styles
+	rows := targetRows(m.targets, m.level, m.edits)
+	app := m.level == scale.ApplicationLevel
+	clusterW, nsW := len("CLUSTER"), len("NAMESPACE")
+	for _, r := range rows {
+		clusterW, nsW = max(clusterW, len(r.target.Cluster)), max(nsW, len(r.target.Namespace))
+	}
+	// names as wide as they are (capped), the new value takes the rest
+	clusterW, nsW = min(clusterW, 32), min(nsW, 24)
+	cols := []pane.Column{{Title: "", Width: 1}, {Title: "KIND", Width: 13}, {Title: "CLUSTER", Width: clusterW}, {Title: "NAMESPACE", Width: nsW},
+		{Title: "READY", Width: 6, Right: true}, {Title: "NOW", Width: 8, Right: true}, {Title: "NEW"}}
+	if app {
+		cols = []pane.Column{{Title: "", Width: 1}, {Title: "CLUSTER", Width: clusterW}, {Title: "NAMESPACE", Width: nsW},
+			{Title: "FIELD", Width: 18}, {Title: "NOW", Width: 8, Right: true}, {Title: "NEW"}}
+	}
+	name := 2
+	if app {
+		name = 1
+	}
+	widths := fit(pane.Layout(cols, m.width), m.width, name)
+	titles := make([]string, len(cols))
+	for i, c := range cols {
+		titles[i] = c.Title
+	}
+	out := []string{st.Table.Header.Render(pane.Row(titles, widths, cols))}
+	if len(rows) == 0 {
+		return append(out, st.Muted.Render("  nothing to change at this level: "+levelHint(m.level)))
+	}
+	off := pane.Scroll(0, m.cursor, m.bodyHeight()-1, len(rows))
+	for i := off; i < len(rows) && len(out) < m.bodyHeight(); i++ {
+		r := rows[i]
+		t := r.target
+		next := ""
+		switch {
+		case t.Disabled != "":
+			next = st.Muted.Render(t.Disabled)
+		case r.next != "":
+			next = st.Accent.Render("→ " + r.next + delta(t, r.next))
+		}
+		sel := " "
+		if i == m.cursor {
+			sel = "▸"
+		}
+		cells := []string{sel, t.Kind.String(), t.Cluster, st.Muted.Render(t.Namespace), r.ready, r.now, next}
+		if app {
+			cells = []string{sel, t.Cluster, st.Muted.Render(t.Namespace), t.Field.String(), r.now, next}
+		}
+		l := pane.Row(cells, widths, cols)
+		if i == m.cursor {
+			l = st.Selected.Render(pane.Fit(ansi.Strip(l), m.width))
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func delta(t scale.Target, next string) string {
+	if t.Field != scale.Replicas {
+		return ""
+	}
+	var a, b int
+	if _, err := fmt.Sscan(t.Current, &a); err != nil {
+		return ""
+	}
+	if _, err := fmt.Sscan(next, &b); err != nil {
+		return ""
+	}
+	return fmt.Sprintf(" (%+d)", b-a)
+}
+
+// nodesView is the Kubernetes level: capacity, requests and headroom.
+func (m Model) nodesView() []string {
+	st := m.deps.Styles
+	if m.nodesErr != "" {
+		return []string{st.Err.Render("✖ " + m.nodesErr)}
+	}
+	if m.nodes == nil {
+		return []string{st.Muted.Render("reading nodes…")}
+	}
+	wide := m.width >= 120
+	nodeW := len("NODE")
+	for _, n := range m.nodes.Nodes {
+		nodeW = max(nodeW, len(n.Name))
+	}
+	cols := []pane.Column{{Title: "NODE", Width: min(nodeW, 40)}, {Title: "STATE", Width: 16}, {Title: "CPU REQ/ALLOC", Width: 13, Right: true},
+		{Title: "FREE CPU", Width: 8, Right: true}, {Title: "MEM REQ/ALLOC", Width: 15, Right: true}, {Title: "FREE MEM", Width: 9, Right: true}}
+	if wide {
+		cols = append(cols, pane.Column{Title: "FREE DISK", Width: 9, Right: true}, pane.Column{Title: "PODS", Width: 8, Right: true})
+	}
+	widths := fit(pane.Layout(cols, m.width), m.width, 0)
+	titles := make([]string, len(cols))
+	for i, c := range cols {
+		titles[i] = c.Title
+	}
+	out := []string{st.Table.Header.Render(pane.Row(titles, widths, cols))}
+	for _, r := range nodeRows(m.nodes.Nodes, false) {
+		free, freeMem := r.freeCPU, r.freeMemory
+		if r.tight {
+			free, freeMem = st.Warn.Render(free+" ▲"), st.Warn.Render(freeMem)
+		}
+		cells := []string{r.name, r.state, r.cpu, free, r.memory, freeMem, r.disk, r.pods}
+		out = append(out, pane.Row(cells, widths, cols))
+	}
+	out = append(out, "", st.Muted.Render("Requests are summed from the pods on each node (one list when this level opens)."),
+		st.Muted.Render("Advisory: the console does not add nodes; the preflight checks new members fit."))
+	return out
+}
+
+// headroom sums what is free on the schedulable nodes and names the most
+// a single member could get.
+func headroom(nodes []scale.NodeUsage) string {
+	var cpu, mem, bestCPU, bestMem int64
+	n := 0
+	for _, nd := range nodes {
+		if !nd.Ready || !nd.Schedulable {
+			continue
+		}
+		f := nd.Free()
+		n++
+		cpu += max(f.MilliCPU, 0)
+		mem += max(f.Memory, 0)
+		bestCPU, bestMem = max(bestCPU, f.MilliCPU), max(bestMem, f.Memory)
+	}
+	return fmt.Sprintf("headroom on %d node(s): %s CPU, %s; most on one node: %s CPU, %s",
+		n, scale.FormatCPU(cpu), scale.FormatBytes(mem), scale.FormatCPU(bestCPU), scale.FormatBytes(bestMem))
+}
+
+// fit narrows column i (a name column) when the table is wider than the
+// pane, so that narrow terminals keep every column.
+func fit(widths []int, total, i int) []int {
+	used := len(widths) - 1
+	for _, w := range widths {
+		used += w
+	}
+	if over := used - total; over > 0 {
+		widths[i] = max(widths[i]-over, 6)
+	}
+	return widths
+}
