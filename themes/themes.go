@@ -8,6 +8,8 @@ import (
 	"image/color"
 	"os"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/textinput"
 	"charm.land/lipgloss/v2"
 
 	"github.com/streamops/streamops/backend/platform"
@@ -165,4 +167,22 @@ func (s Styles) Sync(p platform.SyncPhase) (lipgloss.Style, string) {
 	default:
 		return s.Info, "…"
 	}
+}
+
+// HelpStyles are the help bubble's styles in this theme (its defaults
+// carry colours of their own).
+func (s Styles) HelpStyles() help.Styles {
+	return help.Styles{
+		Ellipsis: s.Help.Sep, ShortKey: s.Help.Key, ShortDesc: s.Help.Desc, ShortSeparator: s.Help.Sep,
+		FullKey: s.Help.Key, FullDesc: s.Help.Desc, FullSeparator: s.Help.Sep,
+	}
+}
+
+// InputStyles are the text input bubble's styles in this theme.
+func (s Styles) InputStyles() textinput.Styles {
+	state := textinput.StyleState{Text: s.Text, Placeholder: s.Muted, Suggestion: s.Muted, Prompt: s.Input}
+	st := textinput.Styles{Focused: state, Blurred: state}
+	st.Cursor.Color = s.Palette.Accent
+	st.Cursor.Blink = true
+	return st
 }

@@ -2,6 +2,9 @@ package tui
 
 import (
 	"bytes"
+	"fmt"
+	"regexp"
+	"strconv"
 	"context"
 	"errors"
 	"os"
@@ -160,6 +163,49 @@ func TestGoldenConsole(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestGoldenNoColour pins the no-colour theme's output with its escape
+// sequences shown: only bold, faint, reverse and underline may appear.
+func TestGoldenNoColour(t *testing.T) {
+	snap, fc, p := demoPlatform(t)
+	km := keymap.Default()
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		for _, v := range []struct {
+			name string
+			keys []tea.Msg
+		}{
+			{"members", []tea.Msg{keymap.Press(km.Global.Down)}},
+			{"access-can-i", []tea.Msg{keymap.Press(km.Global.Access), runCmd{}, keymap.Press(km.Access.CanI)}},
+		} {
+			t.Run(fmt.Sprintf("%s-%dx%d", v.name, size[0], size[1]), func(t *testing.T) {
+				m := newConsole(t, fc, themes.Mono, Backends{Access: accessapi.NewReviewer(p.Clients().Typed)})
+				m = drive(m, tea.WindowSizeMsg{Width: size[0], Height: size[1]}, snapshotMsg{snap})
+				m = drive(m, v.keys...)
+				out := m.render()
+				if c := colourIn(out); c != "" {
+					t.Errorf("colour in the no-colour theme: SGR %q", c)
+				}
+				golden.RequireEqualEscape(t, []byte(out), true)
+			})
+		}
+	}
+}
+
+var sgr = regexp.MustCompile("\x1b\\[([0-9;:]*)m")
+
+// colourIn returns the first SGR parameter list that sets a colour
+// (30–38, 40–48, 90–97, 100–107), or "".
+func colourIn(s string) string {
+	for _, m := range sgr.FindAllStringSubmatch(s, -1) {
+		for _, p := range strings.FieldsFunc(m[1], func(r rune) bool { return r == ';' || r == ':' }) {
+			n, _ := strconv.Atoi(p)
+			if n >= 30 && n <= 38 || n >= 40 && n <= 48 || n >= 90 && n <= 97 || n >= 100 && n <= 107 {
+				return m[1]
+			}
+		}
+	}
+	return ""
 }
 
 // assertFits checks the frame is exactly the terminal's size: no line

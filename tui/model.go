@@ -115,12 +115,7 @@ func New(opts Options) Model {
 	}
 	deps := pane.Deps{Styles: opts.Styles, Keys: opts.Keys, Clock: opts.Clock, ReadOnly: opts.ReadOnly}
 	m := Model{opts: opts, deps: deps, help: help.New(), palette: newPalette(deps)}
-	m.help.Styles.ShortKey = opts.Styles.Help.Key
-	m.help.Styles.ShortDesc = opts.Styles.Help.Desc
-	m.help.Styles.FullKey = opts.Styles.Help.Key
-	m.help.Styles.FullDesc = opts.Styles.Help.Desc
-	m.help.Styles.ShortSeparator = opts.Styles.Help.Sep
-	m.help.Styles.FullSeparator = opts.Styles.Help.Sep
+	m.help.Styles = opts.Styles.HelpStyles()
 	m.panes = make([]slot, len(paneNames))
 	m.panes[pane.MembersID] = newSlot(members.New(deps), (*members.Model).SetSize)
 	waiting := map[int]string{

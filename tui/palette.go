@@ -37,6 +37,7 @@ func newPalette(deps pane.Deps) palette {
 	in.Prompt = ":"
 	in.Placeholder = "pane or command"
 	in.CharLimit = 64
+	in.SetStyles(deps.Styles.InputStyles())
 	p := palette{input: in}
 	for i, n := range paneNames {
 		id := i

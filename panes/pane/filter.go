@@ -21,6 +21,7 @@ func NewFilter(st themes.Styles) Filter {
 	in.Prompt = "/"
 	in.Placeholder = "filter"
 	in.CharLimit = 128
+	in.SetStyles(st.InputStyles())
 	return Filter{input: in}
 }
 
