@@ -311,7 +311,7 @@ func seq(format string, n int) []string {
 
 func TestIntegrationSnapshot(t *testing.T) {
 	c := integration(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
 	c.installCRDs(t, ctx, "zookeeperclusters.zookeeper.pravega.io", "bookkeeperclusters.bookkeeper.pravega.io",
@@ -510,7 +510,7 @@ func memberOf(s *platform.Snapshot, key, name string) *platform.Member {
 
 func TestIntegrationMissingCRDAndForbidden(t *testing.T) {
 	c := integration(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // CRD deletion is slow under a loaded machine
 	defer cancel()
 	const flinkClusters = "flinkclusters.flinkoperator.k8s.io"
 	c.installCRDs(t, ctx, "zookeeperclusters.zookeeper.pravega.io", "bookkeeperclusters.bookkeeper.pravega.io",
@@ -670,7 +670,7 @@ func TestIntegrationMissingCRDAndForbidden(t *testing.T) {
 
 func TestIntegrationMalformedStatus(t *testing.T) {
 	c := integration(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const ns = "malformed"
 	c.installCRDs(t, ctx, "zookeeperclusters.zookeeper.pravega.io", "pravegaclusters.pravega.pravega.io", "flinkdeployments.flink.apache.org")
