@@ -92,6 +92,7 @@ func (k *KeyMap) conflicts() error {
 // sharedOK lists pane bindings that deliberately share a global key.
 var sharedOK = []string{
 	"members.expand=global.select",
+	"logs.search=global.filter", // in the logs pane, "/" searches: its filter
 }
 
 // Describe lists every binding as "name  keys  description".

@@ -22,6 +22,7 @@ import (
 	"github.com/streamops/streamops/panes/access"
 	"github.com/streamops/streamops/panes/members"
 	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/panes/streams"
 	"github.com/streamops/streamops/themes"
 )
 
@@ -67,6 +68,8 @@ type Backends struct {
 	Access *accessapi.Reviewer
 	// Scope changes the namespaces the backend watches (nil: fixed).
 	Scope ScopeSetter
+	// Streams reads the Pravega and Flink REST APIs (nil: not available).
+	Streams streams.Source
 }
 
 // ScopeSetter is the watcher's scope control.
@@ -121,13 +124,13 @@ func New(opts Options) Model {
 	waiting := map[int]string{
 		pane.RestartsID: "restarts: containers by restart count, termination reasons and Warning events",
 		pane.LogsID:     "logs: follow many pods at once",
-		pane.StreamsID:  "streams: Pravega scopes and streams, Flink jobs, watermarks and checkpoints",
 		pane.ScaleID:    "scale: the guided scale wizard",
 	}
 	for id, text := range waiting {
 		m.panes[id] = newSlot(pendingPane{deps: deps, message: text + " — not available in this build"}, (*pendingPane).SetSize)
 	}
 	m.panes[pane.AccessID] = newSlot(access.New(deps, opts.Backends.Access, opts.Server), (*access.Model).SetSize)
+	m.panes[pane.StreamsID] = newSlot(streams.New(deps, opts.Backends.Streams), (*streams.Model).SetSize)
 	for id, s := range opts.Panes {
 		if id > 0 && id < len(m.panes) {
 			m.panes[id] = s

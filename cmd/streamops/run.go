@@ -20,6 +20,7 @@ import (
 	"github.com/streamops/streamops/backend/config"
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/kube"
+	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/backend/watch"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/themes"
@@ -31,7 +32,7 @@ type uiOptions struct {
 	theme      string
 	logFile    string
 	configPath string
-	cmd        *cobra.Command // to tell flags the user set from defaults
+	endpoints  []string
 
 	cfg  config.Config
 	keys keymap.KeyMap
@@ -43,6 +44,7 @@ func (o *uiOptions) addFlags(c *cobra.Command) {
 	f.StringVar(&o.theme, "theme", "dark", "colour theme: dark, light or none (NO_COLOR also selects none)")
 	f.StringVar(&o.logFile, "log-file", "", "where details are logged (default: the state directory's streamops.log)")
 	f.StringVar(&o.configPath, "config", config.DefaultPath(), "configuration file")
+	f.StringArrayVar(&o.endpoints, "rest-endpoint", nil, "reach a REST API by direct URL instead of the service proxy: API:NAMESPACE/NAME=URL (repeatable), e.g. flink:team-a/orders=http://localhost:8081")
 }
 
 // load reads the configuration file and merges the flags over it: a flag
@@ -104,6 +106,20 @@ func openLog(path string) (*slog.Logger, func(), error) {
 	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), func() { klog.Flush(); f.Close() }, nil
 }
 
+// overrides are the REST endpoints given a direct URL, from the
+// configuration file and the --rest-endpoint flags.
+func (o uiOptions) overrides() ([]restapi.Override, error) {
+	var out []restapi.Override
+	for _, e := range append(append([]string(nil), o.cfg.Endpoints...), o.endpoints...) {
+		ov, err := restapi.ParseOverride(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ov)
+	}
+	return out, nil
+}
+
 // styles resolves the theme, before anything connects or starts. A
 // terminal without colours (or NO_COLOR) gets the no-colour theme, whose
 // selection and emphasis do not depend on colour.
@@ -142,7 +158,12 @@ func runCluster(ctx context.Context, kopts *kube.Options, ui uiOptions) error {
 	if err := clients.Check(ctx, timeout); err != nil {
 		return err
 	}
-	return runConsole(ctx, clients, scope, ui, styles, log)
+	overrides, err := ui.overrides()
+	if err != nil {
+		return err
+	}
+	mon := restapi.NewMonitor(restapi.Config{ServiceProxy: clients.Typed, Overrides: overrides, Interval: ui.cfg.Refresh.Streams.Duration, Log: log})
+	return runConsole(ctx, clients, scope, ui, styles, log, mon)
 }
 
 func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
@@ -163,14 +184,22 @@ func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
 			log.Error("demo platform stopped", "err", err)
 		}
 	}()
-	return runConsole(ctx, p.Clients(), p.Scope(), ui, styles, log)
+	// The demo serves the Pravega and Flink REST APIs in process, on
+	// loopback; they are reached by direct URL (there is no API server).
+	endpoints, err := p.Endpoints(ctx)
+	if err != nil {
+		return fmt.Errorf("demo REST servers: %w", err)
+	}
+	mon := restapi.NewMonitor(restapi.Config{Overrides: endpoints, Interval: ui.cfg.Refresh.Streams.Duration, Log: log})
+	return runConsole(ctx, p.Clients(), p.Scope(), ui, styles, log, mon)
 }
 
 // runConsole starts the watcher and the console, and returns when the user
 // quits. Quitting cancels ctx, which stops every watch.
-func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui uiOptions, styles themes.Styles, log *slog.Logger) error {
+func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui uiOptions, styles themes.Styles, log *slog.Logger, mon *restapi.Monitor) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	go mon.Run(ctx)
 	w := watch.New(watch.Config{Clients: clients, Scope: scope, Log: log})
 	if err := w.Start(ctx); err != nil {
 		return err
@@ -180,7 +209,7 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 		Snapshots: w.Subscribe(ctx), Errors: w.Errors(),
 		Context: clients.Context, Server: clients.Server, Scope: scope.String(),
 		CrashDir: stateDir(), ReportDir: stateDir(),
-		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed), Scope: w},
+		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed), Scope: w, Streams: mon},
 	})
 	final, err := tea.NewProgram(model, tea.WithContext(ctx)).Run()
 	if m, ok := final.(tui.Model); ok && m.Crash() != nil {
