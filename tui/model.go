@@ -18,6 +18,7 @@ import (
 	accessapi "github.com/streamops/streamops/backend/access"
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/access"
 	"github.com/streamops/streamops/panes/members"
@@ -103,6 +104,7 @@ type Model struct {
 	palette   palette
 	help      help.Model
 	crash     *Crash
+	streams   restapi.Report // the latest REST report, for the triage report
 }
 
 // New returns the console's root model.
@@ -238,6 +240,9 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	case pane.SwitchMsg:
 		return m.switchTo(msg.To)
+	case streams.ReportMsg:
+		m.streams = msg.Report
+		return m, m.broadcast(msg)
 	case pane.OpenLogsMsg:
 		m, cmd := m.switchTo(pane.LogsID)
 		return m, tea.Batch(cmd, m.panes[pane.LogsID].update(msg))

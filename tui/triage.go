@@ -12,6 +12,9 @@ func (m Model) triage() tea.Cmd {
 	in := report.Input{
 		Now: m.opts.Clock.Now(), Context: m.opts.Context, Scope: m.opts.Scope, Snapshot: m.snap,
 	}
+	for _, f := range m.streams.Flink {
+		in.Flink = append(in.Flink, report.FlinkState{Namespace: f.Target.Namespace, Cluster: f.Target.Name, State: f.Cluster, Err: f.Err})
+	}
 	dir := m.opts.ReportDir
 	return func() tea.Msg {
 		path, err := report.Write(dir, in)
