@@ -31,6 +31,7 @@ type Logs struct {
 	Follow, Previous, Timestamps, Wrap, Pause  key.Binding
 	NextError, PrevError, NextMatch, PrevMatch key.Binding
 	Save, SaveAll, Sources, Clear              key.Binding
+	Search, Options                            key.Binding
 }
 
 // Streams pane bindings.
@@ -115,6 +116,8 @@ func Default() KeyMap {
 			SaveAll:    b("S", "save buffer", "S"),
 			Sources:    b("c", "choose sources", "c"),
 			Clear:      b("x", "clear buffer", "x"),
+			Search:     b("/", "search", "/"),
+			Options:    b("o", "options: since, tail, -c, -i, -e", "o"),
 		},
 		Streams: Streams{
 			Internal: b("i", "internal streams", "i"),

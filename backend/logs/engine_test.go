@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	clocktesting "k8s.io/utils/clock/testing"
+
 	"github.com/streamops/streamops/backend/platform"
 )
 
@@ -236,7 +238,8 @@ func TestEnginePreviousAndSince(t *testing.T) {
 	src := newFakeSource()
 	src.prev[ss0] = []string{at(0).Format(time.RFC3339Nano) + " before the crash", at(time.Second).Format(time.RFC3339Nano) + " java.lang.OutOfMemoryError: Java heap space"}
 	src.add(ss0, at(2*time.Second), "current")
-	e, _ := startEngine(t, Config{Source: src})
+	// since is measured on the engine's clock
+	e, _ := startEngine(t, Config{Source: src, Clock: clocktesting.NewFakeClock(at(10 * time.Second))})
 	if err := e.Follow(Selection{Targets: []Target{ss0}}, Options{Follow: true, Previous: true, Tail: -1}); err != nil {
 		t.Fatal(err)
 	}
