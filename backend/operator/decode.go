@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -167,13 +168,19 @@ func decodeFlinkCluster(spec, status *fields, add func(platform.Kind, int, bool)
 	tm.Version, tm.State, tm.Conditions = version, state, conds
 }
 
+// oneLine keeps the first line of operator-written text, at most 200
+// bytes (cut on a rune boundary), for rows and the status bar.
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		s = s[:i] + " …"
+		s = strings.TrimSpace(s[:i]) + " …"
 	}
 	if len(s) > 200 {
-		s = s[:200] + "…"
+		cut := 200
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
 	return s
 }

@@ -1,6 +1,7 @@
 package operator
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -306,4 +307,42 @@ func TestAssess(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDecode feeds arbitrary JSON as a custom resource of every kind the
+// console reads: decoding must never panic, and whatever it reports as
+// invalid must be one line.
+func FuzzDecode(f *testing.F) {
+	for _, name := range []string{"pravega_v1beta1_pravega-cr.yaml", "zookeeper_v1beta1_zookeepercluster_cr.yaml", "bookkeeper_v1alpha1_cr.yaml", "basic.yaml", "spotify_flinkoperator_v1beta1_flinkjobcluster.yaml"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		j, err := yaml.YAMLToJSON(b)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(j)
+	}
+	f.Add([]byte(`{"spec":{"replicas":"x"},"status":{"conditions":[1,"a",{"type":{}}]}}`))
+	f.Add([]byte(`{"spec":[],"status":7}`))
+	f.Add([]byte(`{"status":{"conditions":[{"type":"Error","status":"True","reason":"Upgrade\nFailed","message":"line one\nline two"}]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var obj map[string]any
+		if json.Unmarshal(b, &obj) != nil {
+			return
+		}
+		u := &unstructured.Unstructured{Object: obj}
+		for _, r := range All {
+			for _, c := range Decode(r, u) {
+				Assess(c)
+				if strings.ContainsAny(c.Invalid, "\n\r") || strings.ContainsAny(c.Reason, "\n\r") {
+					t.Fatalf("multi-line text: %q %q", c.Invalid, c.Reason)
+				}
+				if c.Desired < 0 {
+					t.Fatalf("negative desired %d", c.Desired)
+				}
+			}
+		}
+	})
 }

@@ -133,11 +133,11 @@ func (f *fields) conditions(path ...string) []platform.Condition {
 			continue
 		}
 		sub := fields{obj: m}
-		c := platform.Condition{
-			Type:    sub.str("type"),
-			Status:  sub.str("status"),
-			Reason:  sub.str("reason"),
-			Message: sub.str("message"),
+		c := platform.Condition{ // one line each: they end up in rows
+			Type:    oneLine(sub.str("type")),
+			Status:  oneLine(sub.str("status")),
+			Reason:  oneLine(sub.str("reason")),
+			Message: oneLine(sub.str("message")),
 		}
 		for _, key := range []string{"lastTransitionTime", "lastUpdateTime"} {
 			if ts := sub.str(key); ts != "" {
