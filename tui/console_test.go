@@ -2,12 +2,12 @@ package tui
 
 import (
 	"bytes"
-	"fmt"
-	"regexp"
-	"strconv"
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
