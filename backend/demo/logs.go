@@ -272,6 +272,9 @@ func (g *generator) serve(ctx context.Context, w io.Writer, o logs.StreamOptions
 		from = max(k-int(o.TailLines), 0)
 	}
 	since := o.SinceTime.Truncate(time.Second) // the API's resolution
+	if since.IsZero() && o.SinceSeconds > 0 {
+		since = now.Add(-time.Duration(o.SinceSeconds) * time.Second)
+	}
 	if !since.IsZero() {
 		if s := g.last(since) - 1; s > from {
 			from = s

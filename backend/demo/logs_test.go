@@ -78,10 +78,16 @@ func TestLogSourceHistory(t *testing.T) {
 		t.Fatal("the same request gave different lines")
 	}
 	since := fc.Now().Add(-30 * time.Second)
-	for _, l := range open(ss0, logs.StreamOptions{SinceTime: since, TailLines: -1}) {
-		ts, _ := time.Parse(time.RFC3339Nano, l[:strings.IndexByte(l, ' ')])
-		if ts.Before(since.Truncate(time.Second)) {
-			t.Fatalf("line before since: %q", l)
+	for _, o := range []logs.StreamOptions{{SinceTime: since, TailLines: -1}, {SinceSeconds: 30, TailLines: -1}} {
+		lines := open(ss0, o)
+		if len(lines) < 20 || len(lines) > 80 {
+			t.Fatalf("%+v: %d lines in 30s", o, len(lines))
+		}
+		for _, l := range lines {
+			ts, _ := time.Parse(time.RFC3339Nano, l[:strings.IndexByte(l, ' ')])
+			if ts.Before(since.Truncate(time.Second)) {
+				t.Fatalf("line before since: %q", l)
+			}
 		}
 	}
 	all := open(ss0, logs.StreamOptions{TailLines: -1})

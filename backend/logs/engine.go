@@ -33,7 +33,7 @@ import (
 // Config configures an Engine.
 type Config struct {
 	Source Source
-	Clock  clock.Clock  // timestamps of notices, since, backoff (default real)
+	Clock  clock.Clock  // timestamps of notices, backoff (default real)
 	Log    *slog.Logger // default discards
 	// Limit is how many lines the buffer keeps (DefaultLimit).
 	Limit int

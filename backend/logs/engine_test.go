@@ -238,7 +238,6 @@ func TestEnginePreviousAndSince(t *testing.T) {
 	src := newFakeSource()
 	src.prev[ss0] = []string{at(0).Format(time.RFC3339Nano) + " before the crash", at(time.Second).Format(time.RFC3339Nano) + " java.lang.OutOfMemoryError: Java heap space"}
 	src.add(ss0, at(2*time.Second), "current")
-	// since is measured on the engine's clock
 	e, _ := startEngine(t, Config{Source: src, Clock: clocktesting.NewFakeClock(at(10 * time.Second))})
 	if err := e.Follow(Selection{Targets: []Target{ss0}}, Options{Follow: true, Previous: true, Tail: -1}); err != nil {
 		t.Fatal(err)
@@ -259,7 +258,7 @@ func TestEnginePreviousAndSince(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, e, "current", func() bool { return slices.Equal(lineTexts(e), []string{"current"}) })
-	if c := src.calls()[len(src.calls())-1]; c.o.SinceTime.IsZero() || c.o.Follow {
+	if c := src.calls()[len(src.calls())-1]; c.o.SinceSeconds != 3600 || !c.o.SinceTime.IsZero() || c.o.Follow {
 		t.Fatalf("since: %+v", c.o)
 	}
 	if err := e.Follow(Selection{}, Options{Container: "("}); err == nil {

@@ -20,10 +20,15 @@ func (t Target) String() string { return t.Namespace + "/" + t.Pod + "/" + t.Con
 
 // StreamOptions is what a Source is asked for.
 type StreamOptions struct {
-	Follow    bool
-	Previous  bool
-	SinceTime time.Time // zero: no lower bound
-	TailLines int64     // the last N lines; negative: every line
+	Follow   bool
+	Previous bool
+	// SinceTime resumes a stream at a kubelet timestamp; SinceSeconds asks
+	// for the last seconds on the node's clock (the user's --since, immune
+	// to the skew between this machine's clock and the nodes'). Zero: no
+	// lower bound.
+	SinceTime    time.Time
+	SinceSeconds int64
+	TailLines    int64 // the last N lines; negative: every line
 }
 
 // Source opens log streams. Every line of a stream starts with an RFC3339
@@ -47,6 +52,9 @@ func (k KubeSource) Open(ctx context.Context, t Target, o StreamOptions) (io.Rea
 		// instant asked for, and the engine drops what it already has.
 		st := metav1.NewTime(o.SinceTime)
 		po.SinceTime = &st
+	} else if o.SinceSeconds > 0 {
+		n := o.SinceSeconds
+		po.SinceSeconds = &n
 	}
 	if o.TailLines >= 0 {
 		n := o.TailLines

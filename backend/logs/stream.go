@@ -90,7 +90,7 @@ func (st *stream) backlog(ctx context.Context) bool {
 	case st.res.seen:
 		o.SinceTime, o.TailLines = time.Unix(0, st.res.lastTS), -1
 	case st.opts.Since > 0:
-		o.SinceTime = st.e.clock.Now().Add(-st.opts.Since)
+		o.SinceSeconds = sinceSeconds(st.opts.Since)
 	}
 	if st.opts.Tail < 0 {
 		o.TailLines = -1
@@ -154,7 +154,7 @@ func (st *stream) followLoop(ctx context.Context) {
 		case st.res.seen:
 			o.SinceTime = time.Unix(0, st.res.lastTS)
 		case st.opts.Since > 0:
-			o.SinceTime = e.clock.Now().Add(-st.opts.Since)
+			o.SinceSeconds = sinceSeconds(st.opts.Since)
 		case st.opts.Tail == 0:
 			o.TailLines = 0
 		}
@@ -491,6 +491,11 @@ func (g *loadGroup) mergeLocked() {
 	g.lines, g.keys, g.ranks = nil, nil, nil
 	close(g.done)
 	g.e.notify()
+}
+
+// sinceSeconds rounds a duration up to whole seconds, as kubectl does.
+func sinceSeconds(d time.Duration) int64 {
+	return int64((d + time.Second - 1) / time.Second)
 }
 
 func oneLine(err error) string {
