@@ -27,6 +27,7 @@ const (
 	ActionWait      = "wait"
 	ActionPostCheck = "post-check"
 	ActionStop      = "stop"
+	ActionCancel    = "cancel"
 	ActionRefused   = "refused"
 	ActionFinished  = "finished"
 )

@@ -240,3 +240,13 @@ func (e *Engine) StopAfterStep(ctx context.Context, planID string) error {
 	}
 	return e.record(ctx, ps.plan, audit.Record{Action: audit.ActionStop, Result: "requested", Message: "stop after the current step"})
 }
+
+// Cancel records that the user abandoned a plan before applying it (for
+// example by leaving the confirmation); what says how.
+func (e *Engine) Cancel(ctx context.Context, planID, what string) error {
+	ps, err := e.state(planID)
+	if err != nil {
+		return err
+	}
+	return e.record(ctx, ps.plan, audit.Record{Action: audit.ActionCancel, Result: "cancelled", Message: what})
+}

@@ -325,6 +325,13 @@ func TestChangeFreezeRejectsTheDryRun(t *testing.T) {
 	if _, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm); !errors.Is(err, scale.ErrNotChecked) {
 		t.Fatalf("apply after a rejected dry run: %v", err)
 	}
+	if err := e.eng.Cancel(e.ctx, plan.ID, "confirmation abandoned"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"plan:ok", "preflight:pass", "dry-run:rejected#1", "refused:refused", "cancel:cancelled"}
+	if got := actions(e); !slices.Equal(got, want) {
+		t.Errorf("audit %q, want %q", got, want)
+	}
 }
 
 // TestNoPatchRightFailsCredentials: the user may read but not patch.

@@ -182,7 +182,7 @@ func Verdict(before, after []*platform.Component, keys []string, findings []LogF
 			members++
 			if !m.Ready && !m.Terminating {
 				notReady = append(notReady, m.Name)
-				pc.Evidence = append(pc.Evidence, fmt.Sprintf("✖ %s is not ready (%s %s)", m.Name, m.Phase, m.Reason))
+				pc.Evidence = append(pc.Evidence, fmt.Sprintf("✖ %s is not ready (%s)", m.Name, strings.TrimSpace(m.Phase+" "+m.Reason)))
 			}
 			for _, ct := range m.Containers {
 				prev := restarts[m.Namespace+"/"+m.Name+"/"+ct.Name]

@@ -513,8 +513,30 @@ func checkResources(fit FitResult, adding int, notes []string) Check {
 		byRes := map[string][]string{}
 		var resOrder []string
 		var lines []string
+		// Members alike (same requests, same placement rules) fail alike: one
+		// group, one list of reasons.
+		type group struct {
+			first Unplaced
+			names []string
+		}
+		var groups []*group
+		byKey := map[string]*group{}
 		for _, u := range fit.Unplaced {
+			k := fmt.Sprintf("%v|%v|%v|%v", u.Member.Requests, u.Member.NodeSelector, u.Member.Tolerations, strings.Join(u.Excluded, ";"))
+			if g := byKey[k]; g != nil {
+				g.names = append(g.names, u.Member.Name)
+				continue
+			}
+			g := &group{first: u, names: []string{u.Member.Name}}
+			byKey[k] = g
+			groups = append(groups, g)
+		}
+		for _, g := range groups {
+			u := g.first
 			line := fmt.Sprintf("✖ %s (needs %s) fits on no node", u.Member.Name, FormatResources(u.Member.Requests))
+			if len(g.names) > 1 {
+				line = fmt.Sprintf("✖ %s (each needs %s) fit on no node", strings.Join(g.names, ", "), FormatResources(u.Member.Requests))
+			}
 			lines = append(lines, line)
 			for _, s := range u.Short {
 				lines = append(lines, "   "+s.String())

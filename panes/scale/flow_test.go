@@ -132,7 +132,8 @@ func (f *fakeBackend) StopAfterStep(_ context.Context, id string) error {
 	f.stopped = id
 	return nil
 }
-func (f *fakeBackend) StepTimeout() time.Duration { return time.Minute }
+func (f *fakeBackend) StepTimeout() time.Duration                   { return time.Minute }
+func (f *fakeBackend) Cancel(context.Context, string, string) error { return nil }
 func (f *fakeBackend) Targets(*platform.Snapshot) []scale.Target {
 	return fixtureTargets
 }

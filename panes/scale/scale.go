@@ -36,6 +36,7 @@ type Backend interface {
 	DryRun(ctx context.Context, planID string) ([]scale.DryRunResult, error)
 	Apply(ctx context.Context, planID, confirm string) (<-chan scale.Event, error)
 	StopAfterStep(ctx context.Context, planID string) error
+	Cancel(ctx context.Context, planID, what string) error
 	Audit(n int) ([]audit.Record, error)
 	StepTimeout() time.Duration
 	AuditPath() string
@@ -502,6 +503,8 @@ func (m Model) onConfirmKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, g.Back):
 		m.mode = modePlan
 		m.confirm.Blur()
+		m.updateKeys()
+		return m, cancelCmd(m.ctx, m.eng, m.plan.ID, "confirmation abandoned")
 	case key.Matches(msg, g.Select):
 		typed := strings.TrimSpace(m.confirm.Value())
 		if typed != m.plan.Confirm {
@@ -516,8 +519,6 @@ func (m Model) onConfirmKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.confirm, cmd = m.confirm.Update(msg)
 		return m, cmd
 	}
-	m.updateKeys()
-	return m, nil
 }
 
 func (m Model) onStopKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
@@ -627,6 +628,15 @@ func waitEventCmd(id string, ch <-chan scale.Event) tea.Cmd {
 
 func stopCmd(ctx context.Context, eng Backend, id string) tea.Cmd {
 	return func() tea.Msg { return stopMsg{err: eng.StopAfterStep(ctx, id)} }
+}
+
+func cancelCmd(ctx context.Context, eng Backend, id, what string) tea.Cmd {
+	return func() tea.Msg {
+		if err := eng.Cancel(ctx, id, what); err != nil {
+			return pane.ErrMsg{Err: fmt.Errorf("scale: audit: %w", err)}
+		}
+		return nil
+	}
 }
 
 func auditCmd(eng Backend) tea.Cmd {

@@ -315,3 +315,24 @@ func assertFits(t *testing.T, out string, w, h int) {
 		}
 	}
 }
+
+// TestGoldenNodesAfterPlan: back at the Kubernetes level with a plan
+// checked, the table shows each node once the new members run.
+func TestGoldenNodesAfterPlan(t *testing.T) {
+	w := settledDemo(t, false)
+	km := keymap.Default()
+	g, k := km.Global, paneKeys(km)
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 21}, {"160x48", 160, 45}} {
+		t.Run(size.name, func(t *testing.T) {
+			m := newWizard(t, w, size.w, size.h, false)
+			m = run(t, m, keymap.Press(g.Down), keymap.Press(g.Down), keymap.Press(k.Increase), keymap.Press(k.Increase), keymap.Press(k.Plan),
+				keymap.Press(g.Back), keymap.Press(k.PrevLevel))
+			out := ansi.Strip(m.View())
+			assertFits(t, out, size.w, size.h)
+			golden.RequireEqual(t, out)
+		})
+	}
+}

@@ -353,13 +353,28 @@ func (m Model) nodesView() []string {
 		titles[i] = c.Title
 	}
 	out := []string{st.Table.Header.Render(pane.Row(titles, widths, cols))}
-	for _, r := range nodeRows(m.nodes.Nodes, false) {
+	nodes, after := m.nodes.Nodes, false
+	if m.preflight != nil && len(m.preflight.Nodes) > 0 {
+		nodes, after = m.preflight.Nodes, true // the plan's members placed
+		cols[3].Title, cols[5].Title = "FREE AFTER", "MEM AFTER"
+		cols[3].Width = 10
+		widths = fit(pane.Layout(cols, m.width), m.width, 0)
+		titles[3], titles[5] = cols[3].Title, cols[5].Title
+		out[0] = st.Table.Header.Render(pane.Row(titles, widths, cols))
+	}
+	for _, r := range nodeRows(nodes, after) {
 		free, freeMem := r.freeCPU, r.freeMemory
 		if r.tight {
 			free, freeMem = st.Warn.Render(free+" ▲"), st.Warn.Render(freeMem)
 		}
 		cells := []string{r.name, r.state, r.cpu, free, r.memory, freeMem, r.disk, r.pods}
 		out = append(out, pane.Row(cells, widths, cols))
+		if r.added != "" {
+			out = append(out, st.Accent.Render("  + "+r.added))
+		}
+	}
+	if after {
+		out = append(out, st.Muted.Render("FREE AFTER: once the plan's new members run (from its preflight)."))
 	}
 	out = append(out, "", st.Muted.Render("Requests are summed from the pods on each node (one list when this level opens)."),
 		st.Muted.Render("Advisory: the console does not add nodes; the preflight checks new members fit."))
@@ -381,7 +396,7 @@ func headroom(nodes []scale.NodeUsage) string {
 		mem += max(f.Memory, 0)
 		bestCPU, bestMem = max(bestCPU, f.MilliCPU), max(bestMem, f.Memory)
 	}
-	return fmt.Sprintf("headroom on %d node(s): %s CPU, %s; most on one node: %s CPU, %s",
+	return fmt.Sprintf("headroom now on %d node(s): %s CPU, %s; most on one: %s CPU, %s",
 		n, scale.FormatCPU(cpu), scale.FormatBytes(mem), scale.FormatCPU(bestCPU), scale.FormatBytes(bestMem))
 }
 
