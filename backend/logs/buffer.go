@@ -51,6 +51,7 @@ type Buffer struct {
 	cleared uint64 // lines removed by Clear, not counted as dropped
 	slab    []byte
 	session uint64 // the engine's session: lines of older ones are refused
+	skipped uint64 // lines dropped before they reached the ring (history over the limit)
 
 	filter  *Filter
 	search  *Search
@@ -89,7 +90,7 @@ func (b *Buffer) Stats() Stats {
 
 func (b *Buffer) statsLocked() Stats {
 	return Stats{
-		Total: b.next, Held: len(b.ring), Dropped: b.first() - b.cleared,
+		Total: b.next, Held: len(b.ring), Dropped: b.first() - b.cleared + b.skipped,
 		Visible: b.visibleLen(), Matches: b.matches.len(), Errors: b.errors.len(), Limit: b.limit,
 	}
 }
@@ -171,6 +172,15 @@ func (b *Buffer) appendFor(session uint64, lines []Line) bool {
 	return true
 }
 
+// skip counts lines of a session dropped before they were appended.
+func (b *Buffer) skip(session uint64, n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if session == b.session {
+		b.skipped += uint64(n)
+	}
+}
+
 // reset clears the buffer for a new session.
 func (b *Buffer) reset(session uint64) {
 	b.mu.Lock()
@@ -188,6 +198,7 @@ func (b *Buffer) Clear() {
 
 func (b *Buffer) clearLocked() {
 	b.cleared += uint64(len(b.ring))
+	b.skipped = 0
 	b.ring, b.start, b.slab = nil, 0, nil
 	b.visible.reset()
 	b.matches.reset()

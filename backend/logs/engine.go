@@ -446,6 +446,11 @@ func (e *Engine) reconcile(ctx context.Context) {
 		}
 	}
 	var group *loadGroup
+	type start struct {
+		st  *stream
+		ctx context.Context
+	}
+	var starts []start
 	for _, t := range order {
 		w := wants[t]
 		s := e.sourceFor(t)
@@ -480,7 +485,14 @@ func (e *Engine) reconcile(ctx context.Context) {
 		e.streams[t] = st
 		group.add(st)
 		s.State, s.Detail, s.Since = Connecting, "", e.clock.Now()
-		go st.run(sctx)
+		starts = append(starts, start{st, sctx})
+	}
+	// The history of the containers started together shares the buffer's
+	// limit, so that "tail all" of 50 long logs stays bounded too.
+	histCap := max(e.buf.limit/max(len(starts), 1), min(e.buf.limit, 1000))
+	for _, s := range starts {
+		s.st.histCap = histCap
+		go s.st.run(s.ctx)
 	}
 	if group != nil {
 		group.arm()

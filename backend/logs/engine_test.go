@@ -328,3 +328,39 @@ func TestEngineHostileLines(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineHistoryIsBounded asks for the whole log of ten long-running
+// containers: the buffer keeps the newest lines and counts every line it
+// did not keep.
+func TestEngineHistoryIsBounded(t *testing.T) {
+	src := newFakeSource()
+	var targets []Target
+	for s := 0; s < 10; s++ {
+		tg := Target{"ns", fmt.Sprintf("p%d", s), "c"}
+		targets = append(targets, tg)
+		for i := 0; i < 500; i++ {
+			src.add(tg, at(time.Duration(i)*time.Second+time.Duration(s)*time.Millisecond), fmt.Sprintf("%d/%d", s, i))
+		}
+	}
+	e, _ := startEngine(t, Config{Source: src, Limit: 100})
+	if err := e.Follow(Selection{Targets: targets}, Options{Follow: false, Tail: -1}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, e, "history", func() bool {
+		n := 0
+		for _, s := range e.Sources() {
+			if s.State == Ended {
+				n++
+			}
+		}
+		return n == 10
+	})
+	st := e.Buffer().Stats()
+	if st.Held != 100 || st.Dropped != 4900 {
+		t.Fatalf("stats %+v", st)
+	}
+	lines := lineTexts(e)
+	if lines[0] != "0/490" || lines[99] != "9/499" {
+		t.Fatalf("kept %q ... %q, want the newest", lines[0], lines[99])
+	}
+}

@@ -27,6 +27,7 @@ type stream struct {
 	prev     *stream // the stream of this target before, this session
 	group    *loadGroup
 	joined   bool // appeared after the session started
+	histCap  int  // the most history lines kept before the merge
 
 	// owned by the goroutine; read by the next stream once finished is closed
 	res       resumeState
@@ -107,7 +108,7 @@ func (st *stream) backlog(ctx context.Context) bool {
 		}
 		rc, err := st.open(ctx, o)
 		if err == nil {
-			col.limit = st.e.buf.limit
+			col.limit = st.histCap
 			_, err = st.consume(ctx, rc, col.add)
 			rc.Close()
 			if ctx.Err() != nil {
@@ -133,6 +134,9 @@ func (st *stream) backlog(ctx context.Context) bool {
 		col = collector{}
 	}
 	lines := col.lines()
+	if col.dropped > 0 {
+		st.e.buf.skip(st.session, col.dropped)
+	}
 	st.e.mu.Lock()
 	st.e.sources[st.id].Lines += uint64(len(lines))
 	st.e.mu.Unlock()
@@ -372,10 +376,12 @@ func (b *batch) flush(sink func([]Line) bool) bool {
 	return ok
 }
 
-// collector keeps a stream's history until it is merged.
+// collector keeps a stream's history until it is merged: at most the
+// buffer's limit, counting what it drops.
 type collector struct {
-	limit int
-	all   []Line
+	limit   int
+	all     []Line
+	dropped int
 }
 
 func (c *collector) add(lines []Line) bool {
@@ -383,15 +389,18 @@ func (c *collector) add(lines []Line) bool {
 		l.Text = append([]byte(nil), l.Text...)
 		c.all = append(c.all, l)
 	}
-	if c.limit > 0 && len(c.all) > 2*c.limit {
-		c.all = slices.Delete(c.all, 0, len(c.all)-c.limit)
+	if c.limit > 0 && len(c.all) >= c.limit+c.limit/2+1 {
+		n := len(c.all) - c.limit
+		c.dropped += n
+		c.all = slices.Delete(c.all, 0, n)
 	}
 	return true
 }
 
 func (c *collector) lines() []Line {
 	if c.limit > 0 && len(c.all) > c.limit {
-		return c.all[len(c.all)-c.limit:]
+		c.dropped += len(c.all) - c.limit
+		c.all = c.all[len(c.all)-c.limit:]
 	}
 	return c.all
 }

@@ -606,3 +606,36 @@ func checkBlock(t *testing.T, s string, w, h int) {
 		}
 	}
 }
+
+// TestDroppedMarker keeps a small buffer: scrolled to the top, the pane says
+// how many older lines were dropped.
+func TestDroppedMarker(t *testing.T) {
+	src := newStaticSource()
+	tg := logengine.Target{Namespace: "ns", Pod: "chatty-0", Container: "c"}
+	var lines []string
+	for i := 0; i < 300; i++ {
+		lines = append(lines, fmt.Sprintf("line %d", i))
+	}
+	src.set(tg, lines)
+	eng := logengine.New(logengine.Config{Source: src, Limit: 100, Coalesce: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = eng.Run(ctx) }()
+	m := New(pane.Deps{Styles: themes.New(themes.Dark), Keys: km, Clock: clocktesting.NewFakeClock(epoch)}, eng, Options{})
+	m.SetSize(80, 24)
+	m.set.stream.Tail = -1
+	m, _ = m.Update(pane.OpenLogsMsg{Targets: []pane.LogTarget{{Namespace: tg.Namespace, Pod: tg.Pod, Container: tg.Container}}})
+	waitSources(t, eng, 1, logengine.Streaming)
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "line 299") || !strings.Contains(out, "100 lines (200 dropped)") {
+		t.Fatalf("bottom:\n%s", out)
+	}
+	m, _ = m.Update(press(km.Global.Top))
+	out := ansi.Strip(m.View())
+	rows := strings.Split(out, "\n")
+	if !strings.Contains(rows[1], "200 older lines dropped (the buffer keeps 100)") || !strings.Contains(rows[2], "line 200") {
+		t.Fatalf("top:\n%s", out)
+	}
+	if !strings.Contains(out, "⏸ paused") {
+		t.Fatalf("going to the top does not hold the view:\n%s", out)
+	}
+}

@@ -133,7 +133,11 @@ func (m Model) header() string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, s))
 		}
 	}
-	state := st.Muted.Render(fmt.Sprintf(" · %d sources", len(srcs)))
+	noun := "sources"
+	if len(srcs) == 1 {
+		noun = "source"
+	}
+	state := st.Muted.Render(fmt.Sprintf(" · %d %s", len(srcs), noun))
 	if len(parts) > 0 {
 		text := " (" + strings.Join(parts, ", ") + ")"
 		if counts[logengine.Retrying]+counts[logengine.Capped] > 0 {
