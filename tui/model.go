@@ -4,6 +4,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/streamops/streamops/panes/access"
 	"github.com/streamops/streamops/panes/members"
 	"github.com/streamops/streamops/panes/pane"
+	scalepane "github.com/streamops/streamops/panes/scale"
 	"github.com/streamops/streamops/panes/streams"
 	"github.com/streamops/streamops/themes"
 )
@@ -35,6 +37,9 @@ const (
 
 // Options configure the console.
 type Options struct {
+	// Ctx ends with the console; panes that run work (a scale plan)
+	// stop under it.
+	Ctx      context.Context
 	Styles   themes.Styles
 	Keys     keymap.KeyMap
 	Clock    clock.PassiveClock
@@ -71,6 +76,8 @@ type Backends struct {
 	Scope ScopeSetter
 	// Streams reads the Pravega and Flink REST APIs (nil: not available).
 	Streams streams.Source
+	// Scale plans and applies scale changes (nil: not available).
+	Scale scalepane.Backend
 }
 
 // ScopeSetter is the watcher's scope control.
@@ -133,6 +140,13 @@ func New(opts Options) Model {
 	}
 	m.panes[pane.AccessID] = newSlot(access.New(deps, opts.Backends.Access, opts.Server), (*access.Model).SetSize)
 	m.panes[pane.StreamsID] = newSlot(streams.New(deps, opts.Backends.Streams), (*streams.Model).SetSize)
+	if opts.Backends.Scale != nil {
+		ctx := opts.Ctx
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		m.panes[pane.ScaleID] = newSlot(scalepane.New(ctx, deps, opts.Backends.Scale), (*scalepane.Model).SetSize)
+	}
 	for id, s := range opts.Panes {
 		if id > 0 && id < len(m.panes) {
 			m.panes[id] = s
@@ -328,6 +342,14 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		return m, nil
 	}
+	if key.Matches(msg, g.Quit) {
+		// A scale plan is running: quitting would stop it between steps
+		// without asking. Ask the way its own stop key does.
+		if id, busy := m.busyPane(); busy {
+			m, cmd := m.switchTo(id)
+			return m, tea.Batch(cmd, m.panes[id].update(keymapPress(m.opts.Keys.Scale.Stop)))
+		}
+	}
 	active := m.panes[m.active]
 	if active.capturing() {
 		if msg.String() == "ctrl+c" {
@@ -359,6 +381,16 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.status = ""
 	}
 	return m, active.update(msg)
+}
+
+// busyPane finds a pane running work that must not be cut short.
+func (m Model) busyPane() (int, bool) {
+	for id, p := range m.panes {
+		if p.busy() {
+			return id, true
+		}
+	}
+	return 0, false
 }
 
 func (m *Model) resize() {

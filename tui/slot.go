@@ -3,6 +3,8 @@ package tui
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/streamops/streamops/keymap"
 )
 
 // paneModel is what every pane package's Model provides (see panes/pane).
@@ -25,6 +27,7 @@ type slot interface {
 	shortHelp() []key.Binding
 	fullHelp() [][]key.Binding
 	capturing() bool
+	busy() bool // running work (a scale plan) that quitting would cut
 }
 
 type paneSlot[M paneModel[M]] struct {
@@ -49,3 +52,12 @@ func (s *paneSlot[M]) setSize(w, h int)          { s.resize(&s.m, w, h) }
 func (s *paneSlot[M]) shortHelp() []key.Binding  { return s.m.ShortHelp() }
 func (s *paneSlot[M]) fullHelp() [][]key.Binding { return s.m.FullHelp() }
 func (s *paneSlot[M]) capturing() bool           { return s.m.Capturing() }
+
+// busy reports a pane's Running(), for panes that have one.
+func (s *paneSlot[M]) busy() bool {
+	r, ok := any(s.m).(interface{ Running() bool })
+	return ok && r.Running()
+}
+
+// keymapPress is the key event of a binding (its first key).
+var keymapPress = keymap.Press

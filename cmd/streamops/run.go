@@ -17,10 +17,12 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/streamops/streamops/backend/access"
+	"github.com/streamops/streamops/backend/audit"
 	"github.com/streamops/streamops/backend/config"
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/restapi"
+	"github.com/streamops/streamops/backend/scale"
 	"github.com/streamops/streamops/backend/watch"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/themes"
@@ -67,9 +69,10 @@ func (o *uiOptions) load(cmd *cobra.Command) error {
 }
 
 type demoOptions struct {
-	seed  uint64
-	speed float64
-	calm  bool
+	seed     uint64
+	speed    float64
+	calm     bool
+	scenario string
 }
 
 // stateDir is where logs, crash traces and the audit log go:
@@ -163,7 +166,13 @@ func runCluster(ctx context.Context, kopts *kube.Options, ui uiOptions) error {
 		return err
 	}
 	mon := restapi.NewMonitor(restapi.Config{ServiceProxy: clients.Typed, Overrides: overrides, Interval: ui.cfg.Refresh.Streams.Duration, Log: log})
-	return runConsole(ctx, clients, scope, ui, styles, log, mon)
+	return runConsole(ctx, clients, scope, ui, styles, log, mon, session{audit: "audit.jsonl", stepTimeout: ui.cfg.Scale.StepTimeout.Duration})
+}
+
+// session holds what differs between a real cluster and the demo.
+type session struct {
+	audit       string // audit log file name in the state directory (unless configured)
+	stepTimeout time.Duration
 }
 
 func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
@@ -179,6 +188,11 @@ func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
 	p := demo.New(demo.Options{Seed: o.seed, Speed: o.speed, Faults: !o.calm})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if o.scenario != "" {
+		if err := p.Scenario(ctx, o.scenario); err != nil {
+			return fmt.Errorf("demo scenario: %w", err)
+		}
+	}
 	go func() {
 		if err := p.Run(ctx); err != nil {
 			log.Error("demo platform stopped", "err", err)
@@ -191,17 +205,41 @@ func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
 		return fmt.Errorf("demo REST servers: %w", err)
 	}
 	mon := restapi.NewMonitor(restapi.Config{Overrides: endpoints, Interval: ui.cfg.Refresh.Streams.Duration, Log: log})
-	return runConsole(ctx, p.Clients(), p.Scope(), ui, styles, log, mon)
+	// A demo step that cannot converge (the stuck-member scenario) should
+	// time out while someone watches, not after the real default.
+	stepTimeout := ui.cfg.Scale.StepTimeout.Duration
+	if stepTimeout == config.Defaults().Scale.StepTimeout.Duration {
+		stepTimeout = 45 * time.Second
+	}
+	return runConsole(ctx, p.Clients(), p.Scope(), ui, styles, log, mon, session{audit: "audit-demo.jsonl", stepTimeout: stepTimeout})
 }
 
 // runConsole starts the watcher and the console, and returns when the user
 // quits. Quitting cancels ctx, which stops every watch.
-func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui uiOptions, styles themes.Styles, log *slog.Logger, mon *restapi.Monitor) error {
+func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui uiOptions, styles themes.Styles, log *slog.Logger, mon *restapi.Monitor, sess session) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	auditPath := ui.cfg.Audit.Path
+	if auditPath == "" {
+		p, err := audit.DefaultPath(sess.audit)
+		if err != nil {
+			return err
+		}
+		auditPath = p
+	}
+	auditLog, err := audit.Open(auditPath)
+	if err != nil {
+		return err
+	}
+	defer auditLog.Close()
 	go mon.Run(ctx)
 	w := watch.New(watch.Config{Clients: clients, Scope: scope, Log: log})
 	if err := w.Start(ctx); err != nil {
+		return err
+	}
+	engine, err := scale.New(scale.Config{Clients: clients, Scope: scope, Source: w, Audit: auditLog,
+		ReadOnly: ui.cfg.ReadOnly, StepTimeout: sess.stepTimeout, Log: log})
+	if err != nil {
 		return err
 	}
 	model := tui.New(tui.Options{
@@ -209,7 +247,8 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 		Snapshots: w.Subscribe(ctx), Errors: w.Errors(),
 		Context: clients.Context, Server: clients.Server, Scope: scope.String(),
 		CrashDir: stateDir(), ReportDir: stateDir(),
-		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed), Scope: w, Streams: mon},
+		Ctx:      ctx,
+		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed), Scope: w, Streams: mon, Scale: engine},
 	})
 	final, err := tea.NewProgram(model, tea.WithContext(ctx)).Run()
 	if m, ok := final.(tui.Model); ok && m.Crash() != nil {

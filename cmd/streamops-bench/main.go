@@ -1,0 +1,671 @@
+// Command streamops-bench measures the console at scale against a real
+// kube-apiserver with kwok pods: time from process start to the first
+// complete members frame, RSS and idle CPU (see README.md).
+//
+//	streamops-bench run -pods 1000,5000,10000,15000 [-raw 10000] [-keep]
+//
+// run starts a test cluster (backend/testcluster), creates the pods, and for
+// each size re-executes itself as `streamops-bench measure`, so that every
+// measurement is a fresh process.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/types"
+	kwatch "k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	watchtools "k8s.io/client-go/tools/watch"
+	"k8s.io/klog/v2"
+
+	"github.com/streamops/streamops/backend/operator"
+	"github.com/streamops/streamops/backend/testcluster"
+)
+
+const (
+	namespace   = "bench"
+	podsPerNode = 250
+	blockSize   = 1000 // pods per platform block, see role
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	var err error
+	switch os.Args[1] {
+	case "run":
+		err = runCmd(os.Args[2:])
+	case "measure":
+		err = measureCmd(os.Args[2:])
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "streamops-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, `usage: streamops-bench run [-pods 1000,5000,10000,15000] [-raw 10000] [-repeat 3] [-workers 20] [-profile DIR] [-binary EXE] [-keep]
+       streamops-bench measure -kubeconfig K [-namespace bench] -pods N [-raw] [-trace] [-profile DIR]`)
+	os.Exit(2)
+}
+
+type runOptions struct {
+	sizes, rawSizes []int
+	workers, repeat int
+	profile, binary string
+	keep            bool
+}
+
+func runCmd(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	pods := fs.String("pods", "1000,5000,10000,15000", "pod counts to measure, ascending; pods are added between sizes")
+	raw := fs.String("raw", "10000", "sizes at which to also measure plain typed informers without a transform (empty: none)")
+	var o runOptions
+	fs.IntVar(&o.workers, "workers", 20, "parallel pod creators")
+	fs.IntVar(&o.repeat, "repeat", 3, "measurements per size and mode; the table shows medians")
+	fs.StringVar(&o.binary, "binary", "", "streamops-bench executable to measure with (default: this one), to compare a build with a proposed change")
+	fs.StringVar(&o.profile, "profile", "", "write pprof profiles of every measurement into this directory (skews the figures)")
+	fs.BoolVar(&o.keep, "keep", false, "keep the cluster and its pods until interrupted, to re-run measure by hand")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var err error
+	if o.sizes, err = parseSizes(*pods); err != nil || len(o.sizes) == 0 {
+		return fmt.Errorf("-pods %q: want ascending counts such as 1000,5000", *pods)
+	}
+	if o.rawSizes, err = parseSizes(*raw); err != nil {
+		return fmt.Errorf("-raw %q: %w", *raw, err)
+	}
+	if o.repeat < 1 {
+		return fmt.Errorf("-repeat %d: want at least 1", o.repeat)
+	}
+	if o.binary == "" {
+		if o.binary, err = os.Executable(); err != nil {
+			return fmt.Errorf("find own executable: %w", err)
+		}
+	}
+	if reason, ok := testcluster.Available(); !ok {
+		return fmt.Errorf("test cluster not available: %s", reason)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, o)
+}
+
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for f := range strings.SplitSeq(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n <= 0 || (len(out) > 0 && n <= out[len(out)-1]) {
+			return nil, fmt.Errorf("bad size %q", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func run(ctx context.Context, o runOptions) error {
+	quietKlog()
+	// The pods are bound to nodes up front and their owners are made up:
+	// neither the scheduler nor the controller manager (whose garbage
+	// collector would delete the pods) may run, and both would only add
+	// load to the two cores the measurement shares.
+	os.Setenv("TESTCLUSTER_KCM", "0")
+	os.Setenv("TESTCLUSTER_SCHEDULER", "0")
+	logf("load before: %s", loadavg())
+	begin := time.Now()
+	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	c, err := testcluster.Start(startCtx)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := c.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}()
+	logf("test cluster up in %s: %s", time.Since(begin).Round(100*time.Millisecond), c.Dir)
+
+	cfg := *c.RESTConfig
+	cfg.QPS, cfg.Burst = 2000, 4000
+	cfg.ContentType = "application/vnd.kubernetes.protobuf"
+	typed, err := kubernetes.NewForConfig(&cfg)
+	if err != nil {
+		return fmt.Errorf("create client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(c.RESTConfig)
+	if err != nil {
+		return fmt.Errorf("create dynamic client: %w", err)
+	}
+	if err := setup(ctx, c, typed, o.sizes[len(o.sizes)-1]); err != nil {
+		return err
+	}
+
+	var rows [][]result
+	created := 0
+	for _, n := range o.sizes {
+		t0 := time.Now()
+		if err := applyCRs(ctx, dyn, n); err != nil {
+			return err
+		}
+		if err := createPods(ctx, typed, created, n, o.workers); err != nil {
+			return err
+		}
+		t1 := time.Now()
+		if err := waitPodsReady(ctx, typed, n); err != nil {
+			return err
+		}
+		logf("%d pods: %d created in %s, all Ready after %s", n, n-created, t1.Sub(t0).Round(100*time.Millisecond), time.Since(t0).Round(100*time.Millisecond))
+		created = n
+		modes := []bool{false}
+		if slices.Contains(o.rawSizes, n) {
+			modes = append(modes, true)
+		}
+		for _, raw := range modes {
+			var runs []result
+			for i := range o.repeat {
+				r, err := measureChild(ctx, o, c.Kubeconfig, n, raw, i)
+				if err != nil {
+					return err
+				}
+				runs = append(runs, r)
+			}
+			rows = append(rows, runs)
+		}
+	}
+	logf("load after: %s", loadavg())
+	printTable(os.Stdout, rows)
+	if o.keep {
+		logf("cluster kept until interrupted; measure again with:\n  %s measure -kubeconfig %s -namespace %s -pods %d -trace", o.binary, c.Kubeconfig, namespace, created)
+		<-ctx.Done()
+	}
+	return nil
+}
+
+// measureChild runs one measurement in a fresh process and returns what it
+// printed.
+func measureChild(ctx context.Context, o runOptions, kubeconfig string, n int, raw bool, run int) (result, error) {
+	args := []string{"measure", "-kubeconfig", kubeconfig, "-namespace", namespace, "-pods", strconv.Itoa(n)}
+	mode := "console"
+	if raw {
+		args, mode = append(args, "-raw"), "raw"
+	}
+	if o.profile != "" {
+		args = append(args, "-profile", fmt.Sprintf("%s/%s-%d-%d", o.profile, mode, n, run+1))
+	}
+	load := loadavg()
+	logf("measuring %s at %d pods, run %d/%d (load %s)", mode, n, run+1, o.repeat, load)
+	cmd := exec.CommandContext(ctx, o.binary)
+	cmd.Stderr = os.Stderr
+	cmd.Args = append(append([]string{o.binary}, args...), "-spawned", strconv.FormatInt(time.Now().UnixNano(), 10))
+	out, err := cmd.Output()
+	if err != nil {
+		return result{}, fmt.Errorf("measure %s at %d pods: %w", mode, n, err)
+	}
+	var r result
+	if err := json.Unmarshal(out, &r); err != nil {
+		return result{}, fmt.Errorf("measure %s at %d pods: bad output %q: %w", mode, n, out, err)
+	}
+	r.LoadBefore, r.LoadAfter = load, loadavg()
+	logf("  %s", r.line())
+	return r, nil
+}
+
+// setup creates the namespace, the CRDs and kwok nodes for max pods.
+func setup(ctx context.Context, c *testcluster.Cluster, typed kubernetes.Interface, maxPods int) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}
+	if _, err := typed.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create namespace %s: %w", namespace, err)
+	}
+	crds := []string{"zookeeper.pravega.io_zookeeperclusters.yaml", "bookkeeper.pravega.io_bookkeeperclusters.yaml",
+		"pravega.pravega.io_pravegaclusters.yaml", "flinkdeployments.flink.apache.org-v1.yml"}
+	for i, f := range crds {
+		crds[i] = testcluster.Testdata(f)
+	}
+	if err := testcluster.InstallCRDs(ctx, c, crds...); err != nil {
+		return err
+	}
+	nodes := (maxPods + podsPerNode - 1) / podsPerNode
+	for i := range nodes {
+		if _, err := typed.CoreV1().Nodes().Create(ctx, benchNode(i), metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("create node %s: %w", nodeName(i), err)
+		}
+	}
+	if err := waitNodesReady(ctx, typed, nodes); err != nil {
+		return err
+	}
+	logf("%d kwok nodes Ready", nodes)
+	return nil
+}
+
+func nodeName(i int) string { return fmt.Sprintf("bench-%d", i) }
+
+// benchNode is a kwok node for 250 pods that nothing else lands on.
+func benchNode(i int) *corev1.Node {
+	capacity := corev1.ResourceList{
+		corev1.ResourceCPU: resource.MustParse("64"), corev1.ResourceMemory: resource.MustParse("256Gi"),
+		corev1.ResourcePods: *resource.NewQuantity(podsPerNode, resource.DecimalSI),
+	}
+	return &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: nodeName(i), Labels: map[string]string{"bench": namespace, "type": "kwok"},
+			Annotations: map[string]string{"kwok.x-k8s.io/node": "fake"}},
+		Spec:   corev1.NodeSpec{Taints: []corev1.Taint{{Key: "bench", Effect: corev1.TaintEffectNoSchedule}}},
+		Status: corev1.NodeStatus{Capacity: capacity, Allocatable: capacity},
+	}
+}
+
+// waitNodesReady watches the bench nodes until n of them are Ready.
+func waitNodesReady(ctx context.Context, typed kubernetes.Interface, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	lw := cache.NewFilteredListWatchFromClient(typed.CoreV1().RESTClient(), "nodes", "", func(o *metav1.ListOptions) { o.LabelSelector = "bench=" + namespace })
+	ready := map[string]bool{}
+	_, err := watchtools.UntilWithSync(ctx, lw, &corev1.Node{}, nil, func(ev kwatch.Event) (bool, error) {
+		if nd, ok := ev.Object.(*corev1.Node); ok {
+			ready[nd.Name] = ev.Type != kwatch.Deleted && nodeReady(nd)
+		}
+		return count(ready) >= n, nil
+	})
+	if err != nil {
+		return fmt.Errorf("wait for %d kwok nodes to be Ready (%d are): %w", n, count(ready), err)
+	}
+	return nil
+}
+
+func nodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// waitPodsReady watches the namespace until n pods are Running and Ready.
+func waitPodsReady(ctx context.Context, typed kubernetes.Interface, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	lw := cache.NewListWatchFromClient(typed.CoreV1().RESTClient(), "pods", namespace, fields.Everything())
+	ready := map[string]bool{}
+	_, err := watchtools.UntilWithSync(ctx, lw, &corev1.Pod{}, nil, func(ev kwatch.Event) (bool, error) {
+		if p, ok := ev.Object.(*corev1.Pod); ok {
+			ready[p.Name] = ev.Type != kwatch.Deleted && podReady(p)
+		}
+		return count(ready) >= n, nil
+	})
+	if err != nil {
+		return fmt.Errorf("wait for %d pods to be Ready (%d are): %w", n, count(ready), err)
+	}
+	return nil
+}
+
+func podReady(p *corev1.Pod) bool {
+	if p.Status.Phase != corev1.PodRunning {
+		return false
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+func count(m map[string]bool) int {
+	n := 0
+	for _, ok := range m {
+		if ok {
+			n++
+		}
+	}
+	return n
+}
+
+// createPods creates pods [from, to) with parallel workers.
+func createPods(ctx context.Context, typed kubernetes.Interface, from, to, workers int) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				p := benchPod(i)
+				if _, err := typed.CoreV1().Pods(namespace).Create(ctx, p, metav1.CreateOptions{FieldManager: "streamops-bench"}); err != nil && !apierrors.IsAlreadyExists(err) {
+					cancel(fmt.Errorf("create pod %s: %w", p.Name, err))
+				}
+			}
+		})
+	}
+feed:
+	for i := from; i < to; i++ {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return ctx.Err()
+}
+
+// A platform block of 1000 pods, as the operators label and name them
+// (contracts/LABELS.md): a ZookeeperCluster of 5, a BookkeeperCluster of
+// 150 bookies, a PravegaCluster of 150 segment stores and 10 controllers,
+// and 5 native FlinkDeployments of 1 JobManager and 136 TaskManagers.
+// That is 14 components per 1000 pods.
+type podRole struct {
+	block, index int    // block number, index within the role
+	kind         string // zk, bk, ss, ct, jm, tm
+	cluster      string // the custom resource's name
+}
+
+func role(i int) podRole {
+	b, j := i/blockSize, i%blockSize
+	switch {
+	case j < 5:
+		return podRole{b, j, "zk", fmt.Sprintf("zk%d", b)}
+	case j < 155:
+		return podRole{b, j - 5, "bk", fmt.Sprintf("bk%d", b)}
+	case j < 305:
+		return podRole{b, j - 155, "ss", fmt.Sprintf("pravega%d", b)}
+	case j < 315:
+		return podRole{b, j - 305, "ct", fmt.Sprintf("pravega%d", b)}
+	}
+	f, k := (j-315)/137, (j-315)%137
+	if k == 0 {
+		return podRole{b, 0, "jm", fmt.Sprintf("job%d-%d", b, f)}
+	}
+	return podRole{b, k - 1, "tm", fmt.Sprintf("job%d-%d", b, f)}
+}
+
+// applyCRs server-side applies the custom resources of the blocks that n
+// pods fill, with replicas matching the pods.
+func applyCRs(ctx context.Context, dyn dynamic.Interface, n int) error {
+	type key struct{ cluster, kind string }
+	counts := map[key]int64{}
+	var order []key
+	for i := range n {
+		r := role(i)
+		k := key{r.cluster, r.kind}
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	objs := map[string]*unstructured.Unstructured{}
+	var names []string
+	obj := func(res operator.Resource, name string) map[string]any {
+		id := res.Kind + "/" + name
+		if u := objs[id]; u != nil {
+			return u.Object["spec"].(map[string]any)
+		}
+		spec := map[string]any{}
+		objs[id] = &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": res.GVR.GroupVersion().String(), "kind": res.Kind,
+			"metadata": map[string]any{"name": name, "namespace": namespace}, "spec": spec,
+		}}
+		names = append(names, id)
+		return spec
+	}
+	for _, k := range order {
+		c := counts[k]
+		switch k.kind {
+		case "zk":
+			obj(operator.ZookeeperClusters, k.cluster)["replicas"] = c
+		case "bk":
+			obj(operator.BookkeeperClusters, k.cluster)["replicas"] = c
+		case "ss", "ct":
+			spec := obj(operator.PravegaClusters, k.cluster)
+			pr, _ := spec["pravega"].(map[string]any)
+			if pr == nil {
+				pr = map[string]any{"segmentStoreReplicas": int64(0), "controllerReplicas": int64(0)}
+				spec["pravega"] = pr
+			}
+			pr[map[string]string{"ss": "segmentStoreReplicas", "ct": "controllerReplicas"}[k.kind]] = c
+		case "jm", "tm":
+			spec := obj(operator.FlinkDeployments, k.cluster)
+			if k.kind == "jm" {
+				spec["jobManager"] = map[string]any{"replicas": c}
+				spec["taskManager"] = map[string]any{"replicas": int64(0)}
+			} else {
+				spec["taskManager"] = map[string]any{"replicas": c}
+			}
+		}
+	}
+	resources := map[string]operator.Resource{}
+	for _, r := range []operator.Resource{operator.ZookeeperClusters, operator.BookkeeperClusters, operator.PravegaClusters, operator.FlinkDeployments} {
+		resources[r.Kind] = r
+	}
+	for _, id := range names {
+		u := objs[id]
+		res := resources[u.GetKind()]
+		if _, err := dyn.Resource(res.GVR).Namespace(namespace).Apply(ctx, u.GetName(), u,
+			metav1.ApplyOptions{FieldManager: "streamops-bench", Force: true}); err != nil {
+			return fmt.Errorf("apply %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// benchPod is pod i, with what the operators put into their pods: two
+// containers with environment, resources, probes and mounts, the labels
+// and annotations of contracts/LABELS.md, and an owner. kwok fills the
+// status; the server adds managedFields.
+func benchPod(i int) *corev1.Pod {
+	r := role(i)
+	hash := fmt.Sprintf("%08x", uint32(r.block*2654435761+int(r.kind[0])*40503))[:8]
+	var (
+		name, container, image, owner, ownerKind string
+		labels                                   map[string]string
+		annotations                              = map[string]string{"prometheus.io/scrape": "true", "prometheus.io/port": "9404"}
+		ports                                    []corev1.ContainerPort
+	)
+	switch r.kind {
+	case "zk":
+		name, owner, ownerKind = fmt.Sprintf("%s-%d", r.cluster, r.index), r.cluster, "StatefulSet"
+		container, image = "zookeeper", "pravega/zookeeper:0.2.15"
+		labels = map[string]string{"app": r.cluster, "release": r.cluster, "kind": "ZookeeperMember"}
+		ports = []corev1.ContainerPort{{Name: "client", ContainerPort: 2181}, {Name: "quorum", ContainerPort: 2888}, {Name: "leader-election", ContainerPort: 3888}, {Name: "metrics", ContainerPort: 7000}, {Name: "admin-server", ContainerPort: 8080}}
+	case "bk":
+		owner, ownerKind = r.cluster+"-bookie", "StatefulSet"
+		name, container, image = fmt.Sprintf("%s-%d", owner, r.index), "bookie", "pravega/bookkeeper:0.9.0"
+		labels = map[string]string{"app": "bookkeeper-cluster", "bookkeeper_cluster": r.cluster, "component": "bookie"}
+		annotations["bookkeeper.version"] = "0.9.0"
+		ports = []corev1.ContainerPort{{Name: "bookie", ContainerPort: 3181}}
+	case "ss":
+		owner, ownerKind = r.cluster+"-pravega-segment-store", "StatefulSet"
+		name, container, image = fmt.Sprintf("%s-%d", owner, r.index), "pravega-segmentstore", "pravega/pravega:0.10.0"
+		labels = map[string]string{"app": "pravega-cluster", "pravega_cluster": r.cluster, "component": "pravega-segmentstore"}
+		annotations["pravega.version"] = "0.10.0"
+		ports = []corev1.ContainerPort{{Name: "server", ContainerPort: 12345}}
+	case "ct":
+		owner, ownerKind = r.cluster+"-pravega-controller-"+hash, "ReplicaSet"
+		name, container, image = fmt.Sprintf("%s-%05x", owner, r.index*7919%0xfffff), "pravega-controller", "pravega/pravega:0.10.0"
+		labels = map[string]string{"app": "pravega-cluster", "pravega_cluster": r.cluster, "component": "pravega-controller", "pod-template-hash": hash}
+		annotations["pravega.version"] = "0.10.0"
+		ports = []corev1.ContainerPort{{Name: "rest", ContainerPort: 10080}, {Name: "grpc", ContainerPort: 9090}}
+	case "jm":
+		owner, ownerKind = r.cluster+"-"+hash, "ReplicaSet"
+		name, container, image = owner+"-q4w8z", "flink-main-container", "flink:2.2"
+		labels = map[string]string{"type": "flink-native-kubernetes", "app": r.cluster, "component": "jobmanager", "pod-template-hash": hash}
+		ports = []corev1.ContainerPort{{Name: "rest", ContainerPort: 8081}, {Name: "jobmanager-rpc", ContainerPort: 6123}, {Name: "blobserver", ContainerPort: 6124}}
+	case "tm":
+		owner, ownerKind = r.cluster, "Deployment"
+		name, container, image = fmt.Sprintf("%s-taskmanager-1-%d", r.cluster, r.index+1), "flink-main-container", "flink:2.2"
+		labels = map[string]string{"type": "flink-native-kubernetes", "app": r.cluster, "component": "taskmanager"}
+		ports = []corev1.ContainerPort{{Name: "taskmanager-rpc", ContainerPort: 6122}}
+	}
+	if ownerKind == "StatefulSet" {
+		labels["statefulset.kubernetes.io/pod-name"] = name
+		labels["controller-revision-hash"] = owner + "-" + hash
+	}
+	annotations["kubectl.kubernetes.io/default-container"] = container
+	annotations["checksum/config"] = fmt.Sprintf("%016x%016x", uint64(r.block)*0x9e3779b97f4a7c15, uint64(len(owner)+int(r.kind[0]))*0xbf58476d1ce4e5b9)
+	qty := resource.MustParse
+	env := []corev1.EnvVar{
+		{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}},
+		{Name: "POD_NAMESPACE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}},
+		{Name: "POD_IP", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}},
+		{Name: "JAVA_OPTS", Value: "-Xms2g -Xmx2g -XX:MaxDirectMemorySize=4g -XX:+UseG1GC -XX:MaxGCPauseMillis=100 -XX:+ExitOnOutOfMemoryError -Dlog.level=INFO"},
+		{Name: "ZK_URL", Value: "zk" + strconv.Itoa(r.block) + "-client:2181"},
+		{Name: "CLUSTER_NAME", Value: r.cluster},
+		{Name: "LOG_LEVEL", Value: "INFO"},
+		{Name: "METRICS_ENABLED", Value: "true"},
+	}
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: name, Namespace: namespace, Labels: labels, Annotations: annotations,
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: ownerKind, Name: owner,
+				UID: types.UID(fmt.Sprintf("00000000-0000-4000-8000-%012x", uint64(r.block)<<16|uint64(r.kind[0]))), Controller: new(true), BlockOwnerDeletion: new(true)}},
+		},
+		Spec: corev1.PodSpec{
+			NodeName:    nodeName(i / podsPerNode),
+			Tolerations: []corev1.Toleration{{Key: "bench", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
+			Containers: []corev1.Container{
+				{
+					Name: container, Image: image, Ports: ports, Env: env,
+					Resources: corev1.ResourceRequirements{
+						Requests: corev1.ResourceList{corev1.ResourceCPU: qty("500m"), corev1.ResourceMemory: qty("2Gi")},
+						Limits:   corev1.ResourceList{corev1.ResourceCPU: qty("2"), corev1.ResourceMemory: qty("4Gi")},
+					},
+					VolumeMounts: []corev1.VolumeMount{{Name: "config", MountPath: "/etc/config"}, {Name: "data", MountPath: "/data"}, {Name: "logs", MountPath: "/var/log/app"}},
+					ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"/bin/sh", "-c", "/usr/local/bin/health.sh ready"}}},
+						InitialDelaySeconds: 10, PeriodSeconds: 10, FailureThreshold: 3},
+					LivenessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"/bin/sh", "-c", "/usr/local/bin/health.sh live"}}},
+						InitialDelaySeconds: 60, PeriodSeconds: 15, FailureThreshold: 5},
+				},
+				{
+					Name: "jmx-exporter", Image: "bitnami/jmx-exporter:1.0.1",
+					Args:  []string{"9404", "/etc/config/jmx.yaml"},
+					Ports: []corev1.ContainerPort{{Name: "metrics", ContainerPort: 9404}},
+					Env:   env[:2],
+					Resources: corev1.ResourceRequirements{
+						Requests: corev1.ResourceList{corev1.ResourceCPU: qty("50m"), corev1.ResourceMemory: qty("64Mi")},
+						Limits:   corev1.ResourceList{corev1.ResourceCPU: qty("200m"), corev1.ResourceMemory: qty("256Mi")},
+					},
+					VolumeMounts: []corev1.VolumeMount{{Name: "config", MountPath: "/etc/config", ReadOnly: true}},
+				},
+			},
+			Volumes: []corev1.Volume{
+				{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: r.cluster + "-configmap"}}}},
+				{Name: "data", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+				{Name: "logs", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+			},
+		},
+	}
+}
+
+// loadavg is the 1-, 5- and 15-minute load average of the machine.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+// quietKlog keeps client-go's klog lines off the terminal.
+func quietKlog() {
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	_ = fs.Set("logtostderr", "false")
+	_ = fs.Set("stderrthreshold", "FATAL")
+	klog.SetOutput(io.Discard)
+}
+
+// k9s v0.51.0 on a machine like ours (pods view, 160x48, splash off).
+var k9s = map[int]struct {
+	frame   float64
+	rss     int
+	idleCPU float64
+}{1000: {0.59, 166, 1.9}, 5000: {2.7, 334, 8.8}, 15000: {5.0, 803, 25}}
+
+// printTable prints one row per size and mode: the median of each figure
+// over the runs (with the range of the frame times), and the load average
+// before the first and after the last run.
+func printTable(w io.Writer, rows [][]result) {
+	fmt.Fprintln(w, "| pods | mode | components | first complete frame: median (min–max) | target ≤ (k9s) | RSS +10 s | of which anon / file | heap in use after GC | idle CPU (30 s) | idle snapshots / writes | runs | load 1/5/15 before → after |")
+	fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	for _, runs := range rows {
+		r := runs[0]
+		frames := medianOf(runs, func(r result) float64 { return r.FirstFrame.Seconds() })
+		first := fmt.Sprintf("%.2f s (%.2f–%.2f)", frames.median, frames.min, frames.max)
+		target := "–"
+		if k, ok := k9s[r.Pods]; ok && r.Mode == "console" {
+			target = fmt.Sprintf("%.2f s (%.2g s, %d MiB, %.2g %%)", k.frame/3, k.frame, k.rss, k.idleCPU)
+		}
+		comps := strconv.Itoa(r.Components)
+		if r.Mode == "raw" {
+			first, comps = "synced "+first, "–"
+		}
+		med := func(f func(result) float64) float64 { return medianOf(runs, f).median }
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %.0f MiB | %.0f / %.0f MiB | %.0f MiB | %.2f %% | %.0f / %.0f | %d | %s → %s |\n",
+			r.Pods, r.Mode, comps, first, target,
+			med(func(r result) float64 { return mib(r.RSS) }),
+			med(func(r result) float64 { return mib(r.RSSAnon) }), med(func(r result) float64 { return mib(r.RSSFile) }),
+			med(func(r result) float64 { return mib(r.HeapInuse) }),
+			med(func(r result) float64 { return r.IdleCPU }),
+			med(func(r result) float64 { return float64(r.IdleSnapshots) }), med(func(r result) float64 { return float64(r.IdleWrites) }),
+			len(runs), runs[0].LoadBefore, runs[len(runs)-1].LoadAfter)
+	}
+}
+
+type spread struct{ median, min, max float64 }
+
+func medianOf(runs []result, f func(result) float64) spread {
+	v := make([]float64, len(runs))
+	for i, r := range runs {
+		v[i] = f(r)
+	}
+	slices.Sort(v)
+	m := v[len(v)/2]
+	if len(v)%2 == 0 {
+		m = (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return spread{m, v[0], v[len(v)-1]}
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
