@@ -74,7 +74,23 @@ func New(deps pane.Deps, eng *logengine.Engine, opts Options) Model {
 	in.CharLimit = 512
 	m := Model{deps: deps, eng: eng, opts: opts, input: in, picker: newPicker(), cache: newRenderCache(deps.Styles)}
 	m.set.stream = logengine.DefaultOptions()
+	m.updateKeys()
 	return m
+}
+
+// updateKeys enables the bindings that work in the pane's state, so that
+// help lists only those (the pane's KeyMap is its own copy).
+func (m *Model) updateKeys() {
+	k := &m.deps.Keys.Logs
+	has := m.eng != nil
+	sel := has && !m.sel.Empty()
+	k.Sources.SetEnabled(has)
+	for _, b := range []*key.Binding{&k.Follow, &k.Previous, &k.Timestamps, &k.Wrap, &k.Pause, &k.NextError, &k.PrevError,
+		&k.Save, &k.SaveAll, &k.Clear, &k.Search, &k.Options} {
+		b.SetEnabled(sel)
+	}
+	k.NextMatch.SetEnabled(sel && m.search != "")
+	k.PrevMatch.SetEnabled(sel && m.search != "")
 }
 
 // changedMsg says the engine has news; err is an internal failure.
@@ -117,6 +133,12 @@ func (m Model) Capturing() bool { return m.mode != noInput || m.picker.open }
 
 // Update handles the engine's news, snapshots, log requests and keys.
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	m, cmd := m.update(msg)
+	m.updateKeys()
+	return m, cmd
+}
+
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case changedMsg:
 		if msg.eng != m.eng {

@@ -57,6 +57,13 @@ func (m Model) Selected() (Row, bool) {
 
 // Update handles snapshots, keys and the mouse.
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	m, cmd := m.update(msg)
+	// help lists "logs" only when there is a container to open
+	m.deps.Keys.Restarts.ToLogs.SetEnabled(len(m.rows) > 0)
+	return m, cmd
+}
+
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case pane.SnapshotMsg:
 		m.snap = msg.Snapshot
