@@ -376,7 +376,7 @@ func TestProgramEndToEnd(t *testing.T) {
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 48))
 	waitText(t, tm, "8 components · 18/18 members ready")
 	tm.Send(keymap.Press(km.Global.Restarts))
-	waitText(t, tm, "restarts:")
+	waitText(t, tm, "18 containers · 0 restarted")
 	tm.Send(keymap.Press(km.Global.Members))
 	tm.Send(keymap.Press(km.Members.ExpandAll))
 	waitText(t, tm, "zookeeper-2")

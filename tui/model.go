@@ -18,12 +18,15 @@ import (
 
 	accessapi "github.com/streamops/streamops/backend/access"
 	"github.com/streamops/streamops/backend/kube"
+	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/access"
+	logspane "github.com/streamops/streamops/panes/logs"
 	"github.com/streamops/streamops/panes/members"
 	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/panes/restarts"
 	scalepane "github.com/streamops/streamops/panes/scale"
 	"github.com/streamops/streamops/panes/streams"
 	"github.com/streamops/streamops/themes"
@@ -78,6 +81,8 @@ type Backends struct {
 	Streams streams.Source
 	// Scale plans and applies scale changes (nil: not available).
 	Scale scalepane.Backend
+	// Logs follows containers' logs (nil: not available).
+	Logs *logs.Engine
 }
 
 // ScopeSetter is the watcher's scope control.
@@ -131,15 +136,18 @@ func New(opts Options) Model {
 	m.panes = make([]slot, len(paneNames))
 	m.panes[pane.MembersID] = newSlot(members.New(deps), (*members.Model).SetSize)
 	waiting := map[int]string{
-		pane.RestartsID: "restarts: containers by restart count, termination reasons and Warning events",
-		pane.LogsID:     "logs: follow many pods at once",
-		pane.ScaleID:    "scale: the guided scale wizard",
+		pane.LogsID:  "logs: follow many pods at once",
+		pane.ScaleID: "scale: the guided scale wizard",
 	}
 	for id, text := range waiting {
 		m.panes[id] = newSlot(pendingPane{deps: deps, message: text + " — not available in this build"}, (*pendingPane).SetSize)
 	}
 	m.panes[pane.AccessID] = newSlot(access.New(deps, opts.Backends.Access, opts.Server), (*access.Model).SetSize)
 	m.panes[pane.StreamsID] = newSlot(streams.New(deps, opts.Backends.Streams), (*streams.Model).SetSize)
+	m.panes[pane.RestartsID] = newSlot(restarts.New(deps), (*restarts.Model).SetSize)
+	if opts.Backends.Logs != nil {
+		m.panes[pane.LogsID] = newSlot(logspane.New(deps, opts.Backends.Logs, logspane.Options{SaveDir: opts.ReportDir}), (*logspane.Model).SetSize)
+	}
 	if opts.Backends.Scale != nil {
 		ctx := opts.Ctx
 		if ctx == nil {

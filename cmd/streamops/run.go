@@ -21,6 +21,7 @@ import (
 	"github.com/streamops/streamops/backend/config"
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/kube"
+	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/backend/scale"
 	"github.com/streamops/streamops/backend/watch"
@@ -166,13 +167,15 @@ func runCluster(ctx context.Context, kopts *kube.Options, ui uiOptions) error {
 		return err
 	}
 	mon := restapi.NewMonitor(restapi.Config{ServiceProxy: clients.Typed, Overrides: overrides, Interval: ui.cfg.Refresh.Streams.Duration, Log: log})
-	return runConsole(ctx, clients, scope, ui, styles, log, mon, session{audit: "audit.jsonl", stepTimeout: ui.cfg.Scale.StepTimeout.Duration})
+	return runConsole(ctx, clients, scope, ui, styles, log, mon, session{audit: "audit.jsonl",
+		stepTimeout: ui.cfg.Scale.StepTimeout.Duration, logs: logs.KubeSource{Client: clients.Typed}})
 }
 
 // session holds what differs between a real cluster and the demo.
 type session struct {
 	audit       string // audit log file name in the state directory (unless configured)
 	stepTimeout time.Duration
+	logs        logs.Source // pods/log through the API server, or the demo's
 }
 
 func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
@@ -211,7 +214,7 @@ func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
 	if stepTimeout == config.Defaults().Scale.StepTimeout.Duration {
 		stepTimeout = 45 * time.Second
 	}
-	return runConsole(ctx, p.Clients(), p.Scope(), ui, styles, log, mon, session{audit: "audit-demo.jsonl", stepTimeout: stepTimeout})
+	return runConsole(ctx, p.Clients(), p.Scope(), ui, styles, log, mon, session{audit: "audit-demo.jsonl", stepTimeout: stepTimeout, logs: p.LogSource()})
 }
 
 // runConsole starts the watcher and the console, and returns when the user
@@ -237,8 +240,15 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 	if err := w.Start(ctx); err != nil {
 		return err
 	}
+	logEngine := logs.New(logs.Config{Source: sess.logs, Limit: ui.cfg.Logs.BufferLines, Log: log})
+	go func() {
+		if err := logEngine.Run(ctx); err != nil && ctx.Err() == nil {
+			log.Error("log engine stopped", "err", err)
+		}
+	}()
 	engine, err := scale.New(scale.Config{Clients: clients, Scope: scope, Source: w, Audit: auditLog,
-		ReadOnly: ui.cfg.ReadOnly, StepTimeout: sess.stepTimeout, Log: log})
+		ReadOnly: ui.cfg.ReadOnly, StepTimeout: sess.stepTimeout, Log: log,
+		Logs: scale.SourceScanner{Source: sess.logs}})
 	if err != nil {
 		return err
 	}
@@ -248,7 +258,7 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 		Context: clients.Context, Server: clients.Server, Scope: scope.String(),
 		CrashDir: stateDir(), ReportDir: stateDir(),
 		Ctx:      ctx,
-		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed), Scope: w, Streams: mon, Scale: engine},
+		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed), Scope: w, Streams: mon, Scale: engine, Logs: logEngine},
 	})
 	final, err := tea.NewProgram(model, tea.WithContext(ctx)).Run()
 	if m, ok := final.(tui.Model); ok && m.Crash() != nil {
