@@ -1,6 +1,7 @@
 package keymap
 
 import (
+	"reflect"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -12,15 +13,30 @@ type Section struct {
 	Bindings []key.Binding
 }
 
-// Sections lists every binding by where it works.
+// Sections lists every binding by where it works: the global ones, then
+// each pane's group in the order of the key map, every binding of it.
 func (k KeyMap) Sections() []Section {
 	g := k.Global
-	return []Section{
+	out := []Section{
 		{"everywhere", []key.Binding{g.Members, g.Restarts, g.Logs, g.Streams, g.Scale, g.Access, g.NextPane, g.PrevPane,
-			g.Up, g.Down, g.Top, g.Bottom, g.PageUp, g.PageDn, g.Filter, g.Palette, g.Snapshot, g.Help, g.Back, g.Quit}},
-		{"members", []key.Binding{k.Members.Expand, g.Right, g.Left, k.Members.ExpandAll, k.Members.CollapseAll, k.Members.ToLogs}},
-		{"access", []key.Binding{k.Access.Section, k.Access.CanI}},
+			g.Up, g.Down, g.Top, g.Bottom, g.PageUp, g.PageDn, g.Left, g.Right, g.Select, g.Filter, g.Palette, g.Snapshot, g.Help, g.Back, g.Quit}},
 	}
+	groups := reflect.ValueOf(k)
+	for i := 0; i < groups.NumField(); i++ {
+		name := strings.ToLower(groups.Type().Field(i).Name)
+		if name == "global" {
+			continue
+		}
+		var bs []key.Binding
+		group := groups.Field(i)
+		for j := 0; j < group.NumField(); j++ {
+			if b, ok := group.Field(j).Interface().(key.Binding); ok {
+				bs = append(bs, b)
+			}
+		}
+		out = append(out, Section{name, bs})
+	}
+	return out
 }
 
 // Markdown renders the key table the README carries.
