@@ -1,8 +1,11 @@
 package scale
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/streamops/streamops/backend/platform"
 )
@@ -96,6 +99,8 @@ func TestVerdict(t *testing.T) {
 	}
 }
 
+// TestErrorLine: what the post-scale check counts as an error, one line
+// per container so that each is judged on its own.
 func TestErrorLine(t *testing.T) {
 	tests := []struct {
 		line string
@@ -104,14 +109,25 @@ func TestErrorLine(t *testing.T) {
 		{"2026-11-24 09:00:01,123 ERROR [main] BookieServer - Journal failed", true},
 		{"java.lang.IllegalStateException: segment sealed", true},
 		{`{"level":"error","msg":"boom"}`, true},
-		{"time=... level=error msg=boom", true},
+		{"time=2026-11-24T09:00:01Z level=error msg=boom", true},
 		{"panic: runtime error: index out of range", true},
 		{"INFO controller started, errors=0", false},
 		{"WARN retrying connection", false},
 	}
-	for _, tt := range tests {
-		if got := errorLine.MatchString(tt.line); got != tt.want {
-			t.Errorf("%q: %v", tt.line, got)
+	src := cannedSource{}
+	var targets []LogTarget
+	for i, tt := range tests {
+		pod := fmt.Sprintf("p%d", i)
+		src[pod] = "2026-11-24T09:00:01Z " + tt.line + "\n"
+		targets = append(targets, LogTarget{"ns", pod, "c"})
+	}
+	got, err := SourceScanner{Source: src}.Scan(context.Background(), targets, time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range tests {
+		if (got[i].Errors > 0) != tt.want {
+			t.Errorf("%q: %d errors, want error %v", tt.line, got[i].Errors, tt.want)
 		}
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/streamops/streamops/backend/access"
 	"github.com/streamops/streamops/backend/audit"
 	"github.com/streamops/streamops/backend/kube"
+	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/platform"
 )
 
@@ -120,7 +121,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.CheckMaxAge = 15 * time.Minute
 	}
 	if cfg.Logs == nil {
-		cfg.Logs = PodLogScanner{Typed: cfg.Clients.Typed}
+		cfg.Logs = SourceScanner{Source: logs.KubeSource{Client: cfg.Clients.Typed}}
 	}
 	return &Engine{cfg: cfg, clock: cfg.Clock, log: cfg.Log, plans: map[string]*planState{}}, nil
 }

@@ -1,20 +1,13 @@
 package scale
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
+	"unicode/utf8"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-
-	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/platform"
 )
 
@@ -34,79 +27,18 @@ type LogFinding struct {
 }
 
 // LogScanner reads containers' logs since a time and reports error lines.
-// The log engine (backend/logs) can be plugged in here; PodLogScanner
-// reads the pods/log API directly.
+// SourceScanner implements it with the log engine's pieces.
 type LogScanner interface {
 	Scan(ctx context.Context, targets []LogTarget, since time.Time) ([]LogFinding, error)
 }
 
-// PodLogScanner scans logs through the pods/log API, a few containers at a
-// time, reading at most MaxBytes of each.
-type PodLogScanner struct {
-	Typed    kubernetes.Interface
-	MaxBytes int64 // default 1 MiB
-}
-
-// errorLine matches the error lines of JVM (Pravega, BookKeeper, ZooKeeper,
-// Flink) and Go logs.
-var errorLine = regexp.MustCompile(`\b(ERROR|FATAL|SEVERE)\b|Exception\b|\blevel=(error|fatal)\b|"level":"(error|fatal)"|^panic:`)
-
-// Scan implements LogScanner.
-func (s PodLogScanner) Scan(ctx context.Context, targets []LogTarget, since time.Time) ([]LogFinding, error) {
-	limit := s.MaxBytes
-	if limit <= 0 {
-		limit = 1 << 20
-	}
-	out := make([]LogFinding, len(targets))
-	sem := make(chan struct{}, 4)
-	var wg sync.WaitGroup
-	for i, t := range targets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				out[i] = LogFinding{Target: t, Err: ctx.Err().Error()}
-				return
-			}
-			defer func() { <-sem }()
-			out[i] = s.scanOne(ctx, t, since, limit)
-		}()
-	}
-	wg.Wait()
-	return out, nil
-}
-
-func (s PodLogScanner) scanOne(ctx context.Context, t LogTarget, since time.Time, limit int64) LogFinding {
-	f := LogFinding{Target: t}
-	st := metav1.NewTime(since)
-	rc, err := s.Typed.CoreV1().Pods(t.Namespace).GetLogs(t.Pod, &corev1.PodLogOptions{Container: t.Container, SinceTime: &st, LimitBytes: &limit}).Stream(ctx)
-	if err != nil {
-		f.Err = kube.Explain(err).Error()
-		return f
-	}
-	defer rc.Close()
-	sc := bufio.NewScanner(rc)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := sc.Text()
-		if errorLine.MatchString(line) {
-			f.Errors++
-			if len(f.Samples) < 3 {
-				f.Samples = append(f.Samples, truncate(strings.TrimSpace(line), 160))
-			}
-		}
-	}
-	if err := sc.Err(); err != nil && ctx.Err() == nil {
-		f.Err = err.Error()
-	}
-	return f
-}
-
+// truncate cuts s to at most n bytes, on a rune boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }
