@@ -58,10 +58,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 	case tea.MouseWheelMsg:
-		if msg.Button == tea.MouseWheelUp {
-			m.move(-3)
-		} else if msg.Button == tea.MouseWheelDown {
-			m.move(3)
+		if c, ok := pane.Cursor(msg, m.deps.Keys.Global, m.cursor, m.listHeight(), len(m.rows)); ok {
+			m.setCursor(c)
 		}
 	case tea.MouseClickMsg:
 		// rows start below the summary and header lines
@@ -82,6 +80,10 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, cmd
 	}
 	g, k := m.deps.Keys.Global, m.deps.Keys.Members
+	if c, ok := pane.Cursor(msg, g, m.cursor, m.listHeight(), len(m.rows)); ok {
+		m.setCursor(c)
+		return m, nil
+	}
 	switch {
 	case key.Matches(msg, g.Filter):
 		return m, m.filter.Focus()
@@ -90,18 +92,6 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.filter.Clear()
 			m.refresh()
 		}
-	case key.Matches(msg, g.Up):
-		m.move(-1)
-	case key.Matches(msg, g.Down):
-		m.move(1)
-	case key.Matches(msg, g.PageUp):
-		m.move(-m.listHeight())
-	case key.Matches(msg, g.PageDn):
-		m.move(m.listHeight())
-	case key.Matches(msg, g.Top):
-		m.setCursor(0)
-	case key.Matches(msg, g.Bottom):
-		m.setCursor(len(m.rows) - 1)
 	case key.Matches(msg, k.Expand):
 		m.toggle()
 	case key.Matches(msg, g.Right):
@@ -171,8 +161,6 @@ func (m *Model) setExpanded(v bool) {
 	}
 	m.refresh()
 }
-
-func (m *Model) move(d int) { m.setCursor(m.cursor + d) }
 
 func (m *Model) setCursor(i int) {
 	m.cursor = max(min(i, len(m.rows)-1), 0)

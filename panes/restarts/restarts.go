@@ -72,11 +72,8 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			m.move(-3)
-		case tea.MouseWheelDown:
-			m.move(3)
+		if c, ok := pane.Cursor(msg, m.deps.Keys.Global, m.cursor, m.listHeight(), len(m.rows)); ok {
+			m.setCursor(c)
 		}
 	case tea.MouseClickMsg:
 		if i := m.offset + msg.Y - 2; msg.Button == tea.MouseLeft && msg.Y >= 2 && i < len(m.rows) && msg.Y-2 < m.listHeight() {
@@ -93,6 +90,10 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, cmd
 	}
 	g, k := m.deps.Keys.Global, m.deps.Keys.Restarts
+	if c, ok := pane.Cursor(msg, g, m.cursor, m.listHeight(), len(m.rows)); ok {
+		m.setCursor(c)
+		return m, nil
+	}
 	switch {
 	case key.Matches(msg, g.Filter):
 		return m, m.filter.Focus()
@@ -101,18 +102,6 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.filter.Clear()
 			m.refresh()
 		}
-	case key.Matches(msg, g.Up):
-		m.move(-1)
-	case key.Matches(msg, g.Down):
-		m.move(1)
-	case key.Matches(msg, g.PageUp):
-		m.move(-m.listHeight())
-	case key.Matches(msg, g.PageDn):
-		m.move(m.listHeight())
-	case key.Matches(msg, g.Top):
-		m.setCursor(0)
-	case key.Matches(msg, g.Bottom):
-		m.setCursor(len(m.rows) - 1)
 	case key.Matches(msg, k.Events):
 		m.showEvents = !m.showEvents
 		m.setCursor(m.cursor)
@@ -141,8 +130,6 @@ func (m Model) openLogs() tea.Cmd {
 	}
 	return func() tea.Msg { return msg }
 }
-
-func (m *Model) move(d int) { m.setCursor(m.cursor + d) }
 
 func (m *Model) setCursor(i int) {
 	m.cursor = max(min(i, len(m.rows)-1), 0)

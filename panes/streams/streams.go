@@ -149,13 +149,10 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 	case tea.MouseWheelMsg:
-		if msg.Button == tea.MouseWheelUp {
-			m.move(-3)
-		} else if msg.Button == tea.MouseWheelDown {
-			m.move(3)
+		if c, ok := pane.Cursor(msg, m.deps.Keys.Global, m.cursor, m.listHeight(), len(m.rows)); ok {
+			m.setCursor(c)
 		}
-		detail := m.detailCmd()
-		return m, detail
+		return m, m.detailCmd()
 	case tea.MouseClickMsg:
 		if i := m.offset + msg.Y - 2; msg.Button == tea.MouseLeft && msg.Y >= 2 && i >= 0 && i < len(m.rows) && msg.Y-2 < m.listHeight() {
 			m.setCursor(i)
@@ -198,6 +195,10 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, tea.Batch(cmd, detail)
 	}
 	g, k := m.deps.Keys.Global, m.deps.Keys.Streams
+	if c, ok := pane.Cursor(msg, g, m.cursor, m.listHeight(), len(m.rows)); ok {
+		m.setCursor(c)
+		return m, m.detailCmd()
+	}
 	switch {
 	case key.Matches(msg, g.Filter):
 		return m, m.filter.Focus()
@@ -226,18 +227,6 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			src.Refresh()
 			return pane.StatusMsg{Text: "streams: reading every endpoint now"}
 		}
-	case key.Matches(msg, g.Up):
-		m.move(-1)
-	case key.Matches(msg, g.Down):
-		m.move(1)
-	case key.Matches(msg, g.PageUp):
-		m.move(-m.listHeight())
-	case key.Matches(msg, g.PageDn):
-		m.move(m.listHeight())
-	case key.Matches(msg, g.Top):
-		m.setCursor(0)
-	case key.Matches(msg, g.Bottom):
-		m.setCursor(len(m.rows) - 1)
 	case key.Matches(msg, g.Select):
 		m.setCollapsed(!m.collapsed[m.parentKey()])
 	case key.Matches(msg, g.Right):
@@ -295,8 +284,6 @@ func (m *Model) setCollapsed(v bool) {
 	}
 	m.refresh()
 }
-
-func (m *Model) move(d int) { m.setCursor(m.cursor + d) }
 
 func (m *Model) setCursor(i int) {
 	m.cursor = max(min(i, len(m.rows)-1), 0)

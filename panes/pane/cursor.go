@@ -1,0 +1,46 @@
+package pane
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/streamops/streamops/keymap"
+)
+
+// Cursor moves a list cursor for the navigation keys every list shares (up,
+// down, page up and down, top, bottom) and the mouse wheel. It returns the
+// new position within [0, n) and whether msg was such a movement.
+func Cursor(msg tea.Msg, g keymap.Global, cursor, page, n int) (int, bool) {
+	to := cursor
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, g.Up):
+			to--
+		case key.Matches(msg, g.Down):
+			to++
+		case key.Matches(msg, g.PageUp):
+			to -= max(page, 1)
+		case key.Matches(msg, g.PageDn):
+			to += max(page, 1)
+		case key.Matches(msg, g.Top):
+			to = 0
+		case key.Matches(msg, g.Bottom):
+			to = n - 1
+		default:
+			return cursor, false
+		}
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			to -= 3
+		case tea.MouseWheelDown:
+			to += 3
+		default:
+			return cursor, false
+		}
+	default:
+		return cursor, false
+	}
+	return max(min(to, n-1), 0), true
+}
