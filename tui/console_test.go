@@ -410,3 +410,41 @@ func (*panicky) SetSize(int, int)         {}
 func (panicky) ShortHelp() []key.Binding  { return nil }
 func (panicky) FullHelp() [][]key.Binding { return nil }
 func (panicky) Capturing() bool           { return false }
+
+type fakeContexts struct{ checked []string }
+
+func (f *fakeContexts) Contexts() []string { return []string{"demo", "prod", "staging"} }
+func (f *fakeContexts) Check(_ context.Context, name string) error {
+	f.checked = append(f.checked, name)
+	if name == "staging" {
+		return errors.New("cannot reach https://staging:6443: connection refused")
+	}
+	return nil
+}
+
+func TestPaletteSwitchesContext(t *testing.T) {
+	snap, fc := demoSnapshot(t)
+	km := keymap.Default()
+	cc := &fakeContexts{}
+	typeIn := func(s string) []tea.Msg {
+		msgs := []tea.Msg{keymap.Press(km.Global.Palette)}
+		for _, r := range s {
+			msgs = append(msgs, keymap.PressString(string(r)))
+		}
+		return append(msgs, keymap.PressString("enter"), runCmd{})
+	}
+	m := newConsole(t, fc, themes.Dark, Backends{Contexts: cc})
+	m = drive(m, tea.WindowSizeMsg{Width: 100, Height: 30}, snapshotMsg{snap})
+	m = drive(m, typeIn("ctx nope")...)
+	if !strings.Contains(ansi.Strip(m.render()), "ctx nope: no such context (have: demo, prod, staging)") || len(cc.checked) != 0 {
+		t.Errorf("unknown context: checked %v\n%s", cc.checked, ansi.Strip(m.render()))
+	}
+	m = drive(m, typeIn("ctx staging")...)
+	if m.NextContext() != "" || !strings.Contains(ansi.Strip(m.render()), "ctx staging: cannot reach") {
+		t.Errorf("an unreachable context must not end the console: next %q", m.NextContext())
+	}
+	m = drive(m, typeIn("ctx prod")...)
+	if m.NextContext() != "prod" {
+		t.Errorf("next context %q, want prod", m.NextContext())
+	}
+}

@@ -83,6 +83,15 @@ type Backends struct {
 	Scale scalepane.Backend
 	// Logs follows containers' logs (nil: not available).
 	Logs *logs.Engine
+	// Contexts checks another kubeconfig context before the console
+	// switches to it (nil: switching is not possible, e.g. the demo).
+	Contexts ContextChecker
+}
+
+// ContextChecker lists kubeconfig contexts and checks that one answers.
+type ContextChecker interface {
+	Contexts() []string
+	Check(ctx context.Context, name string) error
 }
 
 // ScopeSetter is the watcher's scope control.
@@ -117,7 +126,12 @@ type Model struct {
 	help      help.Model
 	crash     *Crash
 	streams   restapi.Report // the latest REST report, for the triage report
+	next      string         // the context to switch to after quitting
 }
+
+// NextContext is the kubeconfig context the user switched to; the caller
+// starts the console again on it.
+func (m Model) NextContext() string { return m.next }
 
 // New returns the console's root model.
 func New(opts Options) Model {
@@ -253,6 +267,13 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, tea.Batch(m.broadcast(pane.TickMsg{Now: time.Time(msg)}), m.tick())
 	case crashMsg:
 		m.crash = msg.crash
+		return m, tea.Quit
+	case contextCheckedMsg:
+		if msg.err != nil {
+			m.setStatus(fmt.Sprintf("ctx %s: %v", msg.name, msg.err), true)
+			return m, nil
+		}
+		m.next = msg.name
 		return m, tea.Quit
 	case pane.ErrMsg:
 		m.setStatus(msg.Err.Error(), true)

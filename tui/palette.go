@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
@@ -45,6 +47,7 @@ func newPalette(deps pane.Deps) palette {
 	}
 	p.commands = append(p.commands,
 		command{name: "ns", arg: "NAMESPACE|all", desc: "watch another namespace, or all", run: Model.setNamespace},
+		command{name: "ctx", arg: "CONTEXT", desc: "switch to another kubeconfig context", run: Model.setContext},
 		command{name: "report", desc: "write the triage report (ctrl+s)", run: func(m Model, _ string) (Model, tea.Cmd) { return m, m.triage() }},
 		command{name: "readonly", desc: "refuse every change from now on", run: Model.readOnly},
 		command{name: "help", desc: "show the keys", run: func(m Model, _ string) (Model, tea.Cmd) { m.showHelp = true; return m, nil }},
@@ -166,4 +169,35 @@ func (m Model) readOnly(string) (Model, tea.Cmd) {
 	m.opts.Keys.ReadOnly()
 	m.setStatus("read-only from now on: every change is refused", false)
 	return m, m.broadcast(pane.ReadOnlyMsg{})
+}
+
+type contextCheckedMsg struct {
+	name string
+	err  error
+}
+
+// setContext checks the context answers, then quits so that the caller
+// starts the console again on it; a failure stays a status line.
+func (m Model) setContext(name string) (Model, tea.Cmd) {
+	cc := m.opts.Backends.Contexts
+	if cc == nil {
+		m.setStatus("this session cannot switch contexts", true)
+		return m, nil
+	}
+	if name == m.opts.Context {
+		m.setStatus("already on context "+name, false)
+		return m, nil
+	}
+	if !slices.Contains(cc.Contexts(), name) {
+		m.setStatus(fmt.Sprintf("ctx %s: no such context (have: %s)", name, strings.Join(cc.Contexts(), ", ")), true)
+		return m, nil
+	}
+	m.setStatus("connecting to "+name+"…", false)
+	ctx := m.opts.Ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return m, func() tea.Msg {
+		return contextCheckedMsg{name: name, err: cc.Check(ctx, name)}
+	}
 }

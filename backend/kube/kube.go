@@ -196,3 +196,25 @@ func RedactURL(raw string) string {
 	u.Fragment = ""
 	return u.String()
 }
+
+// WithContext returns options for another kubeconfig context. The flags
+// are built anew: cli-runtime's ConfigFlags caches its client config, so
+// changing the context of the old ones would keep the old credentials. The
+// kubeconfig path, an explicit namespace and the request timeout carry
+// over; credential overrides (--token, --user, --as …) belonged to the
+// old context and do not.
+func (o *Options) WithContext(name string) *Options {
+	n := NewOptions()
+	n.AllNamespaces, n.QPS, n.Burst = o.AllNamespaces, o.QPS, o.Burst
+	n.Flags.Context = &name
+	copyFlag := func(dst **string, src *string) {
+		if src != nil {
+			v := *src
+			*dst = &v
+		}
+	}
+	copyFlag(&n.Flags.KubeConfig, o.Flags.KubeConfig)
+	copyFlag(&n.Flags.Namespace, o.Flags.Namespace)
+	copyFlag(&n.Flags.Timeout, o.Flags.Timeout)
+	return n
+}

@@ -632,7 +632,7 @@ func printTable(w io.Writer, rows [][]result) {
 	for _, runs := range rows {
 		r := runs[0]
 		frames := medianOf(runs, func(r result) float64 { return r.FirstFrame.Seconds() })
-		first := fmt.Sprintf("%.2f s (%.2f–%.2f)", frames.median, frames.min, frames.max)
+		first := fmt.Sprintf("%.3f s (%.3f–%.3f)", frames.median, frames.min, frames.max)
 		target := "–"
 		if k, ok := k9s[r.Pods]; ok && r.Mode == "console" {
 			target = fmt.Sprintf("%.2f s (%.2g s, %d MiB, %.2g %%)", k.frame/3, k.frame, k.rss, k.idleCPU)

@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 
 	"github.com/charmbracelet/colorprofile"
@@ -139,6 +141,8 @@ func (o uiOptions) styles() (themes.Styles, error) {
 	return themes.New(p), nil
 }
 
+// runCluster runs the console on the kubeconfig's cluster, and again on
+// another context each time the user switches from the palette.
 func runCluster(ctx context.Context, kopts *kube.Options, ui uiOptions) error {
 	styles, err := ui.styles()
 	if err != nil {
@@ -149,17 +153,69 @@ func runCluster(ctx context.Context, kopts *kube.Options, ui uiOptions) error {
 		return err
 	}
 	defer closeLog()
+	for {
+		err := runContext(ctx, kopts, ui, styles, log)
+		var sw *contextSwitch
+		if !errors.As(err, &sw) {
+			return err
+		}
+		kopts = kopts.WithContext(sw.name)
+		log.Info("switching context", "context", sw.name)
+	}
+}
+
+// contextSwitch ends a console that the user moved to another context.
+type contextSwitch struct{ name string }
+
+func (c *contextSwitch) Error() string { return "switch to context " + c.name }
+
+// contexts lets the palette check another context before switching.
+type contexts struct{ kopts *kube.Options }
+
+func (c contexts) Contexts() []string {
+	raw, err := c.kopts.Flags.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for name := range raw.Contexts {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (c contexts) Check(ctx context.Context, name string) error {
+	raw, err := c.kopts.Flags.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return fmt.Errorf("kubeconfig: %w", err)
+	}
+	cfg, err := clientcmd.NewNonInteractiveClientConfig(raw, name, &clientcmd.ConfigOverrides{}, nil).ClientConfig()
+	if err != nil {
+		return fmt.Errorf("kubeconfig: %w", err)
+	}
+	clients, err := kube.NewClients(cfg)
+	if err != nil {
+		return err
+	}
+	return clients.Check(ctx, checkTimeout(c.kopts))
+}
+
+func checkTimeout(kopts *kube.Options) time.Duration {
+	if kopts.Flags.Timeout != nil && *kopts.Flags.Timeout != "" && *kopts.Flags.Timeout != "0" {
+		if d, err := time.ParseDuration(*kopts.Flags.Timeout); err == nil && d > 0 {
+			return d
+		}
+	}
+	return 10 * time.Second
+}
+
+func runContext(ctx context.Context, kopts *kube.Options, ui uiOptions, styles themes.Styles, log *slog.Logger) error {
 	clients, scope, err := kopts.Connect()
 	if err != nil {
 		return err
 	}
-	timeout := 10 * time.Second
-	if kopts.Flags.Timeout != nil && *kopts.Flags.Timeout != "" && *kopts.Flags.Timeout != "0" {
-		if d, err := time.ParseDuration(*kopts.Flags.Timeout); err == nil && d > 0 {
-			timeout = d
-		}
-	}
-	if err := clients.Check(ctx, timeout); err != nil {
+	if err := clients.Check(ctx, checkTimeout(kopts)); err != nil {
 		return err
 	}
 	overrides, err := ui.overrides()
@@ -168,7 +224,7 @@ func runCluster(ctx context.Context, kopts *kube.Options, ui uiOptions) error {
 	}
 	mon := restapi.NewMonitor(restapi.Config{ServiceProxy: clients.Typed, Overrides: overrides, Interval: ui.cfg.Refresh.Streams.Duration, Log: log})
 	return runConsole(ctx, clients, scope, ui, styles, log, mon, session{audit: "audit.jsonl",
-		stepTimeout: ui.cfg.Scale.StepTimeout.Duration, logs: logs.KubeSource{Client: clients.Typed}})
+		stepTimeout: ui.cfg.Scale.StepTimeout.Duration, logs: logs.KubeSource{Client: clients.Typed}, contexts: contexts{kopts}})
 }
 
 // session holds what differs between a real cluster and the demo.
@@ -176,6 +232,7 @@ type session struct {
 	audit       string // audit log file name in the state directory (unless configured)
 	stepTimeout time.Duration
 	logs        logs.Source // pods/log through the API server, or the demo's
+	contexts    tui.ContextChecker
 }
 
 func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
@@ -257,12 +314,18 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 		Snapshots: w.Subscribe(ctx), Errors: w.Errors(),
 		Context: clients.Context, Server: clients.Server, Scope: scope.String(),
 		CrashDir: stateDir(), ReportDir: stateDir(),
-		Ctx:      ctx,
-		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed), Scope: w, Streams: mon, Scale: engine, Logs: logEngine},
+		Ctx: ctx,
+		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed), Scope: w, Streams: mon, Scale: engine, Logs: logEngine,
+			Contexts: sess.contexts},
 	})
-	final, err := tea.NewProgram(model, tea.WithContext(ctx)).Run()
+	// 30 frames a second at most: a busy console stays light on a slow
+	// SSH link; an unchanged screen writes nothing at all.
+	final, err := tea.NewProgram(model, tea.WithContext(ctx), tea.WithFPS(30)).Run()
 	if m, ok := final.(tui.Model); ok && m.Crash() != nil {
 		return &exitError{code: 2, err: m.Crash()}
+	}
+	if m, ok := final.(tui.Model); ok && m.NextContext() != "" && err == nil {
+		return &contextSwitch{m.NextContext()}
 	}
 	switch {
 	case err == nil, errors.Is(err, tea.ErrInterrupted), errors.Is(err, context.Canceled):

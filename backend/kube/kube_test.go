@@ -1,0 +1,54 @@
+package kube
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+const twoContexts = `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users:
+- {name: admin, user: {token: admin-token}}
+- {name: viewer, user: {token: viewer-token}}
+contexts:
+- {name: admin, context: {cluster: c, user: admin, namespace: ops}}
+- {name: viewer, context: {cluster: c, user: viewer, namespace: team-a}}
+current-context: admin
+`
+
+// TestWithContextUsesTheNewCredentials: the console once showed another
+// context's name while still using the first one's credentials, because
+// cli-runtime's ConfigFlags caches its client config.
+func TestWithContextUsesTheNewCredentials(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(path, []byte(twoContexts), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := NewOptions()
+	o.Flags.KubeConfig = &path
+	first, scope, err := o.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Config.BearerToken != "admin-token" || first.Context != "admin" || scope.String() != "ops" {
+		t.Fatalf("first: %s %s %s", first.Config.BearerToken, first.Context, scope)
+	}
+	next, scope, err := o.WithContext("viewer").Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Config.BearerToken != "viewer-token" || next.Context != "viewer" {
+		t.Errorf("switched to %s with token %q", next.Context, next.Config.BearerToken)
+	}
+	if scope.String() != "team-a" {
+		t.Errorf("the new context's namespace should apply: %s", scope)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	if got := RedactURL("https://admin:hunter2@api.example.com:6443/path?token=x"); got != "https://api.example.com:6443/path" {
+		t.Errorf("RedactURL = %s", got)
+	}
+}
