@@ -5,9 +5,12 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/operator"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/watch"
 )
@@ -77,5 +80,27 @@ func TestDemoSettles(t *testing.T) {
 		if s.Phase != platform.Synced {
 			t.Errorf("watch %s: %s %s", s.Resource, s.Phase, s.Reason)
 		}
+	}
+}
+
+// TestSpecWritesAreRecorded: the record tests use to prove "no write"
+// sees a spec patch, and not the simulator's status writes.
+func TestSpecWritesAreRecorded(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	fc := clocktesting.NewFakeClock(epoch)
+	p := demo.New(demo.Options{Seed: 1, Clock: fc})
+	if err := p.Settle(ctx, fc, 200); err != nil {
+		t.Fatal(err)
+	}
+	if w := p.SpecWrites(); len(w) != 0 {
+		t.Fatalf("status writes recorded as spec writes: %v", w)
+	}
+	res := p.Clients().Dynamic.Resource(operator.BookkeeperClusters.GVR).Namespace(demo.StoreNamespace)
+	if _, err := res.Patch(ctx, demo.BookkeeperName, types.MergePatchType, []byte(`{"spec":{"replicas":4}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if w := p.SpecWrites(); len(w) != 1 || w[0] != "patch bookkeeperclusters pravega/bookkeeper" {
+		t.Errorf("spec writes %v", w)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,37 @@ type Platform struct {
 	rnd    *rand.Rand
 	sim    *simulator
 	policy *policy
+
+	writesMu sync.Mutex
+	writes   []string // spec writes that reached the store, newest last (bounded)
+}
+
+// maxWrites bounds the record of spec writes.
+const maxWrites = 1000
+
+// SpecWrites lists the writes to objects' specs (not their status) that
+// reached the demo's store, as "verb resource namespace/name". client-go's
+// own record of calls is cleared every simulator step.
+func (p *Platform) SpecWrites() []string {
+	p.writesMu.Lock()
+	defer p.writesMu.Unlock()
+	return slices.Clone(p.writes)
+}
+
+func (p *Platform) recordWrite(a clienttesting.Action) {
+	if a.GetSubresource() != "" {
+		return
+	}
+	name := ""
+	if n, ok := a.(interface{ GetName() string }); ok {
+		name = n.GetName()
+	}
+	p.writesMu.Lock()
+	defer p.writesMu.Unlock()
+	if len(p.writes) == maxWrites {
+		p.writes = p.writes[1:]
+	}
+	p.writes = append(p.writes, a.GetVerb()+" "+a.GetResource().Resource+" "+a.GetNamespace()+"/"+name)
 }
 
 // New builds the demo platform with its seeded objects. Run starts the
@@ -172,6 +204,7 @@ func (p *Platform) stampWrites(f *clienttesting.Fake, tracker clienttesting.Obje
 		if err != nil || !handled || obj == nil {
 			return handled, obj, err
 		}
+		p.recordWrite(a)
 		p.stamp(obj)
 		if err := tracker.Update(a.GetResource(), obj, a.GetNamespace()); err != nil {
 			return true, nil, err

@@ -96,6 +96,7 @@ func (p *Platform) serveScale() {
 		if err := tracker.Update(gvr, next, ns); err != nil {
 			return true, nil, err
 		}
+		p.recordWrite(a)
 		return true, next, nil
 	})
 	p.typed.PrependReactor("update", "pods", func(a clienttesting.Action) (bool, runtime.Object, error) {

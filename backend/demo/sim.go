@@ -110,6 +110,10 @@ func (s *simulator) settled() bool { return s.converged }
 func (s *simulator) step(ctx context.Context) error {
 	s.p.mu.Lock()
 	defer s.p.mu.Unlock()
+	// client-go's fake clientsets record every call they serve; nothing
+	// reads the record, and unread it grows for as long as the demo runs.
+	s.p.typed.ClearActions()
+	s.p.dynamic.ClearActions()
 	now := s.p.clock.Now()
 	s.lastStep = now
 	comps, err := s.desired(ctx)
