@@ -276,10 +276,15 @@ func TestStuckMemberTimesOut(t *testing.T) {
 	if out.State != scale.TimedOut || out.FailedStep != 1 || !slices.Equal(out.NotStarted, []int{2}) {
 		t.Fatalf("outcome %s failed %d not started %v: %s", out.State, out.FailedStep, out.NotStarted, out.Message)
 	}
-	for _, want := range []string{"did not converge within 1.5s", "pravega-pravega-segment-store-3 not ready", "no later step was started", "Not done: step 2 (Controller pravega 2→3)"} {
+	for _, want := range []string{"did not converge within 1.5s", "no later step was started", "Not done: step 2 (Controller pravega 2→3)"} {
 		if !strings.Contains(out.Message, want) {
 			t.Errorf("message lacks %q: %s", want, out.Message)
 		}
+	}
+	// The stuck member is named; on a loaded machine it may not even be
+	// running when the step times out.
+	if !strings.Contains(out.Message, "pravega-pravega-segment-store-3 not ready") && !strings.Contains(out.Message, "pravega-pravega-segment-store-3 Pending") {
+		t.Errorf("message does not name the stuck member: %s", out.Message)
 	}
 	if got := e.spec(t, operator.PravegaClusters, "pravega", "pravega", "spec", "pravega", "controllerReplicas"); got != 2 {
 		t.Errorf("controllers patched to %d after a failed step", got)
