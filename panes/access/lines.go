@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/labels"
+
 	accessapi "github.com/streamops/streamops/backend/access"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/panes/pane"
@@ -92,14 +94,25 @@ func (m Model) serviceLines(keep func(string) bool) []string {
 		ipW, nameW = 0, min(nameW, 28)
 	}
 	cols := []pane.Column{{Title: "NAMESPACE", Width: min(nsW, 20)}, {Title: "NAME", Width: min(nameW, 40)}, {Title: "TYPE", Width: 14},
-		{Title: "CLUSTER-IP", Width: ipW}, {Title: "ENDPOINTS", Width: 9, Right: true}, {Title: "PORTS", Width: 0}}
+		{Title: "CLUSTER-IP", Width: ipW}, {Title: "ENDPOINTS", Width: 9, Right: true}, {Title: "PORTS", Width: 0}, {Title: "SELECTOR", Width: 0}}
 	widths := pane.Layout(cols, m.width)
-	if ipW == 0 {
-		widths[3] = 0
-		used := widths[0] + widths[1] + widths[2] + widths[4] + 4
-		widths[5] = max(m.width-used-1, 8)
+	// The ports take what the fixed columns leave; the selector shares it
+	// from 140 cells on.
+	used := 0
+	for i := range 5 {
+		if i != 3 || ipW > 0 {
+			used += widths[i] + 1
+		} else {
+			widths[3] = 0
+		}
 	}
-	out := []string{st.Table.Header.Render(pane.Row([]string{"NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "ENDPOINTS", "PORTS"}, widths, cols))}
+	rest := max(m.width-used, 8)
+	widths[5], widths[6] = rest, 0
+	if m.width >= 140 {
+		widths[5] = min(44, rest/2)
+		widths[6] = rest - widths[5] - 1
+	}
+	out := []string{st.Table.Header.Render(pane.Row([]string{"NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "ENDPOINTS", "PORTS", "SELECTOR"}, widths, cols))}
 	for _, s := range m.snap.Services {
 		var ports []string
 		for _, p := range s.Ports {
@@ -113,7 +126,7 @@ func (m Model) serviceLines(keep func(string) bool) []string {
 		if s.Type == platform.ExternalName {
 			portText = "→ " + s.ExternalName
 		}
-		if !keep(s.Namespace + " " + s.Name + " " + string(s.Type) + " " + portText) {
+		if !keep(s.Namespace + " " + s.Name + " " + string(s.Type) + " " + portText + " " + labels.SelectorFromSet(s.Selector).String()) {
 			continue
 		}
 		typ := st.Text.Render(string(s.Type))
@@ -130,7 +143,11 @@ func (m Model) serviceLines(keep func(string) bool) []string {
 		case len(s.Selector) > 0:
 			ep = st.Err.Render("none ✖")
 		}
-		out = append(out, pane.Row([]string{st.Muted.Render(s.Namespace), s.Name, typ, st.Muted.Render(s.ClusterIP), ep, portText}, widths, cols))
+		sel := st.Muted.Render("(no selector: endpoints by hand)")
+		if len(s.Selector) > 0 {
+			sel = st.Muted.Render(labels.SelectorFromSet(s.Selector).String())
+		}
+		out = append(out, pane.Row([]string{st.Muted.Render(s.Namespace), s.Name, typ, st.Muted.Render(s.ClusterIP), ep, portText, sel}, widths, cols))
 	}
 	if len(out) == 1 {
 		out = append(out, st.Muted.Render("  no services"))
