@@ -1,10 +1,12 @@
 package pane
 
 import (
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/sahilm/fuzzy"
 
+	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/themes"
 )
 
@@ -89,4 +91,23 @@ func Match(query string, items []string) []int {
 		out = append(out, m.Index)
 	}
 	return out
+}
+
+// Key handles the filter's keys in a list pane: every key while the input
+// is open, the filter key to open it, and back (esc) to clear a query.
+// handled says the pane should stop there; changed that the query changed
+// and the list must be refreshed.
+func (f *Filter) Key(msg tea.KeyPressMsg, g keymap.Global) (handled, changed bool, cmd tea.Cmd) {
+	switch {
+	case f.active:
+		before := f.Query()
+		_, cmd = f.Update(msg)
+		return true, f.Query() != before || !f.active, cmd
+	case key.Matches(msg, g.Filter):
+		return true, false, f.Focus()
+	case key.Matches(msg, g.Back) && f.Query() != "":
+		f.Clear()
+		return true, true, nil
+	}
+	return false, false, nil
 }

@@ -84,24 +84,18 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 }
 
 func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
-	if m.filter.Active() {
-		_, cmd := m.filter.Update(msg)
-		m.refresh()
+	g, k := m.deps.Keys.Global, m.deps.Keys.Restarts
+	if handled, changed, cmd := m.filter.Key(msg, g); handled {
+		if changed {
+			m.refresh()
+		}
 		return m, cmd
 	}
-	g, k := m.deps.Keys.Global, m.deps.Keys.Restarts
 	if c, ok := pane.Cursor(msg, g, m.cursor, m.listHeight(), len(m.rows)); ok {
 		m.setCursor(c)
 		return m, nil
 	}
 	switch {
-	case key.Matches(msg, g.Filter):
-		return m, m.filter.Focus()
-	case key.Matches(msg, g.Back):
-		if m.filter.Query() != "" {
-			m.filter.Clear()
-			m.refresh()
-		}
 	case key.Matches(msg, k.Events):
 		m.showEvents = !m.showEvents
 		m.setCursor(m.cursor)
