@@ -627,8 +627,8 @@ var k9s = map[int]struct {
 // over the runs (with the range of the frame times), and the load average
 // before the first and after the last run.
 func printTable(w io.Writer, rows [][]result) {
-	fmt.Fprintln(w, "| pods | mode | components | first complete frame: median (min–max) | target ≤ (k9s) | RSS +10 s | of which anon / file | heap in use after GC | idle CPU (30 s) | idle snapshots / writes | runs | load 1/5/15 before → after |")
-	fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Fprintln(w, "| pods | mode | components | first complete frame: median (min–max) | target ≤ (k9s) | RSS +10 s | of which anon / file | heap in use after GC | idle CPU (30 s) | idle snapshots / writes | machine busy: start / idle | runs | load 1/5/15 before → after |")
+	fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, runs := range rows {
 		r := runs[0]
 		frames := medianOf(runs, func(r result) float64 { return r.FirstFrame.Seconds() })
@@ -642,13 +642,14 @@ func printTable(w io.Writer, rows [][]result) {
 			first, comps = "synced "+first, "–"
 		}
 		med := func(f func(result) float64) float64 { return medianOf(runs, f).median }
-		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %.0f MiB | %.0f / %.0f MiB | %.0f MiB | %.2f %% | %.0f / %.0f | %d | %s → %s |\n",
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %.0f MiB | %.0f / %.0f MiB | %.0f MiB | %.2f %% | %.0f / %.0f | %.0f / %.0f %% | %d | %s → %s |\n",
 			r.Pods, r.Mode, comps, first, target,
 			med(func(r result) float64 { return mib(r.RSS) }),
 			med(func(r result) float64 { return mib(r.RSSAnon) }), med(func(r result) float64 { return mib(r.RSSFile) }),
 			med(func(r result) float64 { return mib(r.HeapInuse) }),
 			med(func(r result) float64 { return r.IdleCPU }),
 			med(func(r result) float64 { return float64(r.IdleSnapshots) }), med(func(r result) float64 { return float64(r.IdleWrites) }),
+			med(func(r result) float64 { return r.BusyStart }), med(func(r result) float64 { return r.BusyIdle }),
 			len(runs), runs[0].LoadBefore, runs[len(runs)-1].LoadAfter)
 	}
 }

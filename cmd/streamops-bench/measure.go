@@ -59,14 +59,16 @@ type result struct {
 	IdleSnapshots int           // snapshots published in the idle window (raw: informer events)
 	IdleWrites    int           // writes to the terminal in the idle window
 	IdleBytes     int           // bytes written to the terminal in the idle window
+	BusyStart     float64       // machine CPU busy (all processes) from main to the first frame, % of all cores
+	BusyIdle      float64       // machine CPU busy (all processes) in the idle window, % of all cores
 
 	LoadBefore, LoadAfter string `json:"-"` // filled in by run
 }
 
 func (r result) line() string {
-	return fmt.Sprintf("%s %d pods: frame %.3f s (main after %.0f ms), %d components, RSS %.1f MiB (anon %.1f, file %.1f, Go heap retained %.1f), heap in use %.1f MiB, idle CPU %.2f %% (%d snapshots, %d writes, %d bytes)",
+	return fmt.Sprintf("%s %d pods: frame %.3f s (main after %.0f ms), %d components, RSS %.1f MiB (anon %.1f, file %.1f, Go heap retained %.1f), heap in use %.1f MiB, idle CPU %.2f %% (%d snapshots, %d writes, %d bytes), machine busy %.0f %% during start, %.0f %% when idle",
 		r.Mode, r.Pods, r.FirstFrame.Seconds(), float64(r.StartToMain.Microseconds())/1000, r.Components, mib(r.RSS), mib(r.RSSAnon), mib(r.RSSFile), mib(r.HeapRetained),
-		mib(r.HeapInuse), r.IdleCPU, r.IdleSnapshots, r.IdleWrites, r.IdleBytes)
+		mib(r.HeapInuse), r.IdleCPU, r.IdleSnapshots, r.IdleWrites, r.IdleBytes, r.BusyStart, r.BusyIdle)
 }
 
 type measureOptions struct {
@@ -92,6 +94,7 @@ func measureCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	machine0 := machineCPU()
 	r := result{Mode: "console", StartToMain: time.Since(start)}
 	fs := flag.NewFlagSet("measure", flag.ContinueOnError)
 	var o measureOptions
@@ -152,6 +155,7 @@ func measureCmd(args []string) error {
 		return err
 	}
 	r.FirstFrame, r.Components = counters.ready.Sub(start), counters.components
+	r.BusyStart = machine0.busySince()
 	stopProfile()
 	tr.printf("first complete frame written (raw: informers synced)")
 
@@ -178,11 +182,12 @@ func measureCmd(args []string) error {
 		return err
 	}
 	snaps, writes, bytes := counters.snapshots.Load(), counters.writes.Load(), counters.bytes.Load()
-	cpu0, t0 := cpuTime(), time.Now()
+	cpu0, t0, machine1 := cpuTime(), time.Now(), machineCPU()
 	if err := wait(ctx, idle); err != nil {
 		return err
 	}
 	r.IdleCPU = 100 * float64(cpuTime()-cpu0) / float64(time.Since(t0))
+	r.BusyIdle = machine1.busySince()
 	stopProfile()
 	r.IdleSnapshots = int(counters.snapshots.Load() - snaps)
 	r.IdleWrites, r.IdleBytes = int(counters.writes.Load()-writes), int(counters.bytes.Load()-bytes)
@@ -445,6 +450,40 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// machineTicks are the CPU ticks of the whole machine, all cores
+// (/proc/stat): the measurements share it with the API server, kwok and
+// whatever else runs.
+type machineTicks struct{ busy, total uint64 }
+
+func machineCPU() machineTicks {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return machineTicks{}
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	var t machineTicks
+	for i, f := range strings.Fields(string(line))[1:] {
+		v, _ := strconv.ParseUint(f, 10, 64)
+		if i < 8 { // user nice system idle iowait irq softirq steal (guest is in user)
+			t.total += v
+			if i != 3 && i != 4 {
+				t.busy += v
+			}
+		}
+	}
+	return t
+}
+
+// busySince is the share of the machine's CPU time that was busy since t,
+// in percent of all cores.
+func (t machineTicks) busySince() float64 {
+	now := machineCPU()
+	if now.total <= t.total {
+		return 0
+	}
+	return 100 * float64(now.busy-t.busy) / float64(now.total-t.total)
 }
 
 // wait is a measurement window.
