@@ -1,0 +1,60 @@
+package flink_test
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/streamops/streamops/backend/flink"
+)
+
+// FuzzDecodeResponses: each JobManager response decoder takes any body
+// without panicking, fails only with a DecodeError naming the request,
+// accepts only valid JSON, and returns what it decoded whole.
+func FuzzDecodeResponses(f *testing.F) {
+	for _, s := range []string{
+		`{"taskmanagers":2,"slots-total":8,"slots-available":2,"jobs-running":1,"jobs-finished":0,"jobs-cancelled":0,"jobs-failed":0,"flink-version":"1.20.0","flink-commit":"abc"}`,
+		`{"jobs":[{"jid":"a1","name":"fraud","state":"RUNNING","start-time":1764000000000,"end-time":-1,"duration":5000}]}`,
+		`{"jid":"a1","name":"fraud","state":"RUNNING","start-time":1,"end-time":-1,"duration":1,"maxParallelism":128,"vertices":[{"id":"v1","name":"Source","status":"RUNNING","parallelism":4,"maxParallelism":128}]}`,
+		`{"counts":{"restored":0,"total":3,"in_progress":0,"completed":2,"failed":1},"latest":{"completed":{"id":2,"trigger_timestamp":1,"latest_ack_timestamp":2,"end_to_end_duration":1,"checkpointed_size":10,"state_size":10,"is_savepoint":false},"failed":{"id":3,"trigger_timestamp":3,"failure_timestamp":4,"failure_message":"Checkpoint expired\n\tat x","num_subtasks":4,"num_acknowledged_subtasks":1}}}`,
+		`{"jobs":[{}]}`, `{"vertices":[{"id":null}],"jid":"x"}`, `{"counts":null}`, `{"jobs":"x"}`, `[`, `null`, `{"start-time":1e400}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		valid := json.Valid(body)
+		check := func(what string, err error) bool {
+			if err != nil {
+				var de *flink.DecodeError
+				if !errors.As(err, &de) || de.Path != "/p" {
+					t.Fatalf("%s failed with %v, want a DecodeError for /p", what, err)
+				}
+				return false
+			}
+			if !valid {
+				t.Fatalf("%s accepted invalid JSON %q", what, body)
+			}
+			return true
+		}
+		if o, err := flink.DecodeOverview("/p", body); check("overview", err) && o == nil {
+			t.Fatal("overview: nil without error")
+		}
+		if jobs, err := flink.DecodeJobs("/p", body); check("jobs", err) {
+			for _, j := range jobs {
+				_ = j.Terminal()
+			}
+		}
+		var j flink.Job
+		if check("job", flink.DecodeJob("/p", body, &j)) {
+			if p := j.Parallelism(); p < 0 && len(j.Vertices) == 0 {
+				t.Fatalf("parallelism %d without vertices", p)
+			}
+			if s := j.Slowest(); s >= len(j.Vertices) {
+				t.Fatalf("slowest vertex %d of %d", s, len(j.Vertices))
+			}
+		}
+		if c, err := flink.DecodeCheckpoints("/p", body); check("checkpoints", err) && c == nil {
+			t.Fatal("checkpoints: nil without error")
+		}
+	})
+}
