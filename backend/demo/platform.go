@@ -30,12 +30,17 @@ type Options struct {
 	Seed  uint64           // randomness of the simulator (restarts, names)
 	Clock clock.WithTicker // defaults to the real clock
 	// Interval between simulator steps (default 400ms). Speed divides every
-	// delay the simulator waits (default 1).
+	// delay the simulator waits (default 1, at most MaxSpeed).
 	Interval time.Duration
 	Speed    float64
 	// Faults enables the simulator's occasional container restarts.
 	Faults bool
 }
+
+// MaxSpeed is the fastest simulation: members start in 16 ms and a faulty
+// container restarts every half second, which is as busy as a console is
+// ever asked to follow.
+const MaxSpeed = 50
 
 // Platform is the embedded demo platform.
 type Platform struct {
@@ -95,6 +100,7 @@ func New(opts Options) *Platform {
 	if opts.Speed <= 0 {
 		opts.Speed = 1
 	}
+	opts.Speed = min(opts.Speed, MaxSpeed)
 	p := &Platform{opts: opts, clock: opts.Clock, rnd: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5eed))}
 	p.rv.Store(1000)
 

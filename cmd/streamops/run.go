@@ -38,6 +38,7 @@ type uiOptions struct {
 	logFile    string
 	configPath string
 	endpoints  []string
+	pprof      string
 
 	cfg  config.Config
 	keys keymap.KeyMap
@@ -50,6 +51,7 @@ func (o *uiOptions) addFlags(c *cobra.Command) {
 	f.StringVar(&o.logFile, "log-file", "", "where details are logged (default: the state directory's streamops.log)")
 	f.StringVar(&o.configPath, "config", config.DefaultPath(), "configuration file")
 	f.StringArrayVar(&o.endpoints, "rest-endpoint", nil, "reach a REST API by direct URL instead of the service proxy: API:NAMESPACE/NAME=URL (repeatable), e.g. flink:team-a/orders=http://localhost:8081")
+	f.StringVar(&o.pprof, "pprof", "", "serve Go's profiler on this loopback HOST:PORT, to diagnose the console itself (e.g. its heap over a long session)")
 }
 
 // load reads the configuration file and merges the flags over it: a flag
@@ -245,6 +247,9 @@ func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
 		return err
 	}
 	defer closeLog()
+	if !(o.speed > 0 && o.speed <= demo.MaxSpeed) {
+		return fmt.Errorf("--speed %g: want a factor above 0 and at most %d", o.speed, demo.MaxSpeed)
+	}
 	p := demo.New(demo.Options{Seed: o.seed, Speed: o.speed, Faults: !o.calm})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -292,6 +297,11 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 		return err
 	}
 	defer auditLog.Close()
+	if ui.pprof != "" {
+		if err := servePprof(ctx, ui.pprof, log); err != nil {
+			return err
+		}
+	}
 	go mon.Run(ctx)
 	w := watch.New(watch.Config{Clients: clients, Scope: scope, Log: log})
 	if err := w.Start(ctx); err != nil {
