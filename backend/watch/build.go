@@ -151,7 +151,7 @@ func (w *Watcher) build() *platform.Snapshot {
 	}
 	var unmanaged []unmanagedPod
 	for _, obj := range list(w.pods) {
-		p, ok := obj.(*corev1.Pod)
+		p, ok := obj.(*podEntry)
 		if !ok {
 			continue
 		}
@@ -159,7 +159,7 @@ func (w *Watcher) build() *platform.Snapshot {
 		cm := b.members[uid]
 		miss := cm == nil || cm.rv != p.ResourceVersion
 		if miss {
-			cm = &cachedMember{rv: p.ResourceVersion, member: member(p)}
+			cm = &cachedMember{rv: p.ResourceVersion, member: p.member}
 			ms, managed := operator.Classify(p.Labels)
 			cm.managed, cm.source = managed, ms.Resource
 			if managed {

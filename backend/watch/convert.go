@@ -11,7 +11,11 @@ import (
 	"github.com/streamops/streamops/backend/platform"
 )
 
-// member converts a (slimmed) pod into an immutable platform member.
+// legacyIngressClass is the annotation that named an ingress's class
+// before spec.ingressClassName.
+const legacyIngressClass = "kubernetes.io/ingress.class"
+
+// member converts a pod into an immutable platform member.
 func member(p *corev1.Pod) *platform.Member {
 	m := &platform.Member{
 		Name: p.Name, Namespace: p.Namespace, UID: string(p.UID), ResourceVersion: p.ResourceVersion,
@@ -218,7 +222,7 @@ func ingress(in *networkingv1.Ingress) platform.Ingress {
 	out := platform.Ingress{Name: in.Name, Namespace: in.Namespace}
 	if in.Spec.IngressClassName != nil {
 		out.Class = *in.Spec.IngressClassName
-	} else if c := in.Annotations["kubernetes.io/ingress.class"]; c != "" {
+	} else if c := in.Annotations[legacyIngressClass]; c != "" {
 		out.Class = c
 	}
 	backend := func(b *networkingv1.IngressBackend) (svc, port, res string) {

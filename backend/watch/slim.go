@@ -1,23 +1,25 @@
 package watch
 
 import (
-	"strings"
-
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/streamops/streamops/backend/platform"
 )
 
 // The transforms below run before objects enter the informer caches: they
 // keep only what the console reads, so that 10,000 pods fit in a few tens of
 // MiB instead of hundreds (managedFields alone are often half of a pod).
 
-func slimMeta(m metav1.ObjectMeta, keepAnnotations bool) metav1.ObjectMeta {
-	out := metav1.ObjectMeta{
+func slimMeta(m metav1.ObjectMeta) metav1.ObjectMeta {
+	return metav1.ObjectMeta{
 		Name:              m.Name,
 		Namespace:         m.Namespace,
 		UID:               m.UID,
@@ -28,76 +30,40 @@ func slimMeta(m metav1.ObjectMeta, keepAnnotations bool) metav1.ObjectMeta {
 		Labels:            m.Labels,
 		OwnerReferences:   m.OwnerReferences,
 	}
-	if keepAnnotations {
-		for k, v := range m.Annotations {
-			if strings.HasSuffix(k, ".version") || strings.HasSuffix(k, "/version") {
-				if out.Annotations == nil {
-					out.Annotations = map[string]string{}
-				}
-				out.Annotations[k] = v
-			}
-		}
-	}
+}
+
+// podEntry is what the pod informers keep of a pod: its identity and the
+// member the console shows, converted once as the pod arrives. Keeping a
+// slimmed *corev1.Pod as well would hold every pod twice; its identity
+// (an ObjectMeta with name, namespace, UID, resourceVersion and labels) is
+// what the informer's key and namespace index functions need.
+type podEntry struct {
+	metav1.ObjectMeta
+	member *platform.Member
+}
+
+// GetObjectKind and DeepCopyObject make podEntry a runtime.Object, which
+// parts of client-go expect of what an informer stores.
+func (e *podEntry) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectKind }
+
+func (e *podEntry) DeepCopyObject() runtime.Object {
+	out := &podEntry{ObjectMeta: *e.ObjectMeta.DeepCopy(), member: e.member} // members are immutable
 	return out
 }
 
-func slimContainers(cs []corev1.Container) []corev1.Container {
-	if len(cs) == 0 {
-		return nil
+// entryOfPod converts a pod as it enters the informer cache.
+func entryOfPod(p *corev1.Pod) *podEntry {
+	m := member(p)
+	return &podEntry{
+		ObjectMeta: metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: p.UID,
+			ResourceVersion: m.ResourceVersion, Labels: m.Labels},
+		member: m,
 	}
-	out := make([]corev1.Container, len(cs))
-	for i, c := range cs {
-		out[i] = corev1.Container{Name: c.Name, Image: c.Image, Resources: c.Resources, Ports: c.Ports}
-	}
-	return out
-}
-
-func slimStatuses(ss []corev1.ContainerStatus) []corev1.ContainerStatus {
-	if len(ss) == 0 {
-		return nil
-	}
-	out := make([]corev1.ContainerStatus, len(ss))
-	for i, s := range ss {
-		out[i] = corev1.ContainerStatus{
-			Name: s.Name, Ready: s.Ready, RestartCount: s.RestartCount, Image: s.Image,
-			ContainerID: s.ContainerID, State: s.State, LastTerminationState: s.LastTerminationState, Started: s.Started,
-		}
-	}
-	return out
-}
-
-// slimPod keeps what members, restarts, logs and the scale preflight read.
-func slimPod(p *corev1.Pod) *corev1.Pod {
-	out := &corev1.Pod{
-		ObjectMeta: slimMeta(p.ObjectMeta, true),
-		Spec: corev1.PodSpec{
-			NodeName:       p.Spec.NodeName,
-			Containers:     slimContainers(p.Spec.Containers),
-			InitContainers: slimContainers(p.Spec.InitContainers),
-			NodeSelector:   p.Spec.NodeSelector,
-			Tolerations:    p.Spec.Tolerations,
-			Overhead:       p.Spec.Overhead,
-		},
-		Status: corev1.PodStatus{
-			Phase: p.Status.Phase, Reason: p.Status.Reason, Message: p.Status.Message,
-			PodIP: p.Status.PodIP, PodIPs: p.Status.PodIPs, HostIP: p.Status.HostIP, StartTime: p.Status.StartTime,
-			ContainerStatuses:     slimStatuses(p.Status.ContainerStatuses),
-			InitContainerStatuses: slimStatuses(p.Status.InitContainerStatuses),
-		},
-	}
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady || c.Type == corev1.PodScheduled {
-			out.Status.Conditions = append(out.Status.Conditions, corev1.PodCondition{
-				Type: c.Type, Status: c.Status, Reason: c.Reason, Message: c.Message, LastTransitionTime: c.LastTransitionTime,
-			})
-		}
-	}
-	return out
 }
 
 func slimNode(n *corev1.Node) *corev1.Node {
 	out := &corev1.Node{
-		ObjectMeta: slimMeta(n.ObjectMeta, false),
+		ObjectMeta: slimMeta(n.ObjectMeta),
 		Spec:       corev1.NodeSpec{Unschedulable: n.Spec.Unschedulable, Taints: n.Spec.Taints},
 		Status: corev1.NodeStatus{
 			Capacity: n.Status.Capacity, Allocatable: n.Status.Allocatable, Addresses: n.Status.Addresses,
@@ -114,7 +80,7 @@ func slimNode(n *corev1.Node) *corev1.Node {
 
 func slimEvent(e *corev1.Event) *corev1.Event {
 	return &corev1.Event{
-		ObjectMeta:          slimMeta(e.ObjectMeta, false),
+		ObjectMeta:          slimMeta(e.ObjectMeta),
 		InvolvedObject:      e.InvolvedObject,
 		Reason:              e.Reason,
 		Message:             e.Message,
@@ -131,7 +97,7 @@ func slimEvent(e *corev1.Event) *corev1.Event {
 
 func slimStatefulSet(s *appsv1.StatefulSet) *appsv1.StatefulSet {
 	return &appsv1.StatefulSet{
-		ObjectMeta: slimMeta(s.ObjectMeta, false),
+		ObjectMeta: slimMeta(s.ObjectMeta),
 		Spec:       appsv1.StatefulSetSpec{Replicas: s.Spec.Replicas, Selector: s.Spec.Selector, ServiceName: s.Spec.ServiceName},
 		Status:     s.Status,
 	}
@@ -139,7 +105,7 @@ func slimStatefulSet(s *appsv1.StatefulSet) *appsv1.StatefulSet {
 
 func slimDeployment(d *appsv1.Deployment) *appsv1.Deployment {
 	return &appsv1.Deployment{
-		ObjectMeta: slimMeta(d.ObjectMeta, false),
+		ObjectMeta: slimMeta(d.ObjectMeta),
 		Spec:       appsv1.DeploymentSpec{Replicas: d.Spec.Replicas, Selector: d.Spec.Selector},
 		Status:     appsv1.DeploymentStatus{Replicas: d.Status.Replicas, ReadyReplicas: d.Status.ReadyReplicas, UpdatedReplicas: d.Status.UpdatedReplicas, AvailableReplicas: d.Status.AvailableReplicas},
 	}
@@ -147,7 +113,7 @@ func slimDeployment(d *appsv1.Deployment) *appsv1.Deployment {
 
 func slimService(s *corev1.Service) *corev1.Service {
 	return &corev1.Service{
-		ObjectMeta: slimMeta(s.ObjectMeta, false),
+		ObjectMeta: slimMeta(s.ObjectMeta),
 		Spec: corev1.ServiceSpec{Type: s.Spec.Type, ClusterIP: s.Spec.ClusterIP, ExternalIPs: s.Spec.ExternalIPs,
 			ExternalName: s.Spec.ExternalName, Ports: s.Spec.Ports, Selector: s.Spec.Selector},
 		Status: corev1.ServiceStatus{LoadBalancer: s.Status.LoadBalancer},
@@ -155,7 +121,7 @@ func slimService(s *corev1.Service) *corev1.Service {
 }
 
 func slimEndpointSlice(e *discoveryv1.EndpointSlice) *discoveryv1.EndpointSlice {
-	out := &discoveryv1.EndpointSlice{ObjectMeta: slimMeta(e.ObjectMeta, false), AddressType: e.AddressType}
+	out := &discoveryv1.EndpointSlice{ObjectMeta: slimMeta(e.ObjectMeta), AddressType: e.AddressType}
 	out.Endpoints = make([]discoveryv1.Endpoint, len(e.Endpoints))
 	for i, ep := range e.Endpoints {
 		out.Endpoints[i] = discoveryv1.Endpoint{Addresses: ep.Addresses, Conditions: ep.Conditions}
@@ -164,7 +130,11 @@ func slimEndpointSlice(e *discoveryv1.EndpointSlice) *discoveryv1.EndpointSlice 
 }
 
 func slimIngress(i *networkingv1.Ingress) *networkingv1.Ingress {
-	return &networkingv1.Ingress{ObjectMeta: slimMeta(i.ObjectMeta, false), Spec: i.Spec, Status: i.Status}
+	out := &networkingv1.Ingress{ObjectMeta: slimMeta(i.ObjectMeta), Spec: i.Spec, Status: i.Status}
+	if c, ok := i.Annotations[legacyIngressClass]; ok { // read when spec.ingressClassName is unset
+		out.Annotations = map[string]string{legacyIngressClass: c}
+	}
+	return out
 }
 
 // slimUnstructured drops managedFields and the last-applied annotation, which
@@ -184,7 +154,7 @@ func slimUnstructured(u *unstructured.Unstructured) *unstructured.Unstructured {
 func transform(obj any) (any, error) {
 	switch o := obj.(type) {
 	case *corev1.Pod:
-		return slimPod(o), nil
+		return entryOfPod(o), nil
 	case *corev1.Node:
 		return slimNode(o), nil
 	case *corev1.Event:
