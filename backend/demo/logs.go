@@ -66,7 +66,7 @@ func (s *logSource) Open(ctx context.Context, t logs.Target, o logs.StreamOption
 		}
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("container %q in pod %q is waiting to start: %s", t.Container, t.Pod, reason))
 	}
-	g := newGenerator(s.p.opts.Seed, t, pod, lf)
+	g := newGenerator(s.p.opts.Seed, s.p.opts.Speed, t, pod, lf)
 	pr, pw := io.Pipe()
 	go func() {
 		defer func() {
@@ -132,7 +132,9 @@ type generator struct {
 	job     string
 }
 
-func newGenerator(seed uint64, t logs.Target, pod *corev1.Pod, lf life) *generator {
+// newGenerator picks the container's program and how often it logs; speed
+// shortens that period as it shortens every other delay of the simulation.
+func newGenerator(seed uint64, speed float64, t logs.Target, pod *corev1.Pod, lf life) *generator {
 	g := &generator{t: t, life: lf, seed: seed ^ uint64(fnv(t.String()))<<16, ip: pod.Status.PodIP}
 	switch {
 	case t.Container == "zookeeper":
@@ -152,6 +154,7 @@ func newGenerator(seed uint64, t logs.Target, pod *corev1.Pod, lf life) *generat
 	default:
 		g.kind, g.period = kindGeneric, 3*time.Second
 	}
+	g.period = max(scaled(speed, g.period), 2*time.Millisecond)
 	if i := strings.LastIndexByte(t.Pod, '-'); i >= 0 {
 		g.ordinal, _ = strconv.Atoi(t.Pod[i+1:])
 	}

@@ -44,7 +44,7 @@ func TestPprofOnlyOnLoopback(t *testing.T) {
 
 // TestDemoSpeedIsBounded: the simulation has a fastest speed.
 func TestDemoSpeedIsBounded(t *testing.T) {
-	for _, s := range []string{"0", "-1", "51", "NaN"} {
+	for _, s := range []string{"0", "-1", "101", "NaN"} {
 		if err := run(t, "demo", "--speed", s); err == nil || !strings.Contains(err.Error(), "--speed") {
 			t.Errorf("--speed %s: got %v, want a refusal", s, err)
 		}

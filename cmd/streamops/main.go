@@ -92,7 +92,7 @@ func newRoot() *cobra.Command {
 		},
 	}
 	demoCmd.Flags().Uint64Var(&demoOpts.seed, "seed", 1, "seed of the simulator's randomness")
-	demoCmd.Flags().Float64Var(&demoOpts.speed, "speed", 1, "simulation speed factor, at most 50")
+	demoCmd.Flags().Float64Var(&demoOpts.speed, "speed", 1, "simulation speed factor, at most 100")
 	demoCmd.Flags().BoolVar(&demoOpts.calm, "calm", false, "no simulated faults")
 	demoCmd.Flags().StringVar(&demoOpts.scenario, "scenario", "", "what goes wrong when scaling: stuck-member, short-resources, change-freeze or no-patch")
 
