@@ -1,6 +1,6 @@
 // Package kube builds the Kubernetes clients the console uses from
-// kubectl-standard flags (k8s.io/cli-runtime), and checks that the cluster
-// answers before the terminal is taken over.
+// kubectl-standard flags (client-go's clientcmd override flags), and checks
+// that the cluster answers before the terminal is taken over.
 package kube
 
 import (
@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -51,9 +51,14 @@ func (s Scope) String() string {
 	return strings.Join(s.Namespaces, ",")
 }
 
-// Options are the kubectl-standard flags plus -A.
+// Options are the kubectl-standard flags plus -A. They are client-go's
+// clientcmd flags rather than cli-runtime's ConfigFlags: cli-runtime
+// brings kustomize, whose plugin loader imports Go's plugin package, and
+// that makes the linker export every symbol of the binary (150 MB instead
+// of 90, and tens of MiB more resident).
 type Options struct {
-	Flags         *genericclioptions.ConfigFlags
+	Kubeconfig    string
+	Overrides     clientcmd.ConfigOverrides
 	AllNamespaces bool
 	// QPS and Burst of the client-side rate limiter; informers issue few
 	// requests but log streams open many at once.
@@ -61,32 +66,65 @@ type Options struct {
 	Burst int
 }
 
-// NewOptions returns options with cli-runtime's flag set.
+// NewOptions returns options with the default rate limits.
 func NewOptions() *Options {
-	return &Options{Flags: genericclioptions.NewConfigFlags(true), QPS: 50, Burst: 100}
+	return &Options{QPS: 50, Burst: 100}
+}
+
+// AddFlags registers --kubeconfig and kubectl's override flags (--context,
+// --namespace/-n, --cluster, --user, --server, --token, --as, ...,
+// --request-timeout).
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Kubeconfig, clientcmd.RecommendedConfigPathFlag, "", "path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+	clientcmd.BindOverrideFlags(&o.Overrides, fs, clientcmd.RecommendedConfigOverrideFlags(""))
+}
+
+// Loader reads the kubeconfig with the flags applied. Each call builds a
+// new one: clientcmd's deferred loader caches the client config it made
+// first, so reusing one across a context switch would keep the old
+// credentials.
+func (o *Options) Loader() clientcmd.ClientConfig {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = o.Kubeconfig
+	overrides := o.Overrides
+	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &overrides)
+}
+
+// Timeout is --request-timeout, zero when unset or invalid.
+func (o *Options) Timeout() time.Duration {
+	if t := o.Overrides.Timeout; t != "" && t != "0" {
+		if d, err := time.ParseDuration(t); err == nil && d > 0 {
+			return d
+		}
+		if n, err := time.ParseDuration(t + "s"); err == nil && n > 0 { // kubectl accepts a bare number of seconds
+			return n
+		}
+	}
+	return 0
 }
 
 // Connect loads the kubeconfig, builds the clients and resolves the
 // namespace scope. It does not contact the server; Check does.
 func (o *Options) Connect() (*Clients, Scope, error) {
-	loader := o.Flags.ToRawKubeConfigLoader()
+	loader := o.Loader()
 	raw, err := loader.RawConfig()
 	if err != nil {
 		return nil, Scope{}, fmt.Errorf("kubeconfig: %w", err)
 	}
 	ctxName := raw.CurrentContext
-	if o.Flags.Context != nil && *o.Flags.Context != "" {
-		ctxName = *o.Flags.Context
+	if o.Overrides.CurrentContext != "" {
+		ctxName = o.Overrides.CurrentContext
 	}
-	if ctxName == "" && (o.Flags.APIServer == nil || *o.Flags.APIServer == "") {
+	server := o.Overrides.ClusterInfo.Server
+	if ctxName == "" && server == "" {
 		return nil, Scope{}, errors.New("kubeconfig: no current context is set (use --context or --kubeconfig)")
 	}
 	if ctxName != "" {
-		if _, ok := raw.Contexts[ctxName]; !ok && (o.Flags.APIServer == nil || *o.Flags.APIServer == "") {
+		if _, ok := raw.Contexts[ctxName]; !ok && server == "" {
 			return nil, Scope{}, fmt.Errorf("kubeconfig: context %q does not exist", ctxName)
 		}
 	}
-	cfg, err := o.Flags.ToRESTConfig()
+	cfg, err := loader.ClientConfig()
 	if err != nil {
 		return nil, Scope{}, fmt.Errorf("kubeconfig: %w", firstLine(err))
 	}
@@ -197,24 +235,15 @@ func RedactURL(raw string) string {
 	return u.String()
 }
 
-// WithContext returns options for another kubeconfig context. The flags
-// are built anew: cli-runtime's ConfigFlags caches its client config, so
-// changing the context of the old ones would keep the old credentials. The
+// WithContext returns options for another kubeconfig context. The
 // kubeconfig path, an explicit namespace and the request timeout carry
-// over; credential overrides (--token, --user, --as …) belonged to the
-// old context and do not.
+// over; credential and cluster overrides (--token, --user, --as, --server
+// …) belonged to the old context and do not.
 func (o *Options) WithContext(name string) *Options {
 	n := NewOptions()
-	n.AllNamespaces, n.QPS, n.Burst = o.AllNamespaces, o.QPS, o.Burst
-	n.Flags.Context = &name
-	copyFlag := func(dst **string, src *string) {
-		if src != nil {
-			v := *src
-			*dst = &v
-		}
-	}
-	copyFlag(&n.Flags.KubeConfig, o.Flags.KubeConfig)
-	copyFlag(&n.Flags.Namespace, o.Flags.Namespace)
-	copyFlag(&n.Flags.Timeout, o.Flags.Timeout)
+	n.Kubeconfig, n.AllNamespaces, n.QPS, n.Burst = o.Kubeconfig, o.AllNamespaces, o.QPS, o.Burst
+	n.Overrides.CurrentContext = name
+	n.Overrides.Context.Namespace = o.Overrides.Context.Namespace
+	n.Overrides.Timeout = o.Overrides.Timeout
 	return n
 }

@@ -20,14 +20,14 @@ current-context: admin
 
 // TestWithContextUsesTheNewCredentials: the console once showed another
 // context's name while still using the first one's credentials, because
-// cli-runtime's ConfigFlags caches its client config.
+// a kubeconfig loader caches its client config.
 func TestWithContextUsesTheNewCredentials(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config")
 	if err := os.WriteFile(path, []byte(twoContexts), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	o := NewOptions()
-	o.Flags.KubeConfig = &path
+	o.Kubeconfig = path
 	first, scope, err := o.Connect()
 	if err != nil {
 		t.Fatal(err)

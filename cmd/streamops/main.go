@@ -75,7 +75,7 @@ func newRoot() *cobra.Command {
 			return runCluster(cmd.Context(), kopts, ui)
 		},
 	}
-	kopts.Flags.AddFlags(root.PersistentFlags())
+	kopts.AddFlags(root.PersistentFlags())
 	root.PersistentFlags().BoolVarP(&kopts.AllNamespaces, "all-namespaces", "A", false, "watch every namespace")
 	ui.addFlags(root)
 

@@ -175,7 +175,7 @@ func (c *contextSwitch) Error() string { return "switch to context " + c.name }
 type contexts struct{ kopts *kube.Options }
 
 func (c contexts) Contexts() []string {
-	raw, err := c.kopts.Flags.ToRawKubeConfigLoader().RawConfig()
+	raw, err := c.kopts.Loader().RawConfig()
 	if err != nil {
 		return nil
 	}
@@ -188,7 +188,7 @@ func (c contexts) Contexts() []string {
 }
 
 func (c contexts) Check(ctx context.Context, name string) error {
-	raw, err := c.kopts.Flags.ToRawKubeConfigLoader().RawConfig()
+	raw, err := c.kopts.Loader().RawConfig()
 	if err != nil {
 		return fmt.Errorf("kubeconfig: %w", err)
 	}
@@ -204,10 +204,8 @@ func (c contexts) Check(ctx context.Context, name string) error {
 }
 
 func checkTimeout(kopts *kube.Options) time.Duration {
-	if kopts.Flags.Timeout != nil && *kopts.Flags.Timeout != "" && *kopts.Flags.Timeout != "0" {
-		if d, err := time.ParseDuration(*kopts.Flags.Timeout); err == nil && d > 0 {
-			return d
-		}
+	if d := kopts.Timeout(); d > 0 {
+		return d
 	}
 	return 10 * time.Second
 }
