@@ -150,8 +150,18 @@ func (o *Options) Connect() (*Clients, Scope, error) {
 }
 
 // NewClients builds typed, dynamic and discovery clients for a REST config.
+// The typed client speaks protobuf, as Kubernetes' own controllers do:
+// the API server encodes a pod list several times faster that way and the
+// console decodes it several times faster than JSON, which is most of the
+// time to the first frame of a large cluster. Custom resources have no
+// protobuf form; the dynamic client keeps JSON.
 func NewClients(cfg *rest.Config) (*Clients, error) {
-	typed, err := kubernetes.NewForConfig(cfg)
+	typedCfg := rest.CopyConfig(cfg)
+	if typedCfg.ContentType == "" {
+		typedCfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+		typedCfg.ContentType = "application/vnd.kubernetes.protobuf"
+	}
+	typed, err := kubernetes.NewForConfig(typedCfg)
 	if err != nil {
 		return nil, fmt.Errorf("create kubernetes client: %w", err)
 	}
