@@ -381,6 +381,39 @@ func states(eng *logs.Engine) string {
 	return fmt.Sprint(n)
 }
 
+// serverProfiles writes 8 s CPU profiles of the API server and of kwok
+// (through the API server's node proxy) into dir, for the server side's
+// share of a run.
+func serverProfiles(tb testing.TB, ctx context.Context, c *testcluster.Cluster, fx *scaleFixture, dir string) {
+	cs, err := kubernetes.NewForConfig(c.RESTConfig)
+	if err != nil {
+		tb.Error(err)
+		return
+	}
+	pod, err := cs.CoreV1().Pods(fx.ns).Get(ctx, fx.pods[0], metav1.GetOptions{})
+	if err != nil {
+		tb.Error(err)
+		return
+	}
+	paths := map[string]string{
+		"kube-apiserver.cpu": "/debug/pprof/profile",
+		"kwok.cpu":           "/api/v1/nodes/" + pod.Spec.NodeName + "/proxy/debug/pprof/profile",
+	}
+	var wg sync.WaitGroup
+	for name, path := range paths {
+		wg.Go(func() {
+			b, err := cs.CoreV1().RESTClient().Get().AbsPath(path).Param("seconds", "8").Timeout(time.Minute).DoRaw(ctx)
+			if err == nil {
+				err = os.WriteFile(filepath.Join(dir, name), b, 0o600)
+			}
+			if err != nil {
+				tb.Logf("profile %s: %v", name, err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // BenchmarkLogsAtScale follows 50 kwok pods whose logs hold 20,000 lines
 // each (1,000,000 lines of 120–200 bytes) through the real API server into
 // the engine's buffer, with the console's clients, and checks that no line
@@ -392,7 +425,9 @@ func states(eng *logs.Engine) string {
 // the lines in the buffer per second since the engine was told to follow,
 // client-cpu-% this process's CPU (of one core), machine-busy-% the share
 // of all cores busy meanwhile (the API server, etcd, kwok and its egress
-// proxy run on the same machine).
+// proxy run on the same machine), and <process>-cpu-% what each of those
+// used (of one core). LOGSCALE_SERVER_PROFILES=DIR writes CPU profiles of
+// the API server and kwok during the first run into DIR.
 func BenchmarkLogsAtScale(b *testing.B) {
 	c := testcluster.Require(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
@@ -406,8 +441,13 @@ func BenchmarkLogsAtScale(b *testing.B) {
 	var open, all, client time.Duration
 	var busyShare float64
 	cluster := map[string]time.Duration{}
+	profiles := os.Getenv("LOGSCALE_SERVER_PROFILES")
 	b.ResetTimer()
 	for b.Loop() {
+		if profiles != "" {
+			go serverProfiles(b, ctx, c, fx, profiles)
+			profiles = ""
+		}
 		m0, c0 := machineCPU(), clusterCPU(c)
 		r, eng, stop := followAll(b, ctx, fx, src)
 		busyShare += m0.busySince()
@@ -462,8 +502,7 @@ func (noCleanup) Cleanup(func()) {}
 
 // consoleLogSource is the log source streamops builds for a context.
 func consoleLogSource(tb testing.TB, c *testcluster.Cluster) logs.Source {
-	clients := consoleClients(tb, c)
-	return logs.KubeSource{Client: clients.Typed}
+	return logs.KubeSource{Client: consoleClients(tb, c).Logs}
 }
 
 // processCPU is the CPU time this process used so far (user + system).
