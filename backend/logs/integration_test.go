@@ -253,7 +253,7 @@ func dump(eng *logs.Engine) string {
 	return b.String()
 }
 
-func await(t *testing.T, ctx context.Context, eng *logs.Engine, what string, cond func() bool) {
+func await(t testing.TB, ctx context.Context, eng *logs.Engine, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.After(60 * time.Second)
 	for !cond() {
@@ -268,7 +268,7 @@ func await(t *testing.T, ctx context.Context, eng *logs.Engine, what string, con
 	}
 }
 
-func awaitStreaming(t *testing.T, ctx context.Context, eng *logs.Engine, n int) {
+func awaitStreaming(t testing.TB, ctx context.Context, eng *logs.Engine, n int) {
 	t.Helper()
 	await(t, ctx, eng, "streams", func() bool {
 		ss := eng.Sources()

@@ -10,9 +10,12 @@ package logs_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -29,7 +32,9 @@ import (
 
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/logs"
+	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/testcluster"
+	"github.com/streamops/streamops/backend/watch"
 )
 
 // scaleLines are what a Pravega + Flink platform logs, 120 to 200 bytes
@@ -381,9 +386,9 @@ func states(eng *logs.Engine) string {
 	return fmt.Sprint(n)
 }
 
-// serverProfiles writes 8 s CPU profiles of the API server and of kwok
-// (through the API server's node proxy) into dir, for the server side's
-// share of a run.
+// serverProfiles writes 8 s CPU profiles of the API server (started with
+// TESTCLUSTER_PROFILING=1) and of kwok (its kubelet port serves pprof) into
+// dir, for the server side's share of a run.
 func serverProfiles(tb testing.TB, ctx context.Context, c *testcluster.Cluster, fx *scaleFixture, dir string) {
 	cs, err := kubernetes.NewForConfig(c.RESTConfig)
 	if err != nil {
@@ -395,22 +400,52 @@ func serverProfiles(tb testing.TB, ctx context.Context, c *testcluster.Cluster, 
 		tb.Error(err)
 		return
 	}
-	paths := map[string]string{
-		"kube-apiserver.cpu": "/debug/pprof/profile",
-		"kwok.cpu":           "/api/v1/nodes/" + pod.Spec.NodeName + "/proxy/debug/pprof/profile",
+	node, err := cs.CoreV1().Nodes().Get(ctx, pod.Spec.NodeName, metav1.GetOptions{})
+	if err != nil {
+		tb.Error(err)
+		return
 	}
+	// the node proxy refuses loopback addresses: ask kwok directly, on
+	// loopback, trusting the test cluster's CA
+	ca, err := os.ReadFile(filepath.Join(c.Dir, "pki", "ca.crt"))
+	if err != nil {
+		tb.Error(err)
+		return
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(ca)
+	kwok := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}, Timeout: time.Minute}
 	var wg sync.WaitGroup
-	for name, path := range paths {
-		wg.Go(func() {
-			b, err := cs.CoreV1().RESTClient().Get().AbsPath(path).Param("seconds", "8").Timeout(time.Minute).DoRaw(ctx)
-			if err == nil {
-				err = os.WriteFile(filepath.Join(dir, name), b, 0o600)
-			}
+	wg.Go(func() {
+		b, err := cs.CoreV1().RESTClient().Get().AbsPath("/debug/pprof/profile").Param("seconds", "8").Timeout(time.Minute).DoRaw(ctx)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, "kube-apiserver.cpu"), b, 0o600)
+		}
+		if err != nil {
+			tb.Logf("profile kube-apiserver (start the cluster with TESTCLUSTER_PROFILING=1): %v", err)
+		}
+	})
+	wg.Go(func() {
+		url := fmt.Sprintf("https://127.0.0.1:%d/debug/pprof/profile?seconds=8", node.Status.DaemonEndpoints.KubeletEndpoint.Port)
+		err := func() error {
+			resp, err := kwok.Get(url)
 			if err != nil {
-				tb.Logf("profile %s: %v", name, err)
+				return err
 			}
-		})
-	}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				return err
+			}
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("%s: %s", resp.Status, b)
+			}
+			return os.WriteFile(filepath.Join(dir, "kwok.cpu"), b, 0o600)
+		}()
+		if err != nil {
+			tb.Logf("profile kwok: %v", err)
+		}
+	})
 	wg.Wait()
 }
 
@@ -427,7 +462,8 @@ func serverProfiles(tb testing.TB, ctx context.Context, c *testcluster.Cluster, 
 // of all cores busy meanwhile (the API server, etcd, kwok and its egress
 // proxy run on the same machine), and <process>-cpu-% what each of those
 // used (of one core). LOGSCALE_SERVER_PROFILES=DIR writes CPU profiles of
-// the API server and kwok during the first run into DIR.
+// the API server and kwok during the first run into DIR (the API server's
+// needs TESTCLUSTER_PROFILING=1).
 func BenchmarkLogsAtScale(b *testing.B) {
 	c := testcluster.Require(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
@@ -572,4 +608,94 @@ func clusterCPU(c *testcluster.Cluster) map[string]time.Duration {
 		out[strings.TrimSuffix(filepath.Base(f), ".pid")] = time.Duration(ut+st) * time.Second / 100 // USER_HZ
 	}
 	return out
+}
+
+// TestLogsAtScaleSmall is the benchmark's run made small for CI: 10 kwok
+// pods × 2,000 lines, selected as a component through the real watcher as
+// the console does (kwok's container statuses carry no container ID, and
+// no container may be skipped for it). Every stream opens, no line is lost
+// or repeated; then every pod appends lines at once and one pod's log is
+// rotated (a new file renamed over it, which kwok reopens), and the
+// buffer still holds each line exactly once, in order.
+func TestLogsAtScaleSmall(t *testing.T) {
+	c := testcluster.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const pods, perPod = 10, 2_000
+	fx := newScaleFixture(t, ctx, c, pods, perPod)
+	clients := consoleClients(t, c)
+
+	w := watch.New(watch.Config{Clients: clients, Scope: kube.Scope{Namespaces: []string{fx.ns}}})
+	if err := w.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eng := logs.New(logs.Config{Source: logs.KubeSource{Client: clients.Logs}, Coalesce: 5 * time.Millisecond})
+	go func() { _ = eng.Run(ctx) }()
+	key := fx.ns + "/pravega/SegmentStore"
+	snaps := w.Subscribe(ctx)
+	for s := range snaps {
+		eng.Observe(s)
+		if comp := s.Component(key); comp != nil && len(comp.Members) == pods && allRunning(comp.Members) {
+			for _, m := range comp.Members {
+				if m.Containers[0].ID != "" {
+					t.Fatalf("%s has container ID %q: this test is about kwok's pods, which have none", m.Name, m.Containers[0].ID)
+				}
+			}
+			break
+		}
+	}
+	go func() {
+		for s := range snaps {
+			eng.Observe(s)
+		}
+	}()
+	if err := eng.Follow(logs.Selection{Components: []string{key}}, logs.Options{Follow: true, Tail: -1}); err != nil {
+		t.Fatal(err)
+	}
+	await(t, ctx, eng, "every line of the history", func() bool { return eng.Buffer().Stats().Total >= pods*perPod })
+	awaitStreaming(t, ctx, eng, pods)
+	complete := func(to int) func() bool {
+		return func() bool { _, err := checkSeqs(eng, 0, to); return err == nil }
+	}
+	await(t, ctx, eng, "the history in order", complete(perPod))
+
+	// every pod logs 500 lines at once
+	fx.append(t, 500)
+	await(t, ctx, eng, "the appended lines", complete(fx.lines))
+
+	// the first pod's log is rotated: kwok reopens the new file from its start
+	rotated := fx.files[0] + ".new"
+	saved := fx.files
+	fx.files = []string{rotated}
+	fx.append(t, 300) // the new file holds the next 300 lines
+	fx.files, fx.lines = saved, fx.lines-300
+	if err := os.Rename(rotated, fx.files[0]); err != nil {
+		t.Fatal(err)
+	}
+	fx.files = saved[1:]
+	fx.append(t, 300) // and the others log as many
+	fx.files = saved
+	await(t, ctx, eng, "the lines after the rotation", complete(fx.lines))
+	time.Sleep(300 * time.Millisecond) // a repeated line would have arrived by now
+	notices, err := checkSeqs(eng, 0, fx.lines)
+	if err != nil {
+		t.Fatalf("after the rotation: %v", err)
+	}
+	if len(notices) != 0 {
+		t.Fatalf("notices %q", notices)
+	}
+	for _, s := range eng.Sources() {
+		if s.State != logs.Streaming {
+			t.Errorf("%s: %s %s", s.Target, s.State, s.Detail)
+		}
+	}
+}
+
+func allRunning(ms []*platform.Member) bool {
+	for _, m := range ms {
+		if len(m.Containers) == 0 || m.Containers[0].State != platform.StateRunning {
+			return false
+		}
+	}
+	return true
 }
