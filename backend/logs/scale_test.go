@@ -10,12 +10,9 @@ package logs_test
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -386,67 +383,22 @@ func states(eng *logs.Engine) string {
 	return fmt.Sprint(n)
 }
 
-// serverProfiles writes 8 s CPU profiles of the API server (started with
-// TESTCLUSTER_PROFILING=1) and of kwok (its kubelet port serves pprof) into
-// dir, for the server side's share of a run.
-func serverProfiles(tb testing.TB, ctx context.Context, c *testcluster.Cluster, fx *scaleFixture, dir string) {
+// serverProfile writes an 8 s CPU profile of the API server (started with
+// TESTCLUSTER_PROFILING=1) to dir/kube-apiserver.cpu. kwok's pprof index
+// serves no CPU profile: its share comes from /proc only.
+func serverProfile(tb testing.TB, ctx context.Context, c *testcluster.Cluster, dir string) {
 	cs, err := kubernetes.NewForConfig(c.RESTConfig)
 	if err != nil {
 		tb.Error(err)
 		return
 	}
-	pod, err := cs.CoreV1().Pods(fx.ns).Get(ctx, fx.pods[0], metav1.GetOptions{})
-	if err != nil {
-		tb.Error(err)
-		return
+	b, err := cs.CoreV1().RESTClient().Get().AbsPath("/debug/pprof/profile").Param("seconds", "8").Timeout(time.Minute).DoRaw(ctx)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "kube-apiserver.cpu"), b, 0o600)
 	}
-	node, err := cs.CoreV1().Nodes().Get(ctx, pod.Spec.NodeName, metav1.GetOptions{})
 	if err != nil {
-		tb.Error(err)
-		return
+		tb.Logf("profile kube-apiserver (start the cluster with TESTCLUSTER_PROFILING=1): %v", err)
 	}
-	// the node proxy refuses loopback addresses: ask kwok directly, on
-	// loopback, trusting the test cluster's CA
-	ca, err := os.ReadFile(filepath.Join(c.Dir, "pki", "ca.crt"))
-	if err != nil {
-		tb.Error(err)
-		return
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(ca)
-	kwok := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}, Timeout: time.Minute}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		b, err := cs.CoreV1().RESTClient().Get().AbsPath("/debug/pprof/profile").Param("seconds", "8").Timeout(time.Minute).DoRaw(ctx)
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, "kube-apiserver.cpu"), b, 0o600)
-		}
-		if err != nil {
-			tb.Logf("profile kube-apiserver (start the cluster with TESTCLUSTER_PROFILING=1): %v", err)
-		}
-	})
-	wg.Go(func() {
-		url := fmt.Sprintf("https://127.0.0.1:%d/debug/pprof/profile?seconds=8", node.Status.DaemonEndpoints.KubeletEndpoint.Port)
-		err := func() error {
-			resp, err := kwok.Get(url)
-			if err != nil {
-				return err
-			}
-			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			if err != nil {
-				return err
-			}
-			if resp.StatusCode != http.StatusOK {
-				return fmt.Errorf("%s: %s", resp.Status, b)
-			}
-			return os.WriteFile(filepath.Join(dir, "kwok.cpu"), b, 0o600)
-		}()
-		if err != nil {
-			tb.Logf("profile kwok: %v", err)
-		}
-	})
-	wg.Wait()
 }
 
 // BenchmarkLogsAtScale follows 50 kwok pods whose logs hold 20,000 lines
@@ -461,9 +413,8 @@ func serverProfiles(tb testing.TB, ctx context.Context, c *testcluster.Cluster, 
 // client-cpu-% this process's CPU (of one core), machine-busy-% the share
 // of all cores busy meanwhile (the API server, etcd, kwok and its egress
 // proxy run on the same machine), and <process>-cpu-% what each of those
-// used (of one core). LOGSCALE_SERVER_PROFILES=DIR writes CPU profiles of
-// the API server and kwok during the first run into DIR (the API server's
-// needs TESTCLUSTER_PROFILING=1).
+// used (of one core). LOGSCALE_SERVER_PROFILES=DIR writes a CPU profile of
+// the API server during the first run into DIR (with TESTCLUSTER_PROFILING=1).
 func BenchmarkLogsAtScale(b *testing.B) {
 	c := testcluster.Require(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
@@ -481,7 +432,7 @@ func BenchmarkLogsAtScale(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		if profiles != "" {
-			go serverProfiles(b, ctx, c, fx, profiles)
+			go serverProfile(b, ctx, c, profiles)
 			profiles = ""
 		}
 		m0, c0 := machineCPU(), clusterCPU(c)
