@@ -247,8 +247,12 @@ func (st *stream) live(lines []Line) bool {
 	return true
 }
 
-// maxBatch bounds the lines appended under one lock.
-const maxBatch = 256
+// maxBatch bounds the lines appended under one lock, maxBatchBytes the
+// text a batch holds (256 over-long lines would be 16 MiB).
+const (
+	maxBatch      = 256
+	maxBatchBytes = 256 << 10
+)
 
 // consume reads lines from r until it ends, dropping those already seen,
 // sanitising and classifying the rest, and hands them to sink in batches.
@@ -280,7 +284,7 @@ func (st *stream) consume(ctx context.Context, r io.Reader, sink func([]Line) bo
 			}
 			return accepted, err
 		}
-		if (br.Buffered() == 0 || len(b.lines) >= maxBatch) && len(b.lines) > 0 {
+		if (br.Buffered() == 0 || len(b.lines) >= maxBatch || len(b.text) >= maxBatchBytes) && len(b.lines) > 0 {
 			if !b.flush(sink) {
 				return accepted, context.Canceled
 			}
@@ -324,10 +328,11 @@ func (st *stream) process(b *batch, raw []byte, cut int, skip *int, maxLine int,
 	}
 	start := len(b.text)
 	if cut < 0 {
-		// sanitise what we have before the reader's buffer is reused
-		b.text = sanitize(b.text, rest, maxLine, 0)
+		// keep what we have before the reader's buffer is reused, skip the
+		// rest, and say once how much of the line was cut
+		b.long = append(b.long[:0], rest...)
 		n := skipRest(br, cut)
-		b.text = appendCut(b.text, n)
+		b.text = sanitize(b.text, b.long, maxLine, n)
 	} else {
 		b.text = sanitize(b.text, rest, maxLine, 0)
 	}
@@ -364,6 +369,7 @@ type batch struct {
 	lines []Line
 	spans [][2]int
 	text  []byte
+	long  []byte // the kept start of an over-long line
 }
 
 func (b *batch) flush(sink func([]Line) bool) bool {
