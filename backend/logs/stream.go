@@ -388,11 +388,12 @@ type collector struct {
 	limit   int
 	all     []Line
 	dropped int
+	slab    []byte // text is copied into blocks, as the buffer does
 }
 
 func (c *collector) add(lines []Line) bool {
 	for _, l := range lines {
-		l.Text = append([]byte(nil), l.Text...)
+		l.Text = storeText(&c.slab, l.Text)
 		c.all = append(c.all, l)
 	}
 	if c.limit > 0 && len(c.all) >= c.limit+c.limit/2+1 {
@@ -459,7 +460,7 @@ func (g *loadGroup) deliver(st *stream, lines []Line) {
 	defer g.mu.Unlock()
 	if g.merged {
 		if len(lines) > 0 {
-			g.e.buf.appendFor(g.session, lines)
+			g.e.buf.adoptFor(g.session, lines)
 			g.e.notify()
 		}
 		return
@@ -502,7 +503,7 @@ func (g *loadGroup) mergeLocked() {
 	for i, j := range idx {
 		out[i] = g.lines[j]
 	}
-	g.e.buf.appendFor(g.session, out)
+	g.e.buf.adoptFor(g.session, out)
 	g.lines, g.keys, g.ranks = nil, nil, nil
 	close(g.done)
 	g.e.notify()
