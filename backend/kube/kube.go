@@ -28,6 +28,9 @@ type Clients struct {
 	Dynamic   dynamic.Interface
 	Discovery discovery.DiscoveryInterface
 	Config    *rest.Config // nil for the demo platform
+	// Logs streams pods/log on connections of its own, without the
+	// client-side rate limit (see LogsConfig); nil for the demo platform.
+	Logs kubernetes.Interface
 
 	Context string // kubeconfig context name
 	Server  string // API server URL, credentials removed
@@ -169,7 +172,32 @@ func NewClients(cfg *rest.Config) (*Clients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create dynamic client: %w", err)
 	}
-	return &Clients{Typed: typed, Dynamic: dyn, Discovery: typed.Discovery(), Config: cfg, Server: RedactURL(cfg.Host)}, nil
+	logs, err := kubernetes.NewForConfig(LogsConfig(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("create log client: %w", err)
+	}
+	return &Clients{Typed: typed, Dynamic: dyn, Discovery: typed.Discovery(), Config: cfg, Logs: logs, Server: RedactURL(cfg.Host)}, nil
+}
+
+// LogsConfig derives the configuration of the log client from cfg:
+//
+//   - No client-side rate limit. A log stream is one long-lived GET, and
+//     the token bucket of cfg (QPS 50, burst 100) is shared with the
+//     informers' lists: 50 streams opened with the console, or after a
+//     context switch, would wait for it (stern waits 8 s for 50 streams at
+//     client-go's default 5/s). The log engine limits how fast streams open
+//     (logs.Config OpenRate and OpenBurst), so reconnect storms stay
+//     bounded.
+//   - HTTP/1.1: each stream on a connection of its own. Over HTTP/2 all
+//     streams would share one TCP connection with the informers' watches,
+//     so 50 busy logs would delay watch events behind their bytes, and
+//     every 4 KiB read costs a WINDOW_UPDATE frame written back. The
+//     kernel does the flow control of separate connections for free.
+func LogsConfig(cfg *rest.Config) *rest.Config {
+	c := rest.CopyConfig(cfg)
+	c.QPS, c.Burst, c.RateLimiter = -1, 0, nil
+	c.TLSClientConfig.NextProtos = []string{"http/1.1"}
+	return c
 }
 
 // Check asks the server for its version, so that an unreachable server or

@@ -3,6 +3,7 @@ package kube
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -50,5 +51,33 @@ func TestWithContextUsesTheNewCredentials(t *testing.T) {
 func TestRedactURL(t *testing.T) {
 	if got := RedactURL("https://admin:hunter2@api.example.com:6443/path?token=x"); got != "https://api.example.com:6443/path" {
 		t.Errorf("RedactURL = %s", got)
+	}
+}
+
+// TestLogsConfig: log streams get their own HTTP/1.1 connections and no
+// client-side rate limit; the console's config is left as it was.
+func TestLogsConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(path, []byte(twoContexts), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := NewOptions()
+	o.Kubeconfig = path
+	c, _, err := o.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Logs == nil {
+		t.Fatal("no log client")
+	}
+	lc := LogsConfig(c.Config)
+	if lc.QPS >= 0 || lc.RateLimiter != nil || !slices.Equal(lc.TLSClientConfig.NextProtos, []string{"http/1.1"}) {
+		t.Errorf("log config: QPS %v, limiter %v, protocols %q", lc.QPS, lc.RateLimiter, lc.TLSClientConfig.NextProtos)
+	}
+	if lc.BearerToken != "admin-token" || lc.Host != c.Config.Host || lc.UserAgent != "streamops" {
+		t.Errorf("log config lost the credentials or server: %+v", lc)
+	}
+	if c.Config.QPS != 50 || c.Config.Burst != 100 || len(c.Config.TLSClientConfig.NextProtos) != 0 {
+		t.Errorf("the console's config changed: QPS %v burst %d protocols %q", c.Config.QPS, c.Config.Burst, c.Config.TLSClientConfig.NextProtos)
 	}
 }

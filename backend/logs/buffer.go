@@ -111,8 +111,14 @@ func (b *Buffer) Append(lines ...Line) {
 }
 
 func (b *Buffer) appendLocked(l Line) {
+	l.Text = storeText(&b.slab, l.Text)
+	b.adoptLocked(l)
+}
+
+// adoptLocked appends a line whose text is the buffer's to keep: it is
+// never modified again (a collector's blocks).
+func (b *Buffer) adoptLocked(l Line) {
 	l.Seq = b.next
-	l.Text = b.store(l.Text)
 	b.next++
 	if len(b.ring) < b.limit {
 		b.ring = append(b.ring, l)
@@ -143,19 +149,22 @@ func (b *Buffer) index(l *Line) {
 	}
 }
 
-func (b *Buffer) store(text []byte) []byte {
+// storeText copies text into the block *slab, starting a new block when
+// it is full; long texts get their own allocation. The result's capacity
+// ends with it, so appending to it never writes into the block.
+func storeText(slab *[]byte, text []byte) []byte {
 	if len(text) == 0 {
 		return nil
 	}
 	if len(text) > slabSize/8 {
 		return append([]byte(nil), text...)
 	}
-	if cap(b.slab)-len(b.slab) < len(text) {
-		b.slab = make([]byte, 0, slabSize)
+	if cap(*slab)-len(*slab) < len(text) {
+		*slab = make([]byte, 0, slabSize)
 	}
-	n := len(b.slab)
-	b.slab = append(b.slab, text...)
-	return b.slab[n : n+len(text) : n+len(text)]
+	n := len(*slab)
+	*slab = append(*slab, text...)
+	return (*slab)[n : n+len(text) : n+len(text)]
 }
 
 // appendFor appends lines of an engine session; it refuses them (false)
@@ -168,6 +177,21 @@ func (b *Buffer) appendFor(session uint64, lines []Line) bool {
 	}
 	for i := range lines {
 		b.appendLocked(lines[i])
+	}
+	return true
+}
+
+// adoptFor is appendFor for lines whose text the buffer may keep as it is
+// (it is never modified again): the merged history, whose collectors
+// already copied it into blocks.
+func (b *Buffer) adoptFor(session uint64, lines []Line) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if session != b.session {
+		return false
+	}
+	for i := range lines {
+		b.adoptLocked(lines[i])
 	}
 	return true
 }

@@ -45,7 +45,8 @@ type Config struct {
 	// up to MaxBackoff (default 30s).
 	Backoff, MaxBackoff time.Duration
 	// OpenRate and OpenBurst limit how fast streams are opened, across all
-	// containers (default 10/s, burst 30).
+	// containers (default 10/s, burst MaxStreams: a whole selection opens
+	// at once, reconnects after that are paced).
 	OpenRate  float64
 	OpenBurst int
 	// Coalesce is the shortest time between two change notifications
@@ -163,7 +164,7 @@ func New(cfg Config) *Engine {
 		cfg.OpenRate = 10
 	}
 	if cfg.OpenBurst <= 0 {
-		cfg.OpenBurst = 30
+		cfg.OpenBurst = cfg.MaxStreams
 	}
 	if cfg.Coalesce <= 0 {
 		cfg.Coalesce = 50 * time.Millisecond

@@ -234,6 +234,29 @@ func TestEngineCapsStreams(t *testing.T) {
 	}
 }
 
+// TestEngineOpensAFullSelectionAtOnce: the open limiter's burst covers
+// MaxStreams, so 50 containers selected together all open without waiting
+// for its rate (stern takes 8 s for 50 at client-go's 5/s); only reopening
+// after that is paced. The rate here is so low that a stream beyond the
+// burst would never open during the test.
+func TestEngineOpensAFullSelectionAtOnce(t *testing.T) {
+	src := newFakeSource()
+	var targets []Target
+	for i := range 50 {
+		tg := Target{"ns", fmt.Sprintf("p%d", i), "c"}
+		targets = append(targets, tg)
+		src.add(tg, at(0), tg.Pod)
+	}
+	e, _ := startEngine(t, Config{Source: src, OpenRate: 0.001})
+	if err := e.Follow(Selection{Targets: targets}, Options{Tail: -1}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, e, "50 streams", func() bool { return len(lineTexts(e)) == 50 })
+	if n := len(src.calls()); n != 50 {
+		t.Fatalf("%d opens", n)
+	}
+}
+
 func TestEnginePreviousAndSince(t *testing.T) {
 	src := newFakeSource()
 	src.prev[ss0] = []string{at(0).Format(time.RFC3339Nano) + " before the crash", at(time.Second).Format(time.RFC3339Nano) + " java.lang.OutOfMemoryError: Java heap space"}

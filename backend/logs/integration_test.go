@@ -253,7 +253,7 @@ func dump(eng *logs.Engine) string {
 	return b.String()
 }
 
-func await(t *testing.T, ctx context.Context, eng *logs.Engine, what string, cond func() bool) {
+func await(t testing.TB, ctx context.Context, eng *logs.Engine, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.After(60 * time.Second)
 	for !cond() {
@@ -268,7 +268,7 @@ func await(t *testing.T, ctx context.Context, eng *logs.Engine, what string, con
 	}
 }
 
-func awaitStreaming(t *testing.T, ctx context.Context, eng *logs.Engine, n int) {
+func awaitStreaming(t testing.TB, ctx context.Context, eng *logs.Engine, n int) {
 	t.Helper()
 	await(t, ctx, eng, "streams", func() bool {
 		ss := eng.Sources()
@@ -283,7 +283,7 @@ func awaitStreaming(t *testing.T, ctx context.Context, eng *logs.Engine, n int) 
 // readyNode returns a Ready kwok node, giving its address back first if
 // status churn took it (log requests then fail with "no preferred
 // addresses found").
-func readyNode(t *testing.T, ctx context.Context, cs kubernetes.Interface, ip string) string {
+func readyNode(t testing.TB, ctx context.Context, cs kubernetes.Interface, ip string) string {
 	t.Helper()
 	for {
 		nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
@@ -314,7 +314,7 @@ func readyNode(t *testing.T, ctx context.Context, cs kubernetes.Interface, ip st
 	}
 }
 
-func waitRunning(t *testing.T, ctx context.Context, cs kubernetes.Interface, ns, pod string) {
+func waitRunning(t testing.TB, ctx context.Context, cs kubernetes.Interface, ns, pod string) {
 	t.Helper()
 	for {
 		p, err := cs.CoreV1().Pods(ns).Get(ctx, pod, metav1.GetOptions{})

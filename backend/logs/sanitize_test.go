@@ -2,6 +2,11 @@ package logs
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -141,6 +146,95 @@ func TestSplitTimestamp(t *testing.T) {
 			}
 			if string(rest) != tt.rest {
 				t.Errorf("rest %q, want %q", rest, tt.rest)
+			}
+		})
+	}
+}
+
+// repeatReader yields unit n times, then tail: a container printing
+// without end.
+type repeatReader struct {
+	unit []byte
+	n    int
+	off  int
+	tail []byte
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	w := 0
+	for w < len(p) && r.n > 0 {
+		c := copy(p[w:], r.unit[r.off:])
+		w += c
+		r.off += c
+		if r.off == len(r.unit) {
+			r.off = 0
+			r.n--
+		}
+	}
+	if r.n == 0 && w < len(p) {
+		c := copy(p[w:], r.tail)
+		r.tail = r.tail[c:]
+		w += c
+	}
+	if w == 0 {
+		return 0, io.EOF
+	}
+	return w, nil
+}
+
+// TestStreamMemoryIsBounded reads what a hostile or broken container can
+// print through the engine's stream reader: a million progress updates
+// separated by bare CRs and no newline (13 MB, one "line"), then fifty
+// lines of 1 MB each. Each line is kept capped at MaxLine with a marker
+// counting what was cut, and reading allocates a bounded amount however
+// much arrives: the bytes over the cap are skipped, never held.
+func TestStreamMemoryIsBounded(t *testing.T) {
+	tests := []struct {
+		name    string
+		unit    string
+		n       int
+		tail    string
+		lines   int // lines expected before "after"
+		cutEach int // bytes cut from each line (0: not checked)
+	}{
+		// the reader cuts after 64 KiB + 64 bytes; Sanitize keeps 64 KiB
+		// of the ␍ (3 bytes for 1) and says how many of the rest it cut
+		{"a million lines without newline", "progress 42%\r", 1_000_000, "\n", 1, 0},
+		{"fifty lines of 1 MB", strings.Repeat("x", 1<<20-1) + "\n", 50, "", 50, 1<<20 - 1 - DefaultMaxLine},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := New(Config{})
+			e.sourceFor(ss0)
+			st := &stream{e: e}
+			src := &repeatReader{unit: []byte(tt.unit), n: tt.n, tail: []byte(tt.tail + "2026-11-24T09:00:00Z after\n")}
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			if _, err := st.consume(context.Background(), src, st.live); !errors.Is(err, io.EOF) {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&after)
+			read := len(tt.unit) * tt.n
+			alloc := after.TotalAlloc - before.TotalAlloc
+			t.Logf("read %d MB, allocated %d KB", read>>20, alloc>>10)
+			// what is kept (each line at most MaxLine, copied once into
+			// the buffer) and a batch; nothing in proportion to what is read
+			if limit := uint64(tt.lines*(DefaultMaxLine+64) + 4<<20); alloc > limit {
+				t.Errorf("allocated %d KB to read %d MB, want at most %d KB: the stream holds what it should skip", alloc>>10, read>>20, limit>>10)
+			}
+			lines := e.Buffer().Visible()
+			if len(lines) != tt.lines+1 || string(lines[len(lines)-1].Text) != "after" {
+				t.Fatalf("%d lines, last %q", len(lines), lines[len(lines)-1].Text)
+			}
+			for _, l := range lines[:tt.lines] {
+				assertSafe(t, l.Text)
+				if len(l.Text) > DefaultMaxLine+32 || bytes.Count(l.Text, []byte("bytes cut]")) != 1 || !bytes.HasSuffix(l.Text, []byte(" bytes cut]")) {
+					t.Fatalf("line of %d bytes ending %q", len(l.Text), l.Text[max(len(l.Text)-40, 0):])
+				}
+				if tt.cutEach > 0 && !bytes.HasSuffix(l.Text, []byte(fmt.Sprintf(" [… %d bytes cut]", tt.cutEach))) {
+					t.Errorf("cut marker %q, want %d bytes cut", l.Text[len(l.Text)-30:], tt.cutEach)
+				}
 			}
 		})
 	}

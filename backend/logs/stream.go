@@ -247,8 +247,12 @@ func (st *stream) live(lines []Line) bool {
 	return true
 }
 
-// maxBatch bounds the lines appended under one lock.
-const maxBatch = 256
+// maxBatch bounds the lines appended under one lock, maxBatchBytes the
+// text a batch holds (256 over-long lines would be 16 MiB).
+const (
+	maxBatch      = 256
+	maxBatchBytes = 256 << 10
+)
 
 // consume reads lines from r until it ends, dropping those already seen,
 // sanitising and classifying the rest, and hands them to sink in batches.
@@ -280,7 +284,7 @@ func (st *stream) consume(ctx context.Context, r io.Reader, sink func([]Line) bo
 			}
 			return accepted, err
 		}
-		if (br.Buffered() == 0 || len(b.lines) >= maxBatch) && len(b.lines) > 0 {
+		if (br.Buffered() == 0 || len(b.lines) >= maxBatch || len(b.text) >= maxBatchBytes) && len(b.lines) > 0 {
 			if !b.flush(sink) {
 				return accepted, context.Canceled
 			}
@@ -324,10 +328,11 @@ func (st *stream) process(b *batch, raw []byte, cut int, skip *int, maxLine int,
 	}
 	start := len(b.text)
 	if cut < 0 {
-		// sanitise what we have before the reader's buffer is reused
-		b.text = sanitize(b.text, rest, maxLine, 0)
+		// keep what we have before the reader's buffer is reused, skip the
+		// rest, and say once how much of the line was cut
+		b.long = append(b.long[:0], rest...)
 		n := skipRest(br, cut)
-		b.text = appendCut(b.text, n)
+		b.text = sanitize(b.text, b.long, maxLine, n)
 	} else {
 		b.text = sanitize(b.text, rest, maxLine, 0)
 	}
@@ -364,6 +369,7 @@ type batch struct {
 	lines []Line
 	spans [][2]int
 	text  []byte
+	long  []byte // the kept start of an over-long line
 }
 
 func (b *batch) flush(sink func([]Line) bool) bool {
@@ -382,11 +388,12 @@ type collector struct {
 	limit   int
 	all     []Line
 	dropped int
+	slab    []byte // text is copied into blocks, as the buffer does
 }
 
 func (c *collector) add(lines []Line) bool {
 	for _, l := range lines {
-		l.Text = append([]byte(nil), l.Text...)
+		l.Text = storeText(&c.slab, l.Text)
 		c.all = append(c.all, l)
 	}
 	if c.limit > 0 && len(c.all) >= c.limit+c.limit/2+1 {
@@ -453,7 +460,7 @@ func (g *loadGroup) deliver(st *stream, lines []Line) {
 	defer g.mu.Unlock()
 	if g.merged {
 		if len(lines) > 0 {
-			g.e.buf.appendFor(g.session, lines)
+			g.e.buf.adoptFor(g.session, lines)
 			g.e.notify()
 		}
 		return
@@ -496,7 +503,7 @@ func (g *loadGroup) mergeLocked() {
 	for i, j := range idx {
 		out[i] = g.lines[j]
 	}
-	g.e.buf.appendFor(g.session, out)
+	g.e.buf.adoptFor(g.session, out)
 	g.lines, g.keys, g.ranks = nil, nil, nil
 	close(g.done)
 	g.e.notify()

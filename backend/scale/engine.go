@@ -121,7 +121,11 @@ func New(cfg Config) (*Engine, error) {
 		cfg.CheckMaxAge = 15 * time.Minute
 	}
 	if cfg.Logs == nil {
-		cfg.Logs = SourceScanner{Source: logs.KubeSource{Client: cfg.Clients.Typed}}
+		client := cfg.Clients.Logs
+		if client == nil {
+			client = cfg.Clients.Typed
+		}
+		cfg.Logs = SourceScanner{Source: logs.KubeSource{Client: client}}
 	}
 	return &Engine{cfg: cfg, clock: cfg.Clock, log: cfg.Log, plans: map[string]*planState{}}, nil
 }

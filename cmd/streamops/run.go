@@ -224,7 +224,7 @@ func runContext(ctx context.Context, kopts *kube.Options, ui uiOptions, styles t
 	}
 	mon := restapi.NewMonitor(restapi.Config{ServiceProxy: clients.Typed, Overrides: overrides, Interval: ui.cfg.Refresh.Streams.Duration, Log: log})
 	return runConsole(ctx, clients, scope, ui, styles, log, mon, session{audit: "audit.jsonl",
-		stepTimeout: ui.cfg.Scale.StepTimeout.Duration, logs: logs.KubeSource{Client: clients.Typed}, contexts: contexts{kopts}})
+		stepTimeout: ui.cfg.Scale.StepTimeout.Duration, logs: logs.KubeSource{Client: clients.Logs}, contexts: contexts{kopts}})
 }
 
 // session holds what differs between a real cluster and the demo.

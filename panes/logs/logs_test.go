@@ -436,6 +436,7 @@ func TestParseFlags(t *testing.T) {
 func TestHostileLogBytes(t *testing.T) {
 	hostile := []string{
 		"\x1b]0;you have been pwned\x07title",
+		"\x1b]2;window title\x1b\\osc 2",
 		"\x1b]52;c;cm0gLXJmIC8=\x07clipboard",
 		"\x1b]52;c;cm0gLXJmIC8=\x1b\\clipboard ST",
 		"\x1b[2J\x1b[H\x1b[31;1mred and cleared\x1b[0m",
@@ -449,6 +450,7 @@ func TestHostileLogBytes(t *testing.T) {
 		"\ttab\tseparated\tvalues",
 		"wide 日本語のログ行 and emoji 🚀🚀🚀 " + strings.Repeat("界", 200),
 		strings.Repeat("a very long line ", 100000),
+		strings.Repeat("progress 42%\r", 200000), // no newline: one 2.6 MB line of bare CRs
 		"ERROR after all that",
 	}
 	src := newStaticSource()
