@@ -9,6 +9,12 @@ import (
 // DefaultLimit is how many lines the buffer keeps in total, across sources.
 const DefaultLimit = 50_000
 
+// ByteLimit bounds the text the buffer keeps, whatever its line limit: a
+// container writing 64 KiB lines (the longest kept) would otherwise make
+// 50,000 lines hold 3 GiB. Past it the oldest lines go, as past the line
+// limit.
+const ByteLimit = 128 << 20
+
 // slabSize is the size of the blocks line text is copied into: one
 // allocation serves about a thousand ordinary lines. A block is freed by the
 // garbage collector once the last line in it has been dropped; since lines
@@ -44,9 +50,12 @@ func (l Line) IsError() bool { return l.Level == LevelError && !l.Cont && !l.Not
 // reads windows.
 type Buffer struct {
 	mu      sync.RWMutex
-	limit   int
-	ring    []Line
-	start   int    // ring index of the oldest line
+	limit     int
+	byteLimit int
+	ring      []Line // circular: n lines from start
+	start     int    // ring index of the oldest line
+	n         int    // lines held
+	bytes     int    // their text
 	next    uint64 // seq of the next line
 	cleared uint64 // lines removed by Clear, not counted as dropped
 	slab    []byte
@@ -67,7 +76,7 @@ func NewBuffer(limit int) *Buffer {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	return &Buffer{limit: limit}
+	return &Buffer{limit: limit, byteLimit: ByteLimit}
 }
 
 // Stats describe the buffer at one moment.
@@ -90,12 +99,12 @@ func (b *Buffer) Stats() Stats {
 
 func (b *Buffer) statsLocked() Stats {
 	return Stats{
-		Total: b.next, Held: len(b.ring), Dropped: b.first() - b.cleared + b.skipped,
+		Total: b.next, Held: b.n, Dropped: b.first() - b.cleared + b.skipped,
 		Visible: b.visibleLen(), Matches: b.matches.len(), Errors: b.errors.len(), Limit: b.limit,
 	}
 }
 
-func (b *Buffer) first() uint64 { return b.next - uint64(len(b.ring)) }
+func (b *Buffer) first() uint64 { return b.next - uint64(b.n) }
 
 func (b *Buffer) at(seq uint64) *Line {
 	return &b.ring[(b.start+int(seq-b.first()))%len(b.ring)]
@@ -118,19 +127,46 @@ func (b *Buffer) appendLocked(l Line) {
 // adoptLocked appends a line whose text is the buffer's to keep: it is
 // never modified again (a collector's blocks).
 func (b *Buffer) adoptLocked(l Line) {
-	l.Seq = b.next
-	b.next++
-	if len(b.ring) < b.limit {
-		b.ring = append(b.ring, l)
-	} else {
-		b.ring[b.start] = l
-		b.start = (b.start + 1) % len(b.ring)
+	dropped := false
+	for b.n > 0 && (b.n >= b.limit || b.bytes+len(l.Text) > b.byteLimit) {
+		b.dropOldestLocked()
+		dropped = true
+	}
+	if dropped {
 		first := b.first()
 		b.visible.dropBefore(first)
 		b.matches.dropBefore(first)
 		b.errors.dropBefore(first)
 	}
+	l.Seq = b.next
+	b.next++
+	b.pushLocked(l)
 	b.index(&l)
+}
+
+// dropOldestLocked removes the oldest line (the caller updates the
+// indexes).
+func (b *Buffer) dropOldestLocked() {
+	b.bytes -= len(b.ring[b.start].Text)
+	b.ring[b.start] = Line{} // let its block go once no line uses it
+	b.start = (b.start + 1) % len(b.ring)
+	b.n--
+}
+
+// pushLocked stores l after the newest line, growing the ring (up to the
+// line limit) when it is full.
+func (b *Buffer) pushLocked(l Line) {
+	if b.n == len(b.ring) {
+		if b.start != 0 { // unroll, so that appending keeps the order
+			b.ring = append(b.ring[b.start:len(b.ring):len(b.ring)], b.ring[:b.start]...)
+			b.start = 0
+		}
+		b.ring = append(b.ring, l)
+	} else {
+		b.ring[(b.start+b.n)%len(b.ring)] = l
+	}
+	b.n++
+	b.bytes += len(l.Text)
 }
 
 // index adds a line to the view's indexes.
@@ -221,9 +257,9 @@ func (b *Buffer) Clear() {
 }
 
 func (b *Buffer) clearLocked() {
-	b.cleared += uint64(len(b.ring))
+	b.cleared += uint64(b.n)
 	b.skipped = 0
-	b.ring, b.start, b.slab = nil, 0, nil
+	b.ring, b.start, b.n, b.bytes, b.slab = nil, 0, 0, 0, nil
 	b.visible.reset()
 	b.matches.reset()
 	b.errors.reset()
@@ -238,7 +274,7 @@ func (b *Buffer) SetView(f *Filter, s *Search) {
 	b.visible.reset()
 	b.matches.reset()
 	b.errors.reset()
-	for i := range b.ring {
+	for i := range b.n {
 		b.index(&b.ring[(b.start+i)%len(b.ring)])
 	}
 }
@@ -252,7 +288,7 @@ func (b *Buffer) Search() *Search {
 
 func (b *Buffer) visibleLen() int {
 	if b.filter == nil {
-		return len(b.ring)
+		return b.n
 	}
 	return b.visible.len()
 }
@@ -271,7 +307,7 @@ func (b *Buffer) position(seq uint64) int {
 		if seq < b.first() {
 			return 0
 		}
-		return int(min(seq-b.first(), uint64(len(b.ring))))
+		return int(min(seq-b.first(), uint64(b.n)))
 	}
 	return b.visible.search(seq)
 }

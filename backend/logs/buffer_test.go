@@ -197,3 +197,44 @@ func TestBufferTextIsCopied(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// TestBufferByteLimit: long lines cannot make the buffer hold more text
+// than its byte limit; the oldest lines go, the order and the indexes stay
+// right, and a buffer that dropped by bytes grows again when lines are
+// short.
+func TestBufferByteLimit(t *testing.T) {
+	b := NewBuffer(100)
+	b.byteLimit = 1000
+	fill(b, 30, func(i int) string { return fmt.Sprintf("%03d ERROR %s", i, string(make([]byte, 90))) }) // 100 bytes each
+	st := b.Stats()
+	if st.Held != 10 || st.Dropped != 20 || b.bytes != 1000 {
+		t.Fatalf("held %d dropped %d bytes %d, want 10, 20, 1000", st.Held, st.Dropped, b.bytes)
+	}
+	if st.Errors != 10 {
+		t.Fatalf("%d errors indexed, want the 10 held", st.Errors)
+	}
+	if w := b.From(0, 1, nil); string(w.Lines[0].Text[:3]) != "020" {
+		t.Fatalf("oldest %q, want line 020", w.Lines[0].Text[:3])
+	}
+	// Short lines: the ring grows again, past where it wrapped, up to the
+	// line limit, oldest first.
+	fill(b, 200, func(i int) string { return fmt.Sprintf("s%03d", i) })
+	st = b.Stats()
+	if st.Held != 100 || b.bytes > 1000 {
+		t.Fatalf("held %d bytes %d, want the line limit 100 within 1000 bytes", st.Held, b.bytes)
+	}
+	got := texts(b.Tail(100, nil))
+	for i, s := range got {
+		if want := fmt.Sprintf("s%03d", 100+i); s != want {
+			t.Fatalf("line %d is %q, want %q", i, s, want)
+		}
+	}
+	if st.Errors != 0 {
+		t.Fatalf("%d errors still indexed after their lines went", st.Errors)
+	}
+	// One line longer than the whole limit is still kept, alone.
+	b.Append(Line{Text: make([]byte, 5000)})
+	if st := b.Stats(); st.Held != 1 {
+		t.Fatalf("held %d after an oversized line, want 1", st.Held)
+	}
+}
