@@ -49,18 +49,18 @@ func (l Line) IsError() bool { return l.Level == LevelError && !l.Cont && !l.Not
 // errors among them. It is safe for concurrent use: streams append, the UI
 // reads windows.
 type Buffer struct {
-	mu      sync.RWMutex
+	mu        sync.RWMutex
 	limit     int
 	byteLimit int
 	ring      []Line // circular: n lines from start
 	start     int    // ring index of the oldest line
 	n         int    // lines held
 	bytes     int    // their text
-	next    uint64 // seq of the next line
-	cleared uint64 // lines removed by Clear, not counted as dropped
-	slab    []byte
-	session uint64 // the engine's session: lines of older ones are refused
-	skipped uint64 // lines dropped before they reached the ring (history over the limit)
+	next      uint64 // seq of the next line
+	cleared   uint64 // lines removed by Clear, not counted as dropped
+	slab      []byte
+	session   uint64 // the engine's session: lines of older ones are refused
+	skipped   uint64 // lines dropped before they reached the ring (history over the limit)
 
 	filter  *Filter
 	search  *Search
