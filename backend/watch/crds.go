@@ -136,20 +136,23 @@ func (w *Watcher) rediscoverLoop(ctx context.Context) {
 	}
 }
 
-// servedChanged compares discovery now with the watches in place.
+// servedChanged compares discovery now with the watches in place: whether
+// the set of custom resource versions to watch differs from the set being
+// watched. (Comparing by plural.group name, as it once did, mistook a
+// fallback version that is served alongside its preferred one for a change,
+// and rebuilt every watch each minute.)
 func (w *Watcher) servedChanged() bool {
 	now := w.discover()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	phase := map[string]platform.SyncPhase{}
-	for _, ws := range w.watches {
-		phase[ws.name] = ws.phase
+	w.infMu.RLock()
+	watched := map[schema.GroupVersionResource]bool{}
+	for _, cr := range w.crs {
+		if len(cr.informers) > 0 {
+			watched[cr.res.GVR] = true
+		}
 	}
+	w.infMu.RUnlock()
 	for i, r := range w.cfg.Resources {
-		was, tracked := phase[r.Name()]
-		isServed := now[i].phase == platform.Synced
-		wasServed := tracked && was != platform.Absent
-		if isServed != wasServed && !(r.Fallback && !tracked && !isServed) {
+		if (now[i].phase == platform.Synced) != watched[r.GVR] {
 			return true
 		}
 	}

@@ -1,0 +1,47 @@
+package watch
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/platform"
+)
+
+// TestServedUnchangedWithFallbackServed: the demo serves PravegaCluster in
+// v1beta1 and its fallback v1alpha1, as a real cluster with the operator's
+// CRD does. Rediscovery must not see a change in that (it once did, by
+// comparing plural.group names, and rebuilt every watch each minute, which
+// redrew the console and relisted everything).
+func TestServedUnchangedWithFallbackServed(t *testing.T) {
+	p := demo.New(demo.Options{Seed: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := New(Config{Clients: p.Clients(), Scope: p.Scope()})
+	if err := w.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !everyWatchSynced(w.Snapshot()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not synced: %+v", w.Snapshot().Syncs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if w.servedChanged() {
+		t.Fatal("rediscovery sees a change where nothing changed")
+	}
+}
+
+func everyWatchSynced(s *platform.Snapshot) bool {
+	if s == nil || len(s.Syncs) == 0 {
+		return false
+	}
+	for _, st := range s.Syncs {
+		if st.Phase != platform.Synced {
+			return false
+		}
+	}
+	return true
+}
