@@ -6,6 +6,8 @@ import (
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clienttesting "k8s.io/client-go/testing"
 )
@@ -92,4 +94,45 @@ func (p *Platform) answerReviews() {
 		out.Status.UserInfo = authenticationv1.UserInfo{Username: DemoUser, Groups: []string{"platform-oncall", "system:authenticated"}}
 		return true, out, nil
 	})
+}
+
+// seedBindings are the demo projects' RoleBindings and the cluster's
+// ClusterRoleBindings, as a platform team would have them: developers
+// edit their project, the on-call user may only view fraud-detection (the
+// refusal above), the on-call group views everything and operates the
+// stream store, the operators run under their service accounts, cluster
+// admins and Kubernetes' own subjects hold cluster-wide roles.
+func seedBindings() []runtime.Object {
+	rb := func(ns, name, roleKind, role string, subjects ...rbacv1.Subject) *rbacv1.RoleBinding {
+		return &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: roleKind, Name: role}, Subjects: subjects}
+	}
+	crb := func(name, role string, subjects ...rbacv1.Subject) *rbacv1.ClusterRoleBinding {
+		return &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name},
+			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role}, Subjects: subjects}
+	}
+	user := func(n string) rbacv1.Subject { return rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: n} }
+	group := func(n string) rbacv1.Subject { return rbacv1.Subject{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: n} }
+	sa := func(ns, n string) rbacv1.Subject { return rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: n} }
+	return []runtime.Object{
+		rb(ProjectIoT, "developers-edit", "ClusterRole", "edit", group("iot-developers")),
+		rb(ProjectFraud, "developers-edit", "ClusterRole", "edit", group("fraud-developers")),
+		rb(ProjectFraud, "oncall-view", "ClusterRole", "view", user(DemoUser)),
+		rb(ProjectIoT, "oncall-edit", "ClusterRole", "edit", group("platform-oncall")),
+		rb(StoreNamespace, "oncall-operate", "Role", "pravega-operate", group("platform-oncall")),
+		rb(ProjectIoT, "flink-role-binding", "Role", "flink", sa(ProjectIoT, "flink")),
+		rb(ProjectFraud, "flink-role-binding", "Role", "flink", sa(ProjectFraud, "flink")),
+		rb(ProjectFraud, "analysts-view", "ClusterRole", "view", user("dana@example.com"), user("lee@example.com")),
+		crb("platform-oncall", "view", group("platform-oncall")),
+		crb("cluster-admins", "cluster-admin", group("platform-admins"), user("admin@example.com")),
+		crb("pravega-operator", "pravega-operator", sa(StoreNamespace, "pravega-operator")),
+		crb("zookeeper-operator", "zookeeper-operator", sa(StoreNamespace, "zookeeper-operator")),
+		crb("bookkeeper-operator", "bookkeeper-operator", sa(StoreNamespace, "bookkeeper-operator")),
+		crb("flink-operator-role-binding", "flink-operator", sa("flink-operator", "flink-operator")),
+		crb("cluster-admin", "cluster-admin", group("system:masters")),
+		crb("system:kube-scheduler", "system:kube-scheduler", user("system:kube-scheduler")),
+		crb("system:kube-controller-manager", "system:kube-controller-manager", user("system:kube-controller-manager")),
+		crb("system:basic-user", "system:basic-user", group("system:authenticated")),
+		crb("system:public-info-viewer", "system:public-info-viewer", group("system:authenticated"), group("system:unauthenticated")),
+	}
 }

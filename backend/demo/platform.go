@@ -115,6 +115,10 @@ func New(opts Options) *Platform {
 		ns.CreationTimestamp = metav1.NewTime(p.clock.Now().Add(-30 * 24 * time.Hour))
 		typedObjs = append(typedObjs, ns)
 	}
+	for _, b := range seedBindings() {
+		p.stamp(b)
+		typedObjs = append(typedObjs, b)
+	}
 	p.typed = fake.NewClientset(typedObjs...)
 
 	listKinds := map[schema.GroupVersionResource]string{}
