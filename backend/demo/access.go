@@ -111,9 +111,15 @@ func seedBindings() []runtime.Object {
 		return &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name},
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role}, Subjects: subjects}
 	}
-	user := func(n string) rbacv1.Subject { return rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: n} }
-	group := func(n string) rbacv1.Subject { return rbacv1.Subject{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: n} }
-	sa := func(ns, n string) rbacv1.Subject { return rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: n} }
+	user := func(n string) rbacv1.Subject {
+		return rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: n}
+	}
+	group := func(n string) rbacv1.Subject {
+		return rbacv1.Subject{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: n}
+	}
+	sa := func(ns, n string) rbacv1.Subject {
+		return rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: n}
+	}
 	return []runtime.Object{
 		rb(ProjectIoT, "developers-edit", "ClusterRole", "edit", group("iot-developers")),
 		rb(ProjectFraud, "developers-edit", "ClusterRole", "edit", group("fraud-developers")),
