@@ -17,6 +17,12 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/fake"
+	clienttesting "k8s.io/client-go/testing"
 	clocktesting "k8s.io/utils/clock/testing"
 
 	accessapi "github.com/streamops/streamops/backend/access"
@@ -130,10 +136,20 @@ func results(cmd tea.Cmd) []tea.Msg {
 	}
 }
 
+// memberWatcher follows the bindings of a client until the test ends.
+func memberWatcher(t testing.TB, typed kubernetes.Interface) *accessapi.MemberWatcher {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	w := accessapi.NewMemberWatcher(typed, nil)
+	go w.Run(ctx)
+	return w
+}
+
 func TestGoldenConsole(t *testing.T) {
 	snap, fc, p := demoPlatform(t)
 	backends := Backends{Access: accessapi.NewReviewer(p.Clients().Typed)}
 	km := keymap.Default()
+	section := keymap.Press(km.Access.Section)
 	sizes := []struct {
 		name string
 		w, h int
@@ -150,10 +166,15 @@ func TestGoldenConsole(t *testing.T) {
 		{"access", []tea.Msg{keymap.Press(km.Global.Access)}},
 		{"access-services", []tea.Msg{keymap.Press(km.Global.Access), keymap.Press(km.Access.Section)}},
 		{"access-can-i", []tea.Msg{keymap.Press(km.Global.Access), runCmd{}, keymap.Press(km.Access.CanI)}},
+		{"access-members", []tea.Msg{keymap.Press(km.Global.Access), runCmd{}, section, section, section, section}},
+		{"access-members-filtered", []tea.Msg{keymap.Press(km.Global.Access), runCmd{}, section, section, section, section,
+			keymap.Press(km.Global.Filter), keymap.PressString("s"), keymap.PressString("y"), keymap.PressString("s"), keymap.PressString("t"), keymap.Press(km.Global.Select)}},
 	}
 	for _, size := range sizes {
 		for _, v := range views {
 			t.Run(v.name+"-"+size.name, func(t *testing.T) {
+				backends := backends
+				backends.Members = memberWatcher(t, p.Clients().Typed) // a roster per test: the first one is complete
 				m := newConsole(t, fc, themes.Dark, backends)
 				m = drive(m, tea.WindowSizeMsg{Width: size.w, Height: size.h}, snapshotMsg{snap})
 				m = drive(m, v.keys...)
@@ -446,5 +467,45 @@ func TestPaletteSwitchesContext(t *testing.T) {
 	m = drive(m, typeIn("ctx prod")...)
 	if m.NextContext() != "prod" {
 		t.Errorf("next context %q, want prod", m.NextContext())
+	}
+}
+
+// TestGoldenMembersForbidden: a user who may not list the RoleBindings of
+// one project nor the ClusterRoleBindings sees one line for each, the
+// members that could be read, and the rest of the pane works.
+func TestGoldenMembersForbidden(t *testing.T) {
+	snap, fc, p := demoPlatform(t)
+	typed := p.Clients().Typed.(*fake.Clientset)
+	forbid := func(resource, ns string) clienttesting.ReactionFunc {
+		return func(a clienttesting.Action) (bool, runtime.Object, error) {
+			if a.GetNamespace() != ns {
+				return false, nil, nil
+			}
+			return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "rbac.authorization.k8s.io", Resource: resource}, "",
+				fmt.Errorf("User %q cannot list resource %q", demo.DemoUser, resource))
+		}
+	}
+	typed.PrependReactor("list", "rolebindings", forbid("rolebindings", demo.ProjectFraud))
+	typed.PrependReactor("list", "clusterrolebindings", forbid("clusterrolebindings", ""))
+	km := keymap.Default()
+	section := keymap.Press(km.Access.Section)
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			m := newConsole(t, fc, themes.Dark, Backends{Access: accessapi.NewReviewer(typed), Members: memberWatcher(t, typed)})
+			m = drive(m, tea.WindowSizeMsg{Width: size[0], Height: size[1]}, snapshotMsg{snap})
+			m = drive(m, keymap.Press(km.Global.Access), runCmd{}, section, section, section, section)
+			out := ansi.Strip(m.render())
+			assertFits(t, out, size[0], size[1])
+			for _, want := range []string{"▲ members: forbidden to list rolebindings in fraud-detection", "▲ members: forbidden to list clusterrolebindings", "group iot-developers"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("no %q", want)
+				}
+			}
+			golden.RequireEqual(t, out)
+			m = drive(m, keymap.Press(km.Access.CanI), runCmd{}) // can-i still works
+			if out := ansi.Strip(m.render()); !strings.Contains(out, "patch flinkdeployments") {
+				t.Errorf("can-i after a refused member list:\n%s", out)
+			}
+		})
 	}
 }

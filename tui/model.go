@@ -75,6 +75,8 @@ type Options struct {
 // Backends are what panes call, through Cmds, to act or ask.
 type Backends struct {
 	Access *accessapi.Reviewer
+	// Members follows the projects' RoleBindings (nil: not available).
+	Members access.MemberSource
 	// Scope changes the namespaces the backend watches (nil: fixed).
 	Scope ScopeSetter
 	// Streams reads the Pravega and Flink REST APIs (nil: not available).
@@ -156,7 +158,7 @@ func New(opts Options) Model {
 	for id, text := range waiting {
 		m.panes[id] = newSlot(pendingPane{deps: deps, message: text + " — not available in this build"}, (*pendingPane).SetSize)
 	}
-	m.panes[pane.AccessID] = newSlot(access.New(deps, opts.Backends.Access, opts.Server), (*access.Model).SetSize)
+	m.panes[pane.AccessID] = newSlot(access.New(deps, opts.Backends.Access, opts.Server).WithMembers(opts.Backends.Members), (*access.Model).SetSize)
 	m.panes[pane.StreamsID] = newSlot(streams.New(deps, opts.Backends.Streams), (*streams.Model).SetSize)
 	m.panes[pane.RestartsID] = newSlot(restarts.New(deps), (*restarts.Model).SetSize)
 	if opts.Backends.Logs != nil {

@@ -305,6 +305,8 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 	if err := w.Start(ctx); err != nil {
 		return err
 	}
+	members := access.NewMemberWatcher(clients.Typed, log)
+	go members.Run(ctx)
 	logEngine := logs.New(logs.Config{Source: sess.logs, Limit: ui.cfg.Logs.BufferLines, Log: log})
 	go func() {
 		if err := logEngine.Run(ctx); err != nil && ctx.Err() == nil {
@@ -323,7 +325,7 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 		Context: clients.Context, Server: clients.Server, Scope: scope.String(),
 		CrashDir: stateDir(), ReportDir: stateDir(),
 		Ctx: ctx,
-		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed), Scope: w, Streams: mon, Scale: engine, Logs: logEngine,
+		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed), Members: members, Scope: w, Streams: mon, Scale: engine, Logs: logEngine,
 			Contexts: sess.contexts},
 	})
 	// 20 frames a second at most: a log view scrolling every frame rewrites

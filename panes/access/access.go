@@ -1,6 +1,8 @@
 // Package access is the access pane: what of the platform is reachable from
 // outside the cluster, where its dashboards and REST endpoints are, its
-// Services and Ingresses, and what the current user may do (can-i).
+// Services and Ingresses, what the current user may do (can-i), and who
+// the projects' members are (the subjects of their RoleBindings and of the
+// ClusterRoleBindings, with the role each holds).
 package access
 
 import (
@@ -23,10 +25,20 @@ const (
 	services
 	ingresses
 	canI
+	members
 	sectionCount
 )
 
-var sectionNames = []string{"outside", "services", "ingresses", "can-i"}
+var sectionNames = []string{"outside", "services", "ingresses", "can-i", "members"}
+
+// MemberSource follows the projects' members; *accessapi.MemberWatcher
+// implements it.
+type MemberSource interface {
+	// Watch names the project namespaces to follow (returns at once).
+	Watch(namespaces []string)
+	// Rosters delivers the members after every change.
+	Rosters() <-chan accessapi.Roster
+}
 
 // Model is the access pane.
 type Model struct {
@@ -47,6 +59,13 @@ type Model struct {
 	reviewErr  string
 	reviewedAt time.Time
 	reviewKey  string // namespaces+checks the matrix was made for
+	who        accessapi.User
+
+	memberSrc MemberSource // nil: members are not available
+	roster    *accessapi.Roster
+	watching  string // the namespaces asked of memberSrc, joined
+	shown     bool   // the pane was shown: members are followed from then on
+	armed     bool   // the one receive from memberSrc is under way
 }
 
 // New returns the access pane. rev answers the can-i reviews (nil when
@@ -54,6 +73,13 @@ type Model struct {
 // removed) for service proxy addresses.
 func New(deps pane.Deps, rev *accessapi.Reviewer, server string) Model {
 	return Model{deps: deps, rev: rev, server: server, filter: pane.NewFilter(deps.Styles)}
+}
+
+// WithMembers lets the pane show the projects' members from src (nil:
+// the members section says they are not available).
+func (m Model) WithMembers(src MemberSource) Model {
+	m.memberSrc = src
+	return m
 }
 
 // Init implements the pane contract.
@@ -72,6 +98,7 @@ type reviewMsg struct {
 	key    string
 	matrix accessapi.Matrix
 	user   string
+	who    accessapi.User
 	err    string
 	at     time.Time
 }
@@ -97,13 +124,51 @@ func (m Model) review() tea.Cmd {
 		defer cancel()
 		msg := reviewMsg{key: key, at: now}
 		if u, err := rev.WhoAmI(ctx); err == nil {
-			msg.user = u.String()
+			msg.user, msg.who = u.String(), u
 		} else {
 			msg.err = err.Error()
 		}
 		msg.matrix = rev.Review(ctx, checks, nss)
 		return msg
 	}
+}
+
+type rosterMsg struct{ roster accessapi.Roster }
+
+// waitRoster blocks on one receive; Update re-arms it after each roster.
+func waitRoster(src MemberSource) tea.Cmd {
+	if src == nil {
+		return nil
+	}
+	ch := src.Rosters()
+	return func() tea.Msg {
+		r, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return rosterMsg{r}
+	}
+}
+
+// watchMembers asks the source to follow the snapshot's namespaces (once
+// per set): the first time the pane is shown, then when they change.
+func (m Model) watchMembers() (Model, tea.Cmd) {
+	nss := accessapi.Namespaces(m.snap)
+	key := strings.Join(nss, ",")
+	if m.memberSrc == nil || key == m.watching || len(nss) == 0 {
+		return m, nil
+	}
+	m.watching = key
+	src := m.memberSrc
+	watch := func() tea.Msg {
+		src.Watch(nss)
+		return nil
+	}
+	if m.armed {
+		return m, watch
+	}
+	m.armed = true // the one receive, re-armed by each roster
+	return m, tea.Batch(watch, waitRoster(src))
 }
 
 func reviewKey(checks []accessapi.Check, nss []string) string {
@@ -120,21 +185,42 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case pane.SnapshotMsg:
 		m.snap = msg.Snapshot
 		m.rebuild()
+		var watch tea.Cmd
+		if m.shown { // follow the snapshot's namespaces
+			m, watch = m.watchMembers()
+		}
 		if m.matrix != nil && !m.reviewing && reviewKey(accessapi.ConsoleChecks(m.snap), accessapi.Namespaces(m.snap)) != m.reviewKey {
-			return m.startReview() // the platform's namespaces or kinds changed
+			m, review := m.startReview() // the platform's namespaces or kinds changed
+			return m, tea.Batch(watch, review)
 		}
+		return m, watch
 	case pane.FocusMsg:
-		if m.matrix == nil && !m.reviewing && m.snap != nil && m.rev != nil {
-			return m.startReview()
+		var cmds []tea.Cmd
+		if !m.shown {
+			m.shown = true
+			var watch tea.Cmd
+			m, watch = m.watchMembers()
+			cmds = append(cmds, watch)
 		}
+		if m.matrix == nil && !m.reviewing && m.snap != nil && m.rev != nil {
+			var review tea.Cmd
+			m, review = m.startReview()
+			cmds = append(cmds, review)
+		}
+		return m, tea.Batch(cmds...)
 	case reviewMsg:
 		m.reviewing = false
 		mx := msg.matrix
 		m.matrix, m.reviewKey, m.reviewedAt, m.reviewErr = &mx, msg.key, msg.at, msg.err
 		if msg.user != "" {
-			m.user = msg.user
+			m.user, m.who = msg.user, msg.who
 		}
 		m.rebuild()
+	case rosterMsg:
+		r := msg.roster
+		m.roster = &r
+		m.rebuild()
+		return m, waitRoster(m.memberSrc)
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 	case tea.MouseWheelMsg:
@@ -258,7 +344,10 @@ func plural(n int) string {
 
 func (m Model) tabs() string {
 	st := m.deps.Styles
-	counts := []string{"", fmt.Sprintf(" %d", len(m.snap.Services)), fmt.Sprintf(" %d", len(m.snap.Ingresses)), ""}
+	counts := []string{"", fmt.Sprintf(" %d", len(m.snap.Services)), fmt.Sprintf(" %d", len(m.snap.Ingresses)), "", ""}
+	if m.roster != nil {
+		counts[members] = fmt.Sprintf(" %d", len(visibleMembers(m.roster.Members, "")))
+	}
 	var parts []string
 	for i, n := range sectionNames {
 		label := n + counts[i]

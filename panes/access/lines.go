@@ -23,6 +23,7 @@ func (m *Model) rebuild() {
 	m.lines[services] = m.serviceLines(keep)
 	m.lines[ingresses] = m.ingressLines(keep)
 	m.lines[canI] = m.canILines(keep)
+	m.lines[members] = m.memberLines(keep)
 	for s := range m.offset {
 		m.offset[s] = min(m.offset[s], max(len(m.lines[s])-m.bodyHeight(), 0))
 	}
