@@ -64,6 +64,12 @@ func Decode(res Resource, u *unstructured.Unstructured) []*platform.Component {
 		ss.Version, ss.TargetVersion, ss.Conditions = version, target, conds
 		ct := add(platform.Controller, replicas(spec, 1, "spec", "pravega", "controllerReplicas"), true)
 		ct.Version, ct.TargetVersion, ct.Conditions = version, target, conds
+		// spec.authentication (both versions): whether clients, the
+		// Controller's REST API included, must authenticate.
+		if _, ok := spec.get("spec", "authentication"); ok {
+			enabled, _ := spec.boolean("spec", "authentication", "enabled")
+			ct.Auth = &platform.Auth{Enabled: enabled, PasswordSecret: spec.str("spec", "authentication", "passwordAuthSecret")}
+		}
 	case FlinkDeployments.Kind:
 		decodeFlinkDeployment(spec, status, add)
 	case FlinkClusters.Kind:

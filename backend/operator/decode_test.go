@@ -346,3 +346,45 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodePravegaAuthentication reads spec.authentication of the
+// upstream sample (enabled: false), the sample with authentication turned
+// on and a password secret named, a cluster that says nothing, and a
+// malformed value.
+func TestDecodePravegaAuthentication(t *testing.T) {
+	controller := func(u *unstructured.Unstructured) *platform.Component {
+		for _, c := range Decode(PravegaClusters, u) {
+			if c.Kind == platform.Controller {
+				return c
+			}
+		}
+		t.Fatal("no controller")
+		return nil
+	}
+	sample := controller(load(t, "pravega_v1beta1_pravega-cr.yaml"))
+	if sample.Auth == nil || sample.Auth.Enabled {
+		t.Errorf("sample: %+v, want authentication present and disabled", sample.Auth)
+	}
+	on := load(t, "pravega_v1beta1_pravega-cr.yaml")
+	if err := unstructured.SetNestedField(on.Object, true, "spec", "authentication", "enabled"); err != nil {
+		t.Fatal(err)
+	}
+	if err := unstructured.SetNestedField(on.Object, "password-auth", "spec", "authentication", "passwordAuthSecret"); err != nil {
+		t.Fatal(err)
+	}
+	if got := controller(on).Auth; got == nil || !got.Enabled || got.PasswordSecret != "password-auth" {
+		t.Errorf("enabled: %+v", got)
+	}
+	none := load(t, "pravega_v1beta1_pravega-cr.yaml")
+	unstructured.RemoveNestedField(none.Object, "spec", "authentication")
+	if got := controller(none).Auth; got != nil {
+		t.Errorf("no authentication section: %+v, want nil", got)
+	}
+	bad := load(t, "pravega_v1beta1_pravega-cr.yaml")
+	if err := unstructured.SetNestedField(bad.Object, "yes", "spec", "authentication", "enabled"); err != nil {
+		t.Fatal(err)
+	}
+	if c := controller(bad); !strings.Contains(c.Invalid, "spec.authentication.enabled: is a string, want true or false") {
+		t.Errorf("malformed: Invalid %q", c.Invalid)
+	}
+}

@@ -93,6 +93,21 @@ func (f *fields) integer(path ...string) (int, bool) {
 	return int(n), true
 }
 
+// boolean reads true or false; ok is false when it is absent or not a
+// boolean (recorded as a problem).
+func (f *fields) boolean(path ...string) (value, ok bool) {
+	v, found := f.get(path...)
+	if !found {
+		return false, false
+	}
+	b, isBool := v.(bool)
+	if !isBool {
+		f.fail(path, "is %s, want true or false", typeName(v))
+		return false, false
+	}
+	return b, true
+}
+
 // str reads a string; numbers and booleans are accepted and formatted, as
 // some fields (versions, config values) are written either way.
 func (f *fields) str(path ...string) string {

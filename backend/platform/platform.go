@@ -112,6 +112,18 @@ type Component struct {
 	Health  Health
 	Reason  string // one line saying why Health is not Ready
 	Members []*Member
+
+	// Auth is what the custom resource says about client authentication
+	// (PravegaCluster spec.authentication); nil when it says nothing.
+	Auth *Auth
+}
+
+// Auth is a cluster's client authentication settings.
+type Auth struct {
+	Enabled bool
+	// PasswordSecret names the Secret of Pravega's PasswordAuthHandler
+	// (its user database, not credentials the console could send).
+	PasswordSecret string
 }
 
 // Key identifies a component within a snapshot.
