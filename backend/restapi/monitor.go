@@ -34,6 +34,11 @@ type Config struct {
 	// Overrides give targets a direct URL; a target only named here is
 	// read too.
 	Overrides []Override
+	// Credentials say which credentials go to which Pravega Controllers
+	// (the first source that matches a target wins); Secrets is the client
+	// their Secrets are read with (one GET when first needed).
+	Credentials []CredentialSource
+	Secrets     kubernetes.Interface
 	// Interval between reads of an endpoint (default 5s), Timeout of every
 	// request (default 5s), MaxBackoff the longest wait after failures
 	// (default 2m): after n failures in a row the wait is
@@ -52,6 +57,11 @@ type Section struct {
 	Failures int       // failures in a row
 	NextTry  time.Time
 	Reading  bool // a read is under way
+	// AuthRequired: the cluster's resource enables authentication.
+	AuthRequired bool
+	// Auth describes the credentials sent ("basic auth from Secret
+	// pravega/streamops-rest"), never their values; "" when none are.
+	Auth string
 }
 
 // Pending reports whether the endpoint was never read yet.
@@ -91,6 +101,9 @@ type endpoint struct {
 	running  bool
 	next     time.Time
 	resolved bool // route verified by listing Services
+
+	authRequired bool         // the PravegaCluster enables authentication
+	creds        *Credentials // loaded for this endpoint (nil: not yet, or to be read again)
 }
 
 // Monitor reads every endpoint on an interval, with backoff on failure. It
@@ -133,6 +146,9 @@ func NewMonitor(cfg Config) *Monitor {
 	}
 	m := &Monitor{cfg: cfg, redact: &Redactor{}, log: cfg.Log, eps: map[string]*endpoint{},
 		wake: make(chan struct{}, 1), out: make(chan Report, 1)}
+	for _, src := range cfg.Credentials {
+		m.redact.Add(src.Static.secrets()...)
+	}
 	for i := range cfg.Overrides {
 		o := cfg.Overrides[i]
 		m.redact.Add(o.Token)
@@ -189,7 +205,8 @@ func (m *Monitor) Refresh() {
 // read, clusters that go are dropped (unless an override names them).
 func (m *Monitor) Observe(snap *platform.Snapshot) {
 	targets := Targets(snap)
-	key := fmt.Sprint(targets)
+	required := authRequired(snap)
+	key := fmt.Sprint(targets, required)
 	m.mu.Lock()
 	if key == m.snapKey {
 		m.mu.Unlock()
@@ -205,9 +222,10 @@ func (m *Monitor) Observe(snap *platform.Snapshot) {
 			if ep.target.Kind == "" {
 				ep.target.Kind = t.Kind
 			}
+			ep.authRequired = required[k]
 			continue
 		}
-		ep := &endpoint{target: t, next: now}
+		ep := &endpoint{target: t, next: now, authRequired: required[k]}
 		if m.cfg.ServiceProxy == nil {
 			ep.route = Route{Via: ViaNone}
 		}
@@ -299,7 +317,11 @@ func (m *Monitor) read(ctx context.Context, ep *endpoint) {
 	m.mu.Unlock()
 
 	var err error
-	if ep.override == nil && route.Via != ViaNone && (!resolved || getter == nil) {
+	var creds *Credentials
+	if target.API == Pravega {
+		creds, err = m.authorize(ctx, ep)
+	}
+	if err == nil && ep.override == nil && route.Via != ViaNone && (!resolved || getter == nil) {
 		route, err = Resolve(ctx, m.cfg.ServiceProxy, target)
 		if err == nil {
 			getter = &ProxyGetter{Client: m.cfg.ServiceProxy, Namespace: route.Namespace, Service: route.Service, Port: route.Port,
@@ -325,6 +347,10 @@ func (m *Monitor) read(ctx context.Context, ep *endpoint) {
 	if ctx.Err() != nil {
 		return
 	}
+	if target.API == Pravega {
+		err = refusal(err, route, creds)
+		refusals(inv, route, creds)
+	}
 	now := m.cfg.Clock.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -333,6 +359,14 @@ func (m *Monitor) read(ctx context.Context, ep *endpoint) {
 	}
 	ep.running, ep.sec.Reading = false, false
 	ep.route, ep.getter, ep.resolved = route, getter, resolved
+	ep.sec.Auth = ""
+	if creds != nil {
+		ep.sec.Auth = creds.String()
+	}
+	var e *Error
+	if creds != nil && errors.As(err, &e) && e.Kind == AuthRequired {
+		ep.creds = nil // read the Secret again next time: it may have been rotated
+	}
 	if err != nil {
 		err = m.redactErr(err)
 		if ep.sec.Err == nil || ep.sec.Err.Error() != err.Error() {
@@ -396,7 +430,7 @@ func (m *Monitor) publishLocked() {
 	for _, k := range m.order {
 		ep := m.eps[k]
 		sec := ep.sec
-		sec.Target, sec.Route = ep.target, ep.route
+		sec.Target, sec.Route, sec.AuthRequired = ep.target, ep.route, ep.authRequired
 		if ep.target.API == Pravega {
 			r.Pravega = append(r.Pravega, PravegaSection{Section: sec, Inventory: ep.inv})
 		} else {

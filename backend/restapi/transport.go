@@ -36,6 +36,14 @@ const (
 	Forbidden                     // the API server refused the proxy request (RBAC), or the endpoint did
 	Unauthorized                  // credentials rejected
 	HTTPStatus                    // the endpoint answered with a non-2xx status
+	// AuthRequired: the endpoint asks for credentials (401), or the
+	// PravegaCluster enables authentication and none are given.
+	AuthRequired
+	// CredentialsRejected: the endpoint refused the credentials' holder (403).
+	CredentialsRejected
+	// NoCredentials: the credentials could not be had (their Secret is
+	// missing or forbidden) or cannot be sent (no direct endpoint).
+	NoCredentials
 )
 
 // Error is a failed request. Its text is one line without credentials.
@@ -46,7 +54,12 @@ type Error struct {
 	Msg    string // what went wrong, redacted
 }
 
-func (e *Error) Error() string { return "GET " + e.Path + ": " + e.Msg }
+func (e *Error) Error() string {
+	if e.Path == "" {
+		return e.Msg
+	}
+	return "GET " + e.Path + ": " + e.Msg
+}
 
 // MaxBody caps the size of a response the console reads.
 const MaxBody = 64 << 20
@@ -132,10 +145,12 @@ func (g *ProxyGetter) explain(ctx context.Context, path string, body []byte, err
 
 // DirectGetter reaches an endpoint at a URL given by flag or config file.
 // User information in the URL is sent as basic authentication and a token
-// as a bearer token; neither is ever part of an error.
+// as a bearer token; neither is ever part of an error. Credentials go to
+// the URL's scheme, host and port only (authTransport), and redirects are
+// not followed.
 type DirectGetter struct {
 	base    *url.URL
-	token   string
+	auth    *authTransport
 	client  *http.Client
 	timeout time.Duration
 	redact  *Redactor
@@ -156,11 +171,29 @@ func NewDirectGetter(rawURL, token string, timeout time.Duration, redact *Redact
 		return nil, fmt.Errorf("endpoint URL %s: no host", kube.RedactURL(rawURL))
 	}
 	redact.AddURL(u)
-	redact.Add(token)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	return &DirectGetter{base: u, token: token, timeout: timeoutOr(timeout), redact: redact, shown: kube.RedactURL(rawURL),
-		client: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}, nil
+	g := &DirectGetter{base: u, auth: &authTransport{next: tr, origin: origin(u)}, timeout: timeoutOr(timeout), redact: redact, shown: kube.RedactURL(rawURL)}
+	g.client = &http.Client{Transport: g.auth, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if token != "" {
+		g.SetCredentials(BearerToken(token, "the token file"))
+	}
+	return g, nil
+}
+
+// SetCredentials makes every later request carry c (the zero value: none).
+// Their secrets are added to the getter's Redactor.
+func (g *DirectGetter) SetCredentials(c Credentials) {
+	g.redact.Add(c.secrets()...)
+	g.auth.creds.Store(&c)
+}
+
+// Credentials are those requests carry.
+func (g *DirectGetter) Credentials() Credentials {
+	if c := g.auth.creds.Load(); c != nil {
+		return *c
+	}
+	return Credentials{}
 }
 
 // Shown is the URL as the console may show it.
@@ -187,9 +220,6 @@ func (g *DirectGetter) Get(ctx context.Context, path string, query url.Values) (
 		return nil, &Error{Kind: Failed, Path: path, Msg: "bad request"}
 	}
 	req.Header.Set("Accept", "application/json")
-	if g.token != "" {
-		req.Header.Set("Authorization", "Bearer "+g.token)
-	}
 	res, err := g.client.Do(req)
 	if err != nil {
 		return nil, g.explain(ctx, path, err)

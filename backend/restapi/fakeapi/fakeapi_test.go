@@ -203,3 +203,51 @@ func TestPravegaScaling(t *testing.T) {
 		t.Error("scaling a missing stream succeeded")
 	}
 }
+
+// TestPravegaAuth: with authentication on, the controller answers 401
+// without or with wrong credentials, 403 to a denied principal, and the
+// usual (validated) answers to good basic or bearer credentials.
+func TestPravegaAuth(t *testing.T) {
+	doc, _, err := contract.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := seedPravega()
+	p.RequireAuth(&fakeapi.Auth{Users: map[string]string{"admin": "s3cret-pw", "guest": "guest-pw"}, Tokens: []string{"tok-123456"}, Denied: []string{"guest"}})
+	chk := contract.Check(t, doc, p.Handler())
+	srv := httptest.NewServer(chk)
+	defer srv.Close()
+	cases := []struct {
+		name   string
+		set    func(*http.Request)
+		status int
+	}{
+		{"none", func(*http.Request) {}, http.StatusUnauthorized},
+		{"wrong password", func(r *http.Request) { r.SetBasicAuth("admin", "nope") }, http.StatusUnauthorized},
+		{"unknown user", func(r *http.Request) { r.SetBasicAuth("eve", "s3cret-pw") }, http.StatusUnauthorized},
+		{"wrong token", func(r *http.Request) { r.Header.Set("Authorization", "Bearer tok-nope") }, http.StatusUnauthorized},
+		{"denied user", func(r *http.Request) { r.SetBasicAuth("guest", "guest-pw") }, http.StatusForbidden},
+		{"basic", func(r *http.Request) { r.SetBasicAuth("admin", "s3cret-pw") }, http.StatusOK},
+		{"bearer", func(r *http.Request) { r.Header.Set("Authorization", "Bearer tok-123456") }, http.StatusOK},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/scopes", nil)
+			c.set(req)
+			res, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != c.status {
+				t.Errorf("status %d, want %d", res.StatusCode, c.status)
+			}
+			if c.status == http.StatusUnauthorized && !strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Basic") {
+				t.Errorf("401 without a Basic challenge: %q", res.Header.Get("WWW-Authenticate"))
+			}
+		})
+	}
+	if chk.Validated() != 2 || chk.Faults() != 5 {
+		t.Errorf("validated %d, faults %d: the two admitted answers must be validated, the five refusals marked", chk.Validated(), chk.Faults())
+	}
+}

@@ -1,6 +1,7 @@
 package fakeapi
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"net/http"
 	"slices"
@@ -119,6 +120,63 @@ type Pravega struct {
 
 	mu     sync.Mutex
 	scopes []*pScope
+	auth   *Auth
+}
+
+// Auth makes the controller require credentials, as a Controller with
+// authentication enabled does (PravegaCluster spec.authentication): basic
+// authentication against a user list (PasswordAuthHandler) or a bearer
+// token.
+type Auth struct {
+	Users  map[string]string // user name → password
+	Tokens []string
+	// Denied holds user names and tokens that authenticate but may read
+	// nothing: they get 403, as a user without an ACL entry does.
+	Denied []string
+}
+
+// RequireAuth turns authentication on (nil: off).
+func (p *Pravega) RequireAuth(a *Auth) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.auth = a
+}
+
+// AuthHeader marks the 401 and 403 answers of authentication: the
+// Controller's REST document lists neither (it says nothing about
+// authentication), so they are faults to its validator, deliberately.
+const AuthHeader = "auth"
+
+// authenticate answers 401 without valid credentials and 403 for a denied
+// principal; others go on to next.
+func (p *Pravega) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		a := p.auth
+		p.mu.Unlock()
+		if a == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		principal, ok := "", false
+		if user, pass, basic := r.BasicAuth(); basic {
+			want, known := a.Users[user]
+			principal, ok = user, known && subtle.ConstantTimeCompare([]byte(pass), []byte(want)) == 1
+		} else if tok, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); bearer {
+			principal, ok = tok, slices.Contains(a.Tokens, tok)
+		}
+		w.Header().Set(FaultHeader, AuthHeader)
+		switch {
+		case !ok:
+			w.Header().Set("WWW-Authenticate", `Basic realm="pravega-controller"`)
+			w.WriteHeader(http.StatusUnauthorized)
+		case slices.Contains(a.Denied, principal):
+			w.WriteHeader(http.StatusForbidden)
+		default:
+			w.Header().Del(FaultHeader)
+			next.ServeHTTP(w, r)
+		}
+	})
 }
 
 // NewPravega returns an empty controller reading the time from clock (nil:
@@ -289,7 +347,7 @@ func (p *Pravega) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/scopes/{scope}/streams/{stream}/scaling-events", p.scalingEvents)
 	mux.HandleFunc("GET /v1/scopes/{scope}/readergroups", p.listGroups)
 	mux.HandleFunc("GET /v1/scopes/{scope}/readergroups/{group}", p.getGroup)
-	return mux
+	return p.authenticate(mux)
 }
 
 func (p *Pravega) listScopes(w http.ResponseWriter, r *http.Request) {
