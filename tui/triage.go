@@ -15,6 +15,13 @@ func (m Model) triage() tea.Cmd {
 	for _, f := range m.streams.Flink {
 		in.Flink = append(in.Flink, report.FlinkState{Namespace: f.Target.Namespace, Cluster: f.Target.Name, State: f.Cluster, Err: f.Err})
 	}
+	for _, p := range m.streams.Pravega {
+		st := report.PravegaState{Namespace: p.Target.Namespace, Cluster: p.Target.Name, Via: p.Route.Where(), Auth: p.Auth, Streams: -1, Err: p.Err}
+		if p.Inventory != nil {
+			st.Streams, _ = p.Inventory.Streams()
+		}
+		in.Pravega = append(in.Pravega, st)
+	}
 	dir := m.opts.ReportDir
 	return func() tea.Msg {
 		path, err := report.Write(dir, in)

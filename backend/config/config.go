@@ -58,9 +58,44 @@ type Config struct {
 	// service proxy, in the --endpoint flag's syntax:
 	// "flink:iot-analytics/sensor-aggregation=https://flink.example.com".
 	Endpoints []string `json:"endpoints,omitempty"`
+	Pravega   struct {
+		// Credentials for the Controllers' REST APIs; the
+		// --pravega-credentials-secret flags come before them.
+		Credentials []PravegaCredentials `json:"credentials,omitempty"`
+	} `json:"pravega,omitempty"`
 	// Keys override key bindings by name, e.g. "logs.follow": ["F"].
 	Keys map[string][]string `json:"keys,omitempty"`
 }
+
+// PravegaCredentials are credentials for the Controller REST API of the
+// PravegaClusters of a namespace (or of one of them): a Secret of that
+// namespace to read them from (keys username and password, or token), or
+// given here, or in files.
+//
+//	pravega:
+//	  credentials:
+//	  - namespace: pravega
+//	    secret: streamops-rest        # or username + password(File), or token(File)
+type PravegaCredentials struct {
+	Namespace    string `json:"namespace"`
+	Cluster      string `json:"cluster,omitempty"`
+	Secret       string `json:"secret,omitempty"`
+	Username     string `json:"username,omitempty"`
+	Password     Secret `json:"password,omitempty"`
+	PasswordFile string `json:"passwordFile,omitempty"`
+	Token        Secret `json:"token,omitempty"`
+	TokenFile    string `json:"tokenFile,omitempty"`
+}
+
+// Secret is a value that prints as "***" however it is printed.
+type Secret string
+
+func (Secret) String() string                  { return "***" }
+func (Secret) GoString() string                { return `"***"` }
+func (s Secret) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte("***")) }
+
+// Value is the secret itself.
+func (s Secret) Value() string { return string(s) }
 
 // Defaults are used for what the file does not set.
 func Defaults() Config {
@@ -140,7 +175,7 @@ func explain(err error) error {
 	}
 	msg := err.Error()
 	if field, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return fmt.Errorf("unknown key %s (known: theme, readOnly, refresh.streams, logs.bufferLines, audit.path, scale.stepTimeout, endpoints, keys)", field)
+		return fmt.Errorf("unknown key %s (known: theme, readOnly, refresh.streams, logs.bufferLines, audit.path, scale.stepTimeout, endpoints, pravega.credentials, keys)", field)
 	}
 	if strings.HasPrefix(msg, "json: cannot unmarshal") {
 		return errors.New(strings.TrimPrefix(msg, "json: "))
@@ -180,6 +215,11 @@ func (c *Config) Validate() error {
 	if c.Scale.StepTimeout.Duration < 10*time.Second {
 		return fmt.Errorf("scale.stepTimeout: %s is too short (at least 10s)", c.Scale.StepTimeout)
 	}
+	for i, pc := range c.Pravega.Credentials {
+		if err := pc.validate(); err != nil {
+			return fmt.Errorf("pravega.credentials[%d]: %w", i, err)
+		}
+	}
 	for name, keys := range c.Keys {
 		if len(keys) == 0 {
 			return fmt.Errorf("keys.%s: give at least one key", name)
@@ -189,6 +229,33 @@ func (c *Config) Validate() error {
 				return fmt.Errorf("keys.%s: an empty key", name)
 			}
 		}
+	}
+	return nil
+}
+
+func (pc PravegaCredentials) validate() error {
+	if pc.Namespace == "" {
+		return errors.New("namespace: the PravegaClusters' namespace is required")
+	}
+	basic := pc.Username != "" || pc.Password != "" || pc.PasswordFile != ""
+	token := pc.Token != "" || pc.TokenFile != ""
+	n := 0
+	for _, b := range []bool{pc.Secret != "", basic, token} {
+		if b {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return errors.New("give secret, username with password or passwordFile, or token or tokenFile")
+	case n > 1:
+		return errors.New("give only one of secret, username/password and token")
+	case pc.Password != "" && pc.PasswordFile != "", pc.Token != "" && pc.TokenFile != "":
+		return errors.New("give the value or its file, not both")
+	case basic && (pc.Username == "" || pc.Password == "" && pc.PasswordFile == ""):
+		return errors.New("basic authentication needs username and password (or passwordFile)")
+	case strings.Contains(pc.Secret, "/"):
+		return fmt.Errorf("secret: %q: a Secret name in the namespace, without a slash", pc.Secret)
 	}
 	return nil
 }

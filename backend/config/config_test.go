@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,4 +104,47 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestPravegaCredentials(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		err        string // substring; "" means valid
+	}{
+		{"a secret", "pravega: {credentials: [{namespace: pravega, secret: streamops-rest}]}", ""},
+		{"one cluster, a password", "pravega: {credentials: [{namespace: pravega, cluster: pravega, username: ops, password: pw-1234}]}", ""},
+		{"a token file", "pravega: {credentials: [{namespace: pravega, tokenFile: ~/.config/streamops/pravega-token}]}", ""},
+		{"no namespace", "pravega: {credentials: [{secret: x}]}", "pravega.credentials[0]: namespace"},
+		{"nothing", "pravega: {credentials: [{namespace: pravega}]}", "give secret, username"},
+		{"two kinds", "pravega: {credentials: [{namespace: pravega, secret: x, token: t}]}", "only one of"},
+		{"user without password", "pravega: {credentials: [{namespace: pravega, username: ops}]}", "needs username and password"},
+		{"password and its file", "pravega: {credentials: [{namespace: pravega, username: ops, password: p, passwordFile: f}]}", "not both"},
+		{"secret with a namespace", "pravega: {credentials: [{namespace: pravega, secret: other/x}]}", "without a slash"},
+		{"unknown key", "pravega: {credentials: [{namespace: pravega, pasword: x}]}", `unknown key "pasword"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Defaults()
+			err := Parse([]byte(tt.yaml), &c)
+			if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+				t.Fatalf("error %v, want %q", err, tt.err)
+			}
+			if err != nil && strings.Contains(err.Error(), "pw-1234") {
+				t.Errorf("the error quotes the password: %v", err)
+			}
+		})
+	}
+	c := Defaults()
+	if err := Parse([]byte("pravega: {credentials: [{namespace: pravega, username: ops, password: pw-1234, token: ''}]}"), &c); err != nil {
+		t.Fatal(err)
+	}
+	pc := c.Pravega.Credentials[0]
+	if pc.Password.Value() != "pw-1234" {
+		t.Errorf("password %q", pc.Password.Value())
+	}
+	for _, out := range []string{fmt.Sprintf("%v %+v %#v %s %q", c, c, c, pc, pc.Password), fmt.Sprint(pc.Password)} {
+		if strings.Contains(out, "pw-1234") {
+			t.Errorf("printed: %s", out)
+		}
+	}
 }

@@ -6,10 +6,13 @@ import (
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clienttesting "k8s.io/client-go/testing"
+
+	"github.com/streamops/streamops/backend/restapi"
 )
 
 // DemoUser is who the demo's credentials belong to.
@@ -141,4 +144,27 @@ func seedBindings() []runtime.Object {
 		crb("system:basic-user", "system:basic-user", group("system:authenticated")),
 		crb("system:public-info-viewer", "system:public-info-viewer", group("system:authenticated"), group("system:unauthenticated")),
 	}
+}
+
+// The demo Controller's REST credentials: a Secret the console reads, as
+// it would on a real cluster (--pravega-credentials-secret
+// pravega/streamops-rest), and the user the Controller knows.
+const (
+	RESTSecret   = "streamops-rest"
+	RESTUser     = "streamops"
+	restPassword = "demo-rest-8d1f4c"
+)
+
+func seedSecrets() []runtime.Object {
+	return []runtime.Object{&corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: StoreNamespace, Name: RESTSecret},
+		Type:       corev1.SecretTypeBasicAuth,
+		Data:       map[string][]byte{"username": []byte(RESTUser), "password": []byte(restPassword)},
+	}}
+}
+
+// CredentialSources are what `streamops demo` gives the streams backend:
+// the Secret above for the Pravega Controller.
+func (p *Platform) CredentialSources() []restapi.CredentialSource {
+	return []restapi.CredentialSource{{Namespace: StoreNamespace, SecretNamespace: StoreNamespace, SecretName: RESTSecret}}
 }

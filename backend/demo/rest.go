@@ -122,6 +122,7 @@ func newRESTWorld(p *Platform) *restWorld {
 	// The world starts five minutes back, so that the first answers
 	// already carry a checkpoint history.
 	w := &restWorld{p: p, pravega: fakeapi.NewPravega(p.clock.Now), flink: map[string]*fakeapi.Flink{}, last: now.Add(-5 * time.Minute)}
+	w.pravega.RequireAuth(&fakeapi.Auth{Users: map[string]string{RESTUser: restPassword}})
 	w.seedPravega(now)
 	w.seedFlink(now)
 	w.advance(now)

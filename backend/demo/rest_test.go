@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/streamops/streamops/backend/demo"
@@ -17,11 +18,16 @@ import (
 	"github.com/streamops/streamops/backend/restapi/contract"
 )
 
-// validatedGet fetches base+path and validates the answer against the
-// upstream API document.
-func validatedGet(t *testing.T, doc *contract.Document, base, path string) []byte {
+// validatedGet fetches base+path (with basic authentication when a user
+// and password are given) and validates the answer against the upstream
+// API document.
+func validatedGet(t *testing.T, doc *contract.Document, base, path string, userPassword ...string) []byte {
 	t.Helper()
-	res, err := http.Get(base + path)
+	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+	if len(userPassword) == 2 {
+		req.SetBasicAuth(userPassword[0], userPassword[1])
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}
@@ -42,10 +48,17 @@ func TestDemoRESTFollowsSpecs(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	fc := clocktesting.NewFakeClock(epoch)
-	eps, err := demo.New(demo.Options{Seed: 1, Clock: fc}).Endpoints(ctx)
+	p := demo.New(demo.Options{Seed: 1, Clock: fc})
+	eps, err := p.Endpoints(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The Controller requires the credentials of the demo's Secret.
+	sec, err := p.Clients().Typed.CoreV1().Secrets(demo.StoreNamespace).Get(ctx, demo.RESTSecret, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, pass := string(sec.Data["username"]), string(sec.Data["password"])
 	pdoc, fdoc, err := contract.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -55,20 +68,25 @@ func TestDemoRESTFollowsSpecs(t *testing.T) {
 	}
 	for _, ep := range eps {
 		if ep.Target.API == restapi.Pravega {
+			if res, err := http.Get(ep.URL + "/v1/scopes"); err != nil || res.StatusCode != http.StatusUnauthorized {
+				t.Errorf("without credentials: %v %v, want 401", res, err)
+			} else {
+				res.Body.Close()
+			}
 			var scopes struct{ Scopes []struct{ ScopeName string } }
-			_ = json.Unmarshal(validatedGet(t, pdoc, ep.URL, "/v1/scopes"), &scopes)
+			_ = json.Unmarshal(validatedGet(t, pdoc, ep.URL, "/v1/scopes", user, pass), &scopes)
 			for _, s := range scopes.Scopes {
-				validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/streams")
-				validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/streams?filter_type=showInternalStreams")
+				validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/streams", user, pass)
+				validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/streams?filter_type=showInternalStreams", user, pass)
 				var groups struct {
 					ReaderGroups []struct{ ReaderGroupName string }
 				}
-				_ = json.Unmarshal(validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/readergroups"), &groups)
+				_ = json.Unmarshal(validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/readergroups", user, pass), &groups)
 				for _, g := range groups.ReaderGroups {
-					validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/readergroups/"+g.ReaderGroupName)
+					validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/readergroups/"+g.ReaderGroupName, user, pass)
 				}
 			}
-			validatedGet(t, pdoc, ep.URL, "/v1/scopes/iot/streams/sensor-readings/scaling-events?from=0&to="+strconv.FormatInt(epoch.UnixMilli(), 10))
+			validatedGet(t, pdoc, ep.URL, "/v1/scopes/iot/streams/sensor-readings/scaling-events?from=0&to="+strconv.FormatInt(epoch.UnixMilli(), 10), user, pass)
 			continue
 		}
 		validatedGet(t, fdoc, ep.URL, "/overview")
@@ -96,7 +114,9 @@ func TestDemoREST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := restapi.NewMonitor(restapi.Config{Overrides: eps, Clock: fc})
+	// Credentials as `streamops demo` gives them: the demo's Secret, read
+	// through the clientset.
+	m := restapi.NewMonitor(restapi.Config{Overrides: eps, Credentials: p.CredentialSources(), Secrets: p.Clients().Typed, Clock: fc})
 	done := make(chan error)
 	go func() { done <- m.Run(ctx) }()
 	defer func() { cancel(); <-done }()
@@ -108,6 +128,9 @@ func TestDemoREST(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("no complete report: %+v", r)
 		}
+	}
+	if got := r.Pravega[0].Auth; got != "basic auth from Secret pravega/streamops-rest" {
+		t.Errorf("auth %q", got)
 	}
 	inv := r.Pravega[0].Inventory
 	user, internal := inv.Streams()

@@ -66,9 +66,12 @@ func seedResources() []*unstructured.Unstructured {
 			"autoRecovery": true,
 		}),
 		obj("pravega.pravega.io/v1beta1", "PravegaCluster", StoreNamespace, PravegaName, map[string]any{
-			"version":       pravegaVersion,
-			"zookeeperUri":  "zookeeper-client:2181",
-			"bookkeeperUri": "bookkeeper-bookie-headless:3181",
+			"version": pravegaVersion,
+			// Clients, the Controller's REST API included, authenticate
+			// (PasswordAuthHandler; its user database is that Secret).
+			"authentication": map[string]any{"enabled": true, "passwordAuthSecret": "password-auth"},
+			"zookeeperUri":   "zookeeper-client:2181",
+			"bookkeeperUri":  "bookkeeper-bookie-headless:3181",
 			"pravega": map[string]any{
 				"controllerReplicas":   int64(2),
 				"segmentStoreReplicas": int64(3),

@@ -24,6 +24,17 @@ type FlinkState struct {
 	Err                error
 }
 
+// PravegaState is one Pravega Controller REST endpoint as the streams
+// backend last read it: where from, how it authenticates (a description
+// such as "basic auth from Secret pravega/streamops-rest", never a
+// credential), and its failure.
+type PravegaState struct {
+	Namespace, Cluster string
+	Via, Auth          string
+	Streams            int // user streams read; -1 when never read
+	Err                error
+}
+
 // Input is what the report is made of.
 type Input struct {
 	Now                   time.Time
@@ -31,6 +42,7 @@ type Input struct {
 	Snapshot              *platform.Snapshot
 	ErrorLines            map[string][]string // "namespace/pod" → its last error lines
 	Flink                 []FlinkState
+	Pravega               []PravegaState
 	MaxRestarts, MaxEvent int // rows (default 20 and 30)
 }
 
@@ -59,6 +71,7 @@ func Markdown(in Input) string {
 	restarts(&b, s, in.Now, in.MaxRestarts)
 	events(&b, s, in.Now, in.MaxEvent)
 	errorLines(&b, in.ErrorLines)
+	pravegaEndpoints(&b, in.Pravega)
 	flinkJobs(&b, in.Flink, in.Now)
 	watches(&b, s)
 	return b.String()
@@ -215,6 +228,24 @@ func errorLines(b *strings.Builder, lines map[string][]string) {
 		}
 		fmt.Fprintf(b, "%s\n%s\n%s\n\n", fence, body, fence)
 	}
+}
+
+func pravegaEndpoints(b *strings.Builder, states []PravegaState) {
+	if len(states) == 0 {
+		return
+	}
+	b.WriteString("## Pravega Controllers\n\n| cluster | via | authentication | streams | problem |\n|---|---|---|---|---|\n")
+	for _, st := range states {
+		streams, problem := "-", "-"
+		if st.Streams >= 0 {
+			streams = fmt.Sprint(st.Streams)
+		}
+		if st.Err != nil {
+			problem = st.Err.Error()
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", cell(st.Namespace+"/"+st.Cluster), cell(orDash(st.Via)), cell(orDash(st.Auth)), streams, cell(problem))
+	}
+	b.WriteString("\n")
 }
 
 func flinkJobs(b *strings.Builder, states []FlinkState, now time.Time) {

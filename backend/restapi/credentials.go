@@ -340,11 +340,11 @@ func refusal(err error, route Route, creds *Credentials) error {
 		}
 		return &Error{Kind: AuthRequired, Path: "", Status: http.StatusUnauthorized, Msg: msg}
 	case e.Kind == Forbidden && route.Via == ViaDirect, e.Kind == HTTPStatus && status == http.StatusForbidden:
-		who := "the endpoint"
+		who := "the endpoint refuses to let anyone"
 		if creds != nil {
-			who = "the holder of the " + creds.String()
+			who = creds.String() + " may not"
 		}
-		return &Error{Kind: CredentialsRejected, Status: http.StatusForbidden, Msg: "credentials rejected (403): " + who + " may not read " + e.Path}
+		return &Error{Kind: CredentialsRejected, Status: http.StatusForbidden, Msg: "credentials rejected (403): " + who + " read " + e.Path}
 	}
 	return err
 }

@@ -243,7 +243,7 @@ func TestMonitorAuth(t *testing.T) {
 		{name: "401 with wrong credentials", srcs: []restapi.CredentialSource{src("wrong")}, direct: true, requests: 1, auth: "basic auth from Secret pravega/wrong",
 			err: "authentication required (401): basic auth from Secret pravega/wrong not accepted"},
 		{name: "403 for a user without rights", srcs: []restapi.CredentialSource{src("denied")}, direct: true, requests: 1, auth: "basic auth from Secret pravega/denied",
-			err: "credentials rejected (403): the holder of the basic auth from Secret pravega/denied may not read /v1/scopes"},
+			err: "credentials rejected (403): basic auth from Secret pravega/denied may not read /v1/scopes"},
 		{name: "the Secret is missing", srcs: []restapi.CredentialSource{src("missing")}, direct: true, snapAuth: true,
 			err: "credentials from Secret pravega/missing: not found"},
 		{name: "the Secret may not be read", srcs: []restapi.CredentialSource{src("good")}, direct: true, snapAuth: true, forbidden: true,

@@ -118,3 +118,54 @@ func TestBadConfigIsNamed(t *testing.T) {
 		t.Errorf("a named config that does not exist: %v", err)
 	}
 }
+
+// TestCredentialSources: the flags come first, then the configuration
+// file's entries (a Secret, a password file, a token); a bad flag or a
+// missing file is one line.
+func TestCredentialSources(t *testing.T) {
+	dir := t.TempDir()
+	pwFile := filepath.Join(dir, "pw")
+	os.WriteFile(pwFile, []byte("pw-from-file-81c2\n"), 0o600)
+	cfgFile := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfgFile, []byte(`
+pravega:
+  credentials:
+  - {namespace: pravega, secret: streamops-rest}
+  - {namespace: billing, cluster: pravega, username: ops, passwordFile: `+pwFile+`}
+  - {namespace: metrics, token: tok-c0ffee-1234}
+`), 0o600)
+	var got []string
+	root := newRoot()
+	if err := root.ParseFlags([]string{"--config", cfgFile, "--pravega-credentials-secret", "team-a/pravega=rest-creds"}); err != nil {
+		t.Fatal(err)
+	}
+	o := uiOptions{configPath: cfgFile, creds: []string{"team-a/pravega=rest-creds"}}
+	if err := o.load(root); err != nil {
+		t.Fatal(err)
+	}
+	srcs, err := o.credentialSources()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range srcs {
+		got = append(got, s.String())
+	}
+	want := []string{
+		"pravega:team-a/pravega ← Secret team-a/rest-creds",
+		"pravega:pravega/* ← Secret pravega/streamops-rest",
+		"pravega:billing/pravega ← basic auth from " + pwFile,
+		"pravega:metrics/* ← bearer token from config pravega.credentials[2]",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("sources:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, bad := range []uiOptions{{creds: []string{"nope"}}, {}} {
+		if len(bad.creds) == 0 {
+			bad.cfg.Pravega.Credentials = o.cfg.Pravega.Credentials[1:2]
+			os.Remove(pwFile)
+		}
+		if _, err := bad.credentialSources(); err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%+v: error %v, want one line", bad.creds, err)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -39,6 +40,7 @@ type uiOptions struct {
 	configPath string
 	endpoints  []string
 	pprof      string
+	creds      []string // --pravega-credentials-secret
 
 	cfg  config.Config
 	keys keymap.KeyMap
@@ -50,6 +52,7 @@ func (o *uiOptions) addFlags(c *cobra.Command) {
 	f.StringVar(&o.theme, "theme", "dark", "colour theme: dark, light or none (NO_COLOR also selects none)")
 	f.StringVar(&o.logFile, "log-file", "", "where details are logged (default: the state directory's streamops.log)")
 	f.StringVar(&o.configPath, "config", config.DefaultPath(), "configuration file")
+	f.StringArrayVar(&o.creds, "pravega-credentials-secret", nil, "read Pravega Controller REST credentials from a Secret (keys username and password, or token): NAMESPACE/SECRET for the PravegaClusters of NAMESPACE, or NAMESPACE/CLUSTER=SECRET (repeatable); they are sent only to a --rest-endpoint URL")
 	f.StringArrayVar(&o.endpoints, "rest-endpoint", nil, "reach a REST API by direct URL instead of the service proxy: API:NAMESPACE/NAME=URL (repeatable), e.g. flink:team-a/orders=http://localhost:8081")
 	f.StringVar(&o.pprof, "pprof", "", "serve Go's profiler on this loopback HOST:PORT, to diagnose the console itself (e.g. its heap over a long session)")
 }
@@ -126,6 +129,63 @@ func (o uiOptions) overrides() ([]restapi.Override, error) {
 		out = append(out, ov)
 	}
 	return out, nil
+}
+
+// credentialSources say which credentials go to which Pravega
+// Controllers: the --pravega-credentials-secret flags first, then the
+// configuration file's pravega.credentials. Password and token files are
+// read here.
+func (o uiOptions) credentialSources() ([]restapi.CredentialSource, error) {
+	var out []restapi.CredentialSource
+	for _, f := range o.creds {
+		src, err := restapi.ParseCredentialSecret(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, src)
+	}
+	for i, pc := range o.cfg.Pravega.Credentials {
+		src := restapi.CredentialSource{Namespace: pc.Namespace, Cluster: pc.Cluster}
+		from := fmt.Sprintf("config pravega.credentials[%d]", i)
+		read := func(value config.Secret, file string) (string, error) {
+			if file == "" {
+				return value.Value(), nil
+			}
+			b, err := os.ReadFile(expandHome(file))
+			if err != nil {
+				return "", fmt.Errorf("%s: %w", from, err)
+			}
+			from = file
+			return strings.TrimSpace(string(b)), nil
+		}
+		switch {
+		case pc.Secret != "":
+			src.SecretNamespace, src.SecretName = pc.Namespace, pc.Secret
+		case pc.Username != "":
+			pw, err := read(pc.Password, pc.PasswordFile)
+			if err != nil {
+				return nil, err
+			}
+			src.Static = restapi.BasicAuth(pc.Username, pw, from)
+		default:
+			tok, err := read(pc.Token, pc.TokenFile)
+			if err != nil {
+				return nil, err
+			}
+			src.Static = restapi.BearerToken(tok, from)
+		}
+		out = append(out, src)
+	}
+	return out, nil
+}
+
+func expandHome(path string) string {
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return path
 }
 
 // styles resolves the theme, before anything connects or starts. A
@@ -222,7 +282,12 @@ func runContext(ctx context.Context, kopts *kube.Options, ui uiOptions, styles t
 	if err != nil {
 		return err
 	}
-	mon := restapi.NewMonitor(restapi.Config{ServiceProxy: clients.Typed, Overrides: overrides, Interval: ui.cfg.Refresh.Streams.Duration, Log: log})
+	creds, err := ui.credentialSources()
+	if err != nil {
+		return err
+	}
+	mon := restapi.NewMonitor(restapi.Config{ServiceProxy: clients.Typed, Overrides: overrides, Credentials: creds, Secrets: clients.Typed,
+		Interval: ui.cfg.Refresh.Streams.Duration, Log: log})
 	return runConsole(ctx, clients, scope, ui, styles, log, mon, session{audit: "audit.jsonl",
 		stepTimeout: ui.cfg.Scale.StepTimeout.Duration, logs: logs.KubeSource{Client: clients.Logs}, contexts: contexts{kopts}})
 }
@@ -263,11 +328,18 @@ func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
 	}()
 	// The demo serves the Pravega and Flink REST APIs in process, on
 	// loopback; they are reached by direct URL (there is no API server).
+	// Its Controller requires credentials, read from the demo's Secret as
+	// a real run reads them (after the user's own, which come first).
 	endpoints, err := p.Endpoints(ctx)
 	if err != nil {
 		return fmt.Errorf("demo REST servers: %w", err)
 	}
-	mon := restapi.NewMonitor(restapi.Config{Overrides: endpoints, Interval: ui.cfg.Refresh.Streams.Duration, Log: log})
+	creds, err := ui.credentialSources()
+	if err != nil {
+		return err
+	}
+	mon := restapi.NewMonitor(restapi.Config{Overrides: endpoints, Credentials: append(creds, p.CredentialSources()...), Secrets: p.Clients().Typed,
+		Interval: ui.cfg.Refresh.Streams.Duration, Log: log})
 	// A demo step that cannot converge (the stuck-member scenario) should
 	// time out while someone watches, not after the real default.
 	stepTimeout := ui.cfg.Scale.StepTimeout.Duration

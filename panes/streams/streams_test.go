@@ -468,7 +468,7 @@ func TestDemoPane(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mon := restapi.NewMonitor(restapi.Config{Overrides: eps, Clock: fc})
+	mon := restapi.NewMonitor(restapi.Config{Overrides: eps, Credentials: p.CredentialSources(), Secrets: p.Clients().Typed, Clock: fc})
 	done := make(chan error)
 	go func() { done <- mon.Run(ctx) }()
 	defer func() { cancel(); <-done }()
@@ -523,5 +523,59 @@ func TestWithoutSource(t *testing.T) {
 	}
 	if v := ansi.Strip(m.View()); !strings.Contains(v, "waiting for the streams backend") {
 		t.Errorf("view:\n%s", v)
+	}
+}
+
+// authReport has a Pravega cluster in each state of authentication: read
+// with credentials from a Secret, refused for lack of credentials (401),
+// refused with credentials (403), its Secret forbidden, and credentials
+// that cannot go through the service proxy.
+func authReport() restapi.Report {
+	rep := fixture()
+	direct := func(host string) restapi.Route { return restapi.Route{Via: restapi.ViaDirect, URL: "https://" + host} }
+	pt := func(ns string) restapi.Target {
+		return restapi.Target{API: restapi.Pravega, Namespace: ns, Name: "pravega", Kind: "PravegaCluster"}
+	}
+	failed := func(ns string, r restapi.Route, kind restapi.ErrorKind, msg, auth string) restapi.PravegaSection {
+		return restapi.PravegaSection{Section: restapi.Section{Target: pt(ns), Route: r, Failures: 2, NextTry: now.Add(20 * time.Second),
+			AuthRequired: true, Auth: auth, Err: &restapi.Error{Kind: kind, Msg: msg}}}
+	}
+	ok := rep.Pravega[0]
+	ok.Route, ok.AuthRequired, ok.Auth = direct("pravega-rest.example.com"), true, "basic auth from Secret pravega/streamops-rest"
+	rep.Pravega = []restapi.PravegaSection{
+		failed("analytics", direct("analytics-rest.example.com"), restapi.AuthRequired, "authentication required (401): no credentials given (--pravega-credentials-secret NAMESPACE/SECRET)", ""),
+		failed("billing", direct("billing-rest.example.com"), restapi.CredentialsRejected, "credentials rejected (403): basic auth from Secret billing/streamops-rest may not read /v1/scopes", "basic auth from Secret billing/streamops-rest"),
+		failed("ledger", direct("ledger-rest.example.com"), restapi.NoCredentials, "credentials from Secret ledger/streamops-rest: forbidden to read it (get secrets in ledger)", ""),
+		failed("metrics", restapi.Route{Via: restapi.ViaServiceProxy, Namespace: "metrics", Service: "pravega-pravega-controller", Port: "rest"}, restapi.NoCredentials,
+			"credentials need a direct endpoint: --rest-endpoint pravega:metrics/pravega=URL (the API server's service proxy cannot carry them)", ""),
+		ok,
+	}
+	return rep
+}
+
+// TestGoldenAuth renders the authentication refusals at 80x24 and 160x48.
+func TestGoldenAuth(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			m, _ := newPane(t, size[0], size[1])
+			m, _ = m.Update(ReportMsg{Report: authReport()})
+			m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down)) // the refusal is selected: its detail says it in full
+			view := ansi.Strip(m.View())
+			lines := strings.Split(view, "\n")
+			if len(lines) != size[1] {
+				t.Errorf("%d lines, want %d", len(lines), size[1])
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w > size[0] {
+					t.Errorf("line %d is %d wide: %q", i, w, l)
+				}
+			}
+			for _, want := range []string{"authentication required (401)", "credentials rejected (403)", "forbidden to read it", "credentials need a direct endpoint"} {
+				if size[0] == 160 && !strings.Contains(view, want) {
+					t.Errorf("no %q", want)
+				}
+			}
+			golden.RequireEqual(t, view)
+		})
 	}
 }

@@ -289,8 +289,15 @@ func (m *Model) endpointLine(r row, now time.Time) string {
 			api += fmt.Sprintf(" %s · %s · slots %d, %d free", o.Version, plural(int(o.TaskManagers), "TaskManager"), o.SlotsTotal, o.SlotsAvailable)
 		}
 	}
+	via := " · via " + sec.Route.Where()
+	switch {
+	case sec.Auth != "":
+		via += " · " + sec.Auth // how it authenticates, never with what
+	case sec.AuthRequired:
+		via += " · authentication on"
+	}
 	return glyph + " " + st.Bold.Render(r.target.Namespace+"/"+r.target.Name) + "  " + api +
-		st.Muted.Render(" · via "+sec.Route.Where()+" · "+freshness(*sec, now))
+		st.Muted.Render(via+" · "+freshness(*sec, now))
 }
 
 // freshness says when a section was read and when it is read next.
