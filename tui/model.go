@@ -355,9 +355,13 @@ func (m Model) switchTo(id int) (Model, tea.Cmd) {
 	if id < 0 || id >= len(m.panes) {
 		return m, nil
 	}
+	var blur tea.Cmd
+	if id != m.active {
+		blur = m.panes[m.active].update(pane.BlurMsg{})
+	}
 	m.active = id
 	m.showHelp = false
-	return m, m.panes[id].update(pane.FocusMsg{})
+	return m, tea.Batch(blur, m.panes[id].update(pane.FocusMsg{}))
 }
 
 func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {

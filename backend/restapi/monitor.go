@@ -189,6 +189,15 @@ func (m *Monitor) Activate() {
 	m.poke()
 }
 
+// Deactivate stops reading until Activate: no request starts meanwhile
+// (one in flight finishes). The last report stays as it is.
+func (m *Monitor) Deactivate() {
+	m.mu.Lock()
+	m.active = false
+	m.mu.Unlock()
+	m.poke()
+}
+
 // Refresh reads every endpoint now, forgetting backoff waits.
 func (m *Monitor) Refresh() {
 	m.mu.Lock()

@@ -131,6 +131,19 @@ func TestMonitor(t *testing.T) {
 		t.Errorf("updated %v", r.Pravega[0].Updated)
 	}
 
+	// Hidden: no request starts, however long it waits; shown again, every
+	// endpoint is read at once.
+	m.Deactivate()
+	time.Sleep(20 * time.Millisecond) // let the loop see it
+	before := pc.n.Load()
+	fc.Step(time.Minute)
+	time.Sleep(50 * time.Millisecond)
+	if got := pc.n.Load(); got != before {
+		t.Fatalf("%d requests while deactivated", got-before)
+	}
+	m.Activate()
+	next(t, m, func(r restapi.Report) bool { return r.Pravega[0].Updated.Equal(fc.Now()) && !r.Pravega[0].Reading })
+
 	// The scaling history of a stream is read on demand.
 	h, err := m.Scaling(context.Background(), restapi.Target{API: restapi.Pravega, Namespace: "pravega", Name: "pravega"}, "iot", "sensors")
 	if n, ok := h.Segments(); err != nil || !ok || n != 2 {

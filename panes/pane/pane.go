@@ -36,6 +36,10 @@ type TickMsg struct{ Now time.Time }
 // FocusMsg tells a pane it became the visible one.
 type FocusMsg struct{}
 
+// BlurMsg tells a pane it is no longer the visible one: it may stop work
+// only its view needs (the streams pane stops reading the REST APIs).
+type BlurMsg struct{}
+
 // ErrMsg is an error for the status bar: one line, e.g.
 // "scale bookkeeper 3→5: preflight: bk-2 not ready".
 type ErrMsg struct{ Err error }

@@ -27,8 +27,10 @@ import (
 type Source interface {
 	// Reports delivers the latest report after every change.
 	Reports() <-chan restapi.Report
-	// Activate starts reading (the pane calls it when first shown).
+	// Activate starts reading (the pane calls it when shown); Deactivate
+	// stops it (when another pane is shown).
 	Activate()
+	Deactivate()
 	// Observe hands over a platform snapshot: its clusters are the endpoints.
 	Observe(*platform.Snapshot)
 	// Refresh reads every endpoint now.
@@ -142,6 +144,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, observeCmd(m.src, msg.Snapshot)
 	case pane.FocusMsg:
 		return m.onFocus()
+	case pane.BlurMsg:
+		return m.onBlur()
 	case scalingMsg:
 		m.scaling[msg.key] = scalingInfo{hist: msg.hist, err: msg.err, at: m.deps.Clock.Now()}
 	case detailDueMsg:
@@ -173,8 +177,9 @@ func observeCmd(src Source, snap *platform.Snapshot) tea.Cmd {
 	}
 }
 
-// onFocus activates the Source the first time the pane is shown: before
-// that, no REST request is sent.
+// onFocus activates the Source while the pane is shown: before it is
+// first shown no REST request is sent, and none while another pane is.
+// Coming back reads every endpoint at once.
 func (m Model) onFocus() (Model, tea.Cmd) {
 	if m.activated || m.src == nil {
 		return m, nil
@@ -183,6 +188,18 @@ func (m Model) onFocus() (Model, tea.Cmd) {
 	src := m.src
 	return m, func() tea.Msg {
 		src.Activate()
+		return nil
+	}
+}
+
+func (m Model) onBlur() (Model, tea.Cmd) {
+	if !m.activated || m.src == nil {
+		return m, nil
+	}
+	m.activated = false
+	src := m.src
+	return m, func() tea.Msg {
+		src.Deactivate()
 		return nil
 	}
 }

@@ -29,20 +29,22 @@ var now = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
 // fakeSource records what the pane asks of it.
 type fakeSource struct {
-	mu        sync.Mutex
-	ch        chan restapi.Report
-	activated int
-	refreshed int
-	observed  []*platform.Snapshot
-	scalings  []string
-	hist      pravega.ScalingHistory
-	redact    restapi.Redactor
+	mu          sync.Mutex
+	ch          chan restapi.Report
+	activated   int
+	deactivated int
+	refreshed   int
+	observed    []*platform.Snapshot
+	scalings    []string
+	hist        pravega.ScalingHistory
+	redact      restapi.Redactor
 }
 
 func newFakeSource() *fakeSource { return &fakeSource{ch: make(chan restapi.Report, 1)} }
 
 func (f *fakeSource) Reports() <-chan restapi.Report { return f.ch }
 func (f *fakeSource) Activate()                      { f.mu.Lock(); f.activated++; f.mu.Unlock() }
+func (f *fakeSource) Deactivate()                    { f.mu.Lock(); f.deactivated++; f.mu.Unlock() }
 func (f *fakeSource) Refresh()                       { f.mu.Lock(); f.refreshed++; f.mu.Unlock() }
 func (f *fakeSource) Observe(s *platform.Snapshot) {
 	f.mu.Lock()
@@ -226,10 +228,28 @@ func TestActivatesOnFirstFocusOnly(t *testing.T) {
 		t.Errorf("activated %d times, second focus cmd %v", src.activated, cmd)
 	}
 	snap := &platform.Snapshot{Seq: 3}
-	_, cmd = m.Update(pane.SnapshotMsg{Snapshot: snap})
+	m, cmd = m.Update(pane.SnapshotMsg{Snapshot: snap})
 	cmd()
 	if len(src.observed) != 1 || src.observed[0] != snap {
 		t.Errorf("snapshot not handed to the source: %v", src.observed)
+	}
+	// Hidden: reading stops; shown again: it starts again.
+	m, cmd = m.Update(pane.BlurMsg{})
+	if cmd == nil {
+		t.Fatal("no deactivation when hidden")
+	}
+	cmd()
+	m, cmd = m.Update(pane.BlurMsg{})
+	if cmd != nil || src.deactivated != 1 {
+		t.Errorf("deactivated %d times, second blur cmd %v", src.deactivated, cmd)
+	}
+	_, cmd = m.Update(pane.FocusMsg{})
+	if cmd == nil {
+		t.Fatal("no activation when shown again")
+	}
+	cmd()
+	if src.activated != 2 {
+		t.Errorf("activated %d times, want 2", src.activated)
 	}
 }
 
