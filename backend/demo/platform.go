@@ -124,6 +124,16 @@ func New(opts Options) *Platform {
 		}
 		typedObjs = append(typedObjs, o)
 	}
+	// Storage classes and claims too (fixed versions, fixed UIDs).
+	for _, sc := range seedStorageClasses() {
+		sc.ResourceVersion, sc.UID = "1", k8stypes.UID("uid-storageclass-"+sc.Name)
+		typedObjs = append(typedObjs, sc)
+	}
+	for _, c := range seedClaims() {
+		c.ResourceVersion = "1"
+		c.CreationTimestamp = metav1.NewTime(p.clock.Now().Add(-7 * 24 * time.Hour))
+		typedObjs = append(typedObjs, c)
+	}
 	p.typed = fake.NewClientset(typedObjs...)
 
 	listKinds := map[schema.GroupVersionResource]string{}
@@ -143,6 +153,7 @@ func New(opts Options) *Platform {
 	p.policy = defaultPolicy()
 	p.answerReviews()
 	p.serveScale()
+	p.serveClaims()
 
 	disc := p.typed.Discovery().(*fakediscovery.FakeDiscovery)
 	disc.FakedServerVersion = nil
@@ -234,8 +245,9 @@ func discoveryResources() []*metav1.APIResourceList {
 		{GroupVersion: "v1", APIResources: []metav1.APIResource{
 			{Name: "pods", Namespaced: true, Kind: "Pod"}, {Name: "events", Namespaced: true, Kind: "Event"},
 			{Name: "nodes", Kind: "Node"}, {Name: "services", Namespaced: true, Kind: "Service"},
-			{Name: "namespaces", Kind: "Namespace"},
+			{Name: "namespaces", Kind: "Namespace"}, {Name: "persistentvolumeclaims", Namespaced: true, Kind: "PersistentVolumeClaim"},
 		}},
+		{GroupVersion: "storage.k8s.io/v1", APIResources: []metav1.APIResource{{Name: "storageclasses", Kind: "StorageClass"}}},
 		{GroupVersion: "apps/v1", APIResources: []metav1.APIResource{
 			{Name: "statefulsets", Namespaced: true, Kind: "StatefulSet"}, {Name: "deployments", Namespaced: true, Kind: "Deployment"},
 		}},

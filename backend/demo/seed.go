@@ -53,6 +53,9 @@ func seedResources() []*unstructured.Unstructured {
 				"limits":   map[string]any{"cpu": "1", "memory": "2Gi"},
 			}},
 			"storageType": "persistence",
+			"persistence": map[string]any{"reclaimPolicy": "Delete", "spec": map[string]any{
+				"storageClassName": "standard", "resources": map[string]any{"requests": map[string]any{"storage": "20Gi"}},
+			}},
 		}),
 		obj("bookkeeper.pravega.io/v1alpha1", "BookkeeperCluster", StoreNamespace, BookkeeperName, map[string]any{
 			"version":      bookieVersion,
@@ -64,6 +67,11 @@ func seedResources() []*unstructured.Unstructured {
 				"limits":   map[string]any{"cpu": "2", "memory": "4Gi"},
 			},
 			"autoRecovery": true,
+			"storage": map[string]any{
+				"ledgerVolumeClaimTemplate":  claimTemplate("standard", "50Gi"),
+				"journalVolumeClaimTemplate": claimTemplate("journal-ssd", "10Gi"),
+				"indexVolumeClaimTemplate":   claimTemplate("standard", "10Gi"),
+			},
 		}),
 		obj("pravega.pravega.io/v1beta1", "PravegaCluster", StoreNamespace, PravegaName, map[string]any{
 			"version": pravegaVersion,
@@ -105,6 +113,11 @@ func seedResources() []*unstructured.Unstructured {
 			"job":                map[string]any{"jarURI": "local:///opt/flink/usrlib/fraud-scoring.jar", "parallelism": int64(8), "upgradeMode": "last-state", "state": "running"},
 		}),
 	}
+}
+
+func claimTemplate(class, size string) map[string]any {
+	return map[string]any{"accessModes": []any{"ReadWriteOnce"}, "storageClassName": class,
+		"resources": map[string]any{"requests": map[string]any{"storage": size}}}
 }
 
 // seedNodes returns the demo's worker nodes.

@@ -131,6 +131,9 @@ func (s *simulator) step(ctx context.Context) error {
 	if err := s.kubelet(ctx, now); err != nil {
 		return err
 	}
+	if err := s.resize(ctx); err != nil {
+		return err
+	}
 	if s.p.opts.Faults {
 		if err := s.maybeFault(ctx, now); err != nil {
 			return err

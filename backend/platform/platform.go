@@ -310,6 +310,7 @@ type Snapshot struct {
 	Nodes      []Node
 	Services   []Service
 	Ingresses  []Ingress
+	Claims     []Claim // PersistentVolumeClaims of the platform's namespaces
 	Syncs      []SyncState
 }
 
@@ -406,4 +407,72 @@ type Ingress struct {
 	TLSSecrets      []string
 	Addresses       []string // load balancer IPs or hostnames
 	Default         string   // default backend service:port
+}
+
+// Expansion is whether a claim's storage class allows growing it.
+type Expansion int
+
+const (
+	ExpansionUnknown Expansion = iota // class not visible (forbidden, not found, no class)
+	ExpansionAllowed
+	ExpansionRefused
+)
+
+func (e Expansion) String() string {
+	switch e {
+	case ExpansionAllowed:
+		return "yes"
+	case ExpansionRefused:
+		return "no"
+	default:
+		return "unknown"
+	}
+}
+
+// Claim is a PersistentVolumeClaim of the platform, with the component
+// whose data it holds.
+type Claim struct {
+	Name, Namespace string
+	UID             string
+	ResourceVersion string
+	Kind            Kind   // ZooKeeper, BookKeeper, SegmentStore (long-term storage) or Other
+	Cluster         string // the custom resource the claim belongs to, "" for Other
+	Role            string // data, ledger, journal, index, long-term storage; "" for Other
+	Member          string // the pod of a StatefulSet claim (e.g. zookeeper-0)
+
+	Requested, Capacity int64 // bytes; Capacity is status.capacity (0 while unbound)
+	RequestedText       string
+	CapacityText        string
+	Allocated           string // status.allocatedResources storage, when reported
+	ResizeStatus        string // status.allocatedResourceStatuses storage, when reported
+
+	Class        string
+	Expansion    Expansion
+	ExpansionWhy string // why Expansion is unknown, one line
+	Phase        string // Pending, Bound, Lost
+	Conditions   []Condition
+	Invalid      string // one line when something could not be decoded
+}
+
+// Key identifies a claim: namespace/name.
+func (c *Claim) Key() string { return c.Namespace + "/" + c.Name }
+
+// Condition returns the claim condition of the given type that is True, if any.
+func (c *Claim) Condition(t string) (Condition, bool) {
+	for _, cond := range c.Conditions {
+		if cond.Type == t && cond.Status == "True" {
+			return cond, true
+		}
+	}
+	return Condition{}, false
+}
+
+// Claim returns the claim namespace/name, or nil.
+func (s *Snapshot) Claim(key string) *Claim {
+	for i := range s.Claims {
+		if s.Claims[i].Key() == key {
+			return &s.Claims[i]
+		}
+	}
+	return nil
 }

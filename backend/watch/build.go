@@ -266,6 +266,7 @@ func (w *Watcher) build() *platform.Snapshot {
 	}
 	slices.SortFunc(snap.Nodes, func(a, b platform.Node) int { return strings.Compare(a.Name, b.Name) })
 	snap.Services, snap.Ingresses = w.buildNetwork(platformNS)
+	snap.Claims = w.buildClaims(platformNS, snap)
 	return snap
 }
 

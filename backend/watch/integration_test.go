@@ -38,7 +38,8 @@ var crdFiles = map[string]string{
 }
 
 // typedWatches are the watches every watcher has, in display order.
-var typedWatches = []string{"pods", "events", "nodes", "statefulsets", "deployments", "services", "endpointslices", "ingresses"}
+var typedWatches = []string{"pods", "events", "nodes", "statefulsets", "deployments", "services", "endpointslices", "ingresses",
+	"persistentvolumeclaims", "storageclasses"}
 
 // itTime is the lastTransitionTime the tests write into operator conditions.
 var itTime = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
@@ -622,6 +623,8 @@ func TestIntegrationMissingCRDAndForbidden(t *testing.T) {
 			{"services", forbidden("services", "", inNS)},
 			{"endpointslices", forbidden("endpointslices", "discovery.k8s.io", inNS)},
 			{"ingresses", forbidden("ingresses", "networking.k8s.io", inNS)},
+			{"persistentvolumeclaims", forbidden("persistentvolumeclaims", "", inNS)},
+			{"storageclasses", forbidden("storageclasses", "storage.k8s.io", "at the cluster scope")},
 			{"zookeeperclusters.zookeeper.pravega.io", forbidden("zookeeperclusters", "zookeeper.pravega.io", inNS)},
 			{"bookkeeperclusters.bookkeeper.pravega.io", forbidden("bookkeeperclusters", "bookkeeper.pravega.io", inNS)},
 			{"pravegaclusters.pravega.pravega.io", forbidden("pravegaclusters", "pravega.pravega.io", inNS)},

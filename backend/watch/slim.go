@@ -5,6 +5,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -137,6 +138,27 @@ func slimIngress(i *networkingv1.Ingress) *networkingv1.Ingress {
 	return out
 }
 
+func slimClaim(c *corev1.PersistentVolumeClaim) *corev1.PersistentVolumeClaim {
+	return &corev1.PersistentVolumeClaim{
+		ObjectMeta: slimMeta(c.ObjectMeta),
+		Spec: corev1.PersistentVolumeClaimSpec{StorageClassName: c.Spec.StorageClassName, Resources: c.Spec.Resources,
+			VolumeName: c.Spec.VolumeName},
+		Status: corev1.PersistentVolumeClaimStatus{Phase: c.Status.Phase, Capacity: c.Status.Capacity, Conditions: c.Status.Conditions,
+			AllocatedResources: c.Status.AllocatedResources, AllocatedResourceStatuses: c.Status.AllocatedResourceStatuses},
+	}
+}
+
+// defaultClassAnnotation marks the class a claim without storageClassName gets.
+const defaultClassAnnotation = "storageclass.kubernetes.io/is-default-class"
+
+func slimStorageClass(c *storagev1.StorageClass) *storagev1.StorageClass {
+	out := &storagev1.StorageClass{ObjectMeta: slimMeta(c.ObjectMeta), Provisioner: c.Provisioner, AllowVolumeExpansion: c.AllowVolumeExpansion}
+	if v, ok := c.Annotations[defaultClassAnnotation]; ok {
+		out.Annotations = map[string]string{defaultClassAnnotation: v}
+	}
+	return out
+}
+
 // slimUnstructured drops managedFields and the last-applied annotation, which
 // for an operator's resource is a second copy of its whole spec.
 func slimUnstructured(u *unstructured.Unstructured) *unstructured.Unstructured {
@@ -169,6 +191,10 @@ func transform(obj any) (any, error) {
 		return slimEndpointSlice(o), nil
 	case *networkingv1.Ingress:
 		return slimIngress(o), nil
+	case *corev1.PersistentVolumeClaim:
+		return slimClaim(o), nil
+	case *storagev1.StorageClass:
+		return slimStorageClass(o), nil
 	case *unstructured.Unstructured:
 		return slimUnstructured(o), nil
 	}

@@ -60,6 +60,7 @@ type Watcher struct {
 	crs                                            []crWatch
 	pods, events, nodes, statefulsets, deployments []cache.SharedIndexInformer
 	services, endpointslices, ingresses            []cache.SharedIndexInformer
+	claims, storageClasses                         []cache.SharedIndexInformer
 	rescope                                        chan kube.Scope
 
 	notify     chan struct{}
@@ -173,6 +174,7 @@ func (w *Watcher) switchScope(ctx context.Context, s kube.Scope) {
 	w.crs = nil
 	w.pods, w.events, w.nodes, w.statefulsets, w.deployments = nil, nil, nil, nil, nil
 	w.services, w.endpointslices, w.ingresses = nil, nil, nil
+	w.claims, w.storageClasses = nil, nil
 	w.infMu.Unlock()
 	w.mu.Lock()
 	w.watches = nil
@@ -203,6 +205,7 @@ func (w *Watcher) startInformers(parent context.Context) {
 		w.services = append(w.services, f.Core().V1().Services().Informer())
 		w.endpointslices = append(w.endpointslices, f.Discovery().V1().EndpointSlices().Informer())
 		w.ingresses = append(w.ingresses, f.Networking().V1().Ingresses().Informer())
+		w.claims = append(w.claims, f.Core().V1().PersistentVolumeClaims().Informer())
 		ef := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithNamespace(ns), informers.WithTransform(transform),
 			informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = "type=Warning" }))
 		w.events = append(w.events, ef.Core().V1().Events().Informer())
@@ -221,6 +224,9 @@ func (w *Watcher) startInformers(parent context.Context) {
 	}
 	nf := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithTransform(transform))
 	w.nodes = append(w.nodes, nf.Core().V1().Nodes().Informer())
+	// StorageClasses are cluster-scoped: a user who may not list them sees
+	// "expansion unknown" on every claim and this watch failing.
+	w.storageClasses = append(w.storageClasses, nf.Storage().V1().StorageClasses().Informer())
 	starters = append(starters, nf.Start)
 
 	var watches []*watchState
@@ -233,6 +239,8 @@ func (w *Watcher) startInformers(parent context.Context) {
 	track("services", w.services)
 	track("endpointslices", w.endpointslices)
 	track("ingresses", w.ingresses)
+	track("persistentvolumeclaims", w.claims)
+	track("storageclasses", w.storageClasses)
 	for i, res := range w.cfg.Resources {
 		st := served[i]
 		if st.phase == platform.Synced {
