@@ -127,6 +127,9 @@ func (e *Engine) DryRun(ctx context.Context, planID string) ([]DryRunResult, err
 	if err := e.refuseReadOnly(ctx, plan, "dry run"); err != nil {
 		return nil, err
 	}
+	if plan.Storage() {
+		return e.storageDryRun(ctx, ps)
+	}
 	var out []DryRunResult
 	for _, s := range plan.Steps {
 		r := DryRunResult{Step: s.N}
@@ -192,9 +195,15 @@ type Progress struct {
 	Waiting                         []string // members not ready yet, with why
 	Note                            string   // e.g. "operator has not reconciled generation 4"
 	Elapsed                         time.Duration
+	// Storage is where a storage step stands ("capacity 50Gi of 80Gi;
+	// Resizing"); it replaces the member counts.
+	Storage string
 }
 
 func (p Progress) String() string {
+	if p.Storage != "" {
+		return p.Storage
+	}
 	s := fmt.Sprintf("%d/%d ready, %d member(s), spec %d", p.Ready, p.Expect, p.Members, p.Desired)
 	if len(p.Waiting) > 0 {
 		s += "; waiting for " + strings.Join(p.Waiting, ", ")
@@ -295,7 +304,11 @@ func (e *Engine) Apply(ctx context.Context, planID, confirm string) (<-chan Even
 		return nil, err
 	}
 	ch := make(chan Event, 64)
-	go e.run(ctx, ps, ch)
+	if plan.Storage() {
+		go e.runStorage(ctx, ps, ch)
+	} else {
+		go e.run(ctx, ps, ch)
+	}
 	return ch, nil
 }
 

@@ -47,6 +47,9 @@ const (
 	TaskManagerMemory
 	TaskSlots
 	Parallelism
+	// StorageSize is a PersistentVolumeClaim's spec.resources.requests.storage
+	// (the storage step, see storage.go).
+	StorageSize
 )
 
 func (f Field) String() string {
@@ -59,6 +62,8 @@ func (f Field) String() string {
 		return "TaskManager memory"
 	case TaskSlots:
 		return "task slots"
+	case StorageSize:
+		return "storage"
 	default:
 		return "job parallelism"
 	}

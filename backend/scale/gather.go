@@ -93,6 +93,9 @@ func (e *Engine) Preflight(ctx context.Context, planID string) (Preflight, error
 	snap := e.cfg.Source.Snapshot()
 	now := e.clock.Now()
 	pf := Preflight{Plan: plan.ID, At: now}
+	if plan.Storage() {
+		return e.storagePreflight(ctx, ps, snap, pf)
+	}
 
 	perms := permissionsFor(plan)
 	answers := e.review(ctx, perms)

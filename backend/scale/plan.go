@@ -148,6 +148,8 @@ type Step struct {
 	Redeploy bool
 	Warnings []string
 	Problems []string // block the plan
+	// Claim is set on a storage step: the PersistentVolumeClaim it grows.
+	Claim *ClaimStep
 }
 
 // Target names the object the step patches: "Kind namespace/name".
@@ -155,6 +157,9 @@ func (s Step) Target() string { return s.Ref.Kind + " " + s.Ref.Namespace + "/" 
 
 // Title is one line saying what the step does: "BookKeeper bookkeeper 3→5".
 func (s Step) Title() string {
+	if s.Claim != nil {
+		return s.Claim.title()
+	}
 	var parts []string
 	for _, d := range s.Diffs {
 		if d.Field == Replicas {

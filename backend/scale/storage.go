@@ -1,0 +1,499 @@
+package scale
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/streamops/streamops/backend/audit"
+	"github.com/streamops/streamops/backend/platform"
+)
+
+// The storage step grows one PersistentVolumeClaim: the notes' "if the
+// compute is not the bottleneck but the storage is". It goes through the
+// same stages as a compute plan (plan, preflight, server-side dry run,
+// confirmation, apply, watched progress, audit) with checks of its own.
+
+// StorageChange asks for a claim to grow to a new size.
+type StorageChange struct {
+	Namespace, Claim string
+	To               string // a quantity, e.g. 80Gi
+}
+
+// ClaimStep is what a storage step changes.
+type ClaimStep struct {
+	Namespace, Name string
+	Class           string
+	Role            string // data, ledger, journal, index, long-term storage
+	From, To        string // requested size before and after, as written
+	ToBytes         int64  // 0 when To is not a quantity
+}
+
+func (c ClaimStep) title() string {
+	what := "claim"
+	if c.Role != "" {
+		what = c.Role
+	}
+	return fmt.Sprintf("storage %s %s %s→%s", what, c.Name, orUnset(c.From), c.To)
+}
+
+// Storage reports whether the plan is a storage plan.
+func (p Plan) Storage() bool { return len(p.Steps) == 1 && p.Steps[0].Claim != nil }
+
+// storagePath is where a claim's size is asked for.
+var storagePath = []string{"spec", "resources", "requests", "storage"}
+
+// The checks of a storage plan.
+const (
+	CheckClaim        = "Claim"
+	CheckStorageClass = "Storage class"
+)
+
+// claimKey is the key of a storage step: it names no component.
+func claimKey(ns, name string) string { return "claim:" + ns + "/" + name }
+
+// PlanStorage makes the one-step plan growing a claim. What the API server
+// would refuse (a shrink, the same size, a malformed quantity) becomes a
+// problem of the plan, so the preflight shows it as the reason it refuses.
+func (e *Engine) PlanStorage(ctx context.Context, ch StorageChange) (Plan, error) {
+	now := e.clock.Now()
+	e.mu.Lock()
+	e.seq++
+	id := fmt.Sprintf("%s-%d", now.UTC().Format("20060102T150405"), e.seq)
+	e.mu.Unlock()
+	plan, err := BuildStoragePlan(e.cfg.Source.Snapshot(), ch, id, now)
+	if err != nil {
+		return plan, fmt.Errorf("plan: %w", err)
+	}
+	s := plan.Steps[0]
+	lines := []string{fmt.Sprintf("step 1 %s %s: %s → %s", s.Target(), strings.Join(storagePath, "."), orUnset(s.Claim.From), s.Claim.To)}
+	lines = append(lines, plan.Warnings()...)
+	lines = append(lines, plan.Problems()...)
+	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionPlan, Result: "ok",
+		Message: fmt.Sprintf("grow %s; confirm with %q", s.Target(), plan.Confirm), Evidence: lines}); err != nil {
+		return plan, err
+	}
+	e.mu.Lock()
+	e.plans[id] = &planState{plan: plan}
+	e.mu.Unlock()
+	return plan, nil
+}
+
+// BuildStoragePlan makes the plan for one claim from the snapshot.
+func BuildStoragePlan(snap *platform.Snapshot, ch StorageChange, id string, now time.Time) (Plan, error) {
+	plan := Plan{ID: id, Created: now}
+	if snap == nil {
+		return plan, errors.New("no snapshot of the platform yet")
+	}
+	c := snap.Claim(ch.Namespace + "/" + ch.Claim)
+	if c == nil {
+		return plan, fmt.Errorf("claim %s/%s is not in the snapshot", ch.Namespace, ch.Claim)
+	}
+	to := strings.TrimSpace(ch.To)
+	cs := &ClaimStep{Namespace: c.Namespace, Name: c.Name, Class: c.Class, Role: c.Role, From: c.RequestedText, To: to}
+	s := Step{N: 1, Kind: c.Kind, Key: claimKey(c.Namespace, c.Name), Namespace: c.Namespace, Cluster: c.Cluster,
+		Ref: platform.Ref{Version: "v1", Resource: "persistentvolumeclaims", Kind: "PersistentVolumeClaim",
+			Namespace: c.Namespace, Name: c.Name, UID: c.UID, ResourceVersion: c.ResourceVersion},
+		Diffs: []Diff{{Field: StorageSize, Path: storagePath, From: c.RequestedText, To: to}},
+		Claim: cs}
+	q, err := resource.ParseQuantity(to)
+	switch {
+	case err != nil:
+		s.Problems = append(s.Problems, fmt.Sprintf("malformed quantity %q: a size is a number with a suffix such as Gi or Ti (e.g. 80Gi)", to))
+	case q.Sign() <= 0:
+		s.Problems = append(s.Problems, fmt.Sprintf("malformed quantity %q: a claim's size must be positive", to))
+	default:
+		cs.ToBytes = q.Value()
+		switch {
+		case c.RequestedText == "":
+			s.Problems = append(s.Problems, "the claim asks for no size (spec.resources.requests.storage unset)")
+		case cs.ToBytes < c.Requested:
+			s.Problems = append(s.Problems, fmt.Sprintf("claim can only grow: %s → %s is a shrink", c.RequestedText, to))
+		case cs.ToBytes == c.Requested:
+			s.Problems = append(s.Problems, fmt.Sprintf("same size: the claim already asks for %s", c.RequestedText))
+		}
+	}
+	if c.Invalid != "" {
+		s.Problems = append(s.Problems, c.Invalid)
+	}
+	if tmpl := templateOf(c); tmpl != "" {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("only this claim grows: members are grown claim by claim, and a new member gets the size in %s (StatefulSet volumeClaimTemplates are immutable)", tmpl))
+	}
+	if c.Role == "long-term storage" {
+		s.Warnings = append(s.Warnings, "the long-term storage fileshare is shared by every segment store; they keep running while it grows")
+	}
+	plan.Steps = []Step{s}
+	plan.Namespaces = []string{c.Namespace}
+	plan.Confirm = c.Name
+	return plan, nil
+}
+
+// templateOf names the operator's volume claim template a claim was made
+// from (contracts/LABELS.md).
+func templateOf(c *platform.Claim) string {
+	switch {
+	case c.Kind == platform.ZooKeeper:
+		return "ZookeeperCluster " + c.Cluster + " spec.persistence.spec"
+	case c.Kind == platform.BookKeeper && c.Role != "":
+		return "BookkeeperCluster " + c.Cluster + " spec.storage." + c.Role + "VolumeClaimTemplate"
+	}
+	return ""
+}
+
+// storagePreflight checks what growing a claim needs: the plan's own
+// problems, permission to patch claims, a bound claim, and a storage class
+// that allows volume expansion.
+func (e *Engine) storagePreflight(ctx context.Context, ps *planState, snap *platform.Snapshot, pf Preflight) (Preflight, error) {
+	plan := ps.plan
+	s := plan.Steps[0]
+	perms := []Permission{
+		{Verb: "get", Resource: "persistentvolumeclaims", Namespace: s.Namespace, Why: "read the claim before patching", Required: true},
+		{Verb: "patch", Resource: "persistentvolumeclaims", Namespace: s.Namespace, Why: "grow the claim", Required: true},
+	}
+	answers := e.review(ctx, perms)
+	var c *platform.Claim
+	if snap != nil {
+		c = snap.Claim(s.Claim.Namespace + "/" + s.Claim.Name)
+	}
+	pf.Checks = append(pf.Checks, checkPlan(plan), checkCredentials(perms, answers, e.who(ctx)), checkClaim(snap, c), checkClass(c))
+	result, failed := "pass", pf.Failed()
+	if len(failed) > 0 {
+		result = "fail"
+	}
+	var ev []string
+	for _, ck := range pf.Checks {
+		ev = append(ev, ck.Status.Glyph()+" "+ck.Name+": "+ck.Summary)
+	}
+	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionPreflight, Result: result,
+		Message: strings.Join(failed, ", "), Evidence: ev}); err != nil {
+		return pf, err
+	}
+	e.mu.Lock()
+	ps.preflight = &pf
+	e.mu.Unlock()
+	return pf, nil
+}
+
+func checkClaim(snap *platform.Snapshot, c *platform.Claim) Check {
+	ck := Check{Name: CheckClaim, Status: Pass}
+	if c == nil {
+		ck.Status, ck.Summary = Fail, "the claim is no longer in the snapshot"
+		ck.Fix = "refresh and plan again"
+		return ck
+	}
+	if snap != nil {
+		for _, st := range snap.Syncs {
+			if st.Resource == "persistentvolumeclaims" && st.Phase == platform.Failing {
+				ck.Status = Fail
+				ck.Evidence = append(ck.Evidence, fmt.Sprintf("✖ watch of persistentvolumeclaims is failing (%s): what the console shows may be stale", st.Reason))
+			}
+		}
+	}
+	ck.Evidence = append(ck.Evidence, fmt.Sprintf("requested %s, capacity %s, phase %s", orUnset(c.RequestedText), orUnset(c.CapacityText), orUnset(c.Phase)))
+	if c.Phase != string(corev1.ClaimBound) {
+		ck.Status = Fail
+		ck.Summary = fmt.Sprintf("claim %s is %s, not Bound: only a bound claim can be resized", c.Name, orUnset(c.Phase))
+		ck.Fix = "wait until the claim is bound to a volume (or find why it is not: events of the claim)"
+		return ck
+	}
+	var resizing []string
+	for _, t := range []string{string(corev1.PersistentVolumeClaimResizing), string(corev1.PersistentVolumeClaimFileSystemResizePending)} {
+		if cond, ok := c.Condition(t); ok {
+			resizing = append(resizing, strings.TrimSpace(t+" "+cond.Message))
+		}
+	}
+	switch {
+	case len(resizing) > 0:
+		ck.Status = worst(ck.Status, Warn)
+		ck.Summary = "a resize is already in progress: " + strings.Join(resizing, "; ")
+	case c.Capacity < c.Requested:
+		ck.Status = worst(ck.Status, Warn)
+		ck.Summary = fmt.Sprintf("capacity %s is below the %s asked for: an earlier resize has not finished", c.CapacityText, c.RequestedText)
+	case ck.Status == Fail:
+		ck.Summary = "the watch of claims is failing"
+		ck.Fix = "restore the watch (permissions, connectivity) and run the preflight again"
+	default:
+		ck.Summary = fmt.Sprintf("bound, %s of capacity", orUnset(c.CapacityText))
+	}
+	return ck
+}
+
+func checkClass(c *platform.Claim) Check {
+	ck := Check{Name: CheckStorageClass, Status: Pass}
+	if c == nil {
+		ck.Status, ck.Summary = Skipped, "no claim"
+		return ck
+	}
+	switch c.Expansion {
+	case platform.ExpansionAllowed:
+		ck.Summary = fmt.Sprintf("storage class %s allows volume expansion", c.Class)
+	case platform.ExpansionRefused:
+		ck.Status = Fail
+		ck.Summary = fmt.Sprintf("storage class %s does not allow volume expansion", c.Class)
+		ck.Fix = "a cluster admin may set allowVolumeExpansion: true on the class if its provisioner can resize; otherwise move the data to a larger claim"
+	default:
+		ck.Status = Warn
+		ck.Summary = "cannot tell whether the class allows volume expansion: " + c.ExpansionWhy
+		ck.Evidence = []string{"the dry run asks the API server, whose admission refuses growing a claim whose class does not allow it"}
+	}
+	return ck
+}
+
+// claimPatch is the merge patch growing a claim, carrying the
+// resourceVersion it was read at (409 if the claim moved in between).
+func claimPatch(rv, to string) ([]byte, error) {
+	return json.Marshal(map[string]any{
+		"metadata": map[string]any{"resourceVersion": rv},
+		"spec":     map[string]any{"resources": map[string]any{"requests": map[string]any{"storage": to}}},
+	})
+}
+
+func requested(c *corev1.PersistentVolumeClaim) string {
+	if q, ok := c.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
+		return q.String()
+	}
+	return ""
+}
+
+// currentClaim reads the claim and checks that its size is still the one
+// the plan was made on.
+func (e *Engine) currentClaim(ctx context.Context, cs *ClaimStep) (*corev1.PersistentVolumeClaim, error) {
+	c, err := e.cfg.Clients.Typed.CoreV1().PersistentVolumeClaims(cs.Namespace).Get(ctx, cs.Name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("get PersistentVolumeClaim %s/%s: %w", cs.Namespace, cs.Name, serverError(err))
+	}
+	if cur := requested(c); cur != cs.From && !sameQuantity(cur, cs.From) {
+		return c, fmt.Errorf("%w: claim %s asks for %s, the plan expected %s: plan again", ErrConflict, cs.Name, orUnset(cur), orUnset(cs.From))
+	}
+	return c, nil
+}
+
+func sameQuantity(a, b string) bool {
+	x, err1 := resource.ParseQuantity(a)
+	y, err2 := resource.ParseQuantity(b)
+	return err1 == nil && err2 == nil && x.Cmp(y) == 0
+}
+
+func (e *Engine) patchClaim(ctx context.Context, cs *ClaimStep, rv string, dryRun bool) ([]byte, *corev1.PersistentVolumeClaim, error) {
+	body, err := claimPatch(rv, cs.To)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := metav1.PatchOptions{FieldManager: fieldManager}
+	if dryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), patchTimeout)
+	defer cancel()
+	out, err := e.cfg.Clients.Typed.CoreV1().PersistentVolumeClaims(cs.Namespace).Patch(pctx, cs.Name, types.MergePatchType, body, opts)
+	if err != nil {
+		return body, nil, serverError(err)
+	}
+	return body, out, nil
+}
+
+func (e *Engine) storageDryRun(ctx context.Context, ps *planState) ([]DryRunResult, error) {
+	plan := ps.plan
+	s := plan.Steps[0]
+	cs := s.Claim
+	path := strings.Join(storagePath, ".")
+	r := DryRunResult{Step: s.N}
+	c, err := e.currentClaim(ctx, cs)
+	if err == nil {
+		r.Before = map[string]string{path: requested(c)}
+		var body []byte
+		var res *corev1.PersistentVolumeClaim
+		body, res, err = e.patchClaim(ctx, cs, c.ResourceVersion, true)
+		r.Patch = string(body)
+		if err == nil {
+			got := requested(res)
+			r.OK, r.After = true, map[string]string{path: got}
+			if !sameQuantity(got, cs.To) {
+				r.OK, r.Reason = false, "Mutated"
+				r.Message = fmt.Sprintf("the server would store %s=%s, not %s (a mutating webhook?)", path, got, cs.To)
+			}
+		}
+	}
+	if err != nil {
+		r.Reason, r.Message = reasonOf(err), err.Error()
+	}
+	result := "accepted"
+	if !r.OK {
+		result = "rejected"
+	}
+	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionDryRun, Step: s.N, Target: s.Target(), Result: result,
+		Message: r.Message, Patch: jsonOrNil(r.Patch), Before: r.Before, After: r.After}); err != nil {
+		return nil, err
+	}
+	out := []DryRunResult{r}
+	e.mu.Lock()
+	ps.dryRun, ps.dryRunAt = out, e.clock.Now()
+	e.mu.Unlock()
+	return out, nil
+}
+
+// runStorage patches the claim and follows the snapshots until its
+// status.capacity reaches the new size, showing the Resizing and
+// FileSystemResizePending conditions while it waits.
+func (e *Engine) runStorage(ctx context.Context, ps *planState, ch chan<- Event) {
+	plan := ps.plan
+	s := plan.Steps[0]
+	cs := s.Claim
+	path := strings.Join(storagePath, ".")
+	out := &Outcome{}
+	emit := func(ev Event, important bool) {
+		ev.Plan, ev.At, ev.Step = plan.ID, e.clock.Now(), s.N
+		if important && ctx.Err() == nil {
+			select {
+			case ch <- ev:
+			case <-ctx.Done():
+			}
+			return
+		}
+		select {
+		case ch <- ev:
+		default:
+		}
+	}
+	defer close(ch)
+	finish := func(state OutcomeState, msg string) {
+		out.State, out.Message = state, msg
+		_ = e.record(ctx, plan, audit.Record{Action: audit.ActionFinished, Result: state.String(), Message: msg})
+		emit(Event{Kind: Finished, Outcome: out, Message: msg}, true)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("scale engine panic", "panic", r, "stack", string(debug.Stack()))
+			out.FailedStep = s.N
+			finish(Failed, fmt.Sprintf("internal error: %v", r))
+		}
+	}()
+	sub := e.cfg.Source.Subscribe(ctx)
+	emit(Event{Kind: StepStarted, Message: s.Title()}, true)
+	started := e.clock.Now()
+	rec := audit.Record{Action: audit.ActionPatch, Step: s.N, Target: s.Target()}
+	c, err := e.currentClaim(ctx, cs)
+	var res *corev1.PersistentVolumeClaim
+	if err == nil {
+		rec.Before = map[string]string{path: requested(c)}
+		rec.Patch, res, err = e.patchClaim(ctx, cs, c.ResourceVersion, false)
+	}
+	if err != nil {
+		rec.Result, rec.Message = "failed", err.Error()
+		if aerr := e.record(ctx, plan, rec); aerr != nil {
+			err = fmt.Errorf("%v; and the audit log failed: %w", err, aerr)
+		}
+		emit(Event{Kind: StepFailed, Message: err.Error()}, true)
+		out.FailedStep = s.N
+		finish(Failed, fmt.Sprintf("%s was not applied: %v.", s.Title(), err))
+		return
+	}
+	rec.Result, rec.After = "applied", map[string]string{path: requested(res)}
+	if err := e.record(ctx, plan, rec); err != nil {
+		emit(Event{Kind: StepFailed, Message: err.Error()}, true)
+		out.FailedStep = s.N
+		finish(Failed, fmt.Sprintf("the claim was patched but the audit log failed (%v): stopping.", err))
+		return
+	}
+	emit(Event{Kind: StepPatched, Message: fmt.Sprintf("patched %s (resourceVersion %s → %s)", s.Target(), c.ResourceVersion, res.ResourceVersion)}, true)
+
+	prog, err := e.waitClaim(ctx, sub, cs, started, func(p Progress) { emit(Event{Kind: StepProgress, Progress: p}, false) })
+	switch {
+	case err == nil:
+		out.Done = []int{s.N}
+		if aerr := e.record(ctx, plan, audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "converged",
+			Message: fmt.Sprintf("%s in %s", prog, prog.Elapsed.Truncate(time.Second))}); aerr != nil {
+			out.FailedStep = s.N
+			finish(Failed, fmt.Sprintf("the claim grew but the audit log failed (%v).", aerr))
+			return
+		}
+		emit(Event{Kind: StepConverged, Progress: prog, Message: fmt.Sprintf("%s in %s", prog, prog.Elapsed.Truncate(time.Second))}, true)
+		finish(Completed, fmt.Sprintf("claim %s has %s of capacity.", cs.Name, cs.To))
+	case errors.Is(err, context.DeadlineExceeded):
+		msg := fmt.Sprintf("claim %s did not reach %s within %s: %s. The patch stays applied; the resizer (and for FileSystemResizePending, a restart of the pod using the claim) finishes it.",
+			cs.Name, cs.To, e.cfg.StepTimeout, prog)
+		_ = e.record(ctx, plan, audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "timeout", Message: msg})
+		emit(Event{Kind: StepFailed, Progress: prog, Message: "timed out: " + prog.String()}, true)
+		out.FailedStep = s.N
+		finish(TimedOut, msg)
+	default:
+		msg := fmt.Sprintf("interrupted while waiting for claim %s to grow: the patch was applied, %s.", cs.Name, prog)
+		_ = e.record(ctx, plan, audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "interrupted", Message: msg})
+		out.FailedStep = s.N
+		finish(Interrupted, msg)
+	}
+}
+
+// waitClaim blocks on snapshots until the claim's capacity reaches the new
+// size, the step timeout passes or ctx ends.
+func (e *Engine) waitClaim(ctx context.Context, sub <-chan *platform.Snapshot, cs *ClaimStep, started time.Time, report func(Progress)) (Progress, error) {
+	wctx, cancel := context.WithTimeout(ctx, e.cfg.StepTimeout)
+	defer cancel()
+	snap := e.cfg.Source.Snapshot()
+	for {
+		prog, done := ClaimGrown(snap, cs)
+		prog.Elapsed = e.clock.Since(started)
+		if done {
+			return prog, nil
+		}
+		report(prog)
+		select {
+		case <-wctx.Done():
+			if ctx.Err() != nil {
+				return prog, ctx.Err()
+			}
+			return prog, context.DeadlineExceeded
+		case next, ok := <-sub:
+			if !ok {
+				if ctx.Err() != nil {
+					return prog, ctx.Err()
+				}
+				return prog, errors.New("watch closed")
+			}
+			snap = next
+		}
+	}
+}
+
+// ClaimGrown reports whether the claim's status.capacity has reached the
+// size asked for, and where it stands.
+func ClaimGrown(snap *platform.Snapshot, cs *ClaimStep) (Progress, bool) {
+	var p Progress
+	var c *platform.Claim
+	if snap != nil {
+		c = snap.Claim(cs.Namespace + "/" + cs.Name)
+	}
+	if c == nil {
+		p.Storage = "claim " + cs.Name + " is not in the snapshot"
+		return p, false
+	}
+	p.Storage = fmt.Sprintf("capacity %s of %s", orUnset(c.CapacityText), cs.To)
+	var conds []string
+	for _, t := range []string{string(corev1.PersistentVolumeClaimResizing), string(corev1.PersistentVolumeClaimFileSystemResizePending)} {
+		if _, ok := c.Condition(t); ok {
+			conds = append(conds, t)
+		}
+	}
+	if len(conds) > 0 {
+		p.Storage += "; " + strings.Join(conds, ", ")
+		if slices.Contains(conds, string(corev1.PersistentVolumeClaimFileSystemResizePending)) {
+			p.Note = "the file system grows when the pod using the claim (re)starts"
+		}
+	} else if c.Capacity < cs.ToBytes {
+		p.Storage += "; waiting for the resizer"
+	}
+	if c.ResizeStatus != "" {
+		p.Storage += " (" + c.ResizeStatus + ")"
+	}
+	return p, cs.ToBytes > 0 && c.Capacity >= cs.ToBytes
+}
