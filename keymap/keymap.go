@@ -42,6 +42,8 @@ type Streams struct {
 // Scale wizard bindings. Apply is dangerous: it is disabled in read-only mode.
 type Scale struct {
 	Increase, Decrease, Plan, DryRun, Apply, Stop, Audit key.Binding
+	// Storage toggles between the compute targets and the storage claims.
+	Storage key.Binding
 }
 
 // Access pane bindings.
@@ -132,6 +134,7 @@ func Default() KeyMap {
 			Apply:    b("A", "apply (type the name)", "A"),
 			Stop:     b("ctrl+x", "stop after step", "ctrl+x"),
 			Audit:    b("a", "audit log", "a"),
+			Storage:  b("s", "storage / compute", "s"),
 		},
 		Access: Access{
 			CanI:    b("c", "can-i matrix", "c"),

@@ -40,11 +40,7 @@ type ClaimStep struct {
 }
 
 func (c ClaimStep) title() string {
-	what := "claim"
-	if c.Role != "" {
-		what = c.Role
-	}
-	return fmt.Sprintf("storage %s %s %s→%s", what, c.Name, orUnset(c.From), c.To)
+	return fmt.Sprintf("grow %s %s→%s", c.Name, orUnset(c.From), c.To)
 }
 
 // Storage reports whether the plan is a storage plan.
@@ -127,7 +123,7 @@ func BuildStoragePlan(snap *platform.Snapshot, ch StorageChange, id string, now 
 		s.Problems = append(s.Problems, c.Invalid)
 	}
 	if tmpl := templateOf(c); tmpl != "" {
-		s.Warnings = append(s.Warnings, fmt.Sprintf("only this claim grows: members are grown claim by claim, and a new member gets the size in %s (StatefulSet volumeClaimTemplates are immutable)", tmpl))
+		s.Warnings = append(s.Warnings, fmt.Sprintf("only this claim grows (claim by claim); new members get the size in %s", tmpl))
 	}
 	if c.Role == "long-term storage" {
 		s.Warnings = append(s.Warnings, "the long-term storage fileshare is shared by every segment store; they keep running while it grows")
@@ -165,7 +161,7 @@ func (e *Engine) storagePreflight(ctx context.Context, ps *planState, snap *plat
 	if snap != nil {
 		c = snap.Claim(s.Claim.Namespace + "/" + s.Claim.Name)
 	}
-	pf.Checks = append(pf.Checks, checkPlan(plan), checkCredentials(perms, answers, e.who(ctx)), checkClaim(snap, c), checkClass(c))
+	pf.Checks = append(pf.Checks, checkStoragePlan(plan), checkCredentials(perms, answers, e.who(ctx)), checkClaim(snap, c), checkClass(c))
 	result, failed := "pass", pf.Failed()
 	if len(failed) > 0 {
 		result = "fail"
@@ -182,6 +178,18 @@ func (e *Engine) storagePreflight(ctx context.Context, ps *planState, snap *plat
 	ps.preflight = &pf
 	e.mu.Unlock()
 	return pf, nil
+}
+
+// checkStoragePlan refuses what the plan itself cannot do (shrink, same
+// size, malformed quantity); its cautions stay with the step.
+func checkStoragePlan(plan Plan) Check {
+	s := plan.Steps[0]
+	c := Check{Name: CheckPlan, Status: Pass, Summary: fmt.Sprintf("%s: %s → %s", s.Claim.Name, orUnset(s.Claim.From), s.Claim.To)}
+	if len(s.Problems) > 0 {
+		c.Status, c.Summary, c.Evidence = Fail, s.Problems[0], s.Problems[1:]
+		c.Fix = "ask for a larger size than the claim has (e.g. 80Gi): a claim can only grow"
+	}
+	return c
 }
 
 func checkClaim(snap *platform.Snapshot, c *platform.Claim) Check {

@@ -64,7 +64,7 @@ func TestStorageGrowsAClaim(t *testing.T) {
 	if !pf.Passed() {
 		t.Fatalf("preflight failed:\n%s", failing(pf))
 	}
-	if got := plan.Steps[0].Title(); got != "storage ledger ledger-bookkeeper-bookie-1 50Gi→80Gi" {
+	if got := plan.Steps[0].Title(); got != "grow ledger-bookkeeper-bookie-1 50Gi→80Gi" {
 		t.Errorf("title = %q", got)
 	}
 	if plan.Confirm != "ledger-bookkeeper-bookie-1" || !strings.Contains(strings.Join(plan.Warnings(), "\n"), "BookkeeperCluster bookkeeper spec.storage.ledgerVolumeClaimTemplate") {

@@ -136,7 +136,11 @@ func check(st scale.Status, indent int, s string) line {
 // planLines shows the plan's steps and diffs, the preflight and the dry run.
 func planLines(plan scale.Plan, pf *scale.Preflight, dry []scale.DryRunResult, readOnly bool) []line {
 	var out []line
-	out = append(out, heading("Steps (ZooKeeper → BookKeeper → Segment Store → Controller → Flink)"))
+	if plan.Storage() {
+		out = append(out, heading("Storage step (grow one claim; claims can only grow)"))
+	} else {
+		out = append(out, heading("Steps (ZooKeeper → BookKeeper → Segment Store → Controller → Flink)"))
+	}
 	for _, s := range plan.Steps {
 		out = append(out, line{kind: kindStep, text: fmt.Sprintf("%d. %s  (%s)", s.N, s.Title(), s.Target())})
 		for _, d := range s.Diffs {
@@ -238,7 +242,11 @@ func runLines(plan scale.Plan, steps map[int]stepState, outcome *scale.Outcome, 
 			elapsed := now.Sub(st.started).Truncate(time.Second)
 			out = append(out, line{kind: kindStep, text: fmt.Sprintf("◐ %s — %s of %s", title, elapsed, timeout)})
 			p := st.progress
-			out = append(out, line{kind: kindText, indent: 4, text: fmt.Sprintf("%d/%d ready, %d member(s), spec %d", p.Ready, p.Expect, p.Members, p.Desired)})
+			if p.Storage != "" {
+				out = append(out, line{kind: kindText, indent: 4, text: p.Storage})
+			} else {
+				out = append(out, line{kind: kindText, indent: 4, text: fmt.Sprintf("%d/%d ready, %d member(s), spec %d", p.Ready, p.Expect, p.Members, p.Desired)})
+			}
 			for _, w := range p.Waiting {
 				out = append(out, line{kind: kindMuted, indent: 4, text: "waiting: " + w})
 			}

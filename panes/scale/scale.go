@@ -32,6 +32,7 @@ type Backend interface {
 	Targets(*platform.Snapshot) []scale.Target
 	Nodes(ctx context.Context) (scale.NodeReport, error)
 	Plan(ctx context.Context, changes []scale.Change) (scale.Plan, error)
+	PlanStorage(ctx context.Context, change scale.StorageChange) (scale.Plan, error)
 	Preflight(ctx context.Context, planID string) (scale.Preflight, error)
 	DryRun(ctx context.Context, planID string) ([]scale.DryRunResult, error)
 	Apply(ctx context.Context, planID, confirm string) (<-chan scale.Event, error)
@@ -105,6 +106,14 @@ type Model struct {
 
 	offset int    // scroll of the plan, run and audit views
 	err    string // last error, one line
+
+	// The storage view: claims instead of compute targets, a size typed
+	// for the selected claim, and the storage change being planned.
+	storage       bool
+	claimCursor   int
+	editing       bool
+	size          textinput.Model
+	storageChange *scale.StorageChange
 }
 
 // New returns the wizard. ctx is the console's root context: quitting
@@ -116,8 +125,14 @@ func New(ctx context.Context, deps pane.Deps, eng Backend) Model {
 	styles := in.Styles()
 	styles.Cursor.Blink = false // no redraw every half second over SSH
 	in.SetStyles(styles)
+	size := textinput.New()
+	size.Prompt = ""
+	size.CharLimit = 32
+	size.Placeholder = "e.g. 80Gi"
+	size.SetStyles(styles)
+	size.SetWidth(10)
 	m := Model{deps: deps, keys: paneKeys(deps.Keys), ctx: ctx, eng: eng, level: scale.ComponentLevel,
-		edits: map[string]string{}, steps: map[int]stepState{}, confirm: in}
+		edits: map[string]string{}, steps: map[int]stepState{}, confirm: in, size: size}
 	m.updateKeys()
 	return m
 }
@@ -174,7 +189,7 @@ func (m *Model) SetSize(w, h int) {
 
 // Capturing is true while the confirmation input or the stop question has
 // the keyboard.
-func (m Model) Capturing() bool { return m.mode == modeConfirm || m.askStop }
+func (m Model) Capturing() bool { return m.mode == modeConfirm || m.askStop || m.editing }
 
 // Running reports whether a plan is being applied (the root may ask before
 // quitting).
@@ -194,6 +209,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		if m.snap != nil && msg.seq == m.snap.Seq {
 			m.targets = msg.targets
 			m.clampCursor()
+			m.claimCursor = max(min(m.claimCursor, len(m.snap.Claims)-1), 0)
 		}
 	case nodesMsg:
 		m.busy = ""
@@ -342,6 +358,8 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m.onStopKey(msg)
 	case m.mode == modeConfirm:
 		return m.onConfirmKey(msg)
+	case m.editing:
+		return m.onSizeKey(msg)
 	case key.Matches(msg, k.Audit):
 		m.showAudit = !m.showAudit
 		m.offset = 0
@@ -361,6 +379,14 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	}
 	if m.showAudit || m.mode != modeSelect {
 		return m.onScrollKey(msg)
+	}
+	if key.Matches(msg, k.Storage) {
+		m.storage = !m.storage
+		m.updateKeys()
+		return m, nil
+	}
+	if m.storage {
+		return m.onClaimKey(msg)
 	}
 	return m.onSelectKey(msg)
 }
@@ -418,7 +444,7 @@ func (m Model) onSelectKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		if len(ch) == 0 {
 			return m, statusCmd("scale: change a value with " + k.Increase.Help().Key + " / " + k.Decrease.Help().Key + " first")
 		}
-		m.busy, m.err = "planning…", ""
+		m.busy, m.err, m.storageChange = "planning…", "", nil
 		return m, planCmd(m.ctx, m.eng, ch)
 	}
 	m.updateKeys()
@@ -443,6 +469,9 @@ func (m Model) onScrollKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.offset = m.maxOffset()
 	case m.showAudit:
 		return m, nil
+	case key.Matches(msg, k.Plan) && (m.mode == modePlan || m.mode == modeDone) && m.storageChange != nil:
+		m.busy = "planning…"
+		return m, planStorageCmd(m.ctx, m.eng, *m.storageChange)
 	case key.Matches(msg, k.Plan) && (m.mode == modePlan || m.mode == modeDone):
 		ch := changes(m.targets, m.edits)
 		if len(ch) == 0 {
@@ -469,6 +498,7 @@ func (m Model) onScrollKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		if m.mode == modeDone {
 			m.plan, m.outcome = nil, nil
 			clear(m.edits)
+			m.storageChange = nil
 		}
 		m.mode, m.offset = modeSelect, 0
 	}
@@ -521,6 +551,61 @@ func (m Model) onConfirmKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	}
 }
 
+// onClaimKey handles the storage view: choose a claim, enter opens the
+// size input.
+func (m Model) onClaimKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	g := m.deps.Keys.Global
+	var claims []platform.Claim
+	if m.snap != nil {
+		claims = m.snap.Claims
+	}
+	switch {
+	case key.Matches(msg, g.Up):
+		m.claimCursor = max(m.claimCursor-1, 0)
+	case key.Matches(msg, g.Down):
+		m.claimCursor = min(m.claimCursor+1, max(len(claims)-1, 0))
+	case key.Matches(msg, g.Select, m.keys.Plan):
+		if m.claimCursor >= len(claims) {
+			return m, nil
+		}
+		m.editing, m.err = true, ""
+		m.size.Reset()
+		m.updateKeys()
+		return m, m.size.Focus()
+	}
+	m.updateKeys()
+	return m, nil
+}
+
+// onSizeKey handles the size input: enter plans, esc abandons.
+func (m Model) onSizeKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	g := m.deps.Keys.Global
+	switch {
+	case key.Matches(msg, g.Back):
+		m.editing = false
+		m.size.Blur()
+	case key.Matches(msg, g.Select):
+		if m.snap == nil || m.claimCursor >= len(m.snap.Claims) {
+			m.editing = false
+			return m, nil
+		}
+		c := m.snap.Claims[m.claimCursor]
+		m.editing = false
+		m.size.Blur()
+		ch := scale.StorageChange{Namespace: c.Namespace, Claim: c.Name, To: strings.TrimSpace(m.size.Value())}
+		m.storageChange = &ch
+		m.busy, m.err = "planning…", ""
+		m.updateKeys()
+		return m, planStorageCmd(m.ctx, m.eng, ch)
+	default:
+		var cmd tea.Cmd
+		m.size, cmd = m.size.Update(msg)
+		return m, cmd
+	}
+	m.updateKeys()
+	return m, nil
+}
+
 func (m Model) onStopKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	m.askStop = false
 	m.updateKeys()
@@ -541,12 +626,14 @@ func (m *Model) clampCursor() {
 func (m *Model) updateKeys() {
 	k := &m.keys
 	sel := m.mode == modeSelect && !m.showAudit
-	k.Increase.SetEnabled(sel && m.level != scale.KubernetesLevel)
-	k.Decrease.SetEnabled(sel && m.level != scale.KubernetesLevel)
-	k.Level.SetEnabled(sel)
-	k.PrevLevel.SetEnabled(sel)
-	k.Reset.SetEnabled(sel && len(m.edits) > 0)
-	k.Plan.SetEnabled((sel || m.mode == modePlan || m.mode == modeDone) && !m.showAudit)
+	compute := sel && !m.storage
+	k.Increase.SetEnabled(compute && m.level != scale.KubernetesLevel)
+	k.Decrease.SetEnabled(compute && m.level != scale.KubernetesLevel)
+	k.Level.SetEnabled(compute)
+	k.PrevLevel.SetEnabled(compute)
+	k.Reset.SetEnabled(compute && len(m.edits) > 0)
+	k.Storage.SetEnabled(sel && !m.editing)
+	k.Plan.SetEnabled((compute || m.mode == modePlan || m.mode == modeDone) && !m.showAudit)
 	k.DryRun.SetEnabled(m.mode == modePlan && !m.deps.ReadOnly && !m.showAudit)
 	k.Apply.SetEnabled(m.deps.Keys.Scale.Apply.Enabled() && m.mode == modePlan && !m.deps.ReadOnly && !m.showAudit && m.applyBlocked() == "")
 	k.Stop.SetEnabled(m.mode == modeRun && !m.stopAsked)
@@ -556,13 +643,13 @@ func (m *Model) updateKeys() {
 // ShortHelp lists the keys that work now.
 func (m Model) ShortHelp() []key.Binding {
 	k := m.keys
-	return []key.Binding{k.Increase, k.Decrease, k.Level, k.Plan, k.DryRun, k.Apply, k.Stop, k.Audit}
+	return []key.Binding{k.Increase, k.Decrease, k.Level, k.Storage, k.Plan, k.DryRun, k.Apply, k.Stop, k.Audit}
 }
 
 // FullHelp lists every key of the pane.
 func (m Model) FullHelp() [][]key.Binding {
 	k, g := m.keys, m.deps.Keys.Global
-	return [][]key.Binding{{k.Level, k.PrevLevel, g.Up, g.Down, k.Increase, k.Decrease, k.Reset}, {k.Plan, k.DryRun, k.Apply, k.Stop, k.Audit, g.Back}}
+	return [][]key.Binding{{k.Level, k.PrevLevel, g.Up, g.Down, k.Increase, k.Decrease, k.Reset, k.Storage}, {k.Plan, k.DryRun, k.Apply, k.Stop, k.Audit, g.Back}}
 }
 
 // Cmds. Each copies what it needs into locals before returning its closure.
@@ -590,6 +677,13 @@ func (m *Model) nodesCmd() tea.Cmd {
 func planCmd(ctx context.Context, eng Backend, changes []scale.Change) tea.Cmd {
 	return func() tea.Msg {
 		p, err := eng.Plan(ctx, changes)
+		return planMsg{plan: p, err: err}
+	}
+}
+
+func planStorageCmd(ctx context.Context, eng Backend, change scale.StorageChange) tea.Cmd {
+	return func() tea.Msg {
+		p, err := eng.PlanStorage(ctx, change)
 		return planMsg{plan: p, err: err}
 	}
 }

@@ -336,3 +336,76 @@ func TestGoldenNodesAfterPlan(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenStorage: the storage view and the storage wizard: the claims
+// grouped by component, the size input, a refused preflight (a class that
+// does not allow expansion; a shrink), the confirmation, the watched step
+// and its end.
+func TestGoldenStorage(t *testing.T) {
+	w := settledDemo(t, false)
+	km := keymap.Default()
+	g, k := km.Global, paneKeys(km)
+	down := func(n int) []tea.Msg {
+		var out []tea.Msg
+		for i := 0; i < n; i++ {
+			out = append(out, keymap.Press(g.Down))
+		}
+		return out
+	}
+	seq := func(parts ...[]tea.Msg) []tea.Msg {
+		var out []tea.Msg
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+	one := func(b ...tea.Msg) []tea.Msg { return b }
+	storage := one(keymap.Press(k.Storage))
+	grow := func(claim int, size string) []tea.Msg {
+		return seq(storage, down(claim), one(keymap.Press(g.Select)), typeText(size), one(keymap.Press(g.Select)))
+	}
+	ledger := seq(grow(3, "80Gi"), one(keymap.Press(k.DryRun)))
+	views := []struct {
+		name  string
+		keys  []tea.Msg
+		after func(Model) Model
+	}{
+		{"list", seq(storage, down(6)), nil},
+		{"size-input", seq(storage, down(3), one(keymap.Press(g.Select)), typeText("80Gi")), nil},
+		{"refused-class", seq(grow(6, "20Gi"), one(keymap.Press(k.DryRun))), nil},
+		{"refused-shrink", grow(0, "10Gi"), nil},
+		{"confirm", seq(ledger, one(keymap.Press(k.Apply)), typeText("ledger")), nil},
+		{"running", ledger, func(m Model) Model {
+			ch := make(chan scale.Event)
+			now := m.deps.Clock.Now()
+			m, _ = m.Update(applyMsg{planID: m.plan.ID, events: ch})
+			for _, ev := range []scale.Event{
+				{Kind: scale.StepStarted, Step: 1, At: now.Add(-9 * time.Second), Message: m.plan.Steps[0].Title()},
+				{Kind: scale.StepPatched, Step: 1, Message: "patched"},
+				{Kind: scale.StepProgress, Step: 1, Progress: scale.Progress{Storage: "capacity 50Gi of 80Gi; FileSystemResizePending (NodeResizePending)",
+					Note: "the file system grows when the pod using the claim (re)starts"}},
+			} {
+				ev.Plan = m.plan.ID
+				m, _ = m.Update(eventMsg{planID: m.plan.ID, ev: ev})
+			}
+			return m
+		}},
+	}
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 21}, {"160x48", 160, 45}} {
+		for _, v := range views {
+			t.Run(v.name+"-"+size.name, func(t *testing.T) {
+				m := newWizard(t, w, size.w, size.h, false)
+				m = run(t, m, v.keys...)
+				if v.after != nil {
+					m = v.after(m)
+				}
+				out := ansi.Strip(m.View())
+				assertFits(t, out, size.w, size.h)
+				golden.RequireEqual(t, out)
+			})
+		}
+	}
+}

@@ -26,6 +26,8 @@ func (m Model) View() string {
 	switch {
 	case m.showAudit || m.mode != modeSelect:
 		body = m.scrolled(m.lines())
+	case m.storage:
+		body = m.storageView()
 	case m.level == scale.KubernetesLevel:
 		body = m.nodesView()
 	default:
@@ -51,11 +53,16 @@ func (m Model) header() string {
 	case m.mode == modeSelect:
 		var tabs []string
 		for _, l := range []scale.Level{scale.KubernetesLevel, scale.ComponentLevel, scale.ApplicationLevel} {
-			if l == m.level {
+			if l == m.level && !m.storage {
 				tabs = append(tabs, st.Tabs.Active.Render("["+l.String()+"]"))
 			} else {
 				tabs = append(tabs, st.Tabs.Inactive.Render(" "+l.String()+" "))
 			}
+		}
+		if m.storage {
+			tabs = append(tabs, st.Tabs.Active.Render("[Storage]"))
+		} else {
+			tabs = append(tabs, st.Tabs.Inactive.Render(" Storage "))
 		}
 		left = st.Title.Render("Scale") + " " + strings.Join(tabs, " ")
 	case m.mode == modeRun:
@@ -94,6 +101,10 @@ func (m Model) statusLine() string {
 		return st.Err.Render("✖ audit log: " + m.auditErr)
 	case m.showAudit:
 		return st.Muted.Render(m.keys.Audit.Help().Key + " or esc: back")
+	case m.editing:
+		return st.Muted.Render("type a size such as 80Gi · enter: plan · esc: cancel")
+	case m.mode == modeSelect && m.storage:
+		return st.Text.Render(m.claimDetail())
 	case m.mode == modeSelect && m.level == scale.KubernetesLevel && m.nodes != nil:
 		return st.Text.Render(headroom(m.nodes.Nodes))
 	case m.mode == modeSelect:
@@ -117,8 +128,15 @@ func (m Model) statusLine() string {
 func (m Model) promptLine() string {
 	st := m.deps.Styles
 	switch {
+	case m.mode == modeConfirm && m.plan.Storage():
+		return st.Warn.Render(fmt.Sprintf("Type %q + enter: ", m.plan.Confirm)) + m.confirm.View()
 	case m.mode == modeConfirm:
 		return st.Warn.Render(fmt.Sprintf("Type %q + enter to apply %d step(s), esc cancels: ", m.plan.Confirm, len(m.plan.Steps))) + m.confirm.View()
+	case m.editing && m.snap != nil && m.claimCursor < len(m.snap.Claims):
+		c := m.snap.Claims[m.claimCursor]
+		return st.Accent.Render(fmt.Sprintf("Grow %s (now %s) to: ", c.Name, orDash(c.RequestedText))) + m.size.View()
+	case m.mode == modeSelect && m.storage:
+		return st.Muted.Render(m.deps.Keys.Global.Select.Help().Key + ": grow the selected claim · " + m.keys.Storage.Help().Key + ": compute targets")
 	case m.askStop:
 		return st.Warn.Render("Stop after this step? No later step starts; the patch sent stays. [y/N]")
 	case m.mode == modeRun:

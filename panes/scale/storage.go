@@ -1,0 +1,190 @@
+package scale
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/panes/pane"
+)
+
+// claimRow is one line of the storage view: a component heading or a claim.
+type claimRow struct {
+	heading string
+	index   int // into the snapshot's claims, -1 for a heading
+}
+
+// claimRows groups the claims by component (the snapshot orders them).
+func claimRows(claims []platform.Claim) []claimRow {
+	var out []claimRow
+	last := ""
+	for i, c := range claims {
+		h := componentOf(c)
+		if h != last {
+			out = append(out, claimRow{heading: h, index: -1})
+			last = h
+		}
+		out = append(out, claimRow{index: i})
+	}
+	return out
+}
+
+func componentOf(c platform.Claim) string {
+	if c.Kind == platform.Other {
+		return "Other claims · " + c.Namespace
+	}
+	return c.Kind.String() + " " + c.Cluster + " · " + c.Namespace
+}
+
+// claimState is the phase, or the resize condition that is on.
+func claimState(c platform.Claim) string {
+	var conds []string
+	for _, t := range []string{"Resizing", "FileSystemResizePending"} {
+		if _, ok := c.Condition(t); ok {
+			conds = append(conds, t)
+		}
+	}
+	if len(conds) > 0 {
+		return strings.Join(conds, ",")
+	}
+	if c.Phase == "" {
+		return "?"
+	}
+	return c.Phase
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// storageView lists the platform's claims grouped by component.
+func (m Model) storageView() []string {
+	st := m.deps.Styles
+	var claims []platform.Claim
+	if m.snap != nil {
+		claims = m.snap.Claims
+	}
+	claimW := len("CLAIM")
+	for _, c := range claims {
+		claimW = max(claimW, len(c.Name))
+	}
+	cols := []pane.Column{{Title: "", Width: 1}, {Title: "ROLE", Width: 7}, {Title: "CLAIM", Width: min(claimW, 40)},
+		{Title: "SIZE", Width: 6, Right: true}, {Title: "CAPACITY", Width: 8, Right: true}, {Title: "CLASS", Width: 11},
+		{Title: "GROW", Width: 4}, {Title: "STATE"}}
+	wide := m.width >= 120
+	if wide {
+		cols[1].Width, cols[5].Width, cols[6].Width = 17, 16, 7
+		cols[6].Title = "EXPAND"
+		cols = append(cols[:7], pane.Column{Title: "STATE", Width: 24}, pane.Column{Title: "MEMBER"})
+	}
+	widths := fit(pane.Layout(cols, m.width), m.width, 2)
+	titles := make([]string, len(cols))
+	for i, c := range cols {
+		titles[i] = c.Title
+	}
+	out := []string{st.Table.Header.Render(pane.Row(titles, widths, cols))}
+	if len(claims) == 0 {
+		why := "no PersistentVolumeClaims in the platform's namespaces"
+		for _, s := range m.snap.Syncs {
+			if s.Resource == "persistentvolumeclaims" && s.Phase != platform.Synced {
+				why = "claims " + s.Phase.String() + ": " + s.Reason
+			}
+		}
+		return append(out, st.Muted.Render("  "+why))
+	}
+	rows := claimRows(claims)
+	cur := 0
+	for i, r := range rows {
+		if r.index == m.claimCursor {
+			cur = i
+		}
+	}
+	off := pane.Scroll(0, cur, m.bodyHeight()-1, len(rows))
+	if off > 0 && rows[off].index >= 0 && cur > off {
+		off-- // keep the heading above the first claim shown when there is room
+	}
+	for i := off; i < len(rows) && len(out) < m.bodyHeight(); i++ {
+		r := rows[i]
+		if r.index < 0 {
+			out = append(out, st.Accent.Render(r.heading))
+			continue
+		}
+		c := claims[r.index]
+		sel := " "
+		if r.index == m.claimCursor {
+			sel = "▸"
+		}
+		role := c.Role
+		if !wide && role == "long-term storage" {
+			role = "LTS"
+		}
+		grow := c.Expansion.String()
+		switch c.Expansion {
+		case platform.ExpansionAllowed:
+			grow = st.OK.Render(grow)
+		case platform.ExpansionRefused:
+			grow = st.Warn.Render(grow)
+		default:
+			grow = st.Muted.Render("?")
+			if wide {
+				grow = st.Muted.Render("unknown")
+			}
+		}
+		capacity := orDash(c.CapacityText)
+		if c.Capacity > 0 && c.Capacity < c.Requested {
+			capacity = st.Warn.Render(capacity)
+		}
+		state := claimState(c)
+		if c.Invalid != "" {
+			state = st.Err.Render("✖ " + c.Invalid)
+		} else if state != "Bound" {
+			state = st.Warn.Render(state)
+		}
+		cells := []string{sel, orDash(role), c.Name, orDash(c.RequestedText), capacity, orDash(c.Class), grow, state}
+		if wide {
+			cells = append(cells, st.Muted.Render(c.Member))
+		}
+		l := pane.Row(cells, widths, cols)
+		if r.index == m.claimCursor {
+			l = st.Selected.Render(pane.Fit(ansi.Strip(l), m.width))
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// claimDetail is the status line of the storage view: the selected claim
+// in one line.
+func (m Model) claimDetail() string {
+	if m.snap == nil || m.claimCursor >= len(m.snap.Claims) {
+		return ""
+	}
+	c := m.snap.Claims[m.claimCursor]
+	var parts []string
+	switch {
+	case c.Member != "":
+		parts = append(parts, fmt.Sprintf("%s of %s", c.Role, c.Member))
+	case c.Role != "":
+		parts = append(parts, fmt.Sprintf("%s of %s %s", c.Role, c.Kind, c.Cluster))
+	}
+	switch c.Expansion {
+	case platform.ExpansionAllowed:
+		parts = append(parts, "class "+c.Class+" allows volume expansion")
+	case platform.ExpansionRefused:
+		parts = append(parts, "class "+c.Class+" does not allow volume expansion")
+	default:
+		parts = append(parts, "expansion unknown: "+c.ExpansionWhy)
+	}
+	if c.Allocated != "" && c.Allocated != c.CapacityText {
+		parts = append(parts, "allocated "+c.Allocated)
+	}
+	if c.ResizeStatus != "" {
+		parts = append(parts, c.ResizeStatus)
+	}
+	return c.Name + ": " + strings.Join(parts, " · ")
+}
