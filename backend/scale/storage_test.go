@@ -141,7 +141,7 @@ func TestStorageRefusals(t *testing.T) {
 	}
 	// The API server's own refusal of a shrink, word for word.
 	_, _, dry := e.storageCheck(t, "data-zookeeper-1", "10Gi")
-	if !strings.Contains(dry[0].Message, "spec.resources.requests.storage: Forbidden: field can not be less than previous value") {
+	if !strings.Contains(dry[0].Message, "spec.resources.requests.storage: Forbidden: field can not be less than status.capacity") {
 		t.Errorf("shrink dry run: %s", dry[0].Message)
 	}
 	for _, w := range e.p.SpecWrites() {

@@ -1,0 +1,407 @@
+package scale_test
+
+// Integration tests of the storage step against a real kube-apiserver.
+// No storage provisioner or resizer runs in the test cluster: the test
+// creates the volumes (the controller-manager binds them to the claims),
+// and plays the resizer itself after the engine's patch by setting the
+// claim's status through the status subresource.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/scale"
+	"github.com/streamops/streamops/backend/testcluster"
+)
+
+const (
+	itExpandable = "streamops-it-expandable"
+	itFixed      = "streamops-it-fixed"
+)
+
+// storageEnv makes a namespace with the ZooKeeper, BookKeeper and Pravega
+// sample resources (no members: the claims only need the components) and
+// claims bound by the cluster's PersistentVolume controller to volumes made
+// for them: ZooKeeper's data-zookeeper-0 and the bookie's
+// ledger-bookkeeper-bookie-0 on an expandable class, its journal on a class
+// that does not allow expansion, and the long-term storage fileshare.
+func storageEnv(t *testing.T, ns string) *itEnv {
+	t.Helper()
+	c := testcluster.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	cfg, err := c.Config("admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &itEnv{ctx: ctx, c: c, admin: clientsFor(t, cfg, "admin"), ns: ns}
+	if err := testcluster.InstallCRDs(ctx, c, testcluster.Testdata("zookeeper.pravega.io_zookeeperclusters.yaml"),
+		testcluster.Testdata("bookkeeper.pravega.io_bookkeeperclusters.yaml"), testcluster.Testdata("pravega.pravega.io_pravegaclusters.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	e.freshNamespace(t)
+	claims := e.admin.Typed.CoreV1().PersistentVolumeClaims(ns)
+	if err := claims.DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for { // claims of an earlier run (-count=N) wait for their protection finalizer
+		list, err := claims.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Items) == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("old claims not deleted")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	for _, f := range []string{"zookeeper_v1beta1_zookeepercluster_cr.yaml", "bookkeeper_v1alpha1_cr.yaml", "pravega_v1beta1_pravega-cr.yaml"} {
+		if _, err := c.Kubectl(ctx, "apply", "--server-side", "--force-conflicts", "-n", ns, "-f", testcluster.Testdata(f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	yes, no := true, false
+	for _, sc := range []*storagev1.StorageClass{
+		{ObjectMeta: metav1.ObjectMeta{Name: itExpandable}, Provisioner: "example.com/resizable", AllowVolumeExpansion: &yes},
+		{ObjectMeta: metav1.ObjectMeta{Name: itFixed}, Provisioner: "example.com/fixed", AllowVolumeExpansion: &no},
+	} {
+		if _, err := e.admin.Typed.StorageV1().StorageClasses().Create(ctx, sc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+	for _, cl := range []struct{ name, class string }{
+		{"data-zookeeper-0", itExpandable}, {"ledger-bookkeeper-bookie-0", itExpandable},
+		{"journal-bookkeeper-bookie-0", itFixed}, {"pravega-tier2", itExpandable},
+	} {
+		class := cl.class
+		// A volume pre-bound to the claim: the cluster's PersistentVolume
+		// controller binds them and sets the claim's phase and capacity.
+		pv := &corev1.PersistentVolume{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("pv-%s-%s-%d", ns, cl.name, time.Now().UnixNano())},
+			Spec: corev1.PersistentVolumeSpec{StorageClassName: class, Capacity: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")},
+				AccessModes:                   []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+				PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimRetain,
+				PersistentVolumeSource:        corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/tmp/" + ns + "/" + cl.name}},
+				ClaimRef:                      &corev1.ObjectReference{Kind: "PersistentVolumeClaim", APIVersion: "v1", Namespace: ns, Name: cl.name}},
+		}
+		if _, err := e.admin.Typed.CoreV1().PersistentVolumes().Create(ctx, pv, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		pvc := &corev1.PersistentVolumeClaim{
+			ObjectMeta: metav1.ObjectMeta{Name: cl.name, Namespace: ns},
+			Spec: corev1.PersistentVolumeClaimSpec{StorageClassName: &class, VolumeName: pv.Name,
+				AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+				Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")}}},
+		}
+		if _, err := claims.Create(ctx, pvc, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.w = e.watcher(t, e.admin)
+	e.awaitClaims(t)
+	return e
+}
+
+func (e *itEnv) awaitClaims(t *testing.T) {
+	t.Helper()
+	e.await(t, "the claims", func(s *platform.Snapshot) string {
+		if len(s.Claims) != 4 {
+			return fmt.Sprintf("%d claims", len(s.Claims))
+		}
+		for _, c := range s.Claims {
+			if c.Phase != "Bound" || c.Kind == platform.Other {
+				return fmt.Sprintf("%s %s %s", c.Name, c.Phase, c.Kind)
+			}
+		}
+		return ""
+	})
+}
+
+func storageCheck(t *testing.T, ctx context.Context, eng *scale.Engine, ns, claim, to string) (scale.Plan, scale.Preflight, []scale.DryRunResult) {
+	t.Helper()
+	plan, err := eng.PlanStorage(ctx, scale.StorageChange{Namespace: ns, Claim: claim, To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := eng.Preflight(ctx, plan.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dry, err := eng.DryRun(ctx, plan.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan, pf, dry
+}
+
+// TestIntegrationStorageGrow grows ZooKeeper's data claim: the claims are
+// mapped from the real CRDs' resources, the dry run passes the API
+// server's validation and admission, and after the patch the test plays
+// the resizer (Resizing, FileSystemResizePending, then status.capacity);
+// the engine follows it through the watch and finishes.
+func TestIntegrationStorageGrow(t *testing.T) {
+	e := storageEnv(t, "storage-grow")
+	s := e.w.Snapshot()
+	for key, want := range map[string]string{
+		"data-zookeeper-0": "ZooKeeper data", "ledger-bookkeeper-bookie-0": "BookKeeper ledger",
+		"journal-bookkeeper-bookie-0": "BookKeeper journal", "pravega-tier2": "SegmentStore long-term storage",
+	} {
+		c := s.Claim(e.ns + "/" + key)
+		if got := c.Kind.String() + " " + c.Role; got != want {
+			t.Errorf("%s = %s, want %s", key, got, want)
+		}
+	}
+	eng, _ := e.engine(t, e.admin, nil)
+	plan, pf, dry := storageCheck(t, e.ctx, eng, e.ns, "data-zookeeper-0", "2Gi")
+	if !pf.Passed() {
+		t.Fatalf("preflight: %s", failing(pf))
+	}
+	if !dry[0].OK {
+		t.Fatalf("dry run: %+v", dry[0])
+	}
+	claims := e.admin.Typed.CoreV1().PersistentVolumeClaims(e.ns)
+	resized := make(chan error, 1)
+	go func() { resized <- playResizer(e.ctx, e, "data-zookeeper-0", "2Gi") }()
+	ch, err := eng.Apply(e.ctx, plan.ID, plan.Confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, evs := drain(t, ch)
+	if err := <-resized; err != nil {
+		t.Fatal(err)
+	}
+	if out.State != scale.Completed {
+		t.Fatalf("%s: %s", out.State, out.Message)
+	}
+	var progress []string
+	for _, ev := range evs {
+		if ev.Kind == scale.StepProgress {
+			progress = append(progress, ev.Progress.String())
+		}
+	}
+	all := strings.Join(progress, "\n")
+	if !strings.Contains(all, "Resizing") || !strings.Contains(all, "FileSystemResizePending") {
+		t.Errorf("progress never showed the resize conditions:\n%s", all)
+	}
+	got, err := claims.Get(e.ctx, "data-zookeeper-0", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := got.Spec.Resources.Requests[corev1.ResourceStorage]; q.String() != "2Gi" {
+		t.Errorf("requested %s", q.String())
+	}
+}
+
+// playResizer waits for the claim to ask for size, then moves its status
+// as the external resizer and the kubelet would, one step per snapshot the
+// engine can see.
+func playResizer(ctx context.Context, e *itEnv, name, size string) error {
+	claims := e.admin.Typed.CoreV1().PersistentVolumeClaims(e.ns)
+	want := resource.MustParse(size)
+	for {
+		c, err := claims.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if q := c.Spec.Resources.Requests[corev1.ResourceStorage]; q.Cmp(want) == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return errors.New("the claim was never patched")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	steps := []func(*corev1.PersistentVolumeClaim){
+		func(c *corev1.PersistentVolumeClaim) {
+			c.Status.Conditions = []corev1.PersistentVolumeClaimCondition{{Type: corev1.PersistentVolumeClaimResizing, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()}}
+		},
+		func(c *corev1.PersistentVolumeClaim) {
+			c.Status.Conditions = []corev1.PersistentVolumeClaimCondition{{Type: corev1.PersistentVolumeClaimFileSystemResizePending, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()}}
+		},
+		func(c *corev1.PersistentVolumeClaim) {
+			c.Status.Conditions = nil
+			c.Status.Capacity = corev1.ResourceList{corev1.ResourceStorage: want}
+		},
+	}
+	for _, step := range steps {
+		c, err := claims.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		step(c)
+		rv := c.ResourceVersion
+		if _, err := claims.UpdateStatus(ctx, c, metav1.UpdateOptions{}); err != nil {
+			return fmt.Errorf("resizer: %w", err)
+		}
+		// let the watch deliver this state before the next one
+		deadline := time.After(10 * time.Second)
+		for seen := false; !seen; {
+			if cl := e.w.Snapshot().Claim(e.ns + "/" + name); cl != nil && cl.ResourceVersion != rv {
+				seen = true
+				continue
+			}
+			select {
+			case <-deadline:
+				return errors.New("the watch never saw the resizer's update")
+			case <-time.After(30 * time.Millisecond):
+			}
+		}
+		time.Sleep(100 * time.Millisecond) // the engine reads the snapshot it was sent
+	}
+	return nil
+}
+
+// TestIntegrationStorageRefusals: the class that does not allow expansion
+// and a shrink are refused by the preflight first, and the API server's
+// own admission and validation refuse them in the dry run too; nothing is
+// applied.
+func TestIntegrationStorageRefusals(t *testing.T) {
+	e := storageEnv(t, "storage-refused")
+	eng, _ := e.engine(t, e.admin, nil)
+	cases := []struct {
+		name, claim, to, check, summary, server string
+	}{
+		{"not expandable", "journal-bookkeeper-bookie-0", "2Gi", scale.CheckStorageClass,
+			"storage class " + itFixed + " does not allow volume expansion", "only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize"},
+		{"shrink", "ledger-bookkeeper-bookie-0", "512Mi", scale.CheckPlan, "claim can only grow: 1Gi → 512Mi is a shrink",
+			"spec.resources.requests.storage: Forbidden: field can not be less than"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			plan, pf, dry := storageCheck(t, e.ctx, eng, e.ns, tc.claim, tc.to)
+			c := checkNamed(pf, tc.check)
+			if pf.Passed() || c.Status != scale.Fail || !strings.Contains(c.Summary, tc.summary) {
+				t.Errorf("%s = %s %q, want fail %q", tc.check, c.Status, c.Summary, tc.summary)
+			}
+			t.Logf("the API server: %s", dry[0].Message)
+			if dry[0].OK || !strings.Contains(dry[0].Message, tc.server) {
+				t.Errorf("dry run = ok %v %s: %s, want the server's %q", dry[0].OK, dry[0].Reason, dry[0].Message, tc.server)
+			}
+			if _, err := eng.Apply(e.ctx, plan.ID, plan.Confirm); !errors.Is(err, scale.ErrNotChecked) {
+				t.Errorf("apply: %v", err)
+			}
+		})
+	}
+	got, err := e.admin.Typed.CoreV1().PersistentVolumeClaims(e.ns).Get(e.ctx, "ledger-bookkeeper-bookie-0", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := got.Spec.Resources.Requests[corev1.ResourceStorage]; q.String() != "1Gi" {
+		t.Errorf("requested %s after refusals", q.String())
+	}
+}
+
+// TestIntegrationStorageForbiddenForLimitedUser: a user who may read the
+// namespace but not patch claims nor list StorageClasses is refused by the
+// preflight, sees expansion unknown, and the API server refuses the dry run.
+func TestIntegrationStorageForbiddenForLimitedUser(t *testing.T) {
+	e := storageEnv(t, "storage-limited")
+	role := fmt.Sprintf(`apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: viewer, namespace: %[1]s}
+rules:
+- apiGroups: ["*"]
+  resources: ["*"]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: limited-viewer, namespace: %[1]s}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: viewer}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: limited}
+`, e.ns)
+	if err := e.c.Apply(e.ctx, role); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := e.c.Config("limited")
+	if err != nil {
+		t.Fatal(err)
+	}
+	limited := clientsFor(t, cfg, "limited")
+	e.w = e.watcher(t, limited)
+	e.awaitClaims(t)
+	eng, _ := e.engine(t, limited, nil)
+	_, pf, dry := storageCheck(t, e.ctx, eng, e.ns, "data-zookeeper-0", "2Gi")
+	cred := checkNamed(pf, scale.CheckCredentials)
+	if cred.Status != scale.Fail || !strings.Contains(cred.Summary, "limited may not patch persistentvolumeclaims in "+e.ns) {
+		t.Errorf("credentials: %s %q", cred.Status, cred.Summary)
+	}
+	class := checkNamed(pf, scale.CheckStorageClass)
+	if class.Status != scale.Warn || !strings.Contains(class.Summary, "storage classes failing") || !strings.Contains(class.Summary, "forbidden") {
+		t.Errorf("storage class: %s %q", class.Status, class.Summary)
+	}
+	if dry[0].OK || dry[0].Reason != "Forbidden" || !strings.Contains(dry[0].Message, `cannot patch resource "persistentvolumeclaims"`) {
+		t.Errorf("dry run: %+v", dry[0])
+	}
+}
+
+// TestIntegrationStorageReadOnlySendsNoWrite: in read-only mode the storage
+// plan and preflight send only access reviews; dry run and apply are
+// refused before any request.
+func TestIntegrationStorageReadOnlySendsNoWrite(t *testing.T) {
+	e := storageEnv(t, "storage-readonly")
+	cfg, err := e.c.Config("admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var writes []string
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripper(func(req *http.Request) (*http.Response, error) {
+			if req.Method != http.MethodGet && req.Method != http.MethodHead {
+				mu.Lock()
+				writes = append(writes, req.Method+" "+req.URL.Path)
+				mu.Unlock()
+			}
+			return rt.RoundTrip(req)
+		})
+	})
+	counted := clientsFor(t, cfg, "admin")
+	e.w = e.watcher(t, counted)
+	e.awaitClaims(t)
+	eng, _ := e.engine(t, counted, func(c *scale.Config) { c.ReadOnly = true })
+	plan, err := eng.PlanStorage(e.ctx, scale.StorageChange{Namespace: e.ns, Claim: "data-zookeeper-0", To: "2Gi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pf, err := eng.Preflight(e.ctx, plan.ID); err != nil || !pf.Passed() {
+		t.Fatalf("preflight %v: %s", err, failing(pf))
+	}
+	if _, err := eng.DryRun(e.ctx, plan.ID); !errors.Is(err, scale.ErrReadOnly) {
+		t.Errorf("dry run: %v", err)
+	}
+	if _, err := eng.Apply(e.ctx, plan.ID, plan.Confirm); !errors.Is(err, scale.ErrReadOnly) {
+		t.Errorf("apply: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	reviews := 0
+	for _, w := range writes {
+		if w == "POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews" || w == "POST /apis/authentication.k8s.io/v1/selfsubjectreviews" {
+			reviews++
+			continue
+		}
+		t.Errorf("read-only mode sent a write: %s", w)
+	}
+	if reviews == 0 {
+		t.Error("no access review was counted: is the transport wrapped?")
+	}
+}
