@@ -42,8 +42,9 @@ type Streams struct {
 // Scale wizard bindings. Apply is dangerous: it is disabled in read-only mode.
 type Scale struct {
 	Increase, Decrease, Plan, DryRun, Apply, Stop, Audit key.Binding
-	// Storage toggles between the compute targets and the storage claims.
-	Storage key.Binding
+	// Storage toggles between the compute targets and the storage claims;
+	// Template grows the operator's claim template of the selected claim.
+	Storage, Template key.Binding
 }
 
 // Access pane bindings.
@@ -135,6 +136,7 @@ func Default() KeyMap {
 			Stop:     b("ctrl+x", "stop after step", "ctrl+x"),
 			Audit:    b("a", "audit log", "a"),
 			Storage:  b("s", "storage / compute", "s"),
+			Template: b("t", "grow claim template (new members)", "t"),
 		},
 		Access: Access{
 			CanI:    b("c", "can-i matrix", "c"),

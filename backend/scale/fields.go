@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/streamops/streamops/backend/platform"
@@ -63,7 +64,7 @@ func (f Field) String() string {
 	case TaskSlots:
 		return "task slots"
 	case StorageSize:
-		return "storage"
+		return "claim template size"
 	default:
 		return "job parallelism"
 	}
@@ -154,6 +155,11 @@ func (b binding) read(u *unstructured.Unstructured) string {
 // patchValue is the JSON value a field is written as.
 func patchValue(f Field, v string) (any, error) {
 	switch f {
+	case StorageSize:
+		if _, err := resource.ParseQuantity(v); err != nil {
+			return nil, fmt.Errorf("malformed quantity %q", v)
+		}
+		return v, nil
 	case TaskManagerCPU:
 		return parseCPU(v)
 	case TaskManagerMemory:

@@ -331,6 +331,9 @@ func buildStep(c *platform.Component, u *unstructured.Unstructured, changes []Ch
 }
 
 func sameNumber(f Field, a, b string) bool {
+	if f == StorageSize {
+		return sameQuantity(a, b)
+	}
 	if f == TaskManagerMemory {
 		x, err1 := ParseFlinkMemory(a)
 		y, err2 := ParseFlinkMemory(b)

@@ -134,6 +134,101 @@ func BuildStoragePlan(snap *platform.Snapshot, ch StorageChange, id string, now 
 	return plan, nil
 }
 
+// templatePath is where the operator reads the size of new members'
+// claims like c (contracts/LABELS.md; the CRDs in contracts/crds/pravega).
+func templatePath(c *platform.Claim) []string {
+	switch {
+	case c.Kind == platform.ZooKeeper:
+		return []string{"spec", "persistence", "spec", "resources", "requests", "storage"}
+	case c.Kind == platform.BookKeeper && c.Role != "":
+		return []string{"spec", "storage", c.Role + "VolumeClaimTemplate", "resources", "requests", "storage"}
+	}
+	return nil
+}
+
+// PlanStorageTemplate makes the one-step plan growing the operator's
+// volume claim template that the claim was made from, so that new members
+// get the larger size. StatefulSet volumeClaimTemplates are immutable: the
+// custom resource's template is what the operator reads. Existing claims
+// keep their size; they are grown claim by claim (PlanStorage). The plan
+// runs like a compute plan (the operator's resource is patched, the
+// component must stay ready).
+func (e *Engine) PlanStorageTemplate(ctx context.Context, ch StorageChange) (Plan, error) {
+	now := e.clock.Now()
+	e.mu.Lock()
+	e.seq++
+	id := fmt.Sprintf("%s-%d", now.UTC().Format("20060102T150405"), e.seq)
+	e.mu.Unlock()
+	plan, err := BuildStorageTemplatePlan(e.cfg.Source.Snapshot(), e.cfg.Source, ch, id, now)
+	if err != nil {
+		return plan, fmt.Errorf("plan: %w", err)
+	}
+	s := plan.Steps[0]
+	lines := []string{fmt.Sprintf("step 1 %s %s: %s → %s", s.Target(), s.Diffs[0].PathString(), orUnset(s.Diffs[0].From), s.Diffs[0].To)}
+	lines = append(lines, plan.Warnings()...)
+	lines = append(lines, plan.Problems()...)
+	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionPlan, Result: "ok",
+		Message: fmt.Sprintf("grow the claim template of %s; confirm with %q", s.Target(), plan.Confirm), Evidence: lines}); err != nil {
+		return plan, err
+	}
+	e.mu.Lock()
+	e.plans[id] = &planState{plan: plan}
+	e.mu.Unlock()
+	return plan, nil
+}
+
+// BuildStorageTemplatePlan makes the plan growing the template of a claim.
+func BuildStorageTemplatePlan(snap *platform.Snapshot, objs Objects, ch StorageChange, id string, now time.Time) (Plan, error) {
+	plan := Plan{ID: id, Created: now}
+	if snap == nil {
+		return plan, errors.New("no snapshot of the platform yet")
+	}
+	c := snap.Claim(ch.Namespace + "/" + ch.Claim)
+	if c == nil {
+		return plan, fmt.Errorf("claim %s/%s is not in the snapshot", ch.Namespace, ch.Claim)
+	}
+	path := templatePath(c)
+	if path == nil {
+		return plan, fmt.Errorf("claim %s comes from no operator template (only ZooKeeper data and bookie ledger/journal/index claims do)", c.Name)
+	}
+	comp := snap.Component(c.Namespace + "/" + c.Cluster + "/" + c.Kind.String())
+	if comp == nil {
+		return plan, fmt.Errorf("%s %s is not in the snapshot", c.Kind, c.Cluster)
+	}
+	u, ok := objs.Object(gvrOf(comp.Source), comp.Source.Namespace, comp.Source.Name)
+	if !ok {
+		return plan, fmt.Errorf("%s %s/%s is not in the watch cache", comp.Source.Kind, comp.Source.Namespace, comp.Source.Name)
+	}
+	ref := comp.Source
+	ref.ResourceVersion = u.GetResourceVersion()
+	to := strings.TrimSpace(ch.To)
+	from := binding{path: path}.read(u)
+	s := Step{N: 1, Kind: comp.Kind, Key: comp.Key(), Namespace: comp.Namespace, Cluster: comp.Cluster, Ref: ref, Generation: u.GetGeneration(),
+		Before: comp.Desired, Expect: comp.Desired, Diffs: []Diff{{Field: StorageSize, Path: path, From: from, To: to}}}
+	q, err := resource.ParseQuantity(to)
+	cur, curErr := resource.ParseQuantity(from)
+	switch {
+	case err != nil || q.Sign() <= 0:
+		s.Problems = append(s.Problems, fmt.Sprintf("malformed quantity %q: a size is a number with a suffix such as Gi or Ti (e.g. 80Gi)", to))
+	case from == "":
+		s.Warnings = append(s.Warnings, "the template sets no size: the operator's default applies today")
+	case curErr != nil:
+		s.Problems = append(s.Problems, fmt.Sprintf("the template's size %q is not a quantity", from))
+	case q.Cmp(cur) < 0:
+		s.Problems = append(s.Problems, fmt.Sprintf("claim template can only grow: %s → %s is a shrink (existing claims could never follow)", from, to))
+	case q.Cmp(cur) == 0:
+		s.Problems = append(s.Problems, fmt.Sprintf("same size: the template already asks for %s", from))
+	}
+	s.Warnings = append(s.Warnings, "new members get this size; existing claims keep theirs: grow them claim by claim")
+	if c.Expansion == platform.ExpansionRefused {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("storage class %s does not allow volume expansion: existing claims cannot follow", c.Class))
+	}
+	plan.Steps = []Step{s}
+	plan.Namespaces = []string{comp.Namespace}
+	plan.Confirm = ref.Name
+	return plan, nil
+}
+
 // templateOf names the operator's volume claim template a claim was made
 // from (contracts/LABELS.md).
 func templateOf(c *platform.Claim) string {

@@ -7,8 +7,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/operator"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/scale"
 )
@@ -203,5 +205,55 @@ func TestStorageReadOnlyNeverWrites(t *testing.T) {
 		if strings.Contains(w, "persistentvolumeclaims") {
 			t.Errorf("read-only wrote: %s", w)
 		}
+	}
+}
+
+// TestStorageTemplateGrows grows the bookies' ledger template in the
+// BookkeeperCluster: new members get the size, existing claims are not
+// touched; a shrink of the template is refused.
+func TestStorageTemplateGrows(t *testing.T) {
+	e := startDemo(t, "", nil)
+	waitFor(t, e.ctx, e.w, "claims", func(s *platform.Snapshot) bool { return len(s.Claims) == 13 })
+	shrink, err := e.eng.PlanStorageTemplate(e.ctx, scale.StorageChange{Namespace: demo.StoreNamespace, Claim: "ledger-bookkeeper-bookie-0", To: "40Gi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := e.eng.Preflight(e.ctx, shrink.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := checkNamed(pf, scale.CheckPlan); c.Status != scale.Fail || !strings.Contains(c.Summary, "claim template can only grow: 50Gi → 40Gi is a shrink") {
+		t.Errorf("shrink: %s %q", c.Status, c.Summary)
+	}
+	plan, err := e.eng.PlanStorageTemplate(e.ctx, scale.StorageChange{Namespace: demo.StoreNamespace, Claim: "ledger-bookkeeper-bookie-0", To: "80Gi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plan.Steps[0].Diffs[0].PathString(); got != "spec.storage.ledgerVolumeClaimTemplate.resources.requests.storage" || plan.Confirm != "bookkeeper" {
+		t.Errorf("path %s, confirm %s", got, plan.Confirm)
+	}
+	if pf, err = e.eng.Preflight(e.ctx, plan.ID); err != nil || !pf.Passed() {
+		t.Fatalf("preflight %v: %s", err, failing(pf))
+	}
+	dry, err := e.eng.DryRun(e.ctx, plan.ID)
+	if err != nil || !dry[0].OK {
+		t.Fatalf("dry run %v: %+v", err, dry)
+	}
+	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := drain(t, ch); out.State != scale.Completed {
+		t.Fatalf("%s: %s", out.State, out.Message)
+	}
+	u, err := e.p.Clients().Dynamic.Resource(operator.BookkeeperClusters.GVR).Namespace(demo.StoreNamespace).Get(e.ctx, "bookkeeper", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _, _ := unstructured.NestedString(u.Object, "spec", "storage", "ledgerVolumeClaimTemplate", "resources", "requests", "storage"); v != "80Gi" {
+		t.Errorf("template = %q", v)
+	}
+	if got := e.claim(t, "ledger-bookkeeper-bookie-0").Spec.Resources.Requests.Storage().String(); got != "50Gi" {
+		t.Errorf("an existing claim changed: %s", got)
 	}
 }

@@ -33,6 +33,7 @@ type Backend interface {
 	Nodes(ctx context.Context) (scale.NodeReport, error)
 	Plan(ctx context.Context, changes []scale.Change) (scale.Plan, error)
 	PlanStorage(ctx context.Context, change scale.StorageChange) (scale.Plan, error)
+	PlanStorageTemplate(ctx context.Context, change scale.StorageChange) (scale.Plan, error)
 	Preflight(ctx context.Context, planID string) (scale.Preflight, error)
 	DryRun(ctx context.Context, planID string) ([]scale.DryRunResult, error)
 	Apply(ctx context.Context, planID, confirm string) (<-chan scale.Event, error)
@@ -114,6 +115,7 @@ type Model struct {
 	editing       bool
 	size          textinput.Model
 	storageChange *scale.StorageChange
+	template      bool // the input and the change are for the claim's template
 }
 
 // New returns the wizard. ctx is the console's root context: quitting
@@ -471,7 +473,7 @@ func (m Model) onScrollKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Plan) && (m.mode == modePlan || m.mode == modeDone) && m.storageChange != nil:
 		m.busy = "planning…"
-		return m, planStorageCmd(m.ctx, m.eng, *m.storageChange)
+		return m, planStorageCmd(m.ctx, m.eng, *m.storageChange, m.template)
 	case key.Matches(msg, k.Plan) && (m.mode == modePlan || m.mode == modeDone):
 		ch := changes(m.targets, m.edits)
 		if len(ch) == 0 {
@@ -564,10 +566,11 @@ func (m Model) onClaimKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.claimCursor = max(m.claimCursor-1, 0)
 	case key.Matches(msg, g.Down):
 		m.claimCursor = min(m.claimCursor+1, max(len(claims)-1, 0))
-	case key.Matches(msg, g.Select, m.keys.Plan):
+	case key.Matches(msg, g.Select, m.keys.Template):
 		if m.claimCursor >= len(claims) {
 			return m, nil
 		}
+		m.template = key.Matches(msg, m.keys.Template)
 		m.editing, m.err = true, ""
 		m.size.Reset()
 		m.updateKeys()
@@ -596,7 +599,7 @@ func (m Model) onSizeKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.storageChange = &ch
 		m.busy, m.err = "planning…", ""
 		m.updateKeys()
-		return m, planStorageCmd(m.ctx, m.eng, ch)
+		return m, planStorageCmd(m.ctx, m.eng, ch, m.template)
 	default:
 		var cmd tea.Cmd
 		m.size, cmd = m.size.Update(msg)
@@ -633,6 +636,7 @@ func (m *Model) updateKeys() {
 	k.PrevLevel.SetEnabled(compute)
 	k.Reset.SetEnabled(compute && len(m.edits) > 0)
 	k.Storage.SetEnabled(sel && !m.editing)
+	k.Template.SetEnabled(sel && m.storage && !m.editing)
 	k.Plan.SetEnabled((compute || m.mode == modePlan || m.mode == modeDone) && !m.showAudit)
 	k.DryRun.SetEnabled(m.mode == modePlan && !m.deps.ReadOnly && !m.showAudit)
 	k.Apply.SetEnabled(m.deps.Keys.Scale.Apply.Enabled() && m.mode == modePlan && !m.deps.ReadOnly && !m.showAudit && m.applyBlocked() == "")
@@ -643,13 +647,13 @@ func (m *Model) updateKeys() {
 // ShortHelp lists the keys that work now.
 func (m Model) ShortHelp() []key.Binding {
 	k := m.keys
-	return []key.Binding{k.Increase, k.Decrease, k.Level, k.Storage, k.Plan, k.DryRun, k.Apply, k.Stop, k.Audit}
+	return []key.Binding{k.Increase, k.Decrease, k.Level, k.Storage, k.Template, k.Plan, k.DryRun, k.Apply, k.Stop, k.Audit}
 }
 
 // FullHelp lists every key of the pane.
 func (m Model) FullHelp() [][]key.Binding {
 	k, g := m.keys, m.deps.Keys.Global
-	return [][]key.Binding{{k.Level, k.PrevLevel, g.Up, g.Down, k.Increase, k.Decrease, k.Reset, k.Storage}, {k.Plan, k.DryRun, k.Apply, k.Stop, k.Audit, g.Back}}
+	return [][]key.Binding{{k.Level, k.PrevLevel, g.Up, g.Down, k.Increase, k.Decrease, k.Reset, k.Storage, k.Template}, {k.Plan, k.DryRun, k.Apply, k.Stop, k.Audit, g.Back}}
 }
 
 // Cmds. Each copies what it needs into locals before returning its closure.
@@ -681,9 +685,13 @@ func planCmd(ctx context.Context, eng Backend, changes []scale.Change) tea.Cmd {
 	}
 }
 
-func planStorageCmd(ctx context.Context, eng Backend, change scale.StorageChange) tea.Cmd {
+func planStorageCmd(ctx context.Context, eng Backend, change scale.StorageChange, template bool) tea.Cmd {
 	return func() tea.Msg {
-		p, err := eng.PlanStorage(ctx, change)
+		plan := eng.PlanStorage
+		if template {
+			plan = eng.PlanStorageTemplate
+		}
+		p, err := plan(ctx, change)
 		return planMsg{plan: p, err: err}
 	}
 }

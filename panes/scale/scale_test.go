@@ -374,6 +374,7 @@ func TestGoldenStorage(t *testing.T) {
 		{"size-input", seq(storage, down(3), one(keymap.Press(g.Select)), typeText("80Gi")), nil},
 		{"refused-class", seq(grow(6, "20Gi"), one(keymap.Press(k.DryRun))), nil},
 		{"refused-shrink", grow(0, "10Gi"), nil},
+		{"template", seq(storage, down(3), one(keymap.Press(k.Template)), typeText("80Gi"), one(keymap.Press(g.Select), keymap.Press(k.DryRun))), nil},
 		{"confirm", seq(ledger, one(keymap.Press(k.Apply)), typeText("ledger")), nil},
 		{"running", ledger, func(m Model) Model {
 			ch := make(chan scale.Event)

@@ -134,9 +134,12 @@ func (m Model) promptLine() string {
 		return st.Warn.Render(fmt.Sprintf("Type %q + enter to apply %d step(s), esc cancels: ", m.plan.Confirm, len(m.plan.Steps))) + m.confirm.View()
 	case m.editing && m.snap != nil && m.claimCursor < len(m.snap.Claims):
 		c := m.snap.Claims[m.claimCursor]
+		if m.template {
+			return st.Accent.Render(fmt.Sprintf("Grow the template of %s (new members) to: ", c.Name)) + m.size.View()
+		}
 		return st.Accent.Render(fmt.Sprintf("Grow %s (now %s) to: ", c.Name, orDash(c.RequestedText))) + m.size.View()
 	case m.mode == modeSelect && m.storage:
-		return st.Muted.Render(m.deps.Keys.Global.Select.Help().Key + ": grow the selected claim · " + m.keys.Storage.Help().Key + ": compute targets")
+		return st.Muted.Render(m.deps.Keys.Global.Select.Help().Key + ": grow the claim · " + m.keys.Template.Help().Key + ": grow its template (new members) · " + m.keys.Storage.Help().Key + ": compute")
 	case m.askStop:
 		return st.Warn.Render("Stop after this step? No later step starts; the patch sent stays. [y/N]")
 	case m.mode == modeRun:
