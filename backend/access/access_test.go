@@ -95,7 +95,7 @@ func TestReviewAsksTheServerPerNamespace(t *testing.T) {
 	}
 	p.ReadOnlyUser()
 	m = access.Review(ctx, p.Clients().Typed, access.ConsoleChecks(s), nss)
-	if n := len(m.Missing()); n != 3*4 { // patch on four resource kinds in three namespaces
+	if n := len(m.Missing()); n != 3*5 { // patch on four resource kinds and claims, in three namespaces
 		t.Errorf("read-only user: %d refusals: %v", n, m.Missing())
 	}
 	u, err := access.WhoAmI(ctx, p.Clients().Typed)

@@ -47,8 +47,9 @@ func (c Check) Short() string {
 }
 
 // ConsoleChecks lists what the console uses: reading what it watches,
-// logs, the REST service proxy, and patching each operator's resource that
-// the platform has (what the scale wizard writes).
+// logs, the REST service proxy, storage and project members, growing a
+// claim, and patching each operator's resource that the platform has (what
+// the scale wizard writes).
 func ConsoleChecks(s *platform.Snapshot) []Check {
 	checks := []Check{
 		{Verb: "watch", Resource: "pods", Why: "members and restarts"},
@@ -58,6 +59,10 @@ func ConsoleChecks(s *platform.Snapshot) []Check {
 		{Verb: "watch", Resource: "services", Why: "access"},
 		{Verb: "get", Resource: "services", Subresource: "proxy", Why: "Pravega and Flink REST through the API server"},
 		{Verb: "list", Resource: "nodes", Cluster: true, Why: "scale preflight: node capacity"},
+		{Verb: "watch", Resource: "persistentvolumeclaims", Why: "storage"},
+		{Verb: "patch", Resource: "persistentvolumeclaims", Why: "grow a claim"},
+		{Verb: "list", Group: "storage.k8s.io", Resource: "storageclasses", Cluster: true, Why: "storage: may a claim grow"},
+		{Verb: "list", Group: "rbac.authorization.k8s.io", Resource: "rolebindings", Why: "project members"},
 	}
 	kinds := map[string]bool{}
 	for _, c := range s.Components {
