@@ -7,6 +7,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
@@ -37,7 +38,7 @@ func (w *Watcher) watchCRDs(ctx context.Context) {
 	}
 	f := dynamicinformer.NewFilteredDynamicSharedInformerFactory(w.cfg.Clients.Dynamic, 0, "", nil)
 	inf := f.ForResource(crdGVR).Informer()
-	if err := inf.SetTransform(transform); err != nil {
+	if err := inf.SetTransform(crdIdentity); err != nil {
 		w.log.Warn("set transform", "resource", "crds", "err", err)
 	}
 	forbidden := make(chan struct{})
@@ -77,6 +78,22 @@ func (w *Watcher) watchCRDs(ctx context.Context) {
 		w.log.Info("cannot watch CRDs; checking discovery every minute instead")
 		w.rediscoverLoop(ctx)
 	}
+}
+
+// crdIdentity keeps only a CRD's identity: the watch needs its name to
+// notice the operators' CRDs coming and going, while a whole CRD carries
+// its OpenAPI schema (the PravegaCluster CRD alone is about 1 MB) and a
+// cluster may have hundreds of CRDs.
+func crdIdentity(obj any) (any, error) {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return obj, nil
+	}
+	out := &unstructured.Unstructured{Object: map[string]any{"apiVersion": u.GetAPIVersion(), "kind": u.GetKind()}}
+	out.SetName(u.GetName())
+	out.SetUID(u.GetUID())
+	out.SetResourceVersion(u.GetResourceVersion())
+	return out, nil
 }
 
 // settleOnKick follows a change to one of the operators' CRDs: discovery

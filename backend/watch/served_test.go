@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/platform"
 )
@@ -44,4 +46,26 @@ func everyWatchSynced(s *platform.Snapshot) bool {
 		}
 	}
 	return true
+}
+
+// TestCRDIdentity: the CRD watch keeps names, not schemas.
+func TestCRDIdentity(t *testing.T) {
+	crd := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+		"metadata": map[string]any{"name": "pravegaclusters.pravega.pravega.io", "uid": "u1", "resourceVersion": "7",
+			"managedFields": []any{map[string]any{"manager": "kubectl"}}, "annotations": map[string]any{"a": "b"}},
+		"spec":   map[string]any{"versions": []any{map[string]any{"name": "v1beta1", "schema": map[string]any{"openAPIV3Schema": map[string]any{"type": "object"}}}}},
+		"status": map[string]any{"conditions": []any{}},
+	}}
+	obj, err := crdIdentity(crd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := obj.(*unstructured.Unstructured)
+	if got.GetName() != "pravegaclusters.pravega.pravega.io" || got.GetResourceVersion() != "7" || got.GetUID() != "u1" {
+		t.Errorf("identity lost: %v", got.Object)
+	}
+	if _, ok := got.Object["spec"]; ok || len(got.GetAnnotations()) > 0 || len(got.GetManagedFields()) > 0 {
+		t.Errorf("kept more than the identity: %v", got.Object)
+	}
 }
