@@ -21,8 +21,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 
@@ -62,6 +64,8 @@ type Watcher struct {
 	services, endpointslices, ingresses            []cache.SharedIndexInformer
 	claims, storageClasses                         []cache.SharedIndexInformer
 	rescope                                        chan kube.Scope
+	infTyped                                       kubernetes.Interface // the informers' clients (conn.go)
+	infDynamic                                     dynamic.Interface
 
 	notify     chan struct{}
 	lastChange atomic.Int64 // unix nanos of the last observed change
@@ -88,6 +92,7 @@ type watchState struct {
 	since     time.Time
 	informers []cache.SharedIndexInformer
 	failedRV  []string
+	connLost  bool // failing because a watch request got no answer (conn.go)
 }
 
 // New returns a Watcher; Start begins watching.
@@ -112,6 +117,7 @@ func New(cfg Config) *Watcher {
 		errs:    make(chan error, 16),
 	}
 	w.builder.init()
+	w.infTyped, w.infDynamic = w.informerClients()
 	w.snap.Store(&platform.Snapshot{Context: cfg.Clients.Context, Namespaces: cfg.Scope.Namespaces})
 	return w
 }
@@ -191,7 +197,7 @@ func (w *Watcher) startInformers(parent context.Context) {
 	defer w.infMu.Unlock()
 	w.stopInformers = cancel
 	served := w.discover()
-	typed := w.cfg.Clients.Typed
+	typed := w.infTyped
 	namespaces := w.cfg.Scope.Namespaces
 	if w.cfg.Scope.All() {
 		namespaces = []string{""}
@@ -209,7 +215,7 @@ func (w *Watcher) startInformers(parent context.Context) {
 		ef := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithNamespace(ns), informers.WithTransform(transform),
 			informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = "type=Warning" }))
 		w.events = append(w.events, ef.Core().V1().Events().Informer())
-		df := dynamicinformer.NewFilteredDynamicSharedInformerFactory(w.cfg.Clients.Dynamic, 0, ns, nil)
+		df := dynamicinformer.NewFilteredDynamicSharedInformerFactory(w.infDynamic, 0, ns, nil)
 		for i, res := range w.cfg.Resources {
 			if served[i].phase != platform.Synced {
 				continue
