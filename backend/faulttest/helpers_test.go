@@ -1,8 +1,10 @@
 package faulttest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -106,8 +108,40 @@ func deletePods(t *testing.T, ctx context.Context, admin *kube.Clients, ns strin
 // runningWatcher is a watcher under test and every error it reported.
 type runningWatcher struct {
 	*watch.Watcher
+	log  syncBuffer // what the watcher logged
 	mu   sync.Mutex
 	errs []error
+}
+
+// syncBuffer is a bytes.Buffer for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// lines returns the lines that contain every one of subs.
+func (b *syncBuffer) lines(subs ...string) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+next:
+	for _, line := range strings.Split(b.buf.String(), "\n") {
+		for _, s := range subs {
+			if !strings.Contains(line, s) {
+				continue next
+			}
+		}
+		if line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 func (r *runningWatcher) errors() []error {
@@ -121,7 +155,8 @@ func (r *runningWatcher) errors() []error {
 func startWatcher(t *testing.T, ctx context.Context, clients *kube.Clients, scope kube.Scope) *runningWatcher {
 	t.Helper()
 	wctx, cancel := context.WithCancel(ctx)
-	w := &runningWatcher{Watcher: watch.New(watch.Config{Clients: clients, Scope: scope})}
+	w := &runningWatcher{}
+	w.Watcher = watch.New(watch.Config{Clients: clients, Scope: scope, Log: slog.New(slog.NewTextHandler(&w.log, nil))})
 	if err := w.Start(wctx); err != nil {
 		cancel()
 		t.Fatal(err)
