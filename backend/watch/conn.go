@@ -52,8 +52,14 @@ type observer struct {
 	w    *Watcher
 }
 
-func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
-	res, err := o.next.RoundTrip(req)
+func (o *observer) RoundTrip(req *http.Request) (res *http.Response, err error) {
+	res, err = o.next.RoundTrip(req)
+	defer func() { // the reflector's goroutine: a panic here must not end it, nor lose the answer
+		if r := recover(); r != nil {
+			o.w.recovered("watch transport observer", r)
+		}
+	}()
+	hook("transport observer")
 	if req.URL.Query().Get("watch") != "true" {
 		return res, err
 	}
