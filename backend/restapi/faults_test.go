@@ -8,7 +8,14 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
+	clienttesting "k8s.io/client-go/testing"
+
 	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/pravega"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/backend/restapi/fakeapi"
@@ -165,4 +172,38 @@ func TestRESTFaultsThroughServiceProxy(t *testing.T) {
 			t.Logf("%s: %v (%s)", f.name, err, took.Round(time.Millisecond))
 		})
 	}
+}
+
+// TestPanicWhileReadingBecomesSectionError: a fake clientset has no REST
+// client behind its service proxy, so reading through it dereferences nil:
+// in the monitor's goroutine (Pravega's first request) and in the Flink
+// client's own goroutines. Each becomes its section's error, the monitor
+// keeps running, and nothing ends the program.
+func TestPanicWhileReadingBecomesSectionError(t *testing.T) {
+	cs := fake.NewClientset()
+	cs.PrependReactor("list", "services", func(clienttesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "services"}, "", errors.New("no"))
+	})
+	snap := &platform.Snapshot{Seq: 1, Components: []*platform.Component{
+		{Kind: platform.Controller, Namespace: "pravega", Cluster: "pravega", Source: platform.Ref{Kind: "PravegaCluster"}},
+		{Kind: platform.FlinkJobManager, Namespace: "analytics", Cluster: "agg", Source: platform.Ref{Kind: "FlinkDeployment"}},
+	}}
+	m := runMonitor(t, restapi.Config{ServiceProxy: cs, Interval: time.Hour, Timeout: time.Second}, snap)
+	r := awaitReport(t, m, "both sections failed", func(r restapi.Report) bool {
+		return len(r.Pravega) == 1 && r.Pravega[0].Err != nil && len(r.Flink) == 1 && r.Flink[0].Err != nil
+	})
+	for _, sec := range []restapi.Section{r.Pravega[0].Section, r.Flink[0].Section} {
+		text := sec.Err.Error()
+		if !strings.HasPrefix(text, "internal error reading "+sec.Target.String()+": ") || !strings.Contains(text, "nil pointer dereference") || strings.Contains(text, "\n") {
+			t.Errorf("%s: %q, want one line naming the internal error", sec.Target, text)
+		}
+		if sec.Reading || sec.Failures != 1 {
+			t.Errorf("%s: reading %v failures %d", sec.Target, sec.Reading, sec.Failures)
+		}
+	}
+	// Still running: a refresh reads again (and fails again).
+	m.Refresh()
+	awaitReport(t, m, "a second read", func(r restapi.Report) bool {
+		return len(r.Pravega) == 1 && r.Pravega[0].Failures == 2 && r.Flink[0].Failures == 2
+	})
 }
