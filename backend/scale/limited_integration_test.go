@@ -53,6 +53,8 @@ func TestIntegrationOneNamespaceUser(t *testing.T) {
 		"services":                               `cannot list resource "services" in API group "" ` + inNS,
 		"endpointslices":                         `cannot list resource "endpointslices" in API group "discovery.k8s.io" ` + inNS,
 		"ingresses":                              `cannot list resource "ingresses" in API group "networking.k8s.io" ` + inNS,
+		"persistentvolumeclaims":                 `cannot list resource "persistentvolumeclaims" in API group "" ` + inNS,
+		"storageclasses":                         `cannot list resource "storageclasses" in API group "storage.k8s.io" at the cluster scope`,
 		"zookeeperclusters.zookeeper.pravega.io": `cannot list resource "zookeeperclusters" in API group "zookeeper.pravega.io" ` + inNS,
 		"bookkeeperclusters.bookkeeper.pravega.io": `cannot list resource "bookkeeperclusters" in API group "bookkeeper.pravega.io" ` + inNS,
 		"pravegaclusters.pravega.pravega.io":       `cannot list resource "pravegaclusters" in API group "pravega.pravega.io" ` + inNS,

@@ -63,30 +63,25 @@ func (o *observer) RoundTrip(req *http.Request) (res *http.Response, err error) 
 	if req.URL.Query().Get("watch") != "true" {
 		return res, err
 	}
-	name := watchName(req.URL.Path)
-	if name == "" {
+	ws := o.w.watchFor(req.URL.Path)
+	if ws == nil {
 		return res, err
 	}
 	switch {
 	case err != nil && req.Context().Err() == nil:
-		o.w.connFailed(name, err)
+		o.w.connFailed(ws, err)
 	case err == nil && res.StatusCode/100 == 2:
-		o.w.connLive(name)
+		o.w.connLive(ws)
 	}
 	return res, err
 }
 
-// typedWatchNames are the typed watches by group and resource.
-var typedWatchNames = map[string]string{
-	"/pods": "pods", "/events": "events", "/nodes": "nodes", "/services": "services",
-	"apps/statefulsets": "statefulsets", "apps/deployments": "deployments",
-	"discovery.k8s.io/endpointslices": "endpointslices", "networking.k8s.io/ingresses": "ingresses",
-}
-
-// watchName maps a request path to the watch it serves: /api/v1/[namespaces/NS/]RESOURCE
-// and /apis/GROUP/VERSION/[namespaces/NS/]RESOURCE; custom resources are
-// named RESOURCE.GROUP. "" when the path is neither.
-func watchName(path string) string {
+// watchNames maps a request path to the names the watch it serves may
+// have: /api/v1/[namespaces/NS/]RESOURCE and
+// /apis/GROUP/VERSION/[namespaces/NS/]RESOURCE. Custom resources are
+// watched as RESOURCE.GROUP, typed ones as RESOURCE: both are returned,
+// the more specific first. nil when the path is neither.
+func watchNames(path string) []string {
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	var group string
 	switch {
@@ -95,40 +90,36 @@ func watchName(path string) string {
 	case len(parts) >= 4 && parts[0] == "apis":
 		group, parts = parts[1], parts[3:]
 	default:
-		return ""
+		return nil
 	}
 	if len(parts) == 3 && parts[0] == "namespaces" {
 		parts = parts[2:]
 	}
 	if len(parts) != 1 {
-		return ""
-	}
-	if name, ok := typedWatchNames[group+"/"+parts[0]]; ok {
-		return name
+		return nil
 	}
 	if group == "" {
-		return parts[0]
+		return []string{parts[0]}
 	}
-	return parts[0] + "." + group
+	return []string{parts[0] + "." + group, parts[0]}
 }
 
-func (w *Watcher) watchNamed(name string) *watchState {
+// watchFor finds the watch a request path serves.
+func (w *Watcher) watchFor(path string) *watchState {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, ws := range w.watches {
-		if ws.name == name && len(ws.informers) > 0 {
-			return ws
+	for _, name := range watchNames(path) {
+		for _, ws := range w.watches {
+			if ws.name == name && len(ws.informers) > 0 {
+				return ws
+			}
 		}
 	}
 	return nil
 }
 
 // connFailed marks a watch failing because its request got no answer.
-func (w *Watcher) connFailed(name string, err error) {
-	ws := w.watchNamed(name)
-	if ws == nil {
-		return
-	}
+func (w *Watcher) connFailed(ws *watchState, err error) {
 	w.mu.Lock()
 	ws.connLost = true
 	w.mu.Unlock()
@@ -137,11 +128,7 @@ func (w *Watcher) connFailed(name string, err error) {
 
 // connLive clears a failing state that a lost connection caused, once a
 // watch request of the resource is answered again.
-func (w *Watcher) connLive(name string) {
-	ws := w.watchNamed(name)
-	if ws == nil {
-		return
-	}
+func (w *Watcher) connLive(ws *watchState) {
 	w.mu.Lock()
 	recovered := ws.connLost && ws.phase == platform.Failing && allSynced(ws.informers)
 	if recovered {
