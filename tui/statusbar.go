@@ -35,11 +35,14 @@ func (m Model) statusLine() string {
 }
 
 // syncSummary counts synced watches and names the failing ones with their
-// reason, which is what someone needs when a pane looks empty.
+// reason, which is what someone needs when a pane looks empty. Watches that
+// fail for the same reason share it ("pods, events: reason"), and when
+// every watch fails for one reason (the API server is gone) it says "all".
 func (m Model) syncSummary(syncs []platform.SyncState) string {
 	st := m.opts.Styles
 	synced, total, syncing := 0, 0, 0
-	var failing []string
+	var reasons []string // in order of first appearance
+	failing := map[string][]string{}
 	for _, s := range syncs {
 		if s.Phase == platform.Absent {
 			continue
@@ -51,13 +54,24 @@ func (m Model) syncSummary(syncs []platform.SyncState) string {
 		case platform.Syncing:
 			syncing++
 		case platform.Failing:
-			failing = append(failing, shortResource(s.Resource)+": "+s.Reason)
+			if _, seen := failing[s.Reason]; !seen {
+				reasons = append(reasons, s.Reason)
+			}
+			failing[s.Reason] = append(failing[s.Reason], shortResource(s.Resource))
 		}
 	}
 	label := fmt.Sprintf("watches %d/%d", synced, total)
+	var parts []string
+	for _, r := range reasons {
+		names := strings.Join(failing[r], ", ")
+		if len(reasons) == 1 && len(failing[r]) == total && total > 1 {
+			names = "all"
+		}
+		parts = append(parts, names+": "+r)
+	}
 	switch {
-	case len(failing) > 0:
-		return st.StatusBar.Err.Render(label+" ✖ ") + st.StatusBar.Err.Render(strings.Join(failing, "; "))
+	case len(parts) > 0:
+		return st.StatusBar.Err.Render(label+" ✖ ") + st.StatusBar.Err.Render(strings.Join(parts, "; "))
 	case syncing > 0:
 		return st.StatusBar.Warn.Render(label + " … syncing")
 	default:

@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/fake"
+	clienttesting "k8s.io/client-go/testing"
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/streamops/streamops/backend/access"
@@ -101,5 +105,25 @@ func TestReviewAsksTheServerPerNamespace(t *testing.T) {
 	u, err := access.WhoAmI(ctx, p.Clients().Typed)
 	if err != nil || u.String() != "oncall@example.com (platform-oncall)" {
 		t.Errorf("who am I: %v %v", u, err)
+	}
+}
+
+// TestPanicInAReviewIsItsCell: reviews run in goroutines of their own; a
+// panic in one (here in the clientset) is that cell's error.
+func TestPanicInAReviewIsItsCell(t *testing.T) {
+	cs := fake.NewClientset()
+	cs.PrependReactor("create", "selfsubjectaccessreviews", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		ns := a.(clienttesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview).Spec.ResourceAttributes.Namespace
+		if ns == "b" {
+			panic("injected in b")
+		}
+		return true, &authorizationv1.SelfSubjectAccessReview{Status: authorizationv1.SubjectAccessReviewStatus{Allowed: true}}, nil
+	})
+	m := access.Review(context.Background(), cs, []access.Check{{Verb: "get", Resource: "pods"}}, []string{"a", "b"})
+	if a := m.Answers[0][0]; !a.Allowed || a.Err != "" {
+		t.Errorf("namespace a: %+v", a)
+	}
+	if b := m.Answers[0][1]; b.Allowed || b.Err != "internal error: injected in b" {
+		t.Errorf("namespace b: %+v", b)
 	}
 }

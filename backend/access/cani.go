@@ -116,6 +116,11 @@ func Review(ctx context.Context, typed kubernetes.Interface, checks []Check, nam
 			wg.Add(1)
 			go func(i, j int, c Check, ns string) {
 				defer wg.Done()
+				defer func() { // a panic is this cell's error, not the program's end
+					if r := recover(); r != nil {
+						m.Answers[i][j] = Answer{Err: fmt.Sprintf("internal error: %v", r)}
+					}
+				}()
 				select {
 				case sem <- struct{}{}:
 				case <-ctx.Done():

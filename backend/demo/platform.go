@@ -59,7 +59,13 @@ type Platform struct {
 
 	writesMu sync.Mutex
 	writes   []string // spec writes that reached the store, newest last (bounded)
+
+	errs chan error // internal failures (a recovered panic) for the status bar
 }
+
+// Errors delivers the simulator's internal failures (a recovered panic),
+// one line each, for the console's status bar.
+func (p *Platform) Errors() <-chan error { return p.errs }
 
 // maxWrites bounds the record of spec writes.
 const maxWrites = 1000
@@ -160,6 +166,7 @@ func New(opts Options) *Platform {
 	disc.Resources = discoveryResources()
 
 	p.clients = &kube.Clients{Typed: p.typed, Dynamic: p.dynamic, Discovery: disc, Context: "demo", User: "demo-admin"}
+	p.errs = make(chan error, 16)
 	p.sim = newSimulator(p)
 	return p
 }

@@ -95,10 +95,17 @@ func (s *simulator) run(ctx context.Context) error {
 	}
 }
 
+// safeStep runs a step; a panic is logged with its stack and sent to
+// Errors as one line, and the next step runs as usual.
 func (s *simulator) safeStep(ctx context.Context) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("demo simulator panic: %v\n%s", r, debug.Stack())
+			s.log.Error("panic recovered", "in", "demo simulator", "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("internal error in the demo simulator: %v", r)
+			select {
+			case s.p.errs <- err:
+			default:
+			}
 		}
 	}()
 	return s.step(ctx)

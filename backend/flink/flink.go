@@ -373,7 +373,9 @@ func (c *Client) Read(ctx context.Context) (*Cluster, error) {
 	var jobs []Job
 	var jobsErr error
 	var wg sync.WaitGroup
+	var pc carried
 	wg.Go(func() {
+		defer pc.catch()
 		body, err := c.get.Get(ctx, "/overview", nil)
 		if err == nil {
 			cl.Overview, err = DecodeOverview("/overview", body)
@@ -381,6 +383,7 @@ func (c *Client) Read(ctx context.Context) (*Cluster, error) {
 		cl.OverviewErr = err
 	})
 	wg.Go(func() {
+		defer pc.catch()
 		body, err := c.get.Get(ctx, "/jobs/overview", nil)
 		if err == nil {
 			jobs, err = DecodeJobs("/jobs/overview", body)
@@ -388,6 +391,7 @@ func (c *Client) Read(ctx context.Context) (*Cluster, error) {
 		jobsErr = err
 	})
 	wg.Wait()
+	pc.rethrow()
 	if jobsErr != nil {
 		return cl, jobsErr
 	}
@@ -459,16 +463,45 @@ func (c *Client) Watermark(ctx context.Context, jobID, vertexID string) (Waterma
 	return DecodeWatermarks(path, body)
 }
 
-// parallel runs fn(0..n-1) with at most c.Parallel calls at once.
+// parallel runs fn(0..n-1) with at most c.Parallel calls at once; a
+// panic in one is raised again in the caller once all are done.
 func (c *Client) parallel(n int, fn func(i int)) {
 	sem := make(chan struct{}, max(c.Parallel, 1))
 	var wg sync.WaitGroup
+	var pc carried
 	for i := 0; i < n; i++ {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
+			defer pc.catch()
 			fn(i)
 		})
 	}
 	wg.Wait()
+	pc.rethrow()
+}
+
+// carried keeps the first panic of the goroutines a call starts, to raise
+// it again in the caller's goroutine once they are done: there the caller
+// (the REST monitor) recovers it, where in a goroutine of ours it would end
+// the program.
+type carried struct {
+	mu sync.Mutex
+	v  any
+}
+
+func (c *carried) catch() {
+	if r := recover(); r != nil {
+		c.mu.Lock()
+		if c.v == nil {
+			c.v = r
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *carried) rethrow() {
+	if c.v != nil {
+		panic(c.v)
+	}
 }

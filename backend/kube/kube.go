@@ -207,6 +207,11 @@ func (c *Clients) Check(ctx context.Context, timeout time.Duration) error {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
+		defer func() { // the check fails with the panic instead of ending the program
+			if r := recover(); r != nil {
+				done <- fmt.Errorf("internal error: %v", r)
+			}
+		}()
 		_, err := c.Discovery.ServerVersion()
 		done <- err
 	}()

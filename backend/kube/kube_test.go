@@ -1,10 +1,17 @@
 package kube
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	fakediscovery "k8s.io/client-go/discovery/fake"
+	"k8s.io/client-go/kubernetes/fake"
+	clienttesting "k8s.io/client-go/testing"
 )
 
 const twoContexts = `apiVersion: v1
@@ -79,5 +86,19 @@ func TestLogsConfig(t *testing.T) {
 	}
 	if c.Config.QPS != 50 || c.Config.Burst != 100 || len(c.Config.TLSClientConfig.NextProtos) != 0 {
 		t.Errorf("the console's config changed: QPS %v burst %d protocols %q", c.Config.QPS, c.Config.Burst, c.Config.TLSClientConfig.NextProtos)
+	}
+}
+
+// TestPanicInCheckIsItsError: Check asks in a goroutine of its own, so it
+// can give up after its timeout; a panic there is the check's error.
+func TestPanicInCheckIsItsError(t *testing.T) {
+	cs := fake.NewClientset()
+	cs.Discovery().(*fakediscovery.FakeDiscovery).PrependReactor("get", "version", func(clienttesting.Action) (bool, runtime.Object, error) {
+		panic("injected in discovery")
+	})
+	c := &Clients{Typed: cs, Discovery: cs.Discovery(), Server: "https://127.0.0.1:6443"}
+	err := c.Check(context.Background(), 5*time.Second)
+	if err == nil || err.Error() != "cannot reach https://127.0.0.1:6443: internal error: injected in discovery" {
+		t.Errorf("check: %v", err)
 	}
 }

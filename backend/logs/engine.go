@@ -202,7 +202,7 @@ func (e *Engine) Errors() <-chan error { return e.errs }
 // Run reconciles streams with the selection until ctx ends, then stops
 // every stream.
 func (e *Engine) Run(ctx context.Context) error {
-	go e.coalesce(ctx)
+	go e.coalesceSafe(ctx)
 	for {
 		e.reconcileSafe(ctx)
 		select {
@@ -215,6 +215,29 @@ func (e *Engine) Run(ctx context.Context) error {
 			return nil
 		case <-e.poke:
 		}
+	}
+}
+
+// coalesceSafe runs coalesce, and again after a panic (reported): without
+// it the pane would never hear of new lines.
+func (e *Engine) coalesceSafe(ctx context.Context) {
+	for ctx.Err() == nil {
+		func() {
+			defer e.report("log change notifier")
+			hook("coalesce")
+			e.coalesce(ctx)
+		}()
+	}
+}
+
+// faultHook, when a test sets it, runs first in every goroutine the engine
+// starts (the reconciler, each stream, the change notifier, the history
+// merge timer, notices), so that the test can make each one panic.
+var faultHook func(site string)
+
+func hook(site string) {
+	if faultHook != nil {
+		faultHook(site)
 	}
 }
 
@@ -395,8 +418,16 @@ func (e *Engine) noticef(session uint64, id uint32, format string, args ...any) 
 	e.notify()
 }
 
-func (e *Engine) report(what string) {
-	if r := recover(); r != nil {
+// report, deferred, recovers a panic and sends it to Errors; called with
+// a value already recovered, it sends that.
+func (e *Engine) report(what string, recovered ...any) {
+	r := any(nil)
+	if len(recovered) > 0 {
+		r = recovered[0]
+	} else {
+		r = recover()
+	}
+	if r != nil {
 		e.log.Error("panic recovered", "in", what, "panic", r, "stack", string(debug.Stack()))
 		select {
 		case e.errs <- fmt.Errorf("internal error in %s: %v", what, r):
@@ -414,6 +445,7 @@ type want struct {
 
 func (e *Engine) reconcileSafe(ctx context.Context) {
 	defer e.report("log streams")
+	hook("reconcile")
 	e.reconcile(ctx)
 }
 
@@ -432,7 +464,11 @@ func (e *Engine) reconcile(ctx context.Context) {
 			s := e.sources[st.id]
 			s.State, s.Detail, s.Since = Stopped, "pod is gone or left the selection", e.clock.Now()
 			session, id := e.session, st.id
-			go e.noticef(session, id, "pod is gone or left the selection; stream stopped")
+			go func() {
+				defer e.report("log notice")
+				hook("notice")
+				e.noticef(session, id, "pod is gone or left the selection; stream stopped")
+			}()
 		case w.uid != "" && st.uid != "" && w.uid != st.uid: // pod recreated
 		case st.follow != follow:
 		default:

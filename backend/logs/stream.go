@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"sync"
@@ -48,7 +49,15 @@ type resumeState struct {
 func (st *stream) run(ctx context.Context) {
 	defer close(st.finished)
 	defer st.leaveGroup()
-	defer st.e.report("log stream " + st.target.String())
+	defer func() {
+		if r := recover(); r != nil {
+			// Reported, and the source says it stopped: left as it was it
+			// would read "connecting" for ever.
+			st.e.setState(st.id, Stopped, fmt.Sprintf("internal error: %v", r))
+			st.e.report("log stream "+st.target.String(), r)
+		}
+	}()
+	hook("stream")
 	if st.prev != nil {
 		select {
 		case <-st.prev.finished:
@@ -443,6 +452,8 @@ func (g *loadGroup) add(st *stream) {
 // arm merges whatever arrived after MergeWait.
 func (g *loadGroup) arm() {
 	go func() {
+		defer g.e.report("log history merge")
+		hook("merge")
 		t := time.NewTimer(g.e.cfg.MergeWait)
 		defer t.Stop()
 		select {

@@ -456,18 +456,47 @@ func (c *Client) Inventory(ctx context.Context, internal bool) (*Inventory, erro
 }
 
 // parallel runs fn(0..n-1) with at most c.Parallel calls at once. Every
-// call runs even after ctx ends, so that each item records its error.
+// call runs even after ctx ends, so that each item records its error. A
+// panic in one is raised again in the caller once all are done.
 func (c *Client) parallel(n int, fn func(i int)) {
 	limit := max(c.Parallel, 1)
 	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
+	var pc carried
 	for i := 0; i < n; i++ {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
+			defer pc.catch()
 			fn(i)
 		}()
 	}
 	wg.Wait()
+	pc.rethrow()
+}
+
+// carried keeps the first panic of the goroutines a call starts, to raise
+// it again in the caller's goroutine once they are done: there the caller
+// (the REST monitor) recovers it, where in a goroutine of ours it would end
+// the program.
+type carried struct {
+	mu sync.Mutex
+	v  any
+}
+
+func (c *carried) catch() {
+	if r := recover(); r != nil {
+		c.mu.Lock()
+		if c.v == nil {
+			c.v = r
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *carried) rethrow() {
+	if c.v != nil {
+		panic(c.v)
+	}
 }

@@ -253,3 +253,35 @@ func TestScaling(t *testing.T) {
 		t.Error("empty history has segments")
 	}
 }
+
+// panicky is a Getter that panics on one path and reads the rest from a
+// fake Controller.
+type panicky struct {
+	next pravega.Getter
+	path string
+}
+
+func (p panicky) Get(ctx context.Context, path string, q url.Values) ([]byte, error) {
+	if path == p.path {
+		panic("injected on " + path)
+	}
+	return p.next.Get(ctx, path, q)
+}
+
+// TestPanicInAGoroutineReachesTheCaller: the per-scope reads run in
+// goroutines of the client; a panic there is raised again in the caller
+// (where the REST monitor recovers it) once they are all done, instead of
+// ending the program.
+func TestPanicInAGoroutineReachesTheCaller(t *testing.T) {
+	p := seed()
+	srv := httptest.NewServer(p.Handler())
+	t.Cleanup(srv.Close)
+	c := pravega.New(panicky{next: httpGetter{base: srv.URL, client: srv.Client()}, path: "/v1/scopes/iot/streams"})
+	defer func() {
+		if r := recover(); r != "injected on /v1/scopes/iot/streams" {
+			t.Errorf("recovered %v in the caller", r)
+		}
+	}()
+	_, _ = c.Inventory(context.Background(), true)
+	t.Error("Inventory returned instead of raising the panic")
+}

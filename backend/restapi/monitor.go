@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -319,8 +320,25 @@ func (m *Monitor) Run(ctx context.Context) error {
 	}
 }
 
-// read reads one endpoint once and records the outcome.
+// read reads one endpoint once and records the outcome. A panic while
+// reading (in the clients or their goroutines, which raise it here) is
+// the endpoint's error until the next read, and is logged with its stack.
 func (m *Monitor) read(ctx context.Context, ep *endpoint) {
+	defer func() {
+		if r := recover(); r != nil {
+			m.log.Error("panic recovered", "in", "REST read "+ep.target.String(), "panic", r, "stack", string(debug.Stack()))
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			ep.running, ep.sec.Reading = false, false
+			ep.sec.Failures++
+			ep.sec.Err = fmt.Errorf("internal error reading %s: %v", ep.target, oneLine(fmt.Sprint(r)))
+			ep.resolved = false
+			ep.next = m.cfg.Clock.Now().Add(Backoff(m.cfg.Interval, ep.sec.Failures, m.cfg.MaxBackoff))
+			ep.sec.NextTry = ep.next
+			m.publishLocked()
+			m.poke()
+		}
+	}()
 	m.mu.Lock()
 	target, getter, route, resolved, setupErr := ep.target, ep.getter, ep.route, ep.resolved, ep.sec.Err
 	m.mu.Unlock()

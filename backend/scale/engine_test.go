@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -451,5 +452,32 @@ func TestReadOnlyNeverWrites(t *testing.T) {
 		if strings.HasPrefix(w, "patch ") {
 			t.Errorf("a patch reached the server: %s", w)
 		}
+	}
+}
+
+// TestPanicWhileApplyingFinishesThePlan: the plan runs in a goroutine of
+// the engine; a panic there (here in the clientset, on the step's patch)
+// finishes the plan as failed with the panic's one line, and the event
+// stream closes.
+func TestPanicWhileApplyingFinishesThePlan(t *testing.T) {
+	e := startDemo(t, "", nil)
+	plan, pf, dry := e.check(t, scale.Change{Key: bk, Field: scale.Replicas, To: "4"})
+	if !pf.Passed() || !dry[0].OK {
+		t.Fatalf("checks: %s %+v", failing(pf), dry)
+	}
+	var once sync.Once
+	e.p.Clients().Dynamic.(*dynamicfake.FakeDynamicClient).PrependReactor("patch", "bookkeeperclusters", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		if a.GetSubresource() == "" {
+			once.Do(func() { panic("injected in the patch") })
+		}
+		return false, nil, nil
+	})
+	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := drain(t, ch)
+	if out.State != scale.Failed || out.Message != "internal error: injected in the patch" {
+		t.Errorf("outcome %s %q, want failed with the panic", out.State, out.Message)
 	}
 }

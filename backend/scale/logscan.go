@@ -3,6 +3,7 @@ package scale
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -29,6 +30,11 @@ func (s SourceScanner) Scan(ctx context.Context, targets []LogTarget, since time
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { // a panic is this container's finding, not the program's end
+				if r := recover(); r != nil {
+					out[i] = LogFinding{Target: t, Err: fmt.Sprintf("internal error: %v", r)}
+				}
+			}()
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():

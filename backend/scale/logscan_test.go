@@ -54,3 +54,32 @@ func TestSourceScannerCountsEventsNotLines(t *testing.T) {
 		t.Errorf("gone: %+v", got[2])
 	}
 }
+
+type panickySource struct {
+	cannedSource
+	pod string
+}
+
+func (p panickySource) Open(ctx context.Context, t logs.Target, o logs.StreamOptions) (io.ReadCloser, error) {
+	if t.Pod == p.pod {
+		panic("injected opening " + t.Pod)
+	}
+	return p.cannedSource.Open(ctx, t, o)
+}
+
+// TestPanicInAScanIsItsFinding: each container is scanned in a goroutine
+// of its own; a panic there is that container's finding.
+func TestPanicInAScanIsItsFinding(t *testing.T) {
+	src := panickySource{cannedSource{"bk-1": "2026-11-24T09:00:01Z 2026-11-24 09:00:01 ERROR bad\n"}, "bk-0"}
+	got, err := SourceScanner{Source: src}.Scan(context.Background(),
+		[]LogTarget{{"pravega", "bk-0", "bookie"}, {"pravega", "bk-1", "bookie"}}, time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Err != "internal error: injected opening bk-0" || got[0].Target.Pod != "bk-0" {
+		t.Errorf("bk-0: %+v", got[0])
+	}
+	if got[1].Errors != 1 || got[1].Err != "" {
+		t.Errorf("bk-1: %+v", got[1])
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/streamops/streamops/backend/operator"
 	"github.com/streamops/streamops/backend/platform"
 )
 
@@ -24,6 +25,29 @@ type Objects interface {
 
 func gvrOf(r platform.Ref) schema.GroupVersionResource {
 	return schema.GroupVersionResource{Group: r.Group, Version: r.Version, Resource: r.Resource}
+}
+
+// unreadable says why a component's custom resource is not in the watch
+// cache: its watch fails (forbidden, most often: "PravegaCluster
+// team-a/pravega cannot be read: forbidden: User ... cannot list resource
+// "pravegaclusters" ..."), its CRD is not served, or it is just not there.
+func unreadable(snap *platform.Snapshot, ref platform.Ref) string {
+	name := ref.Resource + "." + ref.Group
+	if ref.Resource == "" { // a component known only from its pods
+		for _, r := range operator.All {
+			if r.Kind == ref.Kind && !r.Fallback {
+				name = r.Name()
+				break
+			}
+		}
+	}
+	obj := ref.Kind + " " + ref.Namespace + "/" + ref.Name
+	for _, st := range snap.Syncs {
+		if st.Resource == name && (st.Phase == platform.Failing || st.Phase == platform.Absent) && st.Reason != "" {
+			return obj + " cannot be read: " + st.Reason
+		}
+	}
+	return obj + " is not in the watch cache"
 }
 
 // Target is one value the wizard can change.
@@ -68,7 +92,7 @@ func Targets(snap *platform.Snapshot, objs Objects) []Target {
 			case b.field == Replicas:
 				t.Current = strconv.Itoa(c.Desired)
 			case u == nil:
-				t.Disabled = c.Source.Kind + " " + c.Cluster + " is not in the watch cache"
+				t.Disabled = unreadable(snap, c.Source)
 			default:
 				t.Current = b.read(u)
 				if t.Current == "" && b.field == TaskSlots {
@@ -248,7 +272,7 @@ func BuildPlan(snap *platform.Snapshot, objs Objects, changes []Change, id strin
 		if g == nil {
 			u, ok := objs.Object(gvrOf(c.Source), c.Source.Namespace, c.Source.Name)
 			if !ok {
-				return plan, fmt.Errorf("%s %s/%s is not in the watch cache", c.Source.Kind, c.Source.Namespace, c.Source.Name)
+				return plan, errors.New(unreadable(snap, c.Source))
 			}
 			g = &group{comp: c, obj: u}
 			groups[key] = g

@@ -57,6 +57,9 @@ type Cluster struct {
 	root     string
 	watchdog io.WriteCloser // closing it without "stopped" makes the watchdog stop the cluster
 	stopOnce sync.Once
+
+	apiMu     sync.Mutex    // StopAPIServer, StartAPIServer
+	apiExited chan struct{} // closed when an apiserver StartAPIServer started has exited
 }
 
 // Current is the package's cluster once a test has required it; nil before

@@ -21,8 +21,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 
@@ -62,6 +64,8 @@ type Watcher struct {
 	services, endpointslices, ingresses            []cache.SharedIndexInformer
 	claims, storageClasses                         []cache.SharedIndexInformer
 	rescope                                        chan kube.Scope
+	infTyped                                       kubernetes.Interface // the informers' clients (conn.go)
+	infDynamic                                     dynamic.Interface
 
 	notify     chan struct{}
 	lastChange atomic.Int64 // unix nanos of the last observed change
@@ -88,6 +92,7 @@ type watchState struct {
 	since     time.Time
 	informers []cache.SharedIndexInformer
 	failedRV  []string
+	connLost  bool // failing because a watch request got no answer (conn.go)
 }
 
 // New returns a Watcher; Start begins watching.
@@ -112,6 +117,7 @@ func New(cfg Config) *Watcher {
 		errs:    make(chan error, 16),
 	}
 	w.builder.init()
+	w.infTyped, w.infDynamic = w.informerClients()
 	w.snap.Store(&platform.Snapshot{Context: cfg.Clients.Context, Namespaces: cfg.Scope.Namespaces})
 	return w
 }
@@ -191,14 +197,14 @@ func (w *Watcher) startInformers(parent context.Context) {
 	defer w.infMu.Unlock()
 	w.stopInformers = cancel
 	served := w.discover()
-	typed := w.cfg.Clients.Typed
+	typed := w.infTyped
 	namespaces := w.cfg.Scope.Namespaces
 	if w.cfg.Scope.All() {
 		namespaces = []string{""}
 	}
 	var starters []func(<-chan struct{})
 	for _, ns := range namespaces {
-		f := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithNamespace(ns), informers.WithTransform(transform))
+		f := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithNamespace(ns), informers.WithTransform(w.safeTransform))
 		w.pods = append(w.pods, f.Core().V1().Pods().Informer())
 		w.statefulsets = append(w.statefulsets, f.Apps().V1().StatefulSets().Informer())
 		w.deployments = append(w.deployments, f.Apps().V1().Deployments().Informer())
@@ -206,23 +212,23 @@ func (w *Watcher) startInformers(parent context.Context) {
 		w.endpointslices = append(w.endpointslices, f.Discovery().V1().EndpointSlices().Informer())
 		w.ingresses = append(w.ingresses, f.Networking().V1().Ingresses().Informer())
 		w.claims = append(w.claims, f.Core().V1().PersistentVolumeClaims().Informer())
-		ef := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithNamespace(ns), informers.WithTransform(transform),
+		ef := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithNamespace(ns), informers.WithTransform(w.safeTransform),
 			informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = "type=Warning" }))
 		w.events = append(w.events, ef.Core().V1().Events().Informer())
-		df := dynamicinformer.NewFilteredDynamicSharedInformerFactory(w.cfg.Clients.Dynamic, 0, ns, nil)
+		df := dynamicinformer.NewFilteredDynamicSharedInformerFactory(w.infDynamic, 0, ns, nil)
 		for i, res := range w.cfg.Resources {
 			if served[i].phase != platform.Synced {
 				continue
 			}
 			inf := df.ForResource(res.GVR).Informer()
-			if err := inf.SetTransform(transform); err != nil {
+			if err := inf.SetTransform(w.safeTransform); err != nil {
 				w.log.Warn("set transform", "resource", res.Name(), "err", err)
 			}
 			w.addCR(res, inf)
 		}
 		starters = append(starters, f.Start, ef.Start, df.Start)
 	}
-	nf := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithTransform(transform))
+	nf := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithTransform(w.safeTransform))
 	w.nodes = append(w.nodes, nf.Core().V1().Nodes().Informer())
 	// StorageClasses are cluster-scoped: a user who may not list them sees
 	// "expansion unknown" on every claim and this watch failing.
@@ -321,10 +327,23 @@ func (w *Watcher) track(name string, infs []cache.SharedIndexInformer) *watchSta
 		}); err != nil {
 			w.log.Warn("set watch error handler", "resource", name, "err", err)
 		}
+		// client-go runs handlers on its own goroutines and re-panics
+		// there (utilruntime.HandleCrash): recover here.
+		handler := "event handler for " + name
 		_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(any) { w.observed(ws) },
-			DeleteFunc: func(any) { w.observed(ws) },
+			AddFunc: func(any) {
+				defer w.recoverGoroutine(handler)
+				hook("event handler")
+				w.observed(ws)
+			},
+			DeleteFunc: func(any) {
+				defer w.recoverGoroutine(handler)
+				hook("event handler")
+				w.observed(ws)
+			},
 			UpdateFunc: func(oldObj, newObj any) {
+				defer w.recoverGoroutine(handler)
+				hook("event handler")
 				if resourceVersion(oldObj) == resourceVersion(newObj) {
 					return // a resync, nothing changed
 				}
@@ -348,6 +367,7 @@ func resourceVersion(obj any) string {
 
 func (w *Watcher) waitSynced(ctx context.Context, ws *watchState) {
 	defer w.recoverGoroutine("wait for " + ws.name)
+	hook("wait for sync")
 	fns := make([]cache.InformerSynced, len(ws.informers))
 	for i, inf := range ws.informers {
 		fns[i] = inf.HasSynced
@@ -365,6 +385,7 @@ func (w *Watcher) waitSynced(ctx context.Context, ws *watchState) {
 
 func (w *Watcher) watchFailed(ws *watchState, err error) {
 	defer w.recoverGoroutine("watch error handler")
+	hook("watch error handler")
 	reason := kube.Explain(err).Error()
 	if errors.Is(err, context.Canceled) {
 		return
@@ -451,20 +472,72 @@ func (w *Watcher) changed() {
 
 func (w *Watcher) recoverGoroutine(what string) {
 	if r := recover(); r != nil {
-		w.log.Error("panic recovered", "in", what, "panic", r, "stack", string(debug.Stack()))
-		w.report(fmt.Errorf("internal error in %s: %v", what, r))
+		w.recovered(what, r)
 	}
 }
 
-// loop builds a snapshot after each change, at most one per Coalesce.
+func (w *Watcher) recovered(what string, r any) {
+	w.log.Error("panic recovered", "in", what, "panic", r, "stack", string(debug.Stack()))
+	w.report(fmt.Errorf("internal error in %s: %v", what, r))
+}
+
+// faultHook, when a test sets it, runs first in every goroutine and
+// callback the watcher starts or hands to client-go (the snapshot loop, the
+// CRD watch, waiting for sync, informer event handlers, the transform, the
+// watch error handler, the transport observer), so that the test can make
+// each one panic and see the panic become an error event.
+var faultHook func(site string)
+
+func hook(site string) {
+	if faultHook != nil {
+		faultHook(site)
+	}
+}
+
+// safeTransform is transform for the informers: a panic keeps the object
+// as it came and becomes an error event, instead of taking the reflector's
+// goroutine, and the program, down.
+func (w *Watcher) safeTransform(obj any) (out any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.recovered("transform", r)
+			out, err = obj, nil
+		}
+	}()
+	hook("transform")
+	return transform(obj)
+}
+
+// loop runs the snapshot loop, and runs it again a second after a panic
+// (reported as an error event): a console whose snapshots stopped would
+// look healthy and frozen.
 func (w *Watcher) loop(ctx context.Context) {
-	defer w.recoverGoroutine("snapshot loop")
+	for w.loopOnce(ctx) {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+		w.changed()
+	}
+}
+
+// loopOnce builds a snapshot after each change, at most one per Coalesce,
+// until ctx ends (false) or it panics (true).
+func (w *Watcher) loopOnce(ctx context.Context) (panicked bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.recovered("snapshot loop", r)
+			panicked = true
+		}
+	}()
+	hook("snapshot loop")
 	var recheck <-chan time.Time
 	freed := false
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-w.notify:
 		case <-recheck:
 		case s := <-w.rescope:
@@ -487,7 +560,7 @@ func (w *Watcher) loop(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-time.After(w.cfg.Coalesce):
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -298,6 +299,41 @@ type session struct {
 	stepTimeout time.Duration
 	logs        logs.Source // pods/log through the API server, or the demo's
 	contexts    tui.ContextChecker
+	errors      <-chan error // internal failures of a backend besides the watcher's (the demo's)
+}
+
+// goSafe runs fn in a goroutine; a panic there is logged with its stack
+// and sent to errs as one line, for the status bar, instead of ending the
+// program with the terminal taken over.
+func goSafe(what string, log *slog.Logger, errs chan<- error, fn func()) {
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				log.Error("panic recovered", "in", what, "panic", r, "stack", string(debug.Stack()))
+				select {
+				case errs <- fmt.Errorf("internal error in %s: %v", what, r):
+				default:
+				}
+			}
+		}()
+		fn()
+	}()
+}
+
+// forward copies every error of from to to until ctx ends.
+func forward(ctx context.Context, from <-chan error, to chan<- error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case err := <-from:
+			select {
+			case to <- err:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
 }
 
 func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
@@ -321,11 +357,15 @@ func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
 			return fmt.Errorf("demo scenario: %w", err)
 		}
 	}
-	go func() {
+	// Panics in the simulator's steps come out of p.Errors(); one in its
+	// loop is caught by goSafe.
+	demoErrs := make(chan error, 16)
+	goSafe("the demo platform", log, demoErrs, func() {
 		if err := p.Run(ctx); err != nil {
 			log.Error("demo platform stopped", "err", err)
 		}
-	}()
+	})
+	go forward(ctx, p.Errors(), demoErrs)
 	// The demo serves the Pravega and Flink REST APIs in process, on
 	// loopback; they are reached by direct URL (there is no API server).
 	// Its Controller requires credentials, read from the demo's Secret as
@@ -346,7 +386,7 @@ func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
 	if stepTimeout == config.Defaults().Scale.StepTimeout.Duration {
 		stepTimeout = 45 * time.Second
 	}
-	return runConsole(ctx, p.Clients(), p.Scope(), ui, styles, log, mon, session{audit: "audit-demo.jsonl", stepTimeout: stepTimeout, logs: p.LogSource()})
+	return runConsole(ctx, p.Clients(), p.Scope(), ui, styles, log, mon, session{audit: "audit-demo.jsonl", stepTimeout: stepTimeout, logs: p.LogSource(), errors: demoErrs})
 }
 
 // runConsole starts the watcher and the console, and returns when the user
@@ -372,19 +412,26 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 			return err
 		}
 	}
-	go mon.Run(ctx)
+	// Every internal failure reaches the status bar through one channel:
+	// the watcher's, the demo's, and panics in the goroutines started here.
+	errs := make(chan error, 16)
+	goSafe("the REST monitor", log, errs, func() { _ = mon.Run(ctx) })
 	w := watch.New(watch.Config{Clients: clients, Scope: scope, Log: log})
 	if err := w.Start(ctx); err != nil {
 		return err
 	}
+	go forward(ctx, w.Errors(), errs)
+	if sess.errors != nil {
+		go forward(ctx, sess.errors, errs)
+	}
 	members := access.NewMemberWatcher(clients.Typed, log)
-	go members.Run(ctx)
+	goSafe("the project members watch", log, errs, func() { members.Run(ctx) })
 	logEngine := logs.New(logs.Config{Source: sess.logs, Limit: ui.cfg.Logs.BufferLines, Log: log})
-	go func() {
+	goSafe("the log engine", log, errs, func() {
 		if err := logEngine.Run(ctx); err != nil && ctx.Err() == nil {
 			log.Error("log engine stopped", "err", err)
 		}
-	}()
+	})
 	engine, err := scale.New(scale.Config{Clients: clients, Scope: scope, Source: w, Audit: auditLog,
 		ReadOnly: ui.cfg.ReadOnly, StepTimeout: sess.stepTimeout, Log: log,
 		Logs: scale.SourceScanner{Source: sess.logs}})
@@ -393,7 +440,7 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 	}
 	model := tui.New(tui.Options{
 		Styles: styles, Keys: ui.keys, ReadOnly: ui.cfg.ReadOnly,
-		Snapshots: w.Subscribe(ctx), Errors: w.Errors(),
+		Snapshots: w.Subscribe(ctx), Errors: errs,
 		Context: clients.Context, Server: clients.Server, Scope: scope.String(),
 		CrashDir: stateDir(), ReportDir: stateDir(),
 		Ctx: ctx,

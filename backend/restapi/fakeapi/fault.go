@@ -9,13 +9,15 @@
 // clients in backend/pravega and backend/flink, so a client mistake cannot
 // hide behind a matching server mistake.
 //
-// Faults (malformed JSON, a 500, a slow answer, a missing field) can be
+// Faults (malformed JSON, a 500, a slow answer, a missing field, a hang
+// after half the body, a reset connection, an HTML page) can be
 // injected per path; such responses carry contract.FaultHeader so the
 // validator knows they break the contract on purpose.
 package fakeapi
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -38,6 +40,14 @@ const (
 	Slow
 	// MissingField removes every member named Field from the body.
 	MissingField
+	// Hang sends the status line, the headers and half the body, then
+	// nothing more until the client gives up.
+	Hang
+	// Reset drops the connection without an answer (TCP RST).
+	Reset
+	// Garbage answers 200 with a body that is not JSON (an HTML error page
+	// from something in between).
+	Garbage
 )
 
 // Fault breaks the responses of the paths it is injected for.
@@ -114,6 +124,25 @@ func (f *faults) respond(w http.ResponseWriter, r *http.Request, status int, v a
 			case <-r.Context().Done():
 				return
 			}
+		case Hang:
+			w.Header().Set(FaultHeader, "hang")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = w.Write(body[:len(body)/2])
+			if fl, ok := w.(http.Flusher); ok {
+				fl.Flush()
+			}
+			<-r.Context().Done()
+			return
+		case Reset:
+			reset(w)
+			return
+		case Garbage:
+			w.Header().Set(FaultHeader, "garbage")
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte("<html><body><h1>502 Bad Gateway</h1>\n<p>upstream went away</p></body></html>\n"))
+			return
 		case MissingField:
 			w.Header().Set(FaultHeader, "missing-field")
 			var tree any
@@ -125,6 +154,23 @@ func (f *faults) respond(w http.ResponseWriter, r *http.Request, status int, v a
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// reset closes the request's connection with a TCP RST: no status line,
+// no body.
+func reset(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler) // HTTP/2: abort the stream
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
 }
 
 // empty answers a status with no content (Pravega's 404s have none).
