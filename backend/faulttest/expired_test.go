@@ -57,11 +57,46 @@ next:
 // capturePodReflectorLog routes klog, which client-go logs through, to a
 // reflectorLog at verbosity 4 for the rest of the test. Reflectors log
 // through the context's logger, hence ContextualLogger.
+//
+// klog's logger is set once for the package and never cleared: reflectors
+// of a test's watcher may still be logging after the test ends, and
+// replacing klog's global logger under them is a data race. What the
+// logger writes goes to the current test's reflectorLog, or nowhere.
 func capturePodReflectorLog(t *testing.T) *reflectorLog {
 	l := &reflectorLog{}
-	klog.SetLoggerWithOptions(textlogger.NewLogger(textlogger.NewConfig(textlogger.Verbosity(4), textlogger.Output(l))), klog.ContextualLogger(true))
-	t.Cleanup(klog.ClearLogger)
+	klogOnce.Do(func() {
+		klog.SetLoggerWithOptions(textlogger.NewLogger(textlogger.NewConfig(textlogger.Verbosity(4), textlogger.Output(&klogSink))), klog.ContextualLogger(true))
+	})
+	klogSink.set(l)
+	t.Cleanup(func() { klogSink.set(nil) })
 	return l
+}
+
+var (
+	klogOnce sync.Once
+	klogSink switchWriter
+)
+
+// switchWriter writes to whichever reflectorLog is current.
+type switchWriter struct {
+	mu sync.Mutex
+	to *reflectorLog
+}
+
+func (w *switchWriter) set(l *reflectorLog) {
+	w.mu.Lock()
+	w.to = l
+	w.mu.Unlock()
+}
+
+func (w *switchWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	to := w.to
+	w.mu.Unlock()
+	if to == nil {
+		return len(p), nil
+	}
+	return to.Write(p)
 }
 
 // TestExpiredResourceVersion makes the watcher's resource versions expire

@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -233,11 +234,13 @@ func (e *Engine) coalesceSafe(ctx context.Context) {
 // faultHook, when a test sets it, runs first in every goroutine the engine
 // starts (the reconciler, each stream, the change notifier, the history
 // merge timer, notices), so that the test can make each one panic.
-var faultHook func(site string)
+// It is atomic: goroutines of an earlier test may still be running when
+// the next test sets it.
+var faultHook atomic.Pointer[func(site string)]
 
 func hook(site string) {
-	if faultHook != nil {
-		faultHook(site)
+	if f := faultHook.Load(); f != nil {
+		(*f)(site)
 	}
 }
 

@@ -20,12 +20,13 @@ func TestPanicsBecomeErrorEvents(t *testing.T) {
 	} {
 		t.Run(tc.site, func(t *testing.T) {
 			var once sync.Once
-			faultHook = func(s string) {
+			f := func(s string) {
 				if s == tc.site {
 					once.Do(func() { panic("injected at " + tc.site) })
 				}
 			}
-			t.Cleanup(func() { faultHook = nil })
+			faultHook.Store(&f)
+			t.Cleanup(func() { faultHook.Store(nil) })
 			src := newFakeSource()
 			src.add(ss0, at(0), "zero")
 			src.add(ss1, at(time.Second), "one")

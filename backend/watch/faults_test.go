@@ -25,12 +25,13 @@ import (
 // panicAt makes the first call of faultHook at site panic, for one test.
 func panicAt(t *testing.T, site string) {
 	var once sync.Once
-	faultHook = func(s string) {
+	f := func(s string) {
 		if s == site {
 			once.Do(func() { panic("injected at " + site) })
 		}
 	}
-	t.Cleanup(func() { faultHook = nil })
+	faultHook.Store(&f)
+	t.Cleanup(func() { faultHook.Store(nil) })
 }
 
 // TestPanicsBecomeErrorEvents makes each goroutine and callback of the

@@ -486,11 +486,13 @@ func (w *Watcher) recovered(what string, r any) {
 // CRD watch, waiting for sync, informer event handlers, the transform, the
 // watch error handler, the transport observer), so that the test can make
 // each one panic and see the panic become an error event.
-var faultHook func(site string)
+// It is atomic: goroutines of an earlier test may still be running when
+// the next test sets it.
+var faultHook atomic.Pointer[func(site string)]
 
 func hook(site string) {
-	if faultHook != nil {
-		faultHook(site)
+	if f := faultHook.Load(); f != nil {
+		(*f)(site)
 	}
 }
 
