@@ -19,8 +19,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/streamops/streamops/backend/fanout"
 )
 
 // Getter fetches one path of the API (e.g. "/overview") and returns the
@@ -372,26 +373,21 @@ func (c *Client) Read(ctx context.Context) (*Cluster, error) {
 	cl := &Cluster{}
 	var jobs []Job
 	var jobsErr error
-	var wg sync.WaitGroup
-	var pc carried
-	wg.Go(func() {
-		defer pc.catch()
-		body, err := c.get.Get(ctx, "/overview", nil)
-		if err == nil {
-			cl.Overview, err = DecodeOverview("/overview", body)
+	fanout.Run(2, 2, func(i int) {
+		if i == 0 {
+			body, err := c.get.Get(ctx, "/overview", nil)
+			if err == nil {
+				cl.Overview, err = DecodeOverview("/overview", body)
+			}
+			cl.OverviewErr = err
+			return
 		}
-		cl.OverviewErr = err
-	})
-	wg.Go(func() {
-		defer pc.catch()
 		body, err := c.get.Get(ctx, "/jobs/overview", nil)
 		if err == nil {
 			jobs, err = DecodeJobs("/jobs/overview", body)
 		}
 		jobsErr = err
 	})
-	wg.Wait()
-	pc.rethrow()
 	if jobsErr != nil {
 		return cl, jobsErr
 	}
@@ -414,7 +410,7 @@ func (c *Client) Read(ctx context.Context) (*Cluster, error) {
 	for k, i := range detailed {
 		ids[k] = jobs[i].ID
 	}
-	c.parallel(2*len(detailed), func(k int) {
+	fanout.Run(2*len(detailed), c.Parallel, func(k int) {
 		j := &jobs[detailed[k/2]]
 		if k%2 == 1 {
 			j.Checkpoints, j.CheckpointErr = c.Checkpoints(ctx, ids[k/2])
@@ -434,7 +430,7 @@ func (c *Client) Read(ctx context.Context) (*Cluster, error) {
 			vs = append(vs, vref{i, v})
 		}
 	}
-	c.parallel(len(vs), func(k int) {
+	fanout.Run(len(vs), c.Parallel, func(k int) {
 		j := &jobs[vs[k].job]
 		v := &j.Vertices[vs[k].vertex]
 		v.Watermark, v.WatermarkErr = c.Watermark(ctx, j.ID, v.ID)
@@ -461,47 +457,4 @@ func (c *Client) Watermark(ctx context.Context, jobID, vertexID string) (Waterma
 		return Watermark{}, err
 	}
 	return DecodeWatermarks(path, body)
-}
-
-// parallel runs fn(0..n-1) with at most c.Parallel calls at once; a
-// panic in one is raised again in the caller once all are done.
-func (c *Client) parallel(n int, fn func(i int)) {
-	sem := make(chan struct{}, max(c.Parallel, 1))
-	var wg sync.WaitGroup
-	var pc carried
-	for i := 0; i < n; i++ {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			defer pc.catch()
-			fn(i)
-		})
-	}
-	wg.Wait()
-	pc.rethrow()
-}
-
-// carried keeps the first panic of the goroutines a call starts, to raise
-// it again in the caller's goroutine once they are done: there the caller
-// (the REST monitor) recovers it, where in a goroutine of ours it would end
-// the program.
-type carried struct {
-	mu sync.Mutex
-	v  any
-}
-
-func (c *carried) catch() {
-	if r := recover(); r != nil {
-		c.mu.Lock()
-		if c.v == nil {
-			c.v = r
-		}
-		c.mu.Unlock()
-	}
-}
-
-func (c *carried) rethrow() {
-	if c.v != nil {
-		panic(c.v)
-	}
 }

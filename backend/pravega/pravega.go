@@ -16,8 +16,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/streamops/streamops/backend/fanout"
 )
 
 // Getter fetches one path of the API (e.g. "/v1/scopes") and returns the
@@ -428,12 +429,12 @@ func (c *Client) Inventory(ctx context.Context, internal bool) (*Inventory, erro
 	for i, n := range names {
 		inv.Scopes[i].Name = n
 	}
-	c.parallel(len(names), func(i int) {
+	fanout.Run(len(names), c.Parallel, func(i int) {
 		sc := &inv.Scopes[i]
 		sc.Streams, sc.StreamErr = c.Streams(ctx, sc.Name, internal)
 	})
 	groups := make([][]string, len(names))
-	c.parallel(len(names), func(i int) {
+	fanout.Run(len(names), c.Parallel, func(i int) {
 		sc := &inv.Scopes[i]
 		groups[i], sc.GroupErr = c.ReaderGroups(ctx, sc.Name)
 		sc.Groups = make([]ReaderGroup, len(groups[i]))
@@ -445,7 +446,7 @@ func (c *Client) Inventory(ctx context.Context, internal bool) (*Inventory, erro
 			jobs = append(jobs, job{i, j})
 		}
 	}
-	c.parallel(len(jobs), func(k int) {
+	fanout.Run(len(jobs), c.Parallel, func(k int) {
 		j := jobs[k]
 		sc := &inv.Scopes[j.scope]
 		rg, err := c.ReaderGroup(ctx, sc.Name, groups[j.scope][j.group])
@@ -453,50 +454,4 @@ func (c *Client) Inventory(ctx context.Context, internal bool) (*Inventory, erro
 		sc.Groups[j.group] = rg
 	})
 	return inv, nil
-}
-
-// parallel runs fn(0..n-1) with at most c.Parallel calls at once. Every
-// call runs even after ctx ends, so that each item records its error. A
-// panic in one is raised again in the caller once all are done.
-func (c *Client) parallel(n int, fn func(i int)) {
-	limit := max(c.Parallel, 1)
-	sem := make(chan struct{}, limit)
-	var wg sync.WaitGroup
-	var pc carried
-	for i := 0; i < n; i++ {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			defer pc.catch()
-			fn(i)
-		}()
-	}
-	wg.Wait()
-	pc.rethrow()
-}
-
-// carried keeps the first panic of the goroutines a call starts, to raise
-// it again in the caller's goroutine once they are done: there the caller
-// (the REST monitor) recovers it, where in a goroutine of ours it would end
-// the program.
-type carried struct {
-	mu sync.Mutex
-	v  any
-}
-
-func (c *carried) catch() {
-	if r := recover(); r != nil {
-		c.mu.Lock()
-		if c.v == nil {
-			c.v = r
-		}
-		c.mu.Unlock()
-	}
-}
-
-func (c *carried) rethrow() {
-	if c.v != nil {
-		panic(c.v)
-	}
 }
