@@ -58,8 +58,8 @@ func (p *Platform) serveScale() {
 			return false, nil, nil
 		}
 		gr := gvr.GroupResource()
-		if allowed, reason := p.policy.decide(&authorizationv1.ResourceAttributes{Verb: "patch", Group: gvr.Group, Resource: gvr.Resource, Namespace: ns, Name: name}); !allowed {
-			return true, nil, apierrors.NewForbidden(gr, name, fmt.Errorf("User %q cannot patch resource %q in API group %q in the namespace %q: %s", DemoUser, gvr.Resource, gvr.Group, ns, reason))
+		if err := p.mayPatch(gr, ns, name); err != nil {
+			return true, nil, err
 		}
 		stored, err := tracker.Get(gvr, ns, name)
 		if err != nil {
@@ -69,14 +69,9 @@ func (p *Platform) serveScale() {
 		if !ok {
 			return false, nil, nil
 		}
-		var patch map[string]any
-		if err := json.Unmarshal(pa.GetPatch(), &patch); err != nil {
-			return true, nil, apierrors.NewBadRequest("invalid merge patch: " + err.Error())
-		}
-		if md, ok := patch["metadata"].(map[string]any); ok {
-			if rv, ok := md["resourceVersion"].(string); ok && rv != "" && rv != old.GetResourceVersion() {
-				return true, nil, apierrors.NewConflict(gr, name, errors.New("the object has been modified; please apply your changes to the latest version and try again"))
-			}
+		patch, err := decodeMergePatch(pa, gr, old.GetResourceVersion())
+		if err != nil {
+			return true, nil, err
 		}
 		next, err := mergeObject(old, patch)
 		if err != nil {
@@ -273,4 +268,28 @@ func conditionsOf(u *unstructured.Unstructured) []map[string]any {
 		}
 	}
 	return out
+}
+
+// mayPatch answers as the API server's authorizer would for a patch by the
+// demo user.
+func (p *Platform) mayPatch(gr schema.GroupResource, ns, name string) error {
+	if allowed, reason := p.policy.decide(&authorizationv1.ResourceAttributes{Verb: "patch", Group: gr.Group, Resource: gr.Resource, Namespace: ns, Name: name}); !allowed {
+		return apierrors.NewForbidden(gr, name, fmt.Errorf("User %q cannot patch resource %q in API group %q in the namespace %q: %s", DemoUser, gr.Resource, gr.Group, ns, reason))
+	}
+	return nil
+}
+
+// decodeMergePatch decodes a merge patch and refuses it, as the API server does,
+// when it names a resourceVersion other than the stored one.
+func decodeMergePatch(pa clienttesting.PatchActionImpl, gr schema.GroupResource, storedRV string) (map[string]any, error) {
+	var patch map[string]any
+	if err := json.Unmarshal(pa.GetPatch(), &patch); err != nil {
+		return nil, apierrors.NewBadRequest("invalid merge patch: " + err.Error())
+	}
+	if md, ok := patch["metadata"].(map[string]any); ok {
+		if rv, ok := md["resourceVersion"].(string); ok && rv != "" && rv != storedRV {
+			return nil, apierrors.NewConflict(gr, pa.GetName(), errors.New("the object has been modified; please apply your changes to the latest version and try again"))
+		}
+	}
+	return patch, nil
 }

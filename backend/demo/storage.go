@@ -2,11 +2,9 @@ package demo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
-	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -83,8 +81,8 @@ func (p *Platform) serveClaims() {
 		}
 		ns, name := pa.GetNamespace(), pa.GetName()
 		gr := schema.GroupResource{Resource: "persistentvolumeclaims"}
-		if allowed, reason := p.policy.decide(&authorizationv1.ResourceAttributes{Verb: "patch", Resource: "persistentvolumeclaims", Namespace: ns, Name: name}); !allowed {
-			return true, nil, apierrors.NewForbidden(gr, name, fmt.Errorf("User %q cannot patch resource \"persistentvolumeclaims\" in API group \"\" in the namespace %q: %s", DemoUser, ns, reason))
+		if err := p.mayPatch(gr, ns, name); err != nil {
+			return true, nil, err
 		}
 		stored, err := tracker.Get(claimsGVR, ns, name)
 		if err != nil {
@@ -94,14 +92,9 @@ func (p *Platform) serveClaims() {
 		if !ok {
 			return false, nil, nil
 		}
-		var patch map[string]any
-		if err := json.Unmarshal(pa.GetPatch(), &patch); err != nil {
-			return true, nil, apierrors.NewBadRequest("invalid merge patch: " + err.Error())
-		}
-		if md, ok := patch["metadata"].(map[string]any); ok {
-			if rv, ok := md["resourceVersion"].(string); ok && rv != "" && rv != old.ResourceVersion {
-				return true, nil, apierrors.NewConflict(gr, name, errors.New("the object has been modified; please apply your changes to the latest version and try again"))
-			}
+		patch, err := decodeMergePatch(pa, gr, old.ResourceVersion)
+		if err != nil {
+			return true, nil, err
 		}
 		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(old)
 		if err != nil {

@@ -460,11 +460,19 @@ func notDone(plan Plan, steps []int) string {
 // wait follows snapshots until the step converges, its timeout passes or
 // ctx ends. It never sleeps: it blocks on the watcher's snapshots.
 func (e *Engine) wait(ctx context.Context, sub <-chan *platform.Snapshot, s Step, gen int64, started time.Time, report func(Progress)) (Progress, error) {
+	return e.waitUntil(ctx, sub, started, report, func(snap *platform.Snapshot) (Progress, bool) {
+		return Converged(snap, s, gen, e.cfg.Source)
+	})
+}
+
+// waitUntil blocks on snapshots until reached says so, the step timeout
+// passes or ctx ends, reporting the progress of every snapshot.
+func (e *Engine) waitUntil(ctx context.Context, sub <-chan *platform.Snapshot, started time.Time, report func(Progress), reached func(*platform.Snapshot) (Progress, bool)) (Progress, error) {
 	wctx, cancel := context.WithTimeout(ctx, e.cfg.StepTimeout)
 	defer cancel()
 	snap := e.cfg.Source.Snapshot()
 	for {
-		prog, done := Converged(snap, s, gen, e.cfg.Source)
+		prog, done := reached(snap)
 		prog.Elapsed = e.clock.Since(started)
 		if done {
 			return prog, nil

@@ -116,7 +116,12 @@ func (e *Engine) Preflight(ctx context.Context, planID string) (Preflight, error
 		pf.Nodes = fit.Nodes
 	}
 	pf.Checks = append(pf.Checks, res, checkUpgrade(snap, plan, e.cfg.Source))
+	return e.finishPreflight(ctx, ps, pf)
+}
 
+// finishPreflight audits a preflight's outcome with each check as evidence,
+// and keeps it with its plan.
+func (e *Engine) finishPreflight(ctx context.Context, ps *planState, pf Preflight) (Preflight, error) {
 	result, failed := "pass", pf.Failed()
 	if len(failed) > 0 {
 		result = "fail"
@@ -125,7 +130,7 @@ func (e *Engine) Preflight(ctx context.Context, planID string) (Preflight, error
 	for _, c := range pf.Checks {
 		ev = append(ev, c.Status.Glyph()+" "+c.Name+": "+c.Summary)
 	}
-	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionPreflight, Result: result,
+	if err := e.record(ctx, ps.plan, audit.Record{Action: audit.ActionPreflight, Result: result,
 		Message: strings.Join(failed, ", "), Evidence: ev}); err != nil {
 		return pf, err
 	}

@@ -257,22 +257,7 @@ func (e *Engine) storagePreflight(ctx context.Context, ps *planState, snap *plat
 		c = snap.Claim(s.Claim.Namespace + "/" + s.Claim.Name)
 	}
 	pf.Checks = append(pf.Checks, checkStoragePlan(plan), checkCredentials(perms, answers, e.who(ctx)), checkClaim(snap, c), checkClass(c))
-	result, failed := "pass", pf.Failed()
-	if len(failed) > 0 {
-		result = "fail"
-	}
-	var ev []string
-	for _, ck := range pf.Checks {
-		ev = append(ev, ck.Status.Glyph()+" "+ck.Name+": "+ck.Summary)
-	}
-	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionPreflight, Result: result,
-		Message: strings.Join(failed, ", "), Evidence: ev}); err != nil {
-		return pf, err
-	}
-	e.mu.Lock()
-	ps.preflight = &pf
-	e.mu.Unlock()
-	return pf, nil
+	return e.finishPreflight(ctx, ps, pf)
 }
 
 // checkStoragePlan refuses what the plan itself cannot do (shrink, same
@@ -540,32 +525,9 @@ func (e *Engine) runStorage(ctx context.Context, ps *planState, ch chan<- Event)
 // waitClaim blocks on snapshots until the claim's capacity reaches the new
 // size, the step timeout passes or ctx ends.
 func (e *Engine) waitClaim(ctx context.Context, sub <-chan *platform.Snapshot, cs *ClaimStep, started time.Time, report func(Progress)) (Progress, error) {
-	wctx, cancel := context.WithTimeout(ctx, e.cfg.StepTimeout)
-	defer cancel()
-	snap := e.cfg.Source.Snapshot()
-	for {
-		prog, done := ClaimGrown(snap, cs)
-		prog.Elapsed = e.clock.Since(started)
-		if done {
-			return prog, nil
-		}
-		report(prog)
-		select {
-		case <-wctx.Done():
-			if ctx.Err() != nil {
-				return prog, ctx.Err()
-			}
-			return prog, context.DeadlineExceeded
-		case next, ok := <-sub:
-			if !ok {
-				if ctx.Err() != nil {
-					return prog, ctx.Err()
-				}
-				return prog, errors.New("watch closed")
-			}
-			snap = next
-		}
-	}
+	return e.waitUntil(ctx, sub, started, report, func(snap *platform.Snapshot) (Progress, bool) {
+		return ClaimGrown(snap, cs)
+	})
 }
 
 // ClaimGrown reports whether the claim's status.capacity has reached the
