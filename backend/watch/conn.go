@@ -8,6 +8,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/platform"
 )
 
@@ -22,9 +23,9 @@ import (
 // when that has expired).
 
 // informerClients returns the clients the informers use: the configured
-// ones, or, for a real cluster (Clients.Config set), clients of the same
-// config whose transport reports each watch request's outcome to the
-// watcher.
+// ones, or, for a real cluster (Clients.Config set), clients built the same
+// way (kube.NewClients: protobuf for the typed one) of the same config,
+// whose transport reports each watch request's outcome to the watcher.
 func (w *Watcher) informerClients() (kubernetes.Interface, dynamic.Interface) {
 	c := w.cfg.Clients
 	if c.Config == nil {
@@ -32,17 +33,12 @@ func (w *Watcher) informerClients() (kubernetes.Interface, dynamic.Interface) {
 	}
 	cfg := rest.CopyConfig(c.Config)
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &observer{next: rt, w: w} })
-	typed, err := kubernetes.NewForConfig(cfg)
+	observed, err := kube.NewClients(cfg)
 	if err != nil {
 		w.log.Warn("informer client", "err", err)
 		return c.Typed, c.Dynamic
 	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		w.log.Warn("informer client", "err", err)
-		return c.Typed, c.Dynamic
-	}
-	return typed, dyn
+	return observed.Typed, observed.Dynamic
 }
 
 // observer is the informers' transport: it tells the watcher how each
