@@ -6,7 +6,6 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic/dynamicinformer"
@@ -54,7 +53,8 @@ func (w *Watcher) watchCRDs(ctx context.Context) {
 	kick := make(chan struct{}, 1)
 	changed := func(obj any) {
 		defer w.recoverGoroutine("event handler for CRDs")
-		if m, err := metaOf(obj); err == nil && ours[m.GetName()] && synced.Load() {
+		// CRDs are cluster-scoped: the key is the name (a tombstone's too).
+		if name, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil && ours[name] && synced.Load() {
 			select {
 			case kick <- struct{}{}:
 			default:
@@ -125,19 +125,6 @@ func (w *Watcher) settleOnKick(ctx context.Context, kick <-chan struct{}) {
 		}
 	}
 }
-
-func metaOf(obj any) (metav1.Object, error) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	m, ok := obj.(metav1.Object)
-	if !ok {
-		return nil, errNotObject
-	}
-	return m, nil
-}
-
-var errNotObject = apierrors.NewBadRequest("not an object")
 
 // rediscoverLoop asks discovery again now and then and rebuilds the
 // informers when what is served changed.
