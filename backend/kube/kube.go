@@ -93,14 +93,12 @@ func (o *Options) Loader() clientcmd.ClientConfig {
 	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &overrides)
 }
 
-// Timeout is --request-timeout, zero when unset or invalid.
+// Timeout is --request-timeout, zero when unset or invalid. It is parsed
+// as the REST config's timeout is (a duration or a bare number of seconds).
 func (o *Options) Timeout() time.Duration {
-	if t := o.Overrides.Timeout; t != "" && t != "0" {
-		if d, err := time.ParseDuration(t); err == nil && d > 0 {
+	if t := o.Overrides.Timeout; t != "" {
+		if d, err := clientcmd.ParseTimeout(t); err == nil && d > 0 {
 			return d
-		}
-		if n, err := time.ParseDuration(t + "s"); err == nil && n > 0 { // kubectl accepts a bare number of seconds
-			return n
 		}
 	}
 	return 0
