@@ -15,7 +15,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 
 	"github.com/charmbracelet/colorprofile"
@@ -248,12 +247,10 @@ func (c contexts) Contexts() []string {
 	return out
 }
 
+// Check builds the configuration the switch would connect with
+// (kube.Options.WithContext) and asks its server.
 func (c contexts) Check(ctx context.Context, name string) error {
-	raw, err := c.kopts.Loader().RawConfig()
-	if err != nil {
-		return fmt.Errorf("kubeconfig: %w", err)
-	}
-	cfg, err := clientcmd.NewNonInteractiveClientConfig(raw, name, &clientcmd.ConfigOverrides{}, nil).ClientConfig()
+	cfg, err := c.kopts.WithContext(name).Loader().ClientConfig()
 	if err != nil {
 		return fmt.Errorf("kubeconfig: %w", err)
 	}
