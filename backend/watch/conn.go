@@ -128,7 +128,7 @@ func (w *Watcher) connLive(ws *watchState) {
 	w.mu.Lock()
 	recovered := ws.connLost && ws.phase == platform.Failing && allSynced(ws.informers)
 	if recovered {
-		ws.phase, ws.reason, ws.since, ws.connLost = platform.Synced, "", w.clock.Now(), false
+		ws.synced(w.clock.Now())
 	}
 	w.mu.Unlock()
 	if recovered {

@@ -95,6 +95,12 @@ type watchState struct {
 	connLost  bool // failing because a watch request got no answer (conn.go)
 }
 
+// synced records that the watch's informers have listed and its watch
+// works: whatever made it fail, a lost connection included, is over.
+func (ws *watchState) synced(now time.Time) {
+	ws.phase, ws.reason, ws.since, ws.connLost = platform.Synced, "", now, false
+}
+
 // New returns a Watcher; Start begins watching.
 func New(cfg Config) *Watcher {
 	if cfg.Clock == nil {
@@ -377,7 +383,7 @@ func (w *Watcher) waitSynced(ctx context.Context, ws *watchState) {
 	}
 	w.mu.Lock()
 	if ws.phase == platform.Syncing {
-		ws.phase, ws.reason, ws.since = platform.Synced, "", w.clock.Now()
+		ws.synced(w.clock.Now())
 	}
 	w.mu.Unlock()
 	w.changed()
@@ -412,7 +418,7 @@ func (w *Watcher) watchFailed(ws *watchState, err error) {
 func (w *Watcher) observed(ws *watchState) {
 	w.mu.Lock()
 	if ws.phase == platform.Failing && allSynced(ws.informers) {
-		ws.phase, ws.reason, ws.since = platform.Synced, "", w.clock.Now()
+		ws.synced(w.clock.Now())
 	}
 	w.mu.Unlock()
 	w.changed()
@@ -445,7 +451,7 @@ func (w *Watcher) recheckFailing() (anyFailing bool) {
 			}
 		}
 		if moved && allSynced(ws.informers) {
-			ws.phase, ws.reason, ws.since = platform.Synced, "", w.clock.Now()
+			ws.synced(w.clock.Now())
 			recovered = true
 			continue
 		}
