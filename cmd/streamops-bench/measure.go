@@ -26,7 +26,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/streamops/streamops/backend/access"
 	"github.com/streamops/streamops/backend/kube"
@@ -130,14 +129,11 @@ func measureCmd(args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	cfg, err := clientcmd.BuildConfigFromFlags("", o.kubeconfig)
+	kopts := kube.NewOptions() // the clients cmd/streamops connects with
+	kopts.Kubeconfig = o.kubeconfig
+	clients, _, err := kopts.Connect()
 	if err != nil {
-		return fmt.Errorf("kubeconfig %s: %w", o.kubeconfig, err)
-	}
-	cfg.QPS, cfg.Burst, cfg.UserAgent = 50, 100, "streamops" // as kube.NewOptions
-	clients, err := kube.NewClients(cfg)
-	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", o.kubeconfig, err)
 	}
 	clients.Context = "bench"
 	if err := clients.Check(ctx, 10*time.Second); err != nil {
