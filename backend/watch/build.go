@@ -258,22 +258,24 @@ func (w *Watcher) build() *platform.Snapshot {
 	b.prev = next
 	slices.SortFunc(snap.Components, compareComponents)
 
-	snap.Events = w.buildEvents(platformNS)
+	// Watching every namespace, only the platform's count; watching chosen
+	// ones, everything in them does.
+	inScope := func(ns string) bool { return !w.cfg.Scope.All() || platformNS[ns] }
+	snap.Events = w.buildEvents(inScope)
 	for _, obj := range list(w.nodes) {
 		if n, ok := obj.(*corev1.Node); ok {
 			snap.Nodes = append(snap.Nodes, node(n))
 		}
 	}
 	slices.SortFunc(snap.Nodes, func(a, b platform.Node) int { return strings.Compare(a.Name, b.Name) })
-	snap.Services, snap.Ingresses = w.buildNetwork(platformNS)
-	snap.Claims = w.buildClaims(platformNS, snap)
+	snap.Services, snap.Ingresses = w.buildNetwork(inScope)
+	snap.Claims = w.buildClaims(inScope, snap)
 	return snap
 }
 
 // buildNetwork converts the Services (with their ready endpoints) and
 // Ingresses of the platform's namespaces.
-func (w *Watcher) buildNetwork(platformNS map[string]bool) ([]platform.Service, []platform.Ingress) {
-	inScope := func(ns string) bool { return !w.cfg.Scope.All() || platformNS[ns] }
+func (w *Watcher) buildNetwork(inScope func(ns string) bool) ([]platform.Service, []platform.Ingress) {
 	type counts struct{ ready, notReady int }
 	endpoints := map[string]*counts{}
 	for _, obj := range list(w.endpointslices) {
@@ -325,7 +327,7 @@ func (w *Watcher) buildNetwork(platformNS map[string]bool) ([]platform.Service, 
 	return services, ingresses
 }
 
-func (w *Watcher) buildEvents(platformNS map[string]bool) []platform.Event {
+func (w *Watcher) buildEvents(inScope func(ns string) bool) []platform.Event {
 	b := &w.builder
 	var out []platform.Event
 	for _, obj := range list(w.events) {
@@ -333,7 +335,7 @@ func (w *Watcher) buildEvents(platformNS map[string]bool) []platform.Event {
 		if !ok || e.Type != corev1.EventTypeWarning {
 			continue
 		}
-		if !w.cfg.Scope.All() || platformNS[e.Namespace] {
+		if inScope(e.Namespace) {
 			uid := string(e.UID)
 			ce := b.events[uid]
 			if ce == nil || ce.rv != e.ResourceVersion {

@@ -56,8 +56,7 @@ func (w *Watcher) longTermClaims() (claims map[string]string, invalid map[string
 
 // buildClaims converts the PersistentVolumeClaims of the platform's
 // namespaces and says which component's data each one holds.
-func (w *Watcher) buildClaims(platformNS map[string]bool, snap *platform.Snapshot) []platform.Claim {
-	inScope := func(ns string) bool { return !w.cfg.Scope.All() || platformNS[ns] }
+func (w *Watcher) buildClaims(inScope func(ns string) bool, snap *platform.Snapshot) []platform.Claim {
 	// StatefulSet name → component, per namespace.
 	type owner struct {
 		kind    platform.Kind
