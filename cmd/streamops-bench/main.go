@@ -32,6 +32,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	kwatch "k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
@@ -289,17 +290,32 @@ func waitNodesReady(ctx context.Context, typed kubernetes.Interface, n int) erro
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	lw := cache.NewFilteredListWatchFromClient(typed.CoreV1().RESTClient(), "nodes", "", func(o *metav1.ListOptions) { o.LabelSelector = "bench=" + namespace })
-	ready := map[string]bool{}
-	_, err := watchtools.UntilWithSync(ctx, lw, &corev1.Node{}, nil, func(ev kwatch.Event) (bool, error) {
-		if nd, ok := ev.Object.(*corev1.Node); ok {
-			ready[nd.Name] = ev.Type != kwatch.Deleted && nodeReady(nd)
-		}
-		return count(ready) >= n, nil
-	})
-	if err != nil {
-		return fmt.Errorf("wait for %d kwok nodes to be Ready (%d are): %w", n, count(ready), err)
+	if ready, err := waitReady(ctx, lw, &corev1.Node{}, n, nodeReady); err != nil {
+		return fmt.Errorf("wait for %d kwok nodes to be Ready (%d are): %w", n, ready, err)
 	}
 	return nil
+}
+
+// waitReady watches what lw lists until n of those objects are ready, and
+// returns how many are. It keeps the set of ready names, whose size is the
+// count: recounting every object on each of 15,000 pods' events is
+// quadratic.
+func waitReady[T interface {
+	runtime.Object
+	GetName() string
+}](ctx context.Context, lw cache.ListerWatcher, objType T, n int, isReady func(T) bool) (int, error) {
+	ready := map[string]struct{}{}
+	_, err := watchtools.UntilWithSync(ctx, lw, objType, nil, func(ev kwatch.Event) (bool, error) {
+		if o, ok := ev.Object.(T); ok {
+			if ev.Type != kwatch.Deleted && isReady(o) {
+				ready[o.GetName()] = struct{}{}
+			} else {
+				delete(ready, o.GetName())
+			}
+		}
+		return len(ready) >= n, nil
+	})
+	return len(ready), err
 }
 
 func nodeReady(n *corev1.Node) bool {
@@ -316,15 +332,8 @@ func waitPodsReady(ctx context.Context, typed kubernetes.Interface, n int) error
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	lw := cache.NewListWatchFromClient(typed.CoreV1().RESTClient(), "pods", namespace, fields.Everything())
-	ready := map[string]bool{}
-	_, err := watchtools.UntilWithSync(ctx, lw, &corev1.Pod{}, nil, func(ev kwatch.Event) (bool, error) {
-		if p, ok := ev.Object.(*corev1.Pod); ok {
-			ready[p.Name] = ev.Type != kwatch.Deleted && podReady(p)
-		}
-		return count(ready) >= n, nil
-	})
-	if err != nil {
-		return fmt.Errorf("wait for %d pods to be Ready (%d are): %w", n, count(ready), err)
+	if ready, err := waitReady(ctx, lw, &corev1.Pod{}, n, podReady); err != nil {
+		return fmt.Errorf("wait for %d pods to be Ready (%d are): %w", n, ready, err)
 	}
 	return nil
 }
@@ -339,16 +348,6 @@ func podReady(p *corev1.Pod) bool {
 		}
 	}
 	return false
-}
-
-func count(m map[string]bool) int {
-	n := 0
-	for _, ok := range m {
-		if ok {
-			n++
-		}
-	}
-	return n
 }
 
 // createPods creates pods [from, to) with parallel workers.
