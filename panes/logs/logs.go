@@ -12,7 +12,9 @@
 package logs
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -524,25 +526,11 @@ func (m Model) save(all bool) tea.Cmd {
 			if err == nil {
 				return savedMsg{path: path, lines: len(lines)}
 			}
-			if !os.IsExist(unwrapAll(err)) || i > 99 {
+			if !errors.Is(err, fs.ErrExist) || i > 99 {
 				return savedMsg{err: err}
 			}
 			path = filepath.Join(dir, fmt.Sprintf("streamops-logs-%s-%d.log", stamp, i))
 		}
-	}
-}
-
-func unwrapAll(err error) error {
-	for {
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return err
-		}
-		next := u.Unwrap()
-		if next == nil {
-			return err
-		}
-		err = next
 	}
 }
 
