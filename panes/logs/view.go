@@ -357,7 +357,7 @@ func (m Model) renderLine(l logengine.Line, label string, labelW int, search *lo
 		pre.WriteString(c.muted.wrap(ts))
 		pre.WriteByte(' ')
 	}
-	pre.WriteString(c.sources[int(l.Source)%len(c.sources)].wrap(pane.Fit(leftTrunc(label, labelW), labelW)))
+	pre.WriteString(c.sources[int(l.Source)%len(c.sources)].wrap(pane.Fit(pane.TruncateLeft(label, labelW), labelW)))
 	pre.WriteByte(' ')
 	switch {
 	case l.Notice:
@@ -444,16 +444,6 @@ func (m Model) styleText(s string, l logengine.Line, search *logengine.Search) s
 	}
 	b.WriteString(base.wrap(s[at:]))
 	return b.String()
-}
-
-// leftTrunc keeps the end of a name, where pods differ.
-func leftTrunc(s string, w int) string {
-	n := utf8.RuneCountInString(s)
-	if n <= w || w <= 0 {
-		return s
-	}
-	r := []rune(s)
-	return "…" + string(r[n-(w-1):])
 }
 
 // thousands writes 1234567 as 1,234,567.

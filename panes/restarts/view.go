@@ -19,18 +19,6 @@ func clean(s string) string {
 	return string(logs.Sanitize(nil, []byte(s), 2048))
 }
 
-// leftTrunc keeps the end of s, where pod names differ (ordinals, hashes).
-func leftTrunc(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	if ansi.StringWidth(s) <= w {
-		return s
-	}
-	r := []rune(s)
-	return "…" + string(r[len(r)-(w-1):])
-}
-
 type layout struct {
 	cols   []pane.Column
 	widths []int
@@ -177,7 +165,7 @@ func (m Model) renderRow(r Row, lay layout, now time.Time) string {
 		if len(r.Events) > 0 {
 			ev = st.Warn.Render(strconv.Itoa(len(r.Events)))
 		}
-		return pane.Row([]string{rstCell, leftTrunc(r.Pod, lay.widths[1]), container, m.stateCell(r), m.lastCell(r, now, false), ev}, lay.widths, lay.cols)
+		return pane.Row([]string{rstCell, pane.TruncateLeft(r.Pod, lay.widths[1]), container, m.stateCell(r), m.lastCell(r, now, false), ev}, lay.widths, lay.cols)
 	}
 	events := st.Muted.Render("-")
 	if len(r.Events) > 0 {
@@ -187,7 +175,7 @@ func (m Model) renderRow(r Row, lay layout, now time.Time) string {
 			events += st.Muted.Render(fmt.Sprintf(" +%d more", len(r.Events)-1))
 		}
 	}
-	cells := []string{rstCell, leftTrunc(r.Pod, lay.widths[1]), container, st.Muted.Render(r.Component), m.stateCell(r), m.lastCell(r, now, true), events}
+	cells := []string{rstCell, pane.TruncateLeft(r.Pod, lay.widths[1]), container, st.Muted.Render(r.Component), m.stateCell(r), m.lastCell(r, now, true), events}
 	return pane.Row(cells, lay.widths, lay.cols)
 }
 
