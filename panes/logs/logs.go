@@ -508,7 +508,7 @@ func (m Model) save(all bool) tea.Cmd {
 		}
 		lines = w.Lines
 	}
-	labels := m.labels()
+	labels := sourceLabels(m.eng.Sources())
 	label := func(id uint32) string { return labels[id] }
 	dir := m.opts.SaveDir
 	stamp := m.deps.Clock.Now().UTC().Format("20060102-150405")
