@@ -112,8 +112,8 @@ func (m Model) openLogs() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	previous := r.Restarts > 0 || r.Last != nil
-	title := r.Namespace + "/" + r.Pod + "/" + r.Container
+	previous := r.HasPrevious()
+	title := r.Key()
 	if previous {
 		title += " (previous)"
 	}

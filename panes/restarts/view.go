@@ -238,15 +238,15 @@ func (m Model) details(h int, now time.Time) []string {
 		}
 		out = append(out, l+st.Warn.Render(head)+" "+clean(e.Message))
 	}
-	hint := st.Muted.Render(m.deps.Keys.Restarts.ToLogs.Help().Key + " logs")
-	if r.Restarts > 0 || r.Last != nil {
-		hint = st.Muted.Render(m.deps.Keys.Restarts.ToLogs.Help().Key + " logs of the previous instance")
+	hint := m.deps.Keys.Restarts.ToLogs.Help().Key + " logs"
+	if r.HasPrevious() {
+		hint += " of the previous instance"
 	}
 	for len(out) < h-1 {
 		out = append(out, "")
 	}
 	if len(out) < h {
-		out = append(out, hint)
+		out = append(out, st.Muted.Render(hint))
 	}
 	return out[:h]
 }
