@@ -31,12 +31,14 @@ func (m Model) layout() layout {
 			{Title: "RESTARTS", Width: 8, Right: true}, {Title: "POD", Width: 34}, {Title: "CONTAINER", Width: 20},
 			{Title: "COMPONENT", Width: 22}, {Title: "STATE", Width: 26}, {Title: "LAST TERMINATION", Width: 22}, {Title: "EVENTS", Width: 0},
 		}
-		w := []int{8, 34, 20, 22, 26, 22, 0}
-		used := len(w) - 1
-		for _, x := range w {
-			used += x
+		// EVENTS takes the rest, at least 8 cells (pane.Layout's floor is 4)
+		w := make([]int, len(cols))
+		used := len(cols) - 1
+		for i, c := range cols {
+			w[i] = c.Width
+			used += c.Width
 		}
-		w[6] = max(m.width-used, 8)
+		w[len(w)-1] = max(m.width-used, 8)
 		return layout{cols, w, true}
 	}
 	cols := []pane.Column{
