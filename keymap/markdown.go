@@ -1,7 +1,6 @@
 package keymap
 
 import (
-	"reflect"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -21,21 +20,15 @@ func (k KeyMap) Sections() []Section {
 		{"everywhere", []key.Binding{g.Members, g.Restarts, g.Logs, g.Streams, g.Scale, g.Access, g.NextPane, g.PrevPane,
 			g.Up, g.Down, g.Top, g.Bottom, g.PageUp, g.PageDn, g.Left, g.Right, g.Select, g.Filter, g.Palette, g.Snapshot, g.Help, g.Back, g.Quit}},
 	}
-	groups := reflect.ValueOf(k)
-	for i := 0; i < groups.NumField(); i++ {
-		name := strings.ToLower(groups.Type().Field(i).Name)
-		if name == "global" {
-			continue
+	k.walk(func(group, _ string, b *key.Binding) {
+		if group == "global" {
+			return
 		}
-		var bs []key.Binding
-		group := groups.Field(i)
-		for j := 0; j < group.NumField(); j++ {
-			if b, ok := group.Field(j).Interface().(key.Binding); ok {
-				bs = append(bs, b)
-			}
+		if last := out[len(out)-1]; last.Name != group {
+			out = append(out, Section{Name: group})
 		}
-		out = append(out, Section{name, bs})
-	}
+		out[len(out)-1].Bindings = append(out[len(out)-1].Bindings, *b)
+	})
 	return out
 }
 

@@ -10,21 +10,29 @@ import (
 	"charm.land/bubbles/v2/key"
 )
 
-// bindings maps "group.name" (e.g. "global.quit", "logs.follow") to every
-// binding of the key map, found by walking its groups.
-func (k *KeyMap) bindings() map[string]*key.Binding {
-	out := map[string]*key.Binding{}
+// walk calls f for every binding of the key map, group by group in the
+// order the KeyMap declares them, with the group's name in lower case
+// ("global", "logs") and the binding's field name ("Follow").
+func (k *KeyMap) walk(f func(group, name string, b *key.Binding)) {
 	groups := reflect.ValueOf(k).Elem()
 	for i := 0; i < groups.NumField(); i++ {
 		group := groups.Field(i)
 		gname := strings.ToLower(groups.Type().Field(i).Name)
 		for j := 0; j < group.NumField(); j++ {
 			if b, ok := group.Field(j).Addr().Interface().(*key.Binding); ok {
-				name := groups.Field(i).Type().Field(j).Name
-				out[gname+"."+strings.ToLower(name[:1])+name[1:]] = b
+				f(gname, group.Type().Field(j).Name, b)
 			}
 		}
 	}
+}
+
+// bindings maps "group.name" (e.g. "global.quit", "logs.follow") to every
+// binding of the key map.
+func (k *KeyMap) bindings() map[string]*key.Binding {
+	out := map[string]*key.Binding{}
+	k.walk(func(group, name string, b *key.Binding) {
+		out[group+"."+strings.ToLower(name[:1])+name[1:]] = b
+	})
 	return out
 }
 

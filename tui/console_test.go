@@ -32,6 +32,7 @@ import (
 	"github.com/streamops/streamops/backend/watch"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/panes/pane/panetest"
 	"github.com/streamops/streamops/themes"
 )
 
@@ -179,7 +180,7 @@ func TestGoldenConsole(t *testing.T) {
 				m = drive(m, tea.WindowSizeMsg{Width: size.w, Height: size.h}, snapshotMsg{snap})
 				m = drive(m, v.keys...)
 				out := ansi.Strip(m.render())
-				assertFits(t, out, size.w, size.h)
+				panetest.AssertFits(t, out, size.w, size.h)
 				golden.RequireEqual(t, out)
 			})
 		}
@@ -227,21 +228,6 @@ func colourIn(s string) string {
 		}
 	}
 	return ""
-}
-
-// assertFits checks the frame is exactly the terminal's size: no line
-// wider, no more lines, so nothing scrolls or wraps.
-func assertFits(t *testing.T, out string, w, h int) {
-	t.Helper()
-	lines := strings.Split(out, "\n")
-	if len(lines) != h {
-		t.Errorf("%d lines, want %d", len(lines), h)
-	}
-	for i, l := range lines {
-		if lw := ansi.StringWidth(l); lw > w {
-			t.Errorf("line %d is %d cells wide (max %d): %q", i, lw, w, l)
-		}
-	}
 }
 
 func TestTriageReportKey(t *testing.T) {
@@ -495,7 +481,7 @@ func TestGoldenMembersForbidden(t *testing.T) {
 			m = drive(m, tea.WindowSizeMsg{Width: size[0], Height: size[1]}, snapshotMsg{snap})
 			m = drive(m, keymap.Press(km.Global.Access), runCmd{}, section, section, section, section)
 			out := ansi.Strip(m.render())
-			assertFits(t, out, size[0], size[1])
+			panetest.AssertFits(t, out, size[0], size[1])
 			for _, want := range []string{"▲ members: forbidden to list rolebindings in fraud-detection", "▲ members: forbidden to list clusterrolebindings", "group iot-developers"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("no %q", want)

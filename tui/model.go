@@ -41,7 +41,7 @@ const (
 // Options configure the console.
 type Options struct {
 	// Ctx ends with the console; panes that run work (a scale plan)
-	// stop under it.
+	// stop under it (default: context.Background()).
 	Ctx      context.Context
 	Styles   themes.Styles
 	Keys     keymap.KeyMap
@@ -143,6 +143,9 @@ func New(opts Options) Model {
 	if opts.Tick == 0 {
 		opts.Tick = time.Second
 	}
+	if opts.Ctx == nil {
+		opts.Ctx = context.Background()
+	}
 	if opts.ReadOnly {
 		opts.Keys.ReadOnly()
 	}
@@ -165,11 +168,7 @@ func New(opts Options) Model {
 		m.panes[pane.LogsID] = newSlot(logspane.New(deps, opts.Backends.Logs, logspane.Options{SaveDir: opts.ReportDir}), (*logspane.Model).SetSize)
 	}
 	if opts.Backends.Scale != nil {
-		ctx := opts.Ctx
-		if ctx == nil {
-			ctx = context.Background()
-		}
-		m.panes[pane.ScaleID] = newSlot(scalepane.New(ctx, deps, opts.Backends.Scale), (*scalepane.Model).SetSize)
+		m.panes[pane.ScaleID] = newSlot(scalepane.New(opts.Ctx, deps, opts.Backends.Scale), (*scalepane.Model).SetSize)
 	}
 	for id, s := range opts.Panes {
 		if id > 0 && id < len(m.panes) {
@@ -382,7 +381,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		// without asking. Ask the way its own stop key does.
 		if id, busy := m.busyPane(); busy {
 			m, cmd := m.switchTo(id)
-			return m, tea.Batch(cmd, m.panes[id].update(keymapPress(m.opts.Keys.Scale.Stop)))
+			return m, tea.Batch(cmd, m.panes[id].update(keymap.Press(m.opts.Keys.Scale.Stop)))
 		}
 	}
 	active := m.panes[m.active]

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -194,9 +193,6 @@ func (m Model) setContext(name string) (Model, tea.Cmd) {
 	}
 	m.setStatus("connecting to "+name+"…", false)
 	ctx := m.opts.Ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	return m, func() tea.Msg {
 		return contextCheckedMsg{name: name, err: cc.Check(ctx, name)}
 	}

@@ -3,8 +3,6 @@ package tui
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/streamops/streamops/keymap"
 )
 
 // paneModel is what every pane package's Model provides (see panes/pane).
@@ -58,6 +56,3 @@ func (s *paneSlot[M]) busy() bool {
 	r, ok := any(s.m).(interface{ Running() bool })
 	return ok && r.Running()
 }
-
-// keymapPress is the key event of a binding (its first key).
-var keymapPress = keymap.Press

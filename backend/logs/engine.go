@@ -421,21 +421,19 @@ func (e *Engine) noticef(session uint64, id uint32, format string, args ...any) 
 	e.notify()
 }
 
-// report, deferred, recovers a panic and sends it to Errors; called with
-// a value already recovered, it sends that.
-func (e *Engine) report(what string, recovered ...any) {
-	r := any(nil)
-	if len(recovered) > 0 {
-		r = recovered[0]
-	} else {
-		r = recover()
+// report, deferred, recovers a panic and sends it to Errors.
+func (e *Engine) report(what string) {
+	if r := recover(); r != nil {
+		e.reportPanic(what, r)
 	}
-	if r != nil {
-		e.log.Error("panic recovered", "in", what, "panic", r, "stack", string(debug.Stack()))
-		select {
-		case e.errs <- fmt.Errorf("internal error in %s: %v", what, r):
-		default:
-		}
+}
+
+// reportPanic logs a recovered panic and sends it to Errors.
+func (e *Engine) reportPanic(what string, r any) {
+	e.log.Error("panic recovered", "in", what, "panic", r, "stack", string(debug.Stack()))
+	select {
+	case e.errs <- fmt.Errorf("internal error in %s: %v", what, r):
+	default:
 	}
 }
 

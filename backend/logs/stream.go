@@ -54,7 +54,7 @@ func (st *stream) run(ctx context.Context) {
 			// Reported, and the source says it stopped: left as it was it
 			// would read "connecting" for ever.
 			st.e.setState(st.id, Stopped, fmt.Sprintf("internal error: %v", r))
-			st.e.report("log stream "+st.target.String(), r)
+			st.e.reportPanic("log stream "+st.target.String(), r)
 		}
 	}()
 	hook("stream")

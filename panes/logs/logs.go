@@ -12,7 +12,9 @@
 package logs
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -371,7 +373,7 @@ func (m Model) applySearch(q string) (Model, tea.Cmd) {
 	if st := m.eng.Buffer().Stats(); st.Matches == 0 {
 		return m, statusCmd(fmt.Sprintf("no line matches %q", q))
 	}
-	return m.jump(m.eng.Buffer().PrevMatch, false, "match", m.bottomSeq()+1)
+	return m.jumpFrom(m.bottomSeq()+1, m.eng.Buffer().PrevMatch, false, "match")
 }
 
 // applyOptions reads the options line: stream options start over, view
@@ -403,18 +405,23 @@ func (m Model) applyView() tea.Cmd {
 }
 
 // jump moves the cursor to the next (forward) or previous line a finder
-// returns, wrapping around the buffer once, and pauses there.
-func (m Model) jump(find func(uint64) (uint64, bool), forward bool, what string, from ...uint64) (Model, tea.Cmd) {
-	start := m.topSeq()
-	if !forward {
+// returns from the last jump, or else from the screen's edge, wrapping
+// around the buffer once, and pauses there.
+func (m Model) jump(find func(uint64) (uint64, bool), forward bool, what string) (Model, tea.Cmd) {
+	var start uint64
+	switch {
+	case m.hasCursor:
+		start = m.cursor
+	case forward:
+		start = m.topSeq()
+	default:
 		start = m.bottomSeq() + 1
 	}
-	if m.hasCursor {
-		start = m.cursor
-	}
-	if len(from) > 0 {
-		start = from[0]
-	}
+	return m.jumpFrom(start, find, forward, what)
+}
+
+// jumpFrom is jump from the line start.
+func (m Model) jumpFrom(start uint64, find func(uint64) (uint64, bool), forward bool, what string) (Model, tea.Cmd) {
 	seq, ok := find(start)
 	var note tea.Cmd
 	if !ok {
@@ -506,7 +513,7 @@ func (m Model) save(all bool) tea.Cmd {
 		}
 		lines = w.Lines
 	}
-	labels := m.labels()
+	labels := sourceLabels(m.eng.Sources())
 	label := func(id uint32) string { return labels[id] }
 	dir := m.opts.SaveDir
 	stamp := m.deps.Clock.Now().UTC().Format("20060102-150405")
@@ -524,25 +531,11 @@ func (m Model) save(all bool) tea.Cmd {
 			if err == nil {
 				return savedMsg{path: path, lines: len(lines)}
 			}
-			if !os.IsExist(unwrapAll(err)) || i > 99 {
+			if !errors.Is(err, fs.ErrExist) || i > 99 {
 				return savedMsg{err: err}
 			}
 			path = filepath.Join(dir, fmt.Sprintf("streamops-logs-%s-%d.log", stamp, i))
 		}
-	}
-}
-
-func unwrapAll(err error) error {
-	for {
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return err
-		}
-		next := u.Unwrap()
-		if next == nil {
-			return err
-		}
-		err = next
 	}
 }
 

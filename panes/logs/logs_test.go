@@ -22,6 +22,7 @@ import (
 	"github.com/streamops/streamops/backend/watch"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/panes/pane/panetest"
 	"github.com/streamops/streamops/themes"
 )
 
@@ -205,7 +206,7 @@ func TestGolden(t *testing.T) {
 			shot := func(name string) {
 				t.Helper()
 				out := ansi.Strip(m.View())
-				checkBlock(t, out, sz.w, sz.h)
+				panetest.AssertFits(t, out, sz.w, sz.h)
 				t.Run(name, func(t *testing.T) { golden.RequireEqual(t, out) })
 			}
 			shot("follow")
@@ -239,7 +240,7 @@ func TestGoldenPrevious(t *testing.T) {
 				Previous: true, Title: "pravega/pravega-pravega-segment-store-2/pravega-segmentstore (previous)"})
 			waitSources(t, w.eng, 1, logengine.Ended)
 			out := ansi.Strip(m.View())
-			checkBlock(t, out, sz.w, sz.h)
+			panetest.AssertFits(t, out, sz.w, sz.h)
 			if all := w.eng.Buffer().Visible(); !strings.Contains(string(all[len(all)-1].Text), "exit code 1") {
 				t.Error("the crash is not at the end")
 			}
@@ -266,7 +267,7 @@ func TestGoldenPicker(t *testing.T) {
 	}
 	m = typeText(m, "bookk")
 	out := ansi.Strip(m.View())
-	checkBlock(t, out, 80, 24)
+	panetest.AssertFits(t, out, 80, 24)
 	golden.RequireEqual(t, out)
 	m, _ = m.Update(press(km.Logs.Pause)) // space marks
 	m, _ = m.Update(press(km.Global.Select))
@@ -480,8 +481,8 @@ func TestHostileLogBytes(t *testing.T) {
 						m, _ = m.Update(press(km.Logs.Timestamps))
 					}
 					out := m.View()
-					assertOnlySGR(t, out)
-					checkBlock(t, ansi.Strip(out), sz.w, sz.h)
+					panetest.AssertOnlySGR(t, out)
+					panetest.AssertFits(t, ansi.Strip(out), sz.w, sz.h)
 					if !wrap && !strings.Contains(ansi.Strip(out), "ERROR after all that") {
 						t.Fatalf("last line not shown:\n%s", ansi.Strip(out))
 					}
@@ -571,50 +572,6 @@ func (s *staticSource) Open(ctx context.Context, t logengine.Target, o logengine
 		}
 	}()
 	return pr, nil
-}
-
-// assertOnlySGR fails on any escape sequence other than SGR (colours), on
-// C0 controls other than newline and on C1 controls.
-func assertOnlySGR(t *testing.T, s string) {
-	t.Helper()
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == 0x1b:
-			if i+1 >= len(s) || s[i+1] != '[' {
-				t.Fatalf("non-CSI escape at %d: %q", i, s[i:min(i+20, len(s))])
-			}
-			j := i + 2
-			for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == ';' || s[j] == ':') {
-				j++
-			}
-			if j >= len(s) || s[j] != 'm' {
-				t.Fatalf("non-SGR sequence at %d: %q", i, s[i:min(i+20, len(s))])
-			}
-			i = j
-		case c < 0x20 && c != '\n', c == 0x7f:
-			t.Fatalf("control byte %#x at %d: %q", c, i, s[max(i-20, 0):min(i+20, len(s))])
-		}
-	}
-	for _, r := range s {
-		if r >= 0x80 && r <= 0x9f {
-			t.Fatalf("C1 control %U", r)
-		}
-	}
-}
-
-// checkBlock checks the layout: h lines, none wider than w.
-func checkBlock(t *testing.T, s string, w, h int) {
-	t.Helper()
-	lines := strings.Split(s, "\n")
-	if len(lines) != h {
-		t.Errorf("%d lines, want %d", len(lines), h)
-	}
-	for i, l := range lines {
-		if n := ansi.StringWidth(l); n > w {
-			t.Errorf("line %d is %d cells wide: %q", i, n, l)
-		}
-	}
 }
 
 // TestDroppedMarker keeps a small buffer: scrolled to the top, the pane says

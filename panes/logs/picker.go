@@ -80,16 +80,7 @@ func (p *picker) filter() {
 		texts[i] = it.label
 	}
 	// components first, then pods, whatever the match score
-	hit := make([]bool, len(p.items))
-	for _, i := range pane.Match(p.query.Value(), texts) {
-		hit[i] = true
-	}
-	p.shown = p.shown[:0]
-	for i := range p.items {
-		if hit[i] {
-			p.shown = append(p.shown, i)
-		}
-	}
+	p.shown = pane.MatchInOrder(p.query.Value(), texts)
 	p.cursor = min(p.cursor, max(len(p.shown)-1, 0))
 }
 

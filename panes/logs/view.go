@@ -93,8 +93,9 @@ func (m Model) View() string {
 	rows := m.logRows()
 	var b strings.Builder
 	b.Grow(m.width * m.height * 2)
-	b.WriteString(pane.Truncate(m.header(), m.width))
-	body, foot := m.body(rows)
+	srcs := m.eng.Sources() // once a frame: it takes the engine's lock
+	b.WriteString(pane.Truncate(m.header(srcs), m.width))
+	body, foot := m.body(rows, srcs)
 	for _, l := range body {
 		b.WriteByte('\n')
 		b.WriteString(l)
@@ -113,7 +114,7 @@ func (m Model) bodyHeight() int { return max(m.height-1, 1) }
 // logRows is the rows log lines get: the pane less header and footer.
 func (m Model) logRows() int { return max(m.height-2, 1) }
 
-func (m Model) header() string {
+func (m Model) header(srcs []logengine.SourceInfo) string {
 	st := m.deps.Styles
 	title := m.title
 	if title == "" {
@@ -122,7 +123,6 @@ func (m Model) header() string {
 	if m.set.stream.Previous && !strings.Contains(title, "previous") {
 		title += " (previous)"
 	}
-	srcs := m.eng.Sources()
 	counts := map[logengine.State]int{}
 	for _, s := range srcs {
 		counts[s.State]++
@@ -164,10 +164,9 @@ func (m Model) header() string {
 // clean keeps text from other panes (titles) free of control sequences.
 func clean(s string) string { return string(logengine.Sanitize(nil, []byte(s), 512)) }
 
-// labels names every source of the session: its pod, and its container
+// sourceLabels names every source of the session: its pod, and its container
 // when a pod has several.
-func (m Model) labels() map[uint32]string {
-	srcs := m.eng.Sources()
+func sourceLabels(srcs []logengine.SourceInfo) map[uint32]string {
 	perPod := map[string]int{}
 	for _, s := range srcs {
 		perPod[s.Target.Namespace+"/"+s.Target.Pod]++
@@ -226,7 +225,7 @@ func shorten(names []string) []string {
 }
 
 // body renders the log rows and the footer line.
-func (m Model) body(rows int) ([]string, string) {
+func (m Model) body(rows int, srcs []logengine.SourceInfo) ([]string, string) {
 	buf := m.eng.Buffer()
 	var w logengine.Window
 	if m.paused {
@@ -236,9 +235,9 @@ func (m Model) body(rows int) ([]string, string) {
 	}
 	m.cache.lines = w.Lines[:0]
 	if len(w.Lines) == 0 {
-		return m.emptyBody(rows), m.footer(w, 0)
+		return m.emptyBody(rows, srcs), m.footer(w, 0)
 	}
-	labels := m.labels()
+	labels := sourceLabels(srcs)
 	labelW := 0
 	for _, l := range labels {
 		labelW = max(labelW, utf8.RuneCountInString(l))
@@ -270,7 +269,7 @@ func (m Model) body(rows int) ([]string, string) {
 	return out, m.footer(w, waiting)
 }
 
-func (m Model) emptyBody(rows int) []string {
+func (m Model) emptyBody(rows int, srcs []logengine.SourceInfo) []string {
 	st := m.deps.Styles
 	if m.sel.Empty() {
 		k := m.deps.Keys
@@ -278,7 +277,7 @@ func (m Model) emptyBody(rows int) []string {
 			k.Logs.Sources.Help().Key, k.Members.ToLogs.Help().Key), m.width))}
 	}
 	out := []string{"", st.Muted.Render("  waiting for lines from:")}
-	for _, s := range m.eng.Sources() {
+	for _, s := range srcs {
 		if len(out) >= rows {
 			break
 		}
@@ -357,7 +356,7 @@ func (m Model) renderLine(l logengine.Line, label string, labelW int, search *lo
 		pre.WriteString(c.muted.wrap(ts))
 		pre.WriteByte(' ')
 	}
-	pre.WriteString(c.sources[int(l.Source)%len(c.sources)].wrap(pane.Fit(leftTrunc(label, labelW), labelW)))
+	pre.WriteString(c.sources[int(l.Source)%len(c.sources)].wrap(pane.Fit(pane.TruncateLeft(label, labelW), labelW)))
 	pre.WriteByte(' ')
 	switch {
 	case l.Notice:
@@ -444,16 +443,6 @@ func (m Model) styleText(s string, l logengine.Line, search *logengine.Search) s
 	}
 	b.WriteString(base.wrap(s[at:]))
 	return b.String()
-}
-
-// leftTrunc keeps the end of a name, where pods differ.
-func leftTrunc(s string, w int) string {
-	n := utf8.RuneCountInString(s)
-	if n <= w || w <= 0 {
-		return s
-	}
-	r := []rune(s)
-	return "…" + string(r[n-(w-1):])
 }
 
 // thousands writes 1234567 as 1,234,567.

@@ -1,6 +1,8 @@
 package pane
 
 import (
+	"slices"
+
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -90,6 +92,15 @@ func Match(query string, items []string) []int {
 	for _, m := range fuzzy.Find(query, items) {
 		out = append(out, m.Index)
 	}
+	return out
+}
+
+// MatchInOrder is Match for a list that keeps its own order among the
+// matches (most restarted first, components before pods): the indexes of
+// the matching items, ascending.
+func MatchInOrder(query string, items []string) []int {
+	out := Match(query, items)
+	slices.Sort(out)
 	return out
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -60,6 +61,21 @@ func Truncate(s string, width int) string {
 		return s
 	}
 	return ansi.Truncate(s, width, "…")
+}
+
+// TruncateLeft shortens plain text s (a name: one cell a rune) to width
+// cells keeping its end, where pod names differ (ordinals, hashes), behind
+// an ellipsis.
+func TruncateLeft(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	n := utf8.RuneCountInString(s)
+	if n <= width {
+		return s
+	}
+	r := []rune(s)
+	return "…" + string(r[n-(width-1):])
 }
 
 // Column is one column of a table: a header and a width; a zero Width

@@ -112,8 +112,8 @@ func (m Model) openLogs() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	previous := r.Restarts > 0 || r.Last != nil
-	title := r.Namespace + "/" + r.Pod + "/" + r.Container
+	previous := r.HasPrevious()
+	title := r.Key()
 	if previous {
 		title += " (previous)"
 	}
@@ -144,15 +144,9 @@ func (m *Model) refresh() {
 			texts[i] = r.searchText()
 		}
 		// keep the list's order (most restarted first) among the matches
-		hit := make([]bool, len(m.all))
-		for _, i := range pane.Match(q, texts) {
-			hit[i] = true
-		}
 		m.rows = m.rows[:0:0]
-		for i, r := range m.all {
-			if hit[i] {
-				m.rows = append(m.rows, r)
-			}
+		for _, i := range pane.MatchInOrder(q, texts) {
+			m.rows = append(m.rows, m.all[i])
 		}
 	}
 	cursor := 0

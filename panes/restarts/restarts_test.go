@@ -17,6 +17,7 @@ import (
 	"github.com/streamops/streamops/backend/watch"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/panes/pane/panetest"
 	"github.com/streamops/streamops/themes"
 )
 
@@ -123,7 +124,7 @@ func TestGolden(t *testing.T) {
 			m.SetSize(sz.w, sz.h)
 			m, _ = m.Update(pane.SnapshotMsg{Snapshot: snap})
 			out := ansi.Strip(m.View())
-			checkBlock(t, out, sz.w, sz.h)
+			panetest.AssertFits(t, out, sz.w, sz.h)
 			golden.RequireEqual(t, out)
 		})
 	}
@@ -153,7 +154,7 @@ func TestGoldenNavigate(t *testing.T) {
 				t.Fatal("filter still open")
 			}
 			out := ansi.Strip(m.View())
-			checkBlock(t, out, sz.w, sz.h)
+			panetest.AssertFits(t, out, sz.w, sz.h)
 			golden.RequireEqual(t, out)
 
 			m, _ = m.Update(press(km.Restarts.Events))
@@ -213,51 +214,7 @@ func TestHostileEvent(t *testing.T) {
 		m.SetSize(sz.w, sz.h)
 		m, _ = m.Update(pane.SnapshotMsg{Snapshot: snap})
 		out := m.View()
-		assertOnlySGR(t, out)
-		checkBlock(t, ansi.Strip(out), sz.w, sz.h)
-	}
-}
-
-// assertOnlySGR fails on any escape sequence other than SGR (colours), on
-// C0 controls other than newline and on C1 controls.
-func assertOnlySGR(t *testing.T, s string) {
-	t.Helper()
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == 0x1b:
-			if i+1 >= len(s) || s[i+1] != '[' {
-				t.Fatalf("non-CSI escape at %d: %q", i, s[i:min(i+20, len(s))])
-			}
-			j := i + 2
-			for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == ';' || s[j] == ':') {
-				j++
-			}
-			if j >= len(s) || s[j] != 'm' {
-				t.Fatalf("non-SGR sequence at %d: %q", i, s[i:min(i+20, len(s))])
-			}
-			i = j
-		case c < 0x20 && c != '\n', c == 0x7f:
-			t.Fatalf("control byte %#x at %d: %q", c, i, s[max(i-20, 0):min(i+20, len(s))])
-		}
-	}
-	for _, r := range s {
-		if r >= 0x80 && r <= 0x9f {
-			t.Fatalf("C1 control %U", r)
-		}
-	}
-}
-
-// checkBlock checks the layout: h lines, none wider than w.
-func checkBlock(t *testing.T, s string, w, h int) {
-	t.Helper()
-	lines := strings.Split(s, "\n")
-	if len(lines) != h {
-		t.Errorf("%d lines, want %d", len(lines), h)
-	}
-	for i, l := range lines {
-		if n := ansi.StringWidth(l); n > w {
-			t.Errorf("line %d is %d cells wide: %q", i, n, l)
-		}
+		panetest.AssertOnlySGR(t, out)
+		panetest.AssertFits(t, ansi.Strip(out), sz.w, sz.h)
 	}
 }

@@ -95,6 +95,10 @@ func belongs(e platform.Event, m *platform.Member, c *platform.Container) bool {
 	return e.FieldPath == "spec.containers{"+c.Name+"}" || e.FieldPath == "spec.initContainers{"+c.Name+"}"
 }
 
+// HasPrevious reports whether the container has a previous instance, whose
+// log is where a crash is.
+func (r Row) HasPrevious() bool { return r.Restarts > 0 || r.Last != nil }
+
 // StateText is the container's state as kubectl describes it.
 func (r Row) StateText() string {
 	switch r.State {

@@ -19,18 +19,6 @@ func clean(s string) string {
 	return string(logs.Sanitize(nil, []byte(s), 2048))
 }
 
-// leftTrunc keeps the end of s, where pod names differ (ordinals, hashes).
-func leftTrunc(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	if ansi.StringWidth(s) <= w {
-		return s
-	}
-	r := []rune(s)
-	return "…" + string(r[len(r)-(w-1):])
-}
-
 type layout struct {
 	cols   []pane.Column
 	widths []int
@@ -43,12 +31,14 @@ func (m Model) layout() layout {
 			{Title: "RESTARTS", Width: 8, Right: true}, {Title: "POD", Width: 34}, {Title: "CONTAINER", Width: 20},
 			{Title: "COMPONENT", Width: 22}, {Title: "STATE", Width: 26}, {Title: "LAST TERMINATION", Width: 22}, {Title: "EVENTS", Width: 0},
 		}
-		w := []int{8, 34, 20, 22, 26, 22, 0}
-		used := len(w) - 1
-		for _, x := range w {
-			used += x
+		// EVENTS takes the rest, at least 8 cells (pane.Layout's floor is 4)
+		w := make([]int, len(cols))
+		used := len(cols) - 1
+		for i, c := range cols {
+			w[i] = c.Width
+			used += c.Width
 		}
-		w[6] = max(m.width-used, 8)
+		w[len(w)-1] = max(m.width-used, 8)
 		return layout{cols, w, true}
 	}
 	cols := []pane.Column{
@@ -177,7 +167,7 @@ func (m Model) renderRow(r Row, lay layout, now time.Time) string {
 		if len(r.Events) > 0 {
 			ev = st.Warn.Render(strconv.Itoa(len(r.Events)))
 		}
-		return pane.Row([]string{rstCell, leftTrunc(r.Pod, lay.widths[1]), container, m.stateCell(r), m.lastCell(r, now, false), ev}, lay.widths, lay.cols)
+		return pane.Row([]string{rstCell, pane.TruncateLeft(r.Pod, lay.widths[1]), container, m.stateCell(r), m.lastCell(r, now, false), ev}, lay.widths, lay.cols)
 	}
 	events := st.Muted.Render("-")
 	if len(r.Events) > 0 {
@@ -187,7 +177,7 @@ func (m Model) renderRow(r Row, lay layout, now time.Time) string {
 			events += st.Muted.Render(fmt.Sprintf(" +%d more", len(r.Events)-1))
 		}
 	}
-	cells := []string{rstCell, leftTrunc(r.Pod, lay.widths[1]), container, st.Muted.Render(r.Component), m.stateCell(r), m.lastCell(r, now, true), events}
+	cells := []string{rstCell, pane.TruncateLeft(r.Pod, lay.widths[1]), container, st.Muted.Render(r.Component), m.stateCell(r), m.lastCell(r, now, true), events}
 	return pane.Row(cells, lay.widths, lay.cols)
 }
 
@@ -250,15 +240,15 @@ func (m Model) details(h int, now time.Time) []string {
 		}
 		out = append(out, l+st.Warn.Render(head)+" "+clean(e.Message))
 	}
-	hint := st.Muted.Render(m.deps.Keys.Restarts.ToLogs.Help().Key + " logs")
-	if r.Restarts > 0 || r.Last != nil {
-		hint = st.Muted.Render(m.deps.Keys.Restarts.ToLogs.Help().Key + " logs of the previous instance")
+	hint := m.deps.Keys.Restarts.ToLogs.Help().Key + " logs"
+	if r.HasPrevious() {
+		hint += " of the previous instance"
 	}
 	for len(out) < h-1 {
 		out = append(out, "")
 	}
 	if len(out) < h {
-		out = append(out, hint)
+		out = append(out, st.Muted.Render(hint))
 	}
 	return out[:h]
 }
