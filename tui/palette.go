@@ -187,8 +187,8 @@ func (m Model) setContext(name string) (Model, tea.Cmd) {
 		m.setStatus("already on context "+name, false)
 		return m, nil
 	}
-	if !slices.Contains(cc.Contexts(), name) {
-		m.setStatus(fmt.Sprintf("ctx %s: no such context (have: %s)", name, strings.Join(cc.Contexts(), ", ")), true)
+	if have := cc.Contexts(); !slices.Contains(have, name) { // each call reads the kubeconfig
+		m.setStatus(fmt.Sprintf("ctx %s: no such context (have: %s)", name, strings.Join(have, ", ")), true)
 		return m, nil
 	}
 	m.setStatus("connecting to "+name+"…", false)
