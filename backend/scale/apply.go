@@ -318,17 +318,7 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 	out := &Outcome{}
 	emit := func(ev Event, important bool) {
 		ev.Plan, ev.At = plan.ID, e.clock.Now()
-		if important && ctx.Err() == nil {
-			select {
-			case ch <- ev:
-			case <-ctx.Done():
-			}
-			return
-		}
-		select {
-		case ch <- ev:
-		default:
-		}
+		send(ctx, ch, ev, important)
 	}
 	defer close(ch)
 	defer func() {
@@ -430,6 +420,23 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 		}
 	}
 	finish(Completed, 0, fmt.Sprintf("all %d step(s) converged.", len(plan.Steps)))
+}
+
+// send delivers ev to the run's reader: an important event waits for the
+// reader unless ctx ends; any other is dropped when the channel is full, so
+// progress never holds up a run.
+func send(ctx context.Context, ch chan<- Event, ev Event, important bool) {
+	if important && ctx.Err() == nil {
+		select {
+		case ch <- ev:
+		case <-ctx.Done():
+		}
+		return
+	}
+	select {
+	case ch <- ev:
+	default:
+	}
 }
 
 type appliedStep struct {

@@ -441,17 +441,7 @@ func (e *Engine) runStorage(ctx context.Context, ps *planState, ch chan<- Event)
 	out := &Outcome{}
 	emit := func(ev Event, important bool) {
 		ev.Plan, ev.At, ev.Step = plan.ID, e.clock.Now(), s.N
-		if important && ctx.Err() == nil {
-			select {
-			case ch <- ev:
-			case <-ctx.Done():
-			}
-			return
-		}
-		select {
-		case ch <- ev:
-		default:
-		}
+		send(ctx, ch, ev, important)
 	}
 	defer close(ch)
 	finish := func(state OutcomeState, msg string) {
