@@ -594,12 +594,7 @@ func TestIntegrationReadOnlySendsNoWrite(t *testing.T) {
 	if _, err := eng.Nodes(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.DryRun(e.ctx, plan.ID); !errors.Is(err, scale.ErrReadOnly) {
-		t.Errorf("dry run: %v", err)
-	}
-	if _, err := eng.Apply(e.ctx, plan.ID, plan.Confirm); !errors.Is(err, scale.ErrReadOnly) {
-		t.Errorf("apply: %v", err)
-	}
+	refusedReadOnly(t, e.ctx, eng, plan)
 	onlyReviews(t)
 	if n := e.replicas(t, operator.PravegaClusters, "pravega", "spec", "pravega", "segmentStoreReplicas"); n != 3 {
 		t.Errorf("segment stores %d", n)

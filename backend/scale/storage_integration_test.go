@@ -345,11 +345,6 @@ func TestIntegrationStorageReadOnlySendsNoWrite(t *testing.T) {
 	if pf, err := eng.Preflight(e.ctx, plan.ID); err != nil || !pf.Passed() {
 		t.Fatalf("preflight %v: %s", err, failing(pf))
 	}
-	if _, err := eng.DryRun(e.ctx, plan.ID); !errors.Is(err, scale.ErrReadOnly) {
-		t.Errorf("dry run: %v", err)
-	}
-	if _, err := eng.Apply(e.ctx, plan.ID, plan.Confirm); !errors.Is(err, scale.ErrReadOnly) {
-		t.Errorf("apply: %v", err)
-	}
+	refusedReadOnly(t, e.ctx, eng, plan)
 	onlyReviews(t)
 }
