@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -335,7 +336,7 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 	finish := func(state OutcomeState, failed int, msg string) {
 		out.State, out.FailedStep = state, failed
 		for _, s := range plan.Steps {
-			if s.N > failed && !contains(out.Done, s.N) && s.N != failed {
+			if s.N > failed && !slices.Contains(out.Done, s.N) {
 				out.NotStarted = append(out.NotStarted, s.N)
 			}
 		}
@@ -442,15 +443,6 @@ func send(ctx context.Context, ch chan<- Event, ev Event, important bool) {
 type appliedStep struct {
 	step    Step
 	started time.Time
-}
-
-func contains(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func notDone(plan Plan, steps []int) string {
