@@ -307,23 +307,23 @@ func (g *generator) serve(ctx context.Context, w io.Writer, o logs.StreamOptions
 		return nil
 	}
 	for next := k + 1; ; next++ {
+		// Wait for the line's time in waits of at most 2 s; the instance is
+		// checked (one read of the pod) after each wait and before the line.
 		due := g.at(next)
 		for {
-			wait := due.Sub(clk.Now())
-			if wait <= 0 {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-clk.After(min(wait, 2*time.Second)):
+			if wait := due.Sub(clk.Now()); wait > 0 {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-clk.After(min(wait, 2*time.Second)):
+				}
 			}
 			if !src.alive(ctx, g.t, g.life.incarnation) {
 				return nil // the container restarted or the pod went: the kubelet ends the stream
 			}
-		}
-		if !src.alive(ctx, g.t, g.life.incarnation) {
-			return nil
+			if !due.After(clk.Now()) {
+				break
+			}
 		}
 		if err := writeLines(w, g.lines(next)); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -318,17 +319,7 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 	out := &Outcome{}
 	emit := func(ev Event, important bool) {
 		ev.Plan, ev.At = plan.ID, e.clock.Now()
-		if important && ctx.Err() == nil {
-			select {
-			case ch <- ev:
-			case <-ctx.Done():
-			}
-			return
-		}
-		select {
-		case ch <- ev:
-		default:
-		}
+		send(ctx, ch, ev, important)
 	}
 	defer close(ch)
 	defer func() {
@@ -345,7 +336,7 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 	finish := func(state OutcomeState, failed int, msg string) {
 		out.State, out.FailedStep = state, failed
 		for _, s := range plan.Steps {
-			if s.N > failed && !contains(out.Done, s.N) && s.N != failed {
+			if s.N > failed && !slices.Contains(out.Done, s.N) {
 				out.NotStarted = append(out.NotStarted, s.N)
 			}
 		}
@@ -432,18 +423,26 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 	finish(Completed, 0, fmt.Sprintf("all %d step(s) converged.", len(plan.Steps)))
 }
 
+// send delivers ev to the run's reader: an important event waits for the
+// reader unless ctx ends; any other is dropped when the channel is full, so
+// progress never holds up a run.
+func send(ctx context.Context, ch chan<- Event, ev Event, important bool) {
+	if important && ctx.Err() == nil {
+		select {
+		case ch <- ev:
+		case <-ctx.Done():
+		}
+		return
+	}
+	select {
+	case ch <- ev:
+	default:
+	}
+}
+
 type appliedStep struct {
 	step    Step
 	started time.Time
-}
-
-func contains(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func notDone(plan Plan, steps []int) string {

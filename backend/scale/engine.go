@@ -201,10 +201,7 @@ func (e *Engine) state(id string) (*planState, error) {
 // Plan orders the changes into a plan and records it.
 func (e *Engine) Plan(ctx context.Context, changes []Change) (Plan, error) {
 	now := e.clock.Now()
-	e.mu.Lock()
-	e.seq++
-	id := fmt.Sprintf("%s-%d", now.UTC().Format("20060102T150405"), e.seq)
-	e.mu.Unlock()
+	id := e.nextID(now)
 	plan, err := BuildPlan(e.cfg.Source.Snapshot(), e.cfg.Source, changes, id, now)
 	if err != nil {
 		return plan, fmt.Errorf("plan: %w", err)
@@ -215,16 +212,30 @@ func (e *Engine) Plan(ctx context.Context, changes []Change) (Plan, error) {
 			lines = append(lines, fmt.Sprintf("step %d %s %s: %s → %s", s.N, s.Target(), d.PathString(), orUnset(d.From), d.To))
 		}
 	}
+	return plan, e.keep(ctx, plan, fmt.Sprintf("%d step(s); confirm with %q", len(plan.Steps), plan.Confirm), lines)
+}
+
+// nextID allocates the id of a new plan.
+func (e *Engine) nextID(now time.Time) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.seq++
+	return fmt.Sprintf("%s-%d", now.UTC().Format("20060102T150405"), e.seq)
+}
+
+// keep records a new plan in the audit log, with msg and the evidence
+// lines followed by the plan's warnings and problems, and keeps it for the
+// preflight, dry run and apply.
+func (e *Engine) keep(ctx context.Context, plan Plan, msg string, lines []string) error {
 	lines = append(lines, plan.Warnings()...)
 	lines = append(lines, plan.Problems()...)
-	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionPlan, Result: "ok",
-		Message: fmt.Sprintf("%d step(s); confirm with %q", len(plan.Steps), plan.Confirm), Evidence: lines}); err != nil {
-		return plan, err
+	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionPlan, Result: "ok", Message: msg, Evidence: lines}); err != nil {
+		return err
 	}
 	e.mu.Lock()
-	e.plans[id] = &planState{plan: plan}
+	e.plans[plan.ID] = &planState{plan: plan}
 	e.mu.Unlock()
-	return plan, nil
+	return nil
 }
 
 // StopAfterStep asks a running plan to stop once the current step has

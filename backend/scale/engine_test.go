@@ -128,6 +128,18 @@ func (e *env) check(t *testing.T, changes ...scale.Change) (scale.Plan, scale.Pr
 	return plan, pf, dry
 }
 
+// refusedReadOnly fails the test unless the engine refuses both the dry
+// run and the apply of plan as read-only.
+func refusedReadOnly(t *testing.T, ctx context.Context, eng *scale.Engine, plan scale.Plan) {
+	t.Helper()
+	if _, err := eng.DryRun(ctx, plan.ID); !errors.Is(err, scale.ErrReadOnly) {
+		t.Errorf("dry run: %v", err)
+	}
+	if _, err := eng.Apply(ctx, plan.ID, plan.Confirm); !errors.Is(err, scale.ErrReadOnly) {
+		t.Errorf("apply: %v", err)
+	}
+}
+
 func drain(t *testing.T, ch <-chan scale.Event) (*scale.Outcome, []scale.Event) {
 	t.Helper()
 	var evs []scale.Event
@@ -442,12 +454,7 @@ func TestReadOnlyNeverWrites(t *testing.T) {
 	if !pf.Passed() {
 		t.Fatalf("preflight %s", failing(pf))
 	}
-	if _, err := e.eng.DryRun(e.ctx, plan.ID); !errors.Is(err, scale.ErrReadOnly) {
-		t.Errorf("dry run: %v", err)
-	}
-	if _, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm); !errors.Is(err, scale.ErrReadOnly) {
-		t.Errorf("apply: %v", err)
-	}
+	refusedReadOnly(t, e.ctx, e.eng, plan)
 	for _, w := range e.p.SpecWrites() {
 		if strings.HasPrefix(w, "patch ") {
 			t.Errorf("a patch reached the server: %s", w)

@@ -240,6 +240,77 @@ func (e *itEnv) patch(t *testing.T, res operator.Resource, name, body string) {
 	}
 }
 
+// viewerClients returns the clients of the harness's "limited" user,
+// bound in the test namespace to a role that may get, list and watch
+// everything and write nothing.
+func (e *itEnv) viewerClients(t *testing.T) *kube.Clients {
+	t.Helper()
+	role := fmt.Sprintf(`apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: viewer, namespace: %[1]s}
+rules:
+- apiGroups: ["*"]
+  resources: ["*"]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: limited-viewer, namespace: %[1]s}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: viewer}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: limited}
+`, e.ns)
+	if err := e.c.Apply(e.ctx, role); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := e.c.Config("limited")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return clientsFor(t, cfg, "limited")
+}
+
+// countedClients returns admin clients whose every request goes through a
+// counting transport, and a check that fails the test for any non-GET
+// request but the access and identity reviews (POSTs that the API server
+// answers without storing anything), or when no review was counted.
+func (e *itEnv) countedClients(t *testing.T) (*kube.Clients, func(*testing.T)) {
+	t.Helper()
+	cfg, err := e.c.Config("admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var writes []string
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripper(func(req *http.Request) (*http.Response, error) {
+			if req.Method != http.MethodGet && req.Method != http.MethodHead {
+				mu.Lock()
+				writes = append(writes, req.Method+" "+req.URL.Path)
+				mu.Unlock()
+			}
+			return rt.RoundTrip(req)
+		})
+	})
+	onlyReviews := func(t *testing.T) {
+		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
+		reviews := 0
+		for _, w := range writes {
+			if w == "POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews" || w == "POST /apis/authentication.k8s.io/v1/selfsubjectreviews" {
+				reviews++
+				continue
+			}
+			t.Errorf("read-only mode sent a write: %s", w)
+		}
+		if reviews == 0 {
+			t.Error("no access review was counted: is the transport wrapped?")
+		}
+	}
+	return clientsFor(t, cfg, "admin"), onlyReviews
+}
+
 func checkAndDryRun(t *testing.T, ctx context.Context, eng *scale.Engine, changes ...scale.Change) (scale.Plan, scale.Preflight, []scale.DryRunResult) {
 	t.Helper()
 	plan, err := eng.Plan(ctx, changes)
@@ -387,29 +458,7 @@ spec:
 // the API server refuses the (dry-run) patch with 403.
 func TestIntegrationForbiddenForLimitedUser(t *testing.T) {
 	e := integration(t, "scale-limited")
-	role := fmt.Sprintf(`apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: viewer, namespace: %[1]s}
-rules:
-- apiGroups: ["*"]
-  resources: ["*"]
-  verbs: [get, list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: limited-viewer, namespace: %[1]s}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: viewer}
-subjects:
-- {apiGroup: rbac.authorization.k8s.io, kind: User, name: limited}
-`, e.ns)
-	if err := e.c.Apply(e.ctx, role); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := e.c.Config("limited")
-	if err != nil {
-		t.Fatal(err)
-	}
-	limited := clientsFor(t, cfg, "limited")
+	limited := e.viewerClients(t)
 	eng, _ := e.engine(t, limited, nil)
 	plan, pf, dry := checkAndDryRun(t, e.ctx, eng, scale.Change{Key: e.key(platform.SegmentStore, "pravega"), Field: scale.Replicas, To: "4"})
 	cred := pf.Checks[1]
@@ -525,23 +574,7 @@ func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { retur
 // anything).
 func TestIntegrationReadOnlySendsNoWrite(t *testing.T) {
 	e := integration(t, "scale-readonly")
-	cfg, err := e.c.Config("admin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var writes []string
-	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
-		return roundTripper(func(req *http.Request) (*http.Response, error) {
-			if req.Method != http.MethodGet && req.Method != http.MethodHead {
-				mu.Lock()
-				writes = append(writes, req.Method+" "+req.URL.Path)
-				mu.Unlock()
-			}
-			return rt.RoundTrip(req)
-		})
-	})
-	counted := clientsFor(t, cfg, "admin")
+	counted, onlyReviews := e.countedClients(t)
 	e.w = e.watcher(t, counted) // the engine reads through the counted clients too
 	e.await(t, "the counted watcher", func(s *platform.Snapshot) string {
 		if len(s.Components) < 4 || !s.Synced() {
@@ -561,25 +594,8 @@ func TestIntegrationReadOnlySendsNoWrite(t *testing.T) {
 	if _, err := eng.Nodes(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.DryRun(e.ctx, plan.ID); !errors.Is(err, scale.ErrReadOnly) {
-		t.Errorf("dry run: %v", err)
-	}
-	if _, err := eng.Apply(e.ctx, plan.ID, plan.Confirm); !errors.Is(err, scale.ErrReadOnly) {
-		t.Errorf("apply: %v", err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	reviews := 0
-	for _, w := range writes {
-		if w == "POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews" || w == "POST /apis/authentication.k8s.io/v1/selfsubjectreviews" {
-			reviews++
-			continue
-		}
-		t.Errorf("read-only mode sent a write: %s", w)
-	}
-	if reviews == 0 {
-		t.Error("no access review was counted: is the transport wrapped?")
-	}
+	refusedReadOnly(t, e.ctx, eng, plan)
+	onlyReviews(t)
 	if n := e.replicas(t, operator.PravegaClusters, "pravega", "spec", "pravega", "segmentStoreReplicas"); n != 3 {
 		t.Errorf("segment stores %d", n)
 	}

@@ -63,26 +63,14 @@ func claimKey(ns, name string) string { return "claim:" + ns + "/" + name }
 // problem of the plan, so the preflight shows it as the reason it refuses.
 func (e *Engine) PlanStorage(ctx context.Context, ch StorageChange) (Plan, error) {
 	now := e.clock.Now()
-	e.mu.Lock()
-	e.seq++
-	id := fmt.Sprintf("%s-%d", now.UTC().Format("20060102T150405"), e.seq)
-	e.mu.Unlock()
+	id := e.nextID(now)
 	plan, err := BuildStoragePlan(e.cfg.Source.Snapshot(), ch, id, now)
 	if err != nil {
 		return plan, fmt.Errorf("plan: %w", err)
 	}
 	s := plan.Steps[0]
 	lines := []string{fmt.Sprintf("step 1 %s %s: %s → %s", s.Target(), strings.Join(storagePath, "."), orUnset(s.Claim.From), s.Claim.To)}
-	lines = append(lines, plan.Warnings()...)
-	lines = append(lines, plan.Problems()...)
-	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionPlan, Result: "ok",
-		Message: fmt.Sprintf("grow %s; confirm with %q", s.Target(), plan.Confirm), Evidence: lines}); err != nil {
-		return plan, err
-	}
-	e.mu.Lock()
-	e.plans[id] = &planState{plan: plan}
-	e.mu.Unlock()
-	return plan, nil
+	return plan, e.keep(ctx, plan, fmt.Sprintf("grow %s; confirm with %q", s.Target(), plan.Confirm), lines)
 }
 
 // BuildStoragePlan makes the plan for one claim from the snapshot.
@@ -155,26 +143,14 @@ func templatePath(c *platform.Claim) []string {
 // component must stay ready).
 func (e *Engine) PlanStorageTemplate(ctx context.Context, ch StorageChange) (Plan, error) {
 	now := e.clock.Now()
-	e.mu.Lock()
-	e.seq++
-	id := fmt.Sprintf("%s-%d", now.UTC().Format("20060102T150405"), e.seq)
-	e.mu.Unlock()
+	id := e.nextID(now)
 	plan, err := BuildStorageTemplatePlan(e.cfg.Source.Snapshot(), e.cfg.Source, ch, id, now)
 	if err != nil {
 		return plan, fmt.Errorf("plan: %w", err)
 	}
 	s := plan.Steps[0]
 	lines := []string{fmt.Sprintf("step 1 %s %s: %s → %s", s.Target(), s.Diffs[0].PathString(), orUnset(s.Diffs[0].From), s.Diffs[0].To)}
-	lines = append(lines, plan.Warnings()...)
-	lines = append(lines, plan.Problems()...)
-	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionPlan, Result: "ok",
-		Message: fmt.Sprintf("grow the claim template of %s; confirm with %q", s.Target(), plan.Confirm), Evidence: lines}); err != nil {
-		return plan, err
-	}
-	e.mu.Lock()
-	e.plans[id] = &planState{plan: plan}
-	e.mu.Unlock()
-	return plan, nil
+	return plan, e.keep(ctx, plan, fmt.Sprintf("grow the claim template of %s; confirm with %q", s.Target(), plan.Confirm), lines)
 }
 
 // BuildStorageTemplatePlan makes the plan growing the template of a claim.
@@ -441,17 +417,7 @@ func (e *Engine) runStorage(ctx context.Context, ps *planState, ch chan<- Event)
 	out := &Outcome{}
 	emit := func(ev Event, important bool) {
 		ev.Plan, ev.At, ev.Step = plan.ID, e.clock.Now(), s.N
-		if important && ctx.Err() == nil {
-			select {
-			case ch <- ev:
-			case <-ctx.Done():
-			}
-			return
-		}
-		select {
-		case ch <- ev:
-		default:
-		}
+		send(ctx, ch, ev, important)
 	}
 	defer close(ch)
 	finish := func(state OutcomeState, msg string) {

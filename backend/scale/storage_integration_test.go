@@ -10,9 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -313,29 +311,7 @@ func TestIntegrationStorageRefusals(t *testing.T) {
 // preflight, sees expansion unknown, and the API server refuses the dry run.
 func TestIntegrationStorageForbiddenForLimitedUser(t *testing.T) {
 	e := storageEnv(t, "storage-limited")
-	role := fmt.Sprintf(`apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: viewer, namespace: %[1]s}
-rules:
-- apiGroups: ["*"]
-  resources: ["*"]
-  verbs: [get, list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: limited-viewer, namespace: %[1]s}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: viewer}
-subjects:
-- {apiGroup: rbac.authorization.k8s.io, kind: User, name: limited}
-`, e.ns)
-	if err := e.c.Apply(e.ctx, role); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := e.c.Config("limited")
-	if err != nil {
-		t.Fatal(err)
-	}
-	limited := clientsFor(t, cfg, "limited")
+	limited := e.viewerClients(t)
 	e.w = e.watcher(t, limited)
 	e.awaitClaims(t)
 	eng, _ := e.engine(t, limited, nil)
@@ -358,23 +334,7 @@ subjects:
 // refused before any request.
 func TestIntegrationStorageReadOnlySendsNoWrite(t *testing.T) {
 	e := storageEnv(t, "storage-readonly")
-	cfg, err := e.c.Config("admin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var writes []string
-	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
-		return roundTripper(func(req *http.Request) (*http.Response, error) {
-			if req.Method != http.MethodGet && req.Method != http.MethodHead {
-				mu.Lock()
-				writes = append(writes, req.Method+" "+req.URL.Path)
-				mu.Unlock()
-			}
-			return rt.RoundTrip(req)
-		})
-	})
-	counted := clientsFor(t, cfg, "admin")
+	counted, onlyReviews := e.countedClients(t)
 	e.w = e.watcher(t, counted)
 	e.awaitClaims(t)
 	eng, _ := e.engine(t, counted, func(c *scale.Config) { c.ReadOnly = true })
@@ -385,23 +345,6 @@ func TestIntegrationStorageReadOnlySendsNoWrite(t *testing.T) {
 	if pf, err := eng.Preflight(e.ctx, plan.ID); err != nil || !pf.Passed() {
 		t.Fatalf("preflight %v: %s", err, failing(pf))
 	}
-	if _, err := eng.DryRun(e.ctx, plan.ID); !errors.Is(err, scale.ErrReadOnly) {
-		t.Errorf("dry run: %v", err)
-	}
-	if _, err := eng.Apply(e.ctx, plan.ID, plan.Confirm); !errors.Is(err, scale.ErrReadOnly) {
-		t.Errorf("apply: %v", err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	reviews := 0
-	for _, w := range writes {
-		if w == "POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews" || w == "POST /apis/authentication.k8s.io/v1/selfsubjectreviews" {
-			reviews++
-			continue
-		}
-		t.Errorf("read-only mode sent a write: %s", w)
-	}
-	if reviews == 0 {
-		t.Error("no access review was counted: is the transport wrapped?")
-	}
+	refusedReadOnly(t, e.ctx, eng, plan)
+	onlyReviews(t)
 }

@@ -195,12 +195,7 @@ func TestStorageReadOnlyNeverWrites(t *testing.T) {
 	if !pf.Passed() {
 		t.Fatalf("preflight: %s", failing(pf))
 	}
-	if _, err := e.eng.DryRun(e.ctx, plan.ID); !errors.Is(err, scale.ErrReadOnly) {
-		t.Errorf("dry run: %v", err)
-	}
-	if _, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm); !errors.Is(err, scale.ErrReadOnly) {
-		t.Errorf("apply: %v", err)
-	}
+	refusedReadOnly(t, e.ctx, e.eng, plan)
 	for _, w := range e.p.SpecWrites() {
 		if strings.Contains(w, "persistentvolumeclaims") {
 			t.Errorf("read-only wrote: %s", w)

@@ -2,6 +2,7 @@ package scale
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -196,7 +197,8 @@ func planLines(plan scale.Plan, pf *scale.Preflight, dry []scale.DryRunResult, r
 			for k, v := range r.After {
 				vals = append(vals, k+"="+v)
 			}
-			out = append(out, check(scale.Pass, 1, fmt.Sprintf("step %d accepted: the server would store %s", r.Step, strings.Join(sorted(vals), ", "))))
+			slices.Sort(vals)
+			out = append(out, check(scale.Pass, 1, fmt.Sprintf("step %d accepted: the server would store %s", r.Step, strings.Join(vals, ", "))))
 			continue
 		}
 		reason := r.Reason
@@ -206,15 +208,6 @@ func planLines(plan scale.Plan, pf *scale.Preflight, dry []scale.DryRunResult, r
 		out = append(out, check(scale.Fail, 1, fmt.Sprintf("step %d rejected (%s): %s", r.Step, reason, r.Message)))
 	}
 	return out
-}
-
-func sorted(ss []string) []string {
-	for i := 1; i < len(ss); i++ {
-		for j := i; j > 0 && ss[j] < ss[j-1]; j-- {
-			ss[j], ss[j-1] = ss[j-1], ss[j]
-		}
-	}
-	return ss
 }
 
 // stepState is what the wizard knows of a running step.
@@ -299,7 +292,8 @@ func auditLines(recs []audit.Record, path string) []line {
 			for k, v := range r.Before {
 				parts = append(parts, fmt.Sprintf("%s: %s → %s", k, v, r.After[k]))
 			}
-			out = append(out, line{kind: kindMuted, indent: 4, text: strings.Join(sorted(parts), ", ")})
+			slices.Sort(parts)
+			out = append(out, line{kind: kindMuted, indent: 4, text: strings.Join(parts, ", ")})
 		}
 		if r.Message != "" {
 			out = append(out, line{kind: kindMuted, indent: 4, text: r.Message})

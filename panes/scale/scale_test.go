@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,28 +191,12 @@ func TestGoldenWizard(t *testing.T) {
 	w := settledDemo(t, false)
 	km := keymap.Default()
 	g, k := km.Global, paneKeys(km)
-	down := func(n int) []tea.Msg {
-		var out []tea.Msg
-		for i := 0; i < n; i++ {
-			out = append(out, keymap.Press(g.Down))
-		}
-		return out
-	}
-	seq := func(parts ...[]tea.Msg) []tea.Msg {
-		var out []tea.Msg
-		for _, p := range parts {
-			out = append(out, p...)
-		}
-		return out
-	}
+	down := func(n int) []tea.Msg { return slices.Repeat([]tea.Msg{keymap.Press(g.Down)}, n) }
+	seq := slices.Concat[[]tea.Msg]
 	one := func(b ...tea.Msg) []tea.Msg { return b }
 	// bookies 3→5 and segment stores 3→4
 	plan := seq(down(1), one(keymap.Press(k.Increase), keymap.Press(k.Increase)), down(1), one(keymap.Press(k.Increase), keymap.Press(k.Plan)))
-	views := []struct {
-		name  string
-		keys  []tea.Msg
-		after func(Model) Model
-	}{
+	views := []goldenView{
 		{"components", seq(down(1), one(keymap.Press(k.Increase), keymap.Press(k.Increase))), nil},
 		{"application", one(keymap.Press(k.Level), keymap.Press(k.Increase)), nil},
 		{"kubernetes", one(keymap.Press(k.Level), keymap.Press(k.Level)), nil},
@@ -237,32 +222,13 @@ func TestGoldenWizard(t *testing.T) {
 		}},
 		{"audit", seq(plan, one(keymap.Press(k.DryRun), keymap.Press(k.Audit))), nil},
 	}
-	for _, size := range []struct {
-		name string
-		w, h int
-	}{{"80x24", 80, 21}, {"160x48", 160, 45}} {
-		for _, v := range views {
-			t.Run(v.name+"-"+size.name, func(t *testing.T) {
-				m := newWizard(t, w, size.w, size.h, false)
-				m = run(t, m, v.keys...)
-				if v.after != nil {
-					m = v.after(m)
-				}
-				out := ansi.Strip(m.View())
-				assertFits(t, out, size.w, size.h)
-				golden.RequireEqual(t, out)
-			})
-		}
-	}
+	runGoldens(t, w, views)
 }
 
 func TestGoldenReadOnly(t *testing.T) {
 	w := settledDemo(t, true)
 	k := keymap.Default().Scale
-	for _, size := range []struct {
-		name string
-		w, h int
-	}{{"80x24", 80, 21}, {"160x48", 160, 45}} {
+	for _, size := range goldenSizes {
 		t.Run(size.name, func(t *testing.T) {
 			m := newWizard(t, w, size.w, size.h, true)
 			m = run(t, m, keymap.Press(keymap.Default().Global.Down), keymap.Press(k.Increase), keymap.Press(k.Plan), keymap.Press(k.DryRun), keymap.Press(k.Apply))
@@ -280,10 +246,7 @@ func TestGoldenShortResources(t *testing.T) {
 	w := settledDemo(t, false, demo.ScenarioShortResources)
 	km := keymap.Default()
 	k := km.Scale
-	for _, size := range []struct {
-		name string
-		w, h int
-	}{{"80x24", 80, 21}, {"160x48", 160, 45}} {
+	for _, size := range goldenSizes {
 		t.Run(size.name, func(t *testing.T) {
 			m := newWizard(t, w, size.w, size.h, false)
 			// sensor-aggregation TaskManagers 3→6
@@ -300,6 +263,41 @@ func TestGoldenShortResources(t *testing.T) {
 			assertFits(t, out, size.w, size.h)
 			golden.RequireEqual(t, out)
 		})
+	}
+}
+
+// goldenSizes are the terminal sizes every golden is taken at (the pane's
+// share of an 80x24 and a 160x48 terminal).
+var goldenSizes = []struct {
+	name string
+	w, h int
+}{{"80x24", 80, 21}, {"160x48", 160, 45}}
+
+// goldenView is one golden of a wizard: the keys that lead to it and what
+// is done to the model after them.
+type goldenView struct {
+	name  string
+	keys  []tea.Msg
+	after func(Model) Model
+}
+
+// runGoldens renders each view at each golden size and compares it with
+// its golden file, named view-size.
+func runGoldens(t *testing.T, w *world, views []goldenView) {
+	t.Helper()
+	for _, size := range goldenSizes {
+		for _, v := range views {
+			t.Run(v.name+"-"+size.name, func(t *testing.T) {
+				m := newWizard(t, w, size.w, size.h, false)
+				m = run(t, m, v.keys...)
+				if v.after != nil {
+					m = v.after(m)
+				}
+				out := ansi.Strip(m.View())
+				assertFits(t, out, size.w, size.h)
+				golden.RequireEqual(t, out)
+			})
+		}
 	}
 }
 
@@ -322,10 +320,7 @@ func TestGoldenNodesAfterPlan(t *testing.T) {
 	w := settledDemo(t, false)
 	km := keymap.Default()
 	g, k := km.Global, paneKeys(km)
-	for _, size := range []struct {
-		name string
-		w, h int
-	}{{"80x24", 80, 21}, {"160x48", 160, 45}} {
+	for _, size := range goldenSizes {
 		t.Run(size.name, func(t *testing.T) {
 			m := newWizard(t, w, size.w, size.h, false)
 			m = run(t, m, keymap.Press(g.Down), keymap.Press(g.Down), keymap.Press(k.Increase), keymap.Press(k.Increase), keymap.Press(k.Plan),
@@ -345,31 +340,15 @@ func TestGoldenStorage(t *testing.T) {
 	w := settledDemo(t, false)
 	km := keymap.Default()
 	g, k := km.Global, paneKeys(km)
-	down := func(n int) []tea.Msg {
-		var out []tea.Msg
-		for i := 0; i < n; i++ {
-			out = append(out, keymap.Press(g.Down))
-		}
-		return out
-	}
-	seq := func(parts ...[]tea.Msg) []tea.Msg {
-		var out []tea.Msg
-		for _, p := range parts {
-			out = append(out, p...)
-		}
-		return out
-	}
+	down := func(n int) []tea.Msg { return slices.Repeat([]tea.Msg{keymap.Press(g.Down)}, n) }
+	seq := slices.Concat[[]tea.Msg]
 	one := func(b ...tea.Msg) []tea.Msg { return b }
 	storage := one(keymap.Press(k.Storage))
 	grow := func(claim int, size string) []tea.Msg {
 		return seq(storage, down(claim), one(keymap.Press(g.Select)), typeText(size), one(keymap.Press(g.Select)))
 	}
 	ledger := seq(grow(3, "80Gi"), one(keymap.Press(k.DryRun)))
-	views := []struct {
-		name  string
-		keys  []tea.Msg
-		after func(Model) Model
-	}{
+	views := []goldenView{
 		{"list", seq(storage, down(6)), nil},
 		{"size-input", seq(storage, down(3), one(keymap.Press(g.Select)), typeText("80Gi")), nil},
 		{"refused-class", seq(grow(6, "20Gi"), one(keymap.Press(k.DryRun))), nil},
@@ -392,21 +371,5 @@ func TestGoldenStorage(t *testing.T) {
 			return m
 		}},
 	}
-	for _, size := range []struct {
-		name string
-		w, h int
-	}{{"80x24", 80, 21}, {"160x48", 160, 45}} {
-		for _, v := range views {
-			t.Run(v.name+"-"+size.name, func(t *testing.T) {
-				m := newWizard(t, w, size.w, size.h, false)
-				m = run(t, m, v.keys...)
-				if v.after != nil {
-					m = v.after(m)
-				}
-				out := ansi.Strip(m.View())
-				assertFits(t, out, size.w, size.h)
-				golden.RequireEqual(t, out)
-			})
-		}
-	}
+	runGoldens(t, w, views)
 }
