@@ -1,6 +1,8 @@
 package demo
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -146,20 +148,29 @@ func (p *Platform) admitClaim(old, next *corev1.PersistentVolumeClaim) error {
 	return nil
 }
 
+// resizePhase is how long the resizer and the kubelet each take (divided
+// by Speed): a person, or a watcher that coalesces its snapshots, sees
+// every phase.
+const resizePhase = 1500 * time.Millisecond
+
 // resize plays the external resizer and the kubelet for every claim asked
 // to grow: condition Resizing, then FileSystemResizePending, then the new
-// capacity, one simulator step each.
+// capacity, each phase lasting resizePhase.
 func (s *simulator) resize(ctx context.Context) error {
 	list, err := s.p.typed.CoreV1().PersistentVolumeClaims("").List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return err
 	}
 	now := metav1.NewTime(s.p.clock.Now())
+	hold := scaled(s.p.opts.Speed, resizePhase)
 	for i := range list.Items {
 		c := &list.Items[i]
 		want, cap := c.Spec.Resources.Requests[corev1.ResourceStorage], c.Status.Capacity[corev1.ResourceStorage]
 		if c.Status.Phase != corev1.ClaimBound || want.Cmp(cap) <= 0 {
 			continue
+		}
+		if len(c.Status.Conditions) > 0 && now.Sub(c.Status.Conditions[0].LastTransitionTime.Time) < hold {
+			continue // the current phase is still under way
 		}
 		next := c.DeepCopy()
 		switch {
