@@ -381,7 +381,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		// without asking. Ask the way its own stop key does.
 		if id, busy := m.busyPane(); busy {
 			m, cmd := m.switchTo(id)
-			return m, tea.Batch(cmd, m.panes[id].update(keymap.Press(m.opts.Keys.Scale.Stop)))
+			return m, tea.Batch(cmd, m.panes[id].update(pane.StopMsg{}))
 		}
 	}
 	active := m.panes[m.active]

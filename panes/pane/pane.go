@@ -36,6 +36,10 @@ type TickMsg struct{ Now time.Time }
 // FocusMsg tells a pane it became the visible one.
 type FocusMsg struct{}
 
+// StopMsg asks a pane whose work is under way (busy) to offer stopping it,
+// as its own stop key would: the user asked to quit.
+type StopMsg struct{}
+
 // BlurMsg tells a pane it is no longer the visible one: it may stop work
 // only its view needs (the streams pane stops reading the REST APIs).
 type BlurMsg struct{}

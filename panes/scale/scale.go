@@ -203,6 +203,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case pane.SnapshotMsg:
 		m.snap = msg.Snapshot
 		return m, targetsCmd(m.eng, msg.Snapshot)
+	case pane.StopMsg:
+		return m.onStop()
 	case pane.FocusMsg:
 		if m.level == scale.KubernetesLevel && m.mode == modeSelect {
 			return m, m.nodesCmd()
@@ -373,11 +375,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.showAudit = false
 		return m, nil
 	case m.mode == modeRun && (key.Matches(msg, k.Stop, g.Back) || msg.String() == "ctrl+c"):
-		if !m.stopAsked {
-			m.askStop = true
-		}
-		m.updateKeys()
-		return m, nil
+		return m.onStop()
 	}
 	if m.showAudit || m.mode != modeSelect {
 		return m.onScrollKey(msg)
@@ -604,6 +602,19 @@ func (m Model) onSizeKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.size, cmd = m.size.Update(msg)
 		return m, cmd
+	}
+	m.updateKeys()
+	return m, nil
+}
+
+// onStop asks whether to stop the running plan (once: a stop already asked
+// for is under way); asked again while the question shows, it withdraws it.
+func (m Model) onStop() (Model, tea.Cmd) {
+	switch {
+	case m.askStop:
+		m.askStop = false
+	case m.mode == modeRun && !m.stopAsked:
+		m.askStop = true
 	}
 	m.updateKeys()
 	return m, nil
