@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/streamops/streamops/backend/config"
 )
 
 // Actions recorded by the scale engine.
@@ -62,18 +64,9 @@ type Log struct {
 	f    *os.File
 }
 
-// DefaultPath is $XDG_STATE_HOME/streamops/<name>, or
-// ~/.local/state/streamops/<name> when XDG_STATE_HOME is unset.
+// DefaultPath is <name> in the state directory (config.StateDir).
 func DefaultPath(name string) (string, error) {
-	dir := os.Getenv("XDG_STATE_HOME")
-	if dir == "" || !filepath.IsAbs(dir) {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("audit log location: %w", err)
-		}
-		dir = filepath.Join(home, ".local", "state")
-	}
-	return filepath.Join(dir, "streamops", name), nil
+	return filepath.Join(config.StateDir(), name), nil
 }
 
 // Open opens (creating if needed) the log at path, with its directory

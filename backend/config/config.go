@@ -120,6 +120,21 @@ func DefaultPath() string {
 	return filepath.Join(dir, "streamops", "config.yaml")
 }
 
+// StateDir is where streamops keeps what it writes (log file, audit log,
+// triage reports, crash traces, saved logs): $XDG_STATE_HOME/streamops
+// when that is an absolute path (the XDG rule: a relative one is ignored),
+// else ~/.local/state/streamops, else a directory under the system's
+// temporary directory.
+func StateDir() string {
+	if dir := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(dir) {
+		return filepath.Join(dir, "streamops")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "streamops")
+	}
+	return filepath.Join(os.TempDir(), "streamops")
+}
+
 // Load reads the file at path over the defaults. A missing file at the
 // default path is not an error; a missing file the user named is.
 func Load(path string, named bool) (Config, error) {

@@ -83,23 +83,11 @@ type demoOptions struct {
 	scenario string
 }
 
-// stateDir is where logs, crash traces and the audit log go:
-// $XDG_STATE_HOME/streamops, or ~/.local/state/streamops.
-func stateDir() string {
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
-		return filepath.Join(d, "streamops")
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".local", "state", "streamops")
-	}
-	return filepath.Join(os.TempDir(), "streamops")
-}
-
 // openLog sends our logs and client-go's klog output to a file: nothing may
 // write to the terminal while the console runs.
 func openLog(path string) (*slog.Logger, func(), error) {
 	if path == "" {
-		path = filepath.Join(stateDir(), "streamops.log")
+		path = filepath.Join(config.StateDir(), "streamops.log")
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, nil, fmt.Errorf("log file: %w", err)
@@ -439,7 +427,7 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 		Styles: styles, Keys: ui.keys, ReadOnly: ui.cfg.ReadOnly,
 		Snapshots: w.Subscribe(ctx), Errors: errs,
 		Context: clients.Context, Server: clients.Server, Scope: scope.String(),
-		CrashDir: stateDir(), ReportDir: stateDir(),
+		CrashDir: config.StateDir(), ReportDir: config.StateDir(),
 		Ctx: ctx,
 		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed), Members: members, Scope: w, Streams: mon, Scale: engine, Logs: logEngine,
 			Contexts: sess.contexts},

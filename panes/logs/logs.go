@@ -23,6 +23,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/streamops/streamops/backend/config"
 	logengine "github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/panes/pane"
@@ -30,7 +31,7 @@ import (
 
 // Options configure the pane.
 type Options struct {
-	// SaveDir is where saved logs go (default: $XDG_STATE_HOME/streamops
+	// SaveDir is where saved logs go (default: config.StateDir, i.e. $XDG_STATE_HOME/streamops
 	// or ~/.local/state/streamops).
 	SaveDir string
 }
@@ -520,7 +521,7 @@ func (m Model) save(all bool) tea.Cmd {
 	timestamps := true
 	return func() tea.Msg {
 		if dir == "" {
-			dir = defaultSaveDir()
+			dir = config.StateDir()
 		}
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return savedMsg{err: fmt.Errorf("save logs: %w", err)}
@@ -537,16 +538,6 @@ func (m Model) save(all bool) tea.Cmd {
 			path = filepath.Join(dir, fmt.Sprintf("streamops-logs-%s-%d.log", stamp, i))
 		}
 	}
-}
-
-func defaultSaveDir() string {
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
-		return filepath.Join(d, "streamops")
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".local", "state", "streamops")
-	}
-	return filepath.Join(os.TempDir(), "streamops")
 }
 
 // ShortHelp lists the pane's main keys.
