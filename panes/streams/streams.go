@@ -205,25 +205,20 @@ func (m Model) onBlur() (Model, tea.Cmd) {
 }
 
 func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
-	if m.filter.Active() {
-		_, cmd := m.filter.Update(msg)
+	g, k := m.deps.Keys.Global, m.deps.Keys.Streams
+	if handled, changed, cmd := m.filter.Key(msg, g); handled {
+		if !changed {
+			return m, cmd
+		}
 		m.refresh()
 		detail := m.detailCmd()
 		return m, tea.Batch(cmd, detail)
 	}
-	g, k := m.deps.Keys.Global, m.deps.Keys.Streams
 	if c, ok := pane.Cursor(msg, g, m.cursor, m.listHeight(), len(m.rows)); ok {
 		m.setCursor(c)
 		return m, m.detailCmd()
 	}
 	switch {
-	case key.Matches(msg, g.Filter):
-		return m, m.filter.Focus()
-	case key.Matches(msg, g.Back):
-		if m.filter.Query() != "" {
-			m.filter.Clear()
-			m.refresh()
-		}
 	case key.Matches(msg, k.Section):
 		m.sel[m.view] = m.selectedKey()
 		m.view = (m.view + 1) % viewCount
