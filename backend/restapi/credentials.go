@@ -315,8 +315,7 @@ func (m *Monitor) authorize(ctx context.Context, ep *endpoint) (*Credentials, er
 			return nil, &Error{Kind: NoCredentials, Msg: err.Error()}
 		}
 	}
-	m.redact.Add(c.secrets()...)
-	direct.SetCredentials(c)
+	direct.SetCredentials(c) // registers their secrets with m.redact, the getter's Redactor
 	m.mu.Lock()
 	ep.creds = &c
 	m.mu.Unlock()
