@@ -65,7 +65,6 @@ type Model struct {
 	roster    *accessapi.Roster
 	watching  string // the namespaces asked of memberSrc, joined
 	shown     bool   // the pane was shown: members are followed from then on
-	armed     bool   // the one receive from memberSrc is under way
 }
 
 // New returns the access pane. rev answers the can-i reviews (nil when
@@ -158,16 +157,17 @@ func (m Model) watchMembers() (Model, tea.Cmd) {
 	if m.memberSrc == nil || key == m.watching || len(nss) == 0 {
 		return m, nil
 	}
+	first := m.watching == ""
 	m.watching = key
 	src := m.memberSrc
 	watch := func() tea.Msg {
 		src.Watch(nss)
 		return nil
 	}
-	if m.armed {
+	if !first {
 		return m, watch
 	}
-	m.armed = true // the one receive, re-armed by each roster
+	// The first watch starts the one receive, re-armed by each roster.
 	return m, tea.Batch(watch, waitRoster(src))
 }
 
