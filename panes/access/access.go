@@ -96,8 +96,7 @@ func (m Model) Capturing() bool { return m.filter.Active() }
 type reviewMsg struct {
 	key    string
 	matrix accessapi.Matrix
-	user   string
-	who    accessapi.User
+	who    *accessapi.User // nil: WhoAmI failed
 	err    string
 	at     time.Time
 }
@@ -123,7 +122,7 @@ func (m Model) review() tea.Cmd {
 		defer cancel()
 		msg := reviewMsg{key: key, at: now}
 		if u, err := rev.WhoAmI(ctx); err == nil {
-			msg.user, msg.who = u.String(), u
+			msg.who = &u
 		} else {
 			msg.err = err.Error()
 		}
@@ -212,8 +211,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		m.reviewing = false
 		mx := msg.matrix
 		m.matrix, m.reviewKey, m.reviewedAt, m.reviewErr = &mx, msg.key, msg.at, msg.err
-		if msg.user != "" {
-			m.user, m.who = msg.user, msg.who
+		if msg.who != nil {
+			m.user, m.who = msg.who.String(), *msg.who
 		}
 		m.rebuild()
 	case rosterMsg:
