@@ -143,9 +143,9 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case pane.SnapshotMsg:
 		return m, observeCmd(m.src, msg.Snapshot)
 	case pane.FocusMsg:
-		return m.onFocus()
+		return m.setActive(true)
 	case pane.BlurMsg:
-		return m.onBlur()
+		return m.setActive(false)
 	case scalingMsg:
 		m.scaling[msg.key] = scalingInfo{hist: msg.hist, err: msg.err, at: m.deps.Clock.Now()}
 	case detailDueMsg:
@@ -177,29 +177,22 @@ func observeCmd(src Source, snap *platform.Snapshot) tea.Cmd {
 	}
 }
 
-// onFocus activates the Source while the pane is shown: before it is
-// first shown no REST request is sent, and none while another pane is.
-// Coming back reads every endpoint at once.
-func (m Model) onFocus() (Model, tea.Cmd) {
-	if m.activated || m.src == nil {
+// setActive activates the Source while the pane is shown (focus) and
+// deactivates it when another pane is (blur): before it is first shown no
+// REST request is sent, and none while another pane is. Coming back reads
+// every endpoint at once.
+func (m Model) setActive(on bool) (Model, tea.Cmd) {
+	if m.activated == on || m.src == nil {
 		return m, nil
 	}
-	m.activated = true
+	m.activated = on
 	src := m.src
 	return m, func() tea.Msg {
-		src.Activate()
-		return nil
-	}
-}
-
-func (m Model) onBlur() (Model, tea.Cmd) {
-	if !m.activated || m.src == nil {
-		return m, nil
-	}
-	m.activated = false
-	src := m.src
-	return m, func() tea.Msg {
-		src.Deactivate()
+		if on {
+			src.Activate()
+		} else {
+			src.Deactivate()
+		}
 		return nil
 	}
 }
