@@ -111,12 +111,21 @@ type Inventory struct {
 // Streams counts user and internal streams.
 func (inv *Inventory) Streams() (user, internal int) {
 	for _, sc := range inv.Scopes {
-		for _, st := range sc.Streams {
-			if st.Internal() || sc.Internal() {
-				internal++
-			} else {
-				user++
-			}
+		u, i := sc.StreamCounts()
+		user += u
+		internal += i
+	}
+	return user, internal
+}
+
+// StreamCounts counts the scope's user and internal streams (every stream
+// of an internal scope is internal).
+func (s Scope) StreamCounts() (user, internal int) {
+	for _, st := range s.Streams {
+		if st.Internal() || s.Internal() {
+			internal++
+		} else {
+			user++
 		}
 	}
 	return user, internal

@@ -14,6 +14,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/streamops/streamops/backend/kube"
@@ -164,20 +165,7 @@ func ParseCredentialSecret(s string) (CredentialSource, error) {
 }
 
 // validName accepts a DNS subdomain name (namespaces, Secrets, clusters).
-func validName(s string) bool {
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	for i, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-		case (r == '-' || r == '.') && i > 0 && i < len(s)-1:
-		default:
-			return false
-		}
-	}
-	return true
-}
+func validName(s string) bool { return len(validation.IsDNS1123Subdomain(s)) == 0 }
 
 // Secret keys the console reads.
 const (
@@ -315,8 +303,7 @@ func (m *Monitor) authorize(ctx context.Context, ep *endpoint) (*Credentials, er
 			return nil, &Error{Kind: NoCredentials, Msg: err.Error()}
 		}
 	}
-	m.redact.Add(c.secrets()...)
-	direct.SetCredentials(c)
+	direct.SetCredentials(c) // registers their secrets with m.redact, the getter's Redactor
 	m.mu.Lock()
 	ep.creds = &c
 	m.mu.Unlock()

@@ -191,15 +191,9 @@ func newAuthWorld(t *testing.T, srcs []restapi.CredentialSource, overrides bool,
 	} else {
 		cfg.ServiceProxy = fake.NewClientset()
 	}
-	w.mon = restapi.NewMonitor(cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- w.mon.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
 	snap := &platform.Snapshot{Components: []*platform.Component{{Kind: platform.Controller, Namespace: "pravega", Cluster: "pravega",
 		Source: platform.Ref{Kind: "PravegaCluster"}, Auth: &platform.Auth{Enabled: snapAuth}}}}
-	w.mon.Observe(snap)
-	w.mon.Activate()
+	w.mon = runMonitor(t, cfg, snap)
 	return w
 }
 

@@ -324,53 +324,47 @@ func (m *Monitor) Run(ctx context.Context) error {
 // reading (in the clients or their goroutines, which raise it here) is
 // the endpoint's error until the next read, and is logged with its stack.
 func (m *Monitor) read(ctx context.Context, ep *endpoint) {
-	defer func() {
-		if r := recover(); r != nil {
-			m.log.Error("panic recovered", "in", "REST read "+ep.target.String(), "panic", r, "stack", string(debug.Stack()))
-			m.mu.Lock()
-			defer m.mu.Unlock()
-			ep.running, ep.sec.Reading = false, false
-			ep.sec.Failures++
-			ep.sec.Err = fmt.Errorf("internal error reading %s: %v", ep.target, oneLine(fmt.Sprint(r)))
-			ep.resolved = false
-			ep.next = m.cfg.Clock.Now().Add(Backoff(m.cfg.Interval, ep.sec.Failures, m.cfg.MaxBackoff))
-			ep.sec.NextTry = ep.next
-			m.publishLocked()
-			m.poke()
-		}
-	}()
 	m.mu.Lock()
 	target, getter, route, resolved, setupErr := ep.target, ep.getter, ep.route, ep.resolved, ep.sec.Err
 	m.mu.Unlock()
 
-	var err error
 	var creds *Credentials
-	if target.API == Pravega {
-		creds, err = m.authorize(ctx, ep)
-	}
-	if err == nil && ep.override == nil && route.Via != ViaNone && (!resolved || getter == nil) {
-		route, err = Resolve(ctx, m.cfg.ServiceProxy, target)
-		if err == nil {
+	var inv *pravega.Inventory
+	var cl *flink.Cluster
+	err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				m.log.Error("panic recovered", "in", "REST read "+target.String(), "panic", r, "stack", string(debug.Stack()))
+				err = fmt.Errorf("internal error reading %s: %v", target, oneLine(fmt.Sprint(r)))
+			}
+		}()
+		if target.API == Pravega {
+			if creds, err = m.authorize(ctx, ep); err != nil {
+				return err
+			}
+		}
+		if ep.override == nil && route.Via != ViaNone && (!resolved || getter == nil) {
+			if route, err = Resolve(ctx, m.cfg.ServiceProxy, target); err != nil {
+				return err
+			}
 			getter = &ProxyGetter{Client: m.cfg.ServiceProxy, Namespace: route.Namespace, Service: route.Service, Port: route.Port,
 				Timeout: m.cfg.Timeout, Redact: m.redact}
 			resolved = true
 		}
-	}
-	var inv *pravega.Inventory
-	var cl *flink.Cluster
-	switch {
-	case err != nil:
-	case route.Via == ViaNone:
-		err = errors.New("no direct URL given for it, and the service proxy is off")
-	case getter == nil:
-		err = setupErr // a bad override URL
-	case target.API == Pravega:
-		// Internal streams are always read: the pane hides them, and
-		// showing them is then instant.
-		inv, err = pravega.New(getter).Inventory(ctx, true)
-	default:
-		cl, err = flink.New(getter).Read(ctx)
-	}
+		switch {
+		case route.Via == ViaNone:
+			return errors.New("no direct URL given for it, and the service proxy is off")
+		case getter == nil:
+			return setupErr // a bad override URL
+		case target.API == Pravega:
+			// Internal streams are always read: the pane hides them, and
+			// showing them is then instant.
+			inv, err = pravega.New(getter).Inventory(ctx, true)
+		default:
+			cl, err = flink.New(getter).Read(ctx)
+		}
+		return err
+	}()
 	if ctx.Err() != nil {
 		return
 	}

@@ -36,17 +36,7 @@ func (c *counting) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.n.Add(1
 
 func next(t *testing.T, m *restapi.Monitor, ok func(restapi.Report) bool) restapi.Report {
 	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case r := <-m.Reports():
-			if ok(r) {
-				return r
-			}
-		case <-deadline:
-			t.Fatal("no matching report")
-		}
-	}
+	return awaitReport(t, m, "a matching report", ok)
 }
 
 // waitTimer waits until the monitor's loop sleeps on the fake clock.

@@ -3,6 +3,7 @@ package restapi
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -20,7 +21,8 @@ type Redactor struct {
 const Mask = "***"
 
 // Add registers secret values (empty and very short values are ignored:
-// masking them would garble ordinary text).
+// masking them would garble ordinary text). A value already known is not
+// added again: credentials are registered each time they are (re)loaded.
 func (r *Redactor) Add(secrets ...string) {
 	if r == nil {
 		return
@@ -28,10 +30,12 @@ func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range secrets {
-		if len(s) >= 4 {
-			r.secrets = append(r.secrets, s)
-			if esc := url.QueryEscape(s); esc != s {
-				r.secrets = append(r.secrets, esc)
+		if len(s) < 4 {
+			continue
+		}
+		for _, v := range []string{s, url.QueryEscape(s)} {
+			if !slices.Contains(r.secrets, v) {
+				r.secrets = append(r.secrets, v)
 			}
 		}
 	}

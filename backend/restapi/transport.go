@@ -188,14 +188,6 @@ func (g *DirectGetter) SetCredentials(c Credentials) {
 	g.auth.creds.Store(&c)
 }
 
-// Credentials are those requests carry.
-func (g *DirectGetter) Credentials() Credentials {
-	if c := g.auth.creds.Load(); c != nil {
-		return *c
-	}
-	return Credentials{}
-}
-
 // Shown is the URL as the console may show it.
 func (g *DirectGetter) Shown() string { return g.shown }
 

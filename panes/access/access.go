@@ -65,7 +65,6 @@ type Model struct {
 	roster    *accessapi.Roster
 	watching  string // the namespaces asked of memberSrc, joined
 	shown     bool   // the pane was shown: members are followed from then on
-	armed     bool   // the one receive from memberSrc is under way
 }
 
 // New returns the access pane. rev answers the can-i reviews (nil when
@@ -97,8 +96,7 @@ func (m Model) Capturing() bool { return m.filter.Active() }
 type reviewMsg struct {
 	key    string
 	matrix accessapi.Matrix
-	user   string
-	who    accessapi.User
+	who    *accessapi.User // nil: WhoAmI failed
 	err    string
 	at     time.Time
 }
@@ -124,7 +122,7 @@ func (m Model) review() tea.Cmd {
 		defer cancel()
 		msg := reviewMsg{key: key, at: now}
 		if u, err := rev.WhoAmI(ctx); err == nil {
-			msg.user, msg.who = u.String(), u
+			msg.who = &u
 		} else {
 			msg.err = err.Error()
 		}
@@ -158,16 +156,17 @@ func (m Model) watchMembers() (Model, tea.Cmd) {
 	if m.memberSrc == nil || key == m.watching || len(nss) == 0 {
 		return m, nil
 	}
+	first := m.watching == ""
 	m.watching = key
 	src := m.memberSrc
 	watch := func() tea.Msg {
 		src.Watch(nss)
 		return nil
 	}
-	if m.armed {
+	if !first {
 		return m, watch
 	}
-	m.armed = true // the one receive, re-armed by each roster
+	// The first watch starts the one receive, re-armed by each roster.
 	return m, tea.Batch(watch, waitRoster(src))
 }
 
@@ -212,8 +211,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		m.reviewing = false
 		mx := msg.matrix
 		m.matrix, m.reviewKey, m.reviewedAt, m.reviewErr = &mx, msg.key, msg.at, msg.err
-		if msg.user != "" {
-			m.user, m.who = msg.user, msg.who
+		if msg.who != nil {
+			m.user, m.who = msg.who.String(), *msg.who
 		}
 		m.rebuild()
 	case rosterMsg:

@@ -127,7 +127,8 @@ func (m Model) serviceLines(keep func(string) bool) []string {
 		if s.Type == platform.ExternalName {
 			portText = "→ " + s.ExternalName
 		}
-		if !keep(s.Namespace + " " + s.Name + " " + string(s.Type) + " " + portText + " " + labels.SelectorFromSet(s.Selector).String()) {
+		selector := labels.SelectorFromSet(s.Selector).String()
+		if !keep(s.Namespace + " " + s.Name + " " + string(s.Type) + " " + portText + " " + selector) {
 			continue
 		}
 		typ := st.Text.Render(string(s.Type))
@@ -146,7 +147,7 @@ func (m Model) serviceLines(keep func(string) bool) []string {
 		}
 		sel := st.Muted.Render("(no selector: endpoints by hand)")
 		if len(s.Selector) > 0 {
-			sel = st.Muted.Render(labels.SelectorFromSet(s.Selector).String())
+			sel = st.Muted.Render(selector)
 		}
 		out = append(out, pane.Row([]string{st.Muted.Render(s.Namespace), s.Name, typ, st.Muted.Render(s.ClusterIP), ep, portText, sel}, widths, cols))
 	}

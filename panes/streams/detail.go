@@ -25,14 +25,7 @@ func (m *Model) detail(r row, now time.Time) (string, []string) {
 		}
 		return "error", strings.Split(st.Err.Render(ansi.Wrap(text, max(m.width, 20), " /")), "\n")
 	case rowScope:
-		user, internal := 0, 0
-		for _, s := range r.scope.Streams {
-			if s.Internal() || r.scope.Internal() {
-				internal++
-			} else {
-				user++
-			}
-		}
+		user, internal := r.scope.StreamCounts()
 		return "scope " + r.scope.Name, []string{fmt.Sprintf("%s (+%d internal) · %s", plural(user, "stream"), internal, plural(len(r.scope.Groups), "reader group"))}
 	case rowStream:
 		return "stream " + r.scope.Name + "/" + r.stream.Name, m.streamDetail(r, now)

@@ -143,9 +143,9 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case pane.SnapshotMsg:
 		return m, observeCmd(m.src, msg.Snapshot)
 	case pane.FocusMsg:
-		return m.onFocus()
+		return m.setActive(true)
 	case pane.BlurMsg:
-		return m.onBlur()
+		return m.setActive(false)
 	case scalingMsg:
 		m.scaling[msg.key] = scalingInfo{hist: msg.hist, err: msg.err, at: m.deps.Clock.Now()}
 	case detailDueMsg:
@@ -177,53 +177,41 @@ func observeCmd(src Source, snap *platform.Snapshot) tea.Cmd {
 	}
 }
 
-// onFocus activates the Source while the pane is shown: before it is
-// first shown no REST request is sent, and none while another pane is.
-// Coming back reads every endpoint at once.
-func (m Model) onFocus() (Model, tea.Cmd) {
-	if m.activated || m.src == nil {
+// setActive activates the Source while the pane is shown (focus) and
+// deactivates it when another pane is (blur): before it is first shown no
+// REST request is sent, and none while another pane is. Coming back reads
+// every endpoint at once.
+func (m Model) setActive(on bool) (Model, tea.Cmd) {
+	if m.activated == on || m.src == nil {
 		return m, nil
 	}
-	m.activated = true
+	m.activated = on
 	src := m.src
 	return m, func() tea.Msg {
-		src.Activate()
-		return nil
-	}
-}
-
-func (m Model) onBlur() (Model, tea.Cmd) {
-	if !m.activated || m.src == nil {
-		return m, nil
-	}
-	m.activated = false
-	src := m.src
-	return m, func() tea.Msg {
-		src.Deactivate()
+		if on {
+			src.Activate()
+		} else {
+			src.Deactivate()
+		}
 		return nil
 	}
 }
 
 func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
-	if m.filter.Active() {
-		_, cmd := m.filter.Update(msg)
+	g, k := m.deps.Keys.Global, m.deps.Keys.Streams
+	if handled, changed, cmd := m.filter.Key(msg, g); handled {
+		if !changed {
+			return m, cmd
+		}
 		m.refresh()
 		detail := m.detailCmd()
 		return m, tea.Batch(cmd, detail)
 	}
-	g, k := m.deps.Keys.Global, m.deps.Keys.Streams
 	if c, ok := pane.Cursor(msg, g, m.cursor, m.listHeight(), len(m.rows)); ok {
 		m.setCursor(c)
 		return m, m.detailCmd()
 	}
 	switch {
-	case key.Matches(msg, g.Filter):
-		return m, m.filter.Focus()
-	case key.Matches(msg, g.Back):
-		if m.filter.Query() != "" {
-			m.filter.Clear()
-			m.refresh()
-		}
 	case key.Matches(msg, k.Section):
 		m.sel[m.view] = m.selectedKey()
 		m.view = (m.view + 1) % viewCount

@@ -197,20 +197,27 @@ func TestGolden(t *testing.T) {
 				m, _ := newPane(t, size[0], size[1])
 				m, _ = m.Update(ReportMsg{Report: fixture()})
 				m = tc.keys(m)
-				view := ansi.Strip(m.View())
-				lines := strings.Split(view, "\n")
-				if len(lines) != size[1] {
-					t.Errorf("%d lines, want %d", len(lines), size[1])
-				}
-				for i, l := range lines {
-					if w := ansi.StringWidth(l); w > size[0] {
-						t.Errorf("line %d is %d wide: %q", i, w, l)
-					}
-				}
-				golden.RequireEqual(t, view)
+				golden.RequireEqual(t, frame(t, m, size[0], size[1]))
 			})
 		}
 	}
+}
+
+// frame is the pane's view without styling, which must fill exactly h
+// lines of at most w cells.
+func frame(t *testing.T, m Model, w, h int) string {
+	t.Helper()
+	view := ansi.Strip(m.View())
+	lines := strings.Split(view, "\n")
+	if len(lines) != h {
+		t.Errorf("%d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if lw := ansi.StringWidth(l); lw > w {
+			t.Errorf("line %d is %d wide: %q", i, lw, l)
+		}
+	}
+	return view
 }
 
 func TestActivatesOnFirstFocusOnly(t *testing.T) {
@@ -580,16 +587,7 @@ func TestGoldenAuth(t *testing.T) {
 			m, _ := newPane(t, size[0], size[1])
 			m, _ = m.Update(ReportMsg{Report: authReport()})
 			m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down)) // the refusal is selected: its detail says it in full
-			view := ansi.Strip(m.View())
-			lines := strings.Split(view, "\n")
-			if len(lines) != size[1] {
-				t.Errorf("%d lines, want %d", len(lines), size[1])
-			}
-			for i, l := range lines {
-				if w := ansi.StringWidth(l); w > size[0] {
-					t.Errorf("line %d is %d wide: %q", i, w, l)
-				}
-			}
+			view := frame(t, m, size[0], size[1])
 			for _, want := range []string{"authentication required (401)", "credentials rejected (403)", "forbidden to read it", "credentials need a direct endpoint"} {
 				if size[0] == 160 && !strings.Contains(view, want) {
 					t.Errorf("no %q", want)

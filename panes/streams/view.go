@@ -232,11 +232,9 @@ func (m *Model) renderRow(r row, widths []int, cols []pane.Column, now time.Time
 		if m.collapsed[r.key] {
 			marker = "▸"
 		}
-		streams := 0
-		for _, s := range r.scope.Streams {
-			if m.internal || !s.Internal() {
-				streams++
-			}
+		streams, internal := r.scope.StreamCounts()
+		if m.internal {
+			streams += internal
 		}
 		groups := plural(len(r.scope.Groups), "reader group")
 		if r.scope.GroupErr != nil {
