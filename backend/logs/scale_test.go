@@ -19,7 +19,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -32,6 +31,8 @@ import (
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/testcluster"
 	"github.com/streamops/streamops/backend/watch"
+
+	"github.com/streamops/streamops/backend/cpustat"
 )
 
 // scaleLines are what a Pravega + Flink platform logs, 120 to 200 bytes
@@ -365,7 +366,7 @@ func followAll(tb testing.TB, ctx context.Context, fx *scaleFixture, src logs.So
 	ctx, cancel := context.WithCancel(ctx)
 	go func() { _ = eng.Run(ctx) }()
 	ts := fx.targets()
-	cpu0 := processCPU()
+	cpu0 := cpustat.Process()
 	start := time.Now()
 	if err := eng.Follow(logs.Selection{Targets: ts}, logs.Options{Follow: true, Tail: -1}); err != nil {
 		tb.Fatal(err)
@@ -392,7 +393,7 @@ func followAll(tb testing.TB, ctx context.Context, fx *scaleFixture, src logs.So
 			tb.Fatal(ctx.Err())
 		}
 	}
-	r.client = processCPU() - cpu0
+	r.client = cpustat.Process() - cpu0
 	r.lines = want
 	r.opens = int(fb.opened.Load())
 	return r, eng, cancel
@@ -458,9 +459,9 @@ func BenchmarkLogsAtScale(b *testing.B) {
 			go serverProfile(b, ctx, c, profiles)
 			profiles = ""
 		}
-		m0, c0 := machineCPU(), clusterCPU(c)
+		m0, c0 := cpustat.Machine(), clusterCPU(c)
 		r, eng, stop := followAll(b, ctx, fx, src)
-		busyShare += m0.busySince()
+		busyShare += m0.BusySince()
 		for name, d := range clusterCPU(c) {
 			cluster[name] += d - c0[name]
 		}
@@ -513,47 +514,6 @@ func (noCleanup) Cleanup(func()) {}
 // consoleLogSource is the log source streamops builds for a context.
 func consoleLogSource(tb testing.TB, c *testcluster.Cluster) logs.Source {
 	return logs.KubeSource{Client: consoleClients(tb, c).Logs}
-}
-
-// processCPU is the CPU time this process used so far (user + system).
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// machineTicks is the whole machine's CPU time so far (/proc/stat), as
-// cmd/streamops-bench reads it.
-type machineTicks struct{ busy, total uint64 }
-
-func machineCPU() machineTicks {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return machineTicks{}
-	}
-	line, _, _ := bytes.Cut(b, []byte("\n"))
-	var t machineTicks
-	for i, f := range strings.Fields(string(line))[1:] {
-		v, _ := strconv.ParseUint(f, 10, 64)
-		if i < 8 { // user nice system idle iowait irq softirq steal
-			t.total += v
-			if i != 3 && i != 4 {
-				t.busy += v
-			}
-		}
-	}
-	return t
-}
-
-// busySince is the share of all cores that was busy since t, in percent.
-func (t machineTicks) busySince() float64 {
-	now := machineCPU()
-	if now.total <= t.total {
-		return 0
-	}
-	return 100 * float64(now.busy-t.busy) / float64(now.total-t.total)
 }
 
 // clusterCPU is the CPU time used so far by each process of the test

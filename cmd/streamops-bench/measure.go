@@ -33,6 +33,8 @@ import (
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/themes"
 	"github.com/streamops/streamops/tui"
+
+	"github.com/streamops/streamops/backend/cpustat"
 )
 
 // Measurement windows (issue 8): RSS 10 s after the first complete frame,
@@ -93,7 +95,7 @@ func measureCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	machine0 := machineCPU()
+	machine0 := cpustat.Machine()
 	r := result{Mode: "console", StartToMain: time.Since(start)}
 	fs := flag.NewFlagSet("measure", flag.ContinueOnError)
 	var o measureOptions
@@ -151,7 +153,7 @@ func measureCmd(args []string) error {
 		return err
 	}
 	r.FirstFrame, r.Components = counters.ready.Sub(start), counters.components
-	r.BusyStart = machine0.busySince()
+	r.BusyStart = machine0.BusySince()
 	stopProfile()
 	tr.printf("first complete frame written (raw: informers synced)")
 
@@ -178,12 +180,12 @@ func measureCmd(args []string) error {
 		return err
 	}
 	snaps, writes, bytes := counters.snapshots.Load(), counters.writes.Load(), counters.bytes.Load()
-	cpu0, t0, machine1 := cpuTime(), time.Now(), machineCPU()
+	cpu0, t0, machine1 := cpustat.Process(), time.Now(), cpustat.Machine()
 	if err := wait(ctx, idle); err != nil {
 		return err
 	}
-	r.IdleCPU = 100 * float64(cpuTime()-cpu0) / float64(time.Since(t0))
-	r.BusyIdle = machine1.busySince()
+	r.IdleCPU = 100 * float64(cpustat.Process()-cpu0) / float64(time.Since(t0))
+	r.BusyIdle = machine1.BusySince()
 	stopProfile()
 	r.IdleSnapshots = int(counters.snapshots.Load() - snaps)
 	r.IdleWrites, r.IdleBytes = int(counters.writes.Load()-writes), int(counters.bytes.Load()-bytes)
@@ -435,51 +437,6 @@ func vmRSS() (total, anon, file uint64, err error) {
 		return 0, 0, 0, errors.New("read RSS: VmRSS, RssAnon or RssFile missing in /proc/self/status")
 	}
 	return total, anon, file, nil
-}
-
-// cpuTime is the user and system CPU time of the process, all threads
-// (getrusage, the same accounting as utime+stime in /proc/self/stat, with
-// microsecond resolution instead of 10 ms).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// machineTicks are the CPU ticks of the whole machine, all cores
-// (/proc/stat): the measurements share it with the API server, kwok and
-// whatever else runs.
-type machineTicks struct{ busy, total uint64 }
-
-func machineCPU() machineTicks {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return machineTicks{}
-	}
-	line, _, _ := bytes.Cut(b, []byte("\n"))
-	var t machineTicks
-	for i, f := range strings.Fields(string(line))[1:] {
-		v, _ := strconv.ParseUint(f, 10, 64)
-		if i < 8 { // user nice system idle iowait irq softirq steal (guest is in user)
-			t.total += v
-			if i != 3 && i != 4 {
-				t.busy += v
-			}
-		}
-	}
-	return t
-}
-
-// busySince is the share of the machine's CPU time that was busy since t,
-// in percent of all cores.
-func (t machineTicks) busySince() float64 {
-	now := machineCPU()
-	if now.total <= t.total {
-		return 0
-	}
-	return 100 * float64(now.busy-t.busy) / float64(now.total-t.total)
 }
 
 // wait is a measurement window.
