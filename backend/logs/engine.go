@@ -225,7 +225,7 @@ func (e *Engine) coalesceSafe(ctx context.Context) {
 	for ctx.Err() == nil {
 		func() {
 			defer e.report("log change notifier")
-			hook("coalesce")
+			e.hook("coalesce")
 			e.coalesce(ctx)
 		}()
 	}
@@ -234,13 +234,13 @@ func (e *Engine) coalesceSafe(ctx context.Context) {
 // faultHook, when a test sets it, runs first in every goroutine the engine
 // starts (the reconciler, each stream, the change notifier, the history
 // merge timer, notices), so that the test can make each one panic.
-// It is atomic: goroutines of an earlier test may still be running when
-// the next test sets it.
-var faultHook atomic.Pointer[func(site string)]
+// It is atomic, and told which engine calls: goroutines of an earlier
+// test's engine may still be running when the next test sets it.
+var faultHook atomic.Pointer[func(e *Engine, site string)]
 
-func hook(site string) {
+func (e *Engine) hook(site string) {
 	if f := faultHook.Load(); f != nil {
-		(*f)(site)
+		(*f)(e, site)
 	}
 }
 
@@ -446,7 +446,7 @@ type want struct {
 
 func (e *Engine) reconcileSafe(ctx context.Context) {
 	defer e.report("log streams")
-	hook("reconcile")
+	e.hook("reconcile")
 	e.reconcile(ctx)
 }
 
@@ -467,7 +467,7 @@ func (e *Engine) reconcile(ctx context.Context) {
 			session, id := e.session, st.id
 			go func() {
 				defer e.report("log notice")
-				hook("notice")
+				e.hook("notice")
 				e.noticef(session, id, "pod is gone or left the selection; stream stopped")
 			}()
 		case w.uid != "" && st.uid != "" && w.uid != st.uid: // pod recreated

@@ -19,15 +19,15 @@ func TestPanicsBecomeErrorEvents(t *testing.T) {
 		{"notice", "internal error in log notice: injected at notice"},
 	} {
 		t.Run(tc.site, func(t *testing.T) {
+			src := newFakeSource()
 			var once sync.Once
-			f := func(s string) {
-				if s == tc.site {
+			f := func(e *Engine, s string) {
+				if e.cfg.Source == Source(src) && s == tc.site { // this test's engine only
 					once.Do(func() { panic("injected at " + tc.site) })
 				}
 			}
 			faultHook.Store(&f)
 			t.Cleanup(func() { faultHook.Store(nil) })
-			src := newFakeSource()
 			src.add(ss0, at(0), "zero")
 			src.add(ss1, at(time.Second), "one")
 			e, _ := startEngine(t, Config{Source: src})

@@ -57,7 +57,7 @@ func (st *stream) run(ctx context.Context) {
 			st.e.reportPanic("log stream "+st.target.String(), r)
 		}
 	}()
-	hook("stream")
+	st.e.hook("stream")
 	if st.prev != nil {
 		select {
 		case <-st.prev.finished:
@@ -453,7 +453,7 @@ func (g *loadGroup) add(st *stream) {
 func (g *loadGroup) arm() {
 	go func() {
 		defer g.e.report("log history merge")
-		hook("merge")
+		g.e.hook("merge")
 		t := time.NewTimer(g.e.cfg.MergeWait)
 		defer t.Stop()
 		select {

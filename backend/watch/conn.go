@@ -55,7 +55,7 @@ func (o *observer) RoundTrip(req *http.Request) (res *http.Response, err error) 
 			o.w.recovered("watch transport observer", r)
 		}
 	}()
-	hook("transport observer")
+	o.w.hook("transport observer")
 	if req.URL.Query().Get("watch") != "true" {
 		return res, err
 	}

@@ -27,7 +27,7 @@ const rediscoverEvery = time.Minute
 // asking discovery again every minute, which reads no objects.
 func (w *Watcher) watchCRDs(ctx context.Context) {
 	defer w.recoverGoroutine("CRD watch")
-	hook("CRD watch")
+	w.hook("CRD watch")
 	if _, err := w.cfg.Clients.Discovery.ServerResourcesForGroupVersion(crdGVR.GroupVersion().String()); err != nil {
 		w.rediscoverLoop(ctx)
 		return
@@ -104,7 +104,7 @@ func crdIdentity(obj any) (any, error) {
 // times over ~15 s and the informers are rebuilt when it changed.
 func (w *Watcher) settleOnKick(ctx context.Context, kick <-chan struct{}) {
 	defer w.recoverGoroutine("CRD settle")
-	hook("CRD settle")
+	w.hook("CRD settle")
 	for {
 		select {
 		case <-ctx.Done():

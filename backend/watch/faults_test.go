@@ -22,11 +22,12 @@ import (
 	"github.com/streamops/streamops/backend/platform"
 )
 
-// panicAt makes the first call of faultHook at site panic, for one test.
-func panicAt(t *testing.T, site string) {
+// panicAt makes w's first call of faultHook at site panic, for one test
+// (watchers of earlier tests may still be winding down).
+func panicAt(t *testing.T, w *Watcher, site string) {
 	var once sync.Once
-	f := func(s string) {
-		if s == site {
+	f := func(from *Watcher, s string) {
+		if from == w && s == site {
 			once.Do(func() { panic("injected at " + site) })
 		}
 	}
@@ -57,8 +58,8 @@ func TestPanicsBecomeErrorEvents(t *testing.T) {
 				return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "nodes"}, "", nil)
 			})
 			dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{})
-			panicAt(t, tc.site)
 			w := New(Config{Clients: &kube.Clients{Typed: typed, Dynamic: dyn, Discovery: typed.Discovery(), Context: "test"}, Coalesce: 10 * time.Millisecond})
+			panicAt(t, w, tc.site)
 			if err := w.Start(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +101,7 @@ func TestPanicInTransportObserverBecomesErrorEvent(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
 	defer srv.Close()
 	w := New(Config{Clients: &kube.Clients{Typed: fake.NewClientset()}})
-	panicAt(t, "transport observer")
+	panicAt(t, w, "transport observer")
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/pods?watch=true", nil)
 	res, err := (&observer{next: http.DefaultTransport, w: w}).RoundTrip(req)
 	if err != nil || res.StatusCode != http.StatusOK {

@@ -339,17 +339,17 @@ func (w *Watcher) track(name string, infs []cache.SharedIndexInformer) *watchSta
 		_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			AddFunc: func(any) {
 				defer w.recoverGoroutine(handler)
-				hook("event handler")
+				w.hook("event handler")
 				w.observed(ws)
 			},
 			DeleteFunc: func(any) {
 				defer w.recoverGoroutine(handler)
-				hook("event handler")
+				w.hook("event handler")
 				w.observed(ws)
 			},
 			UpdateFunc: func(oldObj, newObj any) {
 				defer w.recoverGoroutine(handler)
-				hook("event handler")
+				w.hook("event handler")
 				if resourceVersion(oldObj) == resourceVersion(newObj) {
 					return // a resync, nothing changed
 				}
@@ -373,7 +373,7 @@ func resourceVersion(obj any) string {
 
 func (w *Watcher) waitSynced(ctx context.Context, ws *watchState) {
 	defer w.recoverGoroutine("wait for " + ws.name)
-	hook("wait for sync")
+	w.hook("wait for sync")
 	fns := make([]cache.InformerSynced, len(ws.informers))
 	for i, inf := range ws.informers {
 		fns[i] = inf.HasSynced
@@ -391,7 +391,7 @@ func (w *Watcher) waitSynced(ctx context.Context, ws *watchState) {
 
 func (w *Watcher) watchFailed(ws *watchState, err error) {
 	defer w.recoverGoroutine("watch error handler")
-	hook("watch error handler")
+	w.hook("watch error handler")
 	reason := kube.Explain(err).Error()
 	if errors.Is(err, context.Canceled) {
 		return
@@ -492,13 +492,13 @@ func (w *Watcher) recovered(what string, r any) {
 // CRD watch, waiting for sync, informer event handlers, the transform, the
 // watch error handler, the transport observer), so that the test can make
 // each one panic and see the panic become an error event.
-// It is atomic: goroutines of an earlier test may still be running when
-// the next test sets it.
-var faultHook atomic.Pointer[func(site string)]
+// It is atomic, and told which watcher calls: goroutines of an earlier
+// test's watcher may still be running when the next test sets it.
+var faultHook atomic.Pointer[func(w *Watcher, site string)]
 
-func hook(site string) {
+func (w *Watcher) hook(site string) {
 	if f := faultHook.Load(); f != nil {
-		(*f)(site)
+		(*f)(w, site)
 	}
 }
 
@@ -512,7 +512,7 @@ func (w *Watcher) safeTransform(obj any) (out any, err error) {
 			out, err = obj, nil
 		}
 	}()
-	hook("transform")
+	w.hook("transform")
 	return transform(obj)
 }
 
@@ -539,7 +539,7 @@ func (w *Watcher) loopOnce(ctx context.Context) (panicked bool) {
 			panicked = true
 		}
 	}()
-	hook("snapshot loop")
+	w.hook("snapshot loop")
 	var recheck <-chan time.Time
 	freed := false
 	for {
