@@ -18,7 +18,6 @@ import (
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/operator"
 	"github.com/streamops/streamops/backend/platform"
-	"github.com/streamops/streamops/backend/watch"
 )
 
 // NodeReport is the Kubernetes level: every node with what is requested on
@@ -76,7 +75,7 @@ func nodeUsage(nodes []platform.Node, pods []corev1.Pod) []NodeUsage {
 			continue
 		}
 		if j, ok := idx[p.Spec.NodeName]; ok {
-			out[j].Requested = add(out[j].Requested, watch.PodRequests(p))
+			out[j].Requested = add(out[j].Requested, platform.PodRequests(p))
 		}
 	}
 	slices.SortFunc(out, func(a, b NodeUsage) int { return strings.Compare(a.Name, b.Name) })
@@ -192,7 +191,7 @@ func (e *Engine) demand(snap *platform.Snapshot, plan Plan, pods []corev1.Pod) (
 		slices.SortFunc(mine, func(a, b *corev1.Pod) int { return strings.Compare(a.Name, b.Name) })
 		tmpl := NewMember{}
 		if len(mine) > 0 {
-			tmpl.Requests = watch.PodRequests(mine[0])
+			tmpl.Requests = platform.PodRequests(mine[0])
 			tmpl.NodeSelector = mine[0].Spec.NodeSelector
 			tmpl.Tolerations = mine[0].Spec.Tolerations
 		} else if comp != nil {
@@ -203,7 +202,7 @@ func (e *Engine) demand(snap *platform.Snapshot, plan Plan, pods []corev1.Pod) (
 		add, from := s.Expect-len(mine), len(mine)
 		if s.Redeploy {
 			for _, p := range mine {
-				release = append(release, Release{Node: p.Spec.NodeName, Requests: watch.PodRequests(p)})
+				release = append(release, Release{Node: p.Spec.NodeName, Requests: platform.PodRequests(p)})
 			}
 			tmpl.Requests = flinkRequests(s, tmpl.Requests)
 			add, from = s.Expect, 0

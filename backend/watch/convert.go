@@ -6,7 +6,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/streamops/streamops/backend/platform"
 )
@@ -137,7 +136,7 @@ func event(e *corev1.Event) platform.Event {
 }
 
 func node(n *corev1.Node) platform.Node {
-	out := platform.Node{Name: n.Name, Schedulable: !n.Spec.Unschedulable, Labels: n.Labels, Allocatable: resources(n.Status.Allocatable)}
+	out := platform.Node{Name: n.Name, Schedulable: !n.Spec.Unschedulable, Labels: n.Labels, Allocatable: platform.ResourcesOf(n.Status.Allocatable)}
 	for _, c := range n.Status.Conditions {
 		if c.Type == corev1.NodeReady {
 			out.Ready = c.Status == corev1.ConditionTrue
@@ -147,53 +146,6 @@ func node(n *corev1.Node) platform.Node {
 		out.Taints = append(out.Taints, platform.Taint{Key: t.Key, Value: t.Value, Effect: string(t.Effect)})
 	}
 	return out
-}
-
-func resources(l corev1.ResourceList) platform.Resources {
-	q := func(name corev1.ResourceName) *resource.Quantity {
-		v, ok := l[name]
-		if !ok {
-			return nil
-		}
-		return &v
-	}
-	var r platform.Resources
-	if v := q(corev1.ResourceCPU); v != nil {
-		r.MilliCPU = v.MilliValue()
-	}
-	if v := q(corev1.ResourceMemory); v != nil {
-		r.Memory = v.Value()
-	}
-	if v := q(corev1.ResourceEphemeralStorage); v != nil {
-		r.EphemeralStorage = v.Value()
-	}
-	if v := q(corev1.ResourcePods); v != nil {
-		r.Pods = v.Value()
-	}
-	return r
-}
-
-// PodRequests is what a pod asks of its node: the sum of its containers'
-// requests, or the largest init container's when that is larger, plus overhead.
-func PodRequests(p *corev1.Pod) platform.Resources {
-	var sum platform.Resources
-	for _, c := range p.Spec.Containers {
-		r := resources(c.Resources.Requests)
-		sum.MilliCPU += r.MilliCPU
-		sum.Memory += r.Memory
-		sum.EphemeralStorage += r.EphemeralStorage
-	}
-	for _, c := range p.Spec.InitContainers {
-		r := resources(c.Resources.Requests)
-		sum.MilliCPU = max(sum.MilliCPU, r.MilliCPU)
-		sum.Memory = max(sum.Memory, r.Memory)
-		sum.EphemeralStorage = max(sum.EphemeralStorage, r.EphemeralStorage)
-	}
-	o := resources(p.Spec.Overhead)
-	sum.MilliCPU += o.MilliCPU
-	sum.Memory += o.Memory
-	sum.Pods = 1
-	return sum
 }
 
 func service(s *corev1.Service) platform.Service {
