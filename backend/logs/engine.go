@@ -22,7 +22,6 @@ import (
 	"regexp"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -139,6 +138,13 @@ type Engine struct {
 	streams        map[Target]*stream // running or finished, this session
 	lastStream     map[Target]*stream // the latest stream of each target this session
 	view           View
+
+	// faultHook, set only by tests (export_test.go) before Run, runs first
+	// in every goroutine the engine starts (the reconciler, each stream,
+	// the change notifier, the history merge timer, notices), so that a
+	// test can make each one panic. It belongs to this engine, so a test's
+	// hook never reaches the goroutines of another test's engine.
+	faultHook func(site string)
 }
 
 // New returns an engine; Run makes it work.
@@ -231,16 +237,9 @@ func (e *Engine) coalesceSafe(ctx context.Context) {
 	}
 }
 
-// faultHook, when a test sets it, runs first in every goroutine the engine
-// starts (the reconciler, each stream, the change notifier, the history
-// merge timer, notices), so that the test can make each one panic.
-// It is atomic, and told which engine calls: goroutines of an earlier
-// test's engine may still be running when the next test sets it.
-var faultHook atomic.Pointer[func(e *Engine, site string)]
-
 func (e *Engine) hook(site string) {
-	if f := faultHook.Load(); f != nil {
-		(*f)(e, site)
+	if e.faultHook != nil {
+		e.faultHook(site)
 	}
 }
 

@@ -192,7 +192,9 @@ func notices(e *Engine) []string {
 	return out
 }
 
-func startEngine(t *testing.T, cfg Config) (*Engine, context.CancelFunc) {
+// startEngine runs an engine of cfg until the test ends; before runs on
+// it first (a fault hook must be in place before Run).
+func startEngine(t *testing.T, cfg Config, before ...func(*Engine)) (*Engine, context.CancelFunc) {
 	t.Helper()
 	if cfg.Backoff == 0 {
 		cfg.Backoff = 5 * time.Millisecond
@@ -203,6 +205,9 @@ func startEngine(t *testing.T, cfg Config) (*Engine, context.CancelFunc) {
 	}
 	cfg.Coalesce = time.Millisecond
 	e := New(cfg)
+	for _, f := range before {
+		f(e)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -21,16 +21,16 @@ func TestPanicsBecomeErrorEvents(t *testing.T) {
 		t.Run(tc.site, func(t *testing.T) {
 			src := newFakeSource()
 			var once sync.Once
-			f := func(e *Engine, s string) {
-				if e.cfg.Source == Source(src) && s == tc.site { // this test's engine only
-					once.Do(func() { panic("injected at " + tc.site) })
-				}
+			panicAt := func(e *Engine) {
+				e.SetFaultHook(func(s string) {
+					if s == tc.site {
+						once.Do(func() { panic("injected at " + tc.site) })
+					}
+				})
 			}
-			faultHook.Store(&f)
-			t.Cleanup(func() { faultHook.Store(nil) })
 			src.add(ss0, at(0), "zero")
 			src.add(ss1, at(time.Second), "one")
-			e, _ := startEngine(t, Config{Source: src})
+			e, _ := startEngine(t, Config{Source: src}, panicAt)
 			e.Observe(snapshot(1, "pravega/pravega", running(ss0.Pod, "u0", "segmentstore"), running(ss1.Pod, "u1", "segmentstore")))
 			if err := e.Follow(Selection{Components: []string{ssKey}}, DefaultOptions()); err != nil {
 				t.Fatal(err)

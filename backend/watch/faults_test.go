@@ -22,17 +22,15 @@ import (
 	"github.com/streamops/streamops/backend/platform"
 )
 
-// panicAt makes w's first call of faultHook at site panic, for one test
-// (watchers of earlier tests may still be winding down).
-func panicAt(t *testing.T, w *Watcher, site string) {
+// panicAt makes w's first call of its fault hook at site panic. Call it
+// before Start.
+func panicAt(w *Watcher, site string) {
 	var once sync.Once
-	f := func(from *Watcher, s string) {
-		if from == w && s == site {
+	w.SetFaultHook(func(s string) {
+		if s == site {
 			once.Do(func() { panic("injected at " + site) })
 		}
-	}
-	faultHook.Store(&f)
-	t.Cleanup(func() { faultHook.Store(nil) })
+	})
 }
 
 // TestPanicsBecomeErrorEvents makes each goroutine and callback of the
@@ -59,7 +57,7 @@ func TestPanicsBecomeErrorEvents(t *testing.T) {
 			})
 			dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{})
 			w := New(Config{Clients: &kube.Clients{Typed: typed, Dynamic: dyn, Discovery: typed.Discovery(), Context: "test"}, Coalesce: 10 * time.Millisecond})
-			panicAt(t, w, tc.site)
+			panicAt(w, tc.site)
 			if err := w.Start(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +99,7 @@ func TestPanicInTransportObserverBecomesErrorEvent(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
 	defer srv.Close()
 	w := New(Config{Clients: &kube.Clients{Typed: fake.NewClientset()}})
-	panicAt(t, w, "transport observer")
+	panicAt(w, "transport observer")
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/pods?watch=true", nil)
 	res, err := (&observer{next: http.DefaultTransport, w: w}).RoundTrip(req)
 	if err != nil || res.StatusCode != http.StatusOK {

@@ -78,6 +78,15 @@ type Watcher struct {
 	errs chan error
 
 	builder builder // touched only by the build loop
+
+	// faultHook, set only by tests (export_test.go) before Start, runs
+	// first in every goroutine and callback the watcher starts or hands to
+	// client-go (the snapshot loop, the CRD watch, waiting for sync,
+	// informer event handlers, the transform, the watch error handler, the
+	// transport observer), so that a test can make each one panic and see
+	// the panic become an error event. It belongs to this watcher, so a
+	// test's hook never reaches the goroutines of another test's watcher.
+	faultHook func(site string)
 }
 
 type crWatch struct {
@@ -487,18 +496,9 @@ func (w *Watcher) recovered(what string, r any) {
 	w.report(fmt.Errorf("internal error in %s: %v", what, r))
 }
 
-// faultHook, when a test sets it, runs first in every goroutine and
-// callback the watcher starts or hands to client-go (the snapshot loop, the
-// CRD watch, waiting for sync, informer event handlers, the transform, the
-// watch error handler, the transport observer), so that the test can make
-// each one panic and see the panic become an error event.
-// It is atomic, and told which watcher calls: goroutines of an earlier
-// test's watcher may still be running when the next test sets it.
-var faultHook atomic.Pointer[func(w *Watcher, site string)]
-
 func (w *Watcher) hook(site string) {
-	if f := faultHook.Load(); f != nil {
-		(*f)(w, site)
+	if w.faultHook != nil {
+		w.faultHook(site)
 	}
 }
 
