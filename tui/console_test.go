@@ -278,7 +278,7 @@ func TestPaletteSwitchesNamespace(t *testing.T) {
 		t.Errorf("a bad name must be refused in the status line:\n%s", out)
 	}
 	m = drive(m, typeIn("readonly")...)
-	if !m.opts.ReadOnly || m.opts.Keys.Scale.Apply.Enabled() {
+	if !m.opts.ReadOnly.On() || m.opts.Keys.Scale.Apply.Enabled() {
 		t.Error("readonly did not disable the apply key")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/utils/clock"
 
 	accessapi "github.com/streamops/streamops/backend/access"
+	"github.com/streamops/streamops/backend/guard"
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/platform"
@@ -42,11 +43,13 @@ const (
 type Options struct {
 	// Ctx ends with the console; panes that run work (a scale plan)
 	// stop under it (default: context.Background()).
-	Ctx      context.Context
-	Styles   themes.Styles
-	Keys     keymap.KeyMap
-	Clock    clock.PassiveClock
-	ReadOnly bool
+	Ctx    context.Context
+	Styles themes.Styles
+	Keys   keymap.KeyMap
+	Clock  clock.PassiveClock
+	// ReadOnly is the backend's read-only switch, the one the scale engine
+	// was built with; :readonly sets it (default: a switch that is off).
+	ReadOnly *guard.Switch
 
 	// Snapshots delivers the backend's platform snapshots (watch.Subscribe).
 	Snapshots <-chan *platform.Snapshot
@@ -146,10 +149,13 @@ func New(opts Options) Model {
 	if opts.Ctx == nil {
 		opts.Ctx = context.Background()
 	}
-	if opts.ReadOnly {
+	if opts.ReadOnly == nil {
+		opts.ReadOnly = guard.New(false)
+	}
+	if opts.ReadOnly.On() {
 		opts.Keys.ReadOnly()
 	}
-	deps := pane.Deps{Styles: opts.Styles, Keys: opts.Keys, Clock: opts.Clock, ReadOnly: opts.ReadOnly}
+	deps := pane.Deps{Styles: opts.Styles, Keys: opts.Keys, Clock: opts.Clock, Guard: opts.ReadOnly}
 	m := Model{opts: opts, deps: deps, help: help.New(), palette: newPalette(deps)}
 	m.help.Styles = opts.Styles.HelpStyles()
 	m.panes = make([]slot, len(paneNames))

@@ -157,14 +157,16 @@ func (m Model) setNamespace(arg string) (Model, tea.Cmd) {
 	return m, nil
 }
 
-// readOnly turns read-only mode on; it cannot be turned off from inside
-// the console (restart without --readonly for that).
+// readOnly turns the backend's read-only switch on: from here the scale
+// engine refuses every dry run, apply and patch, a running plan stops
+// before its next step, and the cluster clients refuse any write. It
+// cannot be turned off from inside the console (restart without
+// --readonly for that).
 func (m Model) readOnly(string) (Model, tea.Cmd) {
-	if m.opts.ReadOnly {
+	if !m.opts.ReadOnly.Set() {
 		m.setStatus("already read-only", false)
 		return m, nil
 	}
-	m.opts.ReadOnly = true
 	m.opts.Keys.ReadOnly()
 	m.setStatus("read-only from now on: every change is refused", false)
 	return m, m.broadcast(pane.ReadOnlyMsg{})

@@ -28,7 +28,7 @@ func (m Model) statusLine() string {
 		parts = append(parts, st.StatusBar.Warn.Render("connecting…"))
 	}
 	line := strings.Join(parts, sep)
-	if m.opts.ReadOnly {
+	if m.opts.ReadOnly.On() {
 		line = st.StatusBar.ReadOnly.Render(" READ-ONLY ") + " " + line
 	}
 	return pane.Truncate(line, m.width)

@@ -63,6 +63,9 @@ func (e *Engine) current(ctx context.Context, s Step, wantGen int64) (*unstructu
 }
 
 func (e *Engine) patch(ctx context.Context, s Step, rv string, dryRun bool) ([]byte, *unstructured.Unstructured, error) {
+	if err := e.cfg.ReadOnly.Check("patch of " + s.Target()); err != nil {
+		return nil, nil, err
+	}
 	body, err := s.patch(rv)
 	if err != nil {
 		return nil, nil, err
@@ -353,6 +356,11 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 	for i, s := range plan.Steps {
 		if i > 0 && ps.stop.Load() {
 			finish(Stopped, 0, fmt.Sprintf("stopped by the user after step %d; the platform runs as that step left it.", plan.Steps[i-1].N))
+			return
+		}
+		if e.cfg.ReadOnly.On() {
+			_ = e.record(ctx, plan, audit.Record{Action: audit.ActionStop, Step: s.N, Result: "read-only", Message: "read-only was turned on: step not started"})
+			finish(Stopped, 0, fmt.Sprintf("read-only was turned on before step %d: nothing more is sent; the platform runs as the earlier steps left it.", s.N))
 			return
 		}
 		if ctx.Err() != nil {

@@ -29,6 +29,7 @@ import (
 
 	"github.com/streamops/streamops/backend/access"
 	"github.com/streamops/streamops/backend/audit"
+	"github.com/streamops/streamops/backend/guard"
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/platform"
@@ -50,8 +51,11 @@ type Config struct {
 	Audit   *audit.Log
 	// Logs scans the changed members' logs after the plan (default: the
 	// pods/log API through Clients.Typed).
-	Logs     LogScanner
-	ReadOnly bool
+	Logs LogScanner
+	// ReadOnly is the console's read-only switch (nil: never read-only).
+	// The engine asks it before every dry run, apply and patch, so turning
+	// it on while a plan runs stops the plan before its next write.
+	ReadOnly *guard.Switch
 	// StepTimeout bounds the wait for one step to converge (default 10m).
 	StepTimeout time.Duration
 	// RestartWindow is how far back a restart counts as recent (default 1h).
@@ -65,7 +69,7 @@ type Config struct {
 
 // Errors the engine returns when it refuses to act.
 var (
-	ErrReadOnly      = errors.New("read-only mode: the console never writes to the cluster")
+	ErrReadOnly      = guard.ErrReadOnly
 	ErrUnknownPlan   = errors.New("unknown plan (plan again)")
 	ErrNotChecked    = errors.New("the plan has not passed its checks")
 	ErrConfirmation  = errors.New("confirmation does not match")
@@ -131,7 +135,7 @@ func New(cfg Config) (*Engine, error) {
 }
 
 // ReadOnly reports whether the engine refuses every write.
-func (e *Engine) ReadOnly() bool { return e.cfg.ReadOnly }
+func (e *Engine) ReadOnly() bool { return e.cfg.ReadOnly.On() }
 
 // StepTimeout is how long a step may take to converge.
 func (e *Engine) StepTimeout() time.Duration { return e.cfg.StepTimeout }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/streamops/streamops/backend/audit"
 	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/guard"
 	"github.com/streamops/streamops/backend/operator"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/scale"
@@ -449,7 +450,7 @@ func TestStaleResourceVersionIsA409(t *testing.T) {
 // run, dry run and apply are refused by the engine, and no write reaches
 // the (fake) API server.
 func TestReadOnlyNeverWrites(t *testing.T) {
-	e := startDemo(t, "", func(c *scale.Config) { c.ReadOnly = true })
+	e := startDemo(t, "", func(c *scale.Config) { c.ReadOnly = guard.New(true) })
 	plan, pf, _ := e.check(t, scale.Change{Key: bk, Field: scale.Replicas, To: "4"})
 	if !pf.Passed() {
 		t.Fatalf("preflight %s", failing(pf))
@@ -486,5 +487,62 @@ func TestPanicWhileApplyingFinishesThePlan(t *testing.T) {
 	out, _ := drain(t, ch)
 	if out.State != scale.Failed || out.Message != "internal error: injected in the patch" {
 		t.Errorf("outcome %s %q, want failed with the panic", out.State, out.Message)
+	}
+}
+
+// TestReadOnlyTurnedOnAfterTheChecksRefusesApply: the switch is consulted
+// at apply, not when the plan was made: a plan whose dry run passed before
+// :readonly is refused, and the refusal is audited.
+func TestReadOnlyTurnedOnAfterTheChecksRefusesApply(t *testing.T) {
+	ro := guard.New(false)
+	e := startDemo(t, "", func(c *scale.Config) { c.ReadOnly = ro })
+	plan, pf, dry := e.check(t, scale.Change{Key: bk, Field: scale.Replicas, To: "4"})
+	if !pf.Passed() || len(dry) != 1 || !dry[0].OK {
+		t.Fatalf("checks: %s %+v", failing(pf), dry)
+	}
+	before := len(e.p.SpecWrites())
+	ro.Set()
+	if _, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm); !errors.Is(err, scale.ErrReadOnly) {
+		t.Fatalf("apply after read-only: %v", err)
+	}
+	if w := e.p.SpecWrites()[before:]; len(w) != 0 {
+		t.Fatalf("writes after read-only: %v", w)
+	}
+	recs := mustTail(e)
+	if last := recs[len(recs)-1]; last.Action != audit.ActionRefused || last.Result != "read-only" {
+		t.Fatalf("last audit record %+v", last)
+	}
+}
+
+// TestReadOnlyTurnedOnMidPlanStopsBeforeTheNextStep: a plan running when
+// read-only turns on finishes the step it is in and starts no other.
+func TestReadOnlyTurnedOnMidPlanStopsBeforeTheNextStep(t *testing.T) {
+	ro := guard.New(false)
+	e := startDemo(t, "", func(c *scale.Config) { c.ReadOnly = ro })
+	plan, pf, _ := e.check(t,
+		scale.Change{Key: ss, Field: scale.Replicas, To: "4"},
+		scale.Change{Key: bk, Field: scale.Replicas, To: "4"},
+	)
+	if !pf.Passed() {
+		t.Fatalf("preflight failed:\n%s", failing(pf))
+	}
+	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out *scale.Outcome
+	for ev := range ch {
+		if ev.Kind == scale.StepPatched && ev.Step == 1 {
+			ro.Set()
+		}
+		if ev.Kind == scale.Finished {
+			out = ev.Outcome
+		}
+	}
+	if out == nil || out.State != scale.Stopped || !slices.Equal(out.Done, []int{1}) || !strings.Contains(out.Message, "read-only") {
+		t.Fatalf("outcome %+v", out)
+	}
+	if got := e.spec(t, operator.PravegaClusters, "pravega", "pravega", "spec", "pravega", "segmentStoreReplicas"); got != 3 {
+		t.Fatalf("segment stores at %d after a stop before their step", got)
 	}
 }

@@ -276,7 +276,7 @@ func flinkResource(u *unstructured.Unstructured) platform.Resources {
 // refuseReadOnly is shared by the write paths: read-only refuses and
 // records the refusal.
 func (e *Engine) refuseReadOnly(ctx context.Context, plan Plan, what string) error {
-	if !e.cfg.ReadOnly {
+	if !e.cfg.ReadOnly.On() {
 		return nil
 	}
 	_ = e.record(ctx, plan, audit.Record{Action: audit.ActionRefused, Result: "read-only", Message: what + " refused: " + ErrReadOnly.Error()})

@@ -29,6 +29,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/streamops/streamops/backend/audit"
+	"github.com/streamops/streamops/backend/guard"
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/operator"
 	"github.com/streamops/streamops/backend/platform"
@@ -582,7 +583,7 @@ func TestIntegrationReadOnlySendsNoWrite(t *testing.T) {
 		}
 		return ""
 	})
-	eng, _ := e.engine(t, counted, func(c *scale.Config) { c.ReadOnly = true })
+	eng, _ := e.engine(t, counted, func(c *scale.Config) { c.ReadOnly = guard.New(true) })
 	plan, err := eng.Plan(e.ctx, []scale.Change{{Key: e.key(platform.SegmentStore, "pravega"), Field: scale.Replicas, To: "5"}})
 	if err != nil {
 		t.Fatal(err)

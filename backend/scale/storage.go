@@ -349,6 +349,9 @@ func sameQuantity(a, b string) bool {
 }
 
 func (e *Engine) patchClaim(ctx context.Context, cs *ClaimStep, rv string, dryRun bool) ([]byte, *corev1.PersistentVolumeClaim, error) {
+	if err := e.cfg.ReadOnly.Check("patch of claim " + cs.Namespace + "/" + cs.Name); err != nil {
+		return nil, nil, err
+	}
 	body, err := claimPatch(rv, cs.To)
 	if err != nil {
 		return nil, nil, err

@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/streamops/streamops/backend/guard"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/scale"
 	"github.com/streamops/streamops/backend/testcluster"
@@ -337,7 +338,7 @@ func TestIntegrationStorageReadOnlySendsNoWrite(t *testing.T) {
 	counted, onlyReviews := e.countedClients(t)
 	e.w = e.watcher(t, counted)
 	e.awaitClaims(t)
-	eng, _ := e.engine(t, counted, func(c *scale.Config) { c.ReadOnly = true })
+	eng, _ := e.engine(t, counted, func(c *scale.Config) { c.ReadOnly = guard.New(true) })
 	plan, err := eng.PlanStorage(e.ctx, scale.StorageChange{Namespace: e.ns, Claim: "data-zookeeper-0", To: "2Gi"})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/guard"
 	"github.com/streamops/streamops/backend/operator"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/scale"
@@ -189,7 +190,7 @@ func TestStorageNotBoundRefused(t *testing.T) {
 // TestStorageReadOnlyNeverWrites: plan and preflight only; the dry run and
 // apply are refused and nothing reaches the store.
 func TestStorageReadOnlyNeverWrites(t *testing.T) {
-	e := startDemo(t, "", func(c *scale.Config) { c.ReadOnly = true })
+	e := startDemo(t, "", func(c *scale.Config) { c.ReadOnly = guard.New(true) })
 	waitFor(t, e.ctx, e.w, "claims", func(s *platform.Snapshot) bool { return len(s.Claims) == 13 })
 	plan, pf, _ := e.storageCheck(t, "data-zookeeper-0", "30Gi")
 	if !pf.Passed() {

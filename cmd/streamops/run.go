@@ -23,6 +23,7 @@ import (
 	"github.com/streamops/streamops/backend/audit"
 	"github.com/streamops/streamops/backend/config"
 	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/guard"
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/restapi"
@@ -44,6 +45,10 @@ type uiOptions struct {
 
 	cfg  config.Config
 	keys keymap.KeyMap
+	// readOnlySwitch is the backend's read-only state, made once by load
+	// from --readonly and the configuration file; :readonly sets the same
+	// switch, and it stays on across context switches.
+	readOnlySwitch *guard.Switch
 }
 
 func (o *uiOptions) addFlags(c *cobra.Command) {
@@ -73,6 +78,7 @@ func (o *uiOptions) load(cmd *cobra.Command) error {
 		return fmt.Errorf("config %s: %w", o.configPath, err)
 	}
 	o.cfg, o.keys = cfg, keys
+	o.readOnlySwitch = guard.New(cfg.ReadOnly)
 	return nil
 }
 
@@ -261,6 +267,9 @@ func runContext(ctx context.Context, kopts *kube.Options, ui uiOptions, styles t
 	if err != nil {
 		return err
 	}
+	if clients, err = guard.Clients(ui.readOnlySwitch, clients); err != nil {
+		return err
+	}
 	if err := clients.Check(ctx, checkTimeout(kopts)); err != nil {
 		return err
 	}
@@ -418,13 +427,13 @@ func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui
 		}
 	})
 	engine, err := scale.New(scale.Config{Clients: clients, Scope: scope, Source: w, Audit: auditLog,
-		ReadOnly: ui.cfg.ReadOnly, StepTimeout: sess.stepTimeout, Log: log,
+		ReadOnly: ui.readOnlySwitch, StepTimeout: sess.stepTimeout, Log: log,
 		Logs: scale.SourceScanner{Source: sess.logs}})
 	if err != nil {
 		return err
 	}
 	model := tui.New(tui.Options{
-		Styles: styles, Keys: ui.keys, ReadOnly: ui.cfg.ReadOnly,
+		Styles: styles, Keys: ui.keys, ReadOnly: ui.readOnlySwitch,
 		Snapshots: w.Subscribe(ctx), Errors: errs,
 		Context: clients.Context, Server: clients.Server, Scope: scope.String(),
 		CrashDir: config.StateDir(), ReportDir: config.StateDir(),

@@ -14,6 +14,7 @@ import (
 
 	"k8s.io/utils/clock"
 
+	"github.com/streamops/streamops/backend/guard"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/themes"
@@ -21,11 +22,17 @@ import (
 
 // Deps is what every pane is built with.
 type Deps struct {
-	Styles   themes.Styles
-	Keys     keymap.KeyMap
-	Clock    clock.PassiveClock // ages are computed from it (frozen in tests)
-	ReadOnly bool
+	Styles themes.Styles
+	Keys   keymap.KeyMap
+	Clock  clock.PassiveClock // ages are computed from it (frozen in tests)
+	// Guard is the backend's read-only switch, shared with every writer:
+	// a pane reads it to show what is refused; the backend does the
+	// refusing.
+	Guard *guard.Switch
 }
+
+// ReadOnly reports whether the console is read-only now.
+func (d Deps) ReadOnly() bool { return d.Guard.On() }
 
 // SnapshotMsg carries a new platform snapshot to every pane.
 type SnapshotMsg struct{ Snapshot *platform.Snapshot }
@@ -73,8 +80,9 @@ const (
 	AccessID
 )
 
-// ReadOnlyMsg tells panes that read-only mode was turned on: they must
-// refuse every change from now on (the backend refuses too).
+// ReadOnlyMsg tells panes that read-only mode was turned on, so they
+// redraw their keys and hints; the switch itself is Deps.Guard, which the
+// backend's writers consult.
 type ReadOnlyMsg struct{}
 
 // SwitchMsg asks the root to show another pane.

@@ -480,7 +480,7 @@ func (m Model) onScrollKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.busy = "planning…"
 		return m, planCmd(m.ctx, m.eng, ch)
 	case key.Matches(msg, k.DryRun) && m.mode == modePlan && m.busy == "":
-		if m.deps.ReadOnly {
+		if m.deps.ReadOnly() {
 			return m, statusCmd("scale: read-only mode sends no dry run and applies nothing")
 		}
 		m.busy = "dry run…"
@@ -510,7 +510,7 @@ func (m Model) onScrollKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 // applyBlocked says why apply cannot start yet, "" when it can.
 func (m Model) applyBlocked() string {
 	switch {
-	case m.deps.ReadOnly:
+	case m.deps.ReadOnly():
 		return "read-only mode (plan and preflight only)"
 	case m.preflight == nil:
 		return "the preflight has not finished"
@@ -649,8 +649,8 @@ func (m *Model) updateKeys() {
 	k.Storage.SetEnabled(sel && !m.editing)
 	k.Template.SetEnabled(sel && m.storage && !m.editing)
 	k.Plan.SetEnabled((compute || m.mode == modePlan || m.mode == modeDone) && !m.showAudit)
-	k.DryRun.SetEnabled(m.mode == modePlan && !m.deps.ReadOnly && !m.showAudit)
-	k.Apply.SetEnabled(m.deps.Keys.Scale.Apply.Enabled() && m.mode == modePlan && !m.deps.ReadOnly && !m.showAudit && m.applyBlocked() == "")
+	k.DryRun.SetEnabled(m.mode == modePlan && !m.deps.ReadOnly() && !m.showAudit)
+	k.Apply.SetEnabled(m.deps.Keys.Scale.Apply.Enabled() && m.mode == modePlan && !m.deps.ReadOnly() && !m.showAudit && m.applyBlocked() == "")
 	k.Stop.SetEnabled(m.mode == modeRun && !m.stopAsked)
 	k.Audit.SetEnabled(m.mode != modeConfirm)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/streamops/streamops/backend/audit"
 	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/guard"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/scale"
 	"github.com/streamops/streamops/backend/watch"
@@ -37,12 +38,12 @@ type fixedPath struct{ *scale.Engine }
 func (fixedPath) AuditPath() string { return "~/.local/state/streamops/audit.jsonl" }
 
 type world struct {
-	ctx      context.Context
-	fc       *clocktesting.FakeClock
-	p        *demo.Platform
-	w        *watch.Watcher
-	snap     *platform.Snapshot
-	readOnly bool
+	ctx   context.Context
+	fc    *clocktesting.FakeClock
+	p     *demo.Platform
+	w     *watch.Watcher
+	snap  *platform.Snapshot
+	guard *guard.Switch // the console's read-only switch, shared by engine and pane
 }
 
 // settledDemo is the demo platform settled on a frozen clock, its
@@ -83,7 +84,7 @@ func settledDemo(t *testing.T, readOnly bool, scenarios ...string) *world {
 		case <-sub:
 		}
 	}
-	return &world{ctx: ctx, fc: fc, p: p, w: w, snap: snap, readOnly: readOnly}
+	return &world{ctx: ctx, fc: fc, p: p, w: w, snap: snap, guard: guard.New(readOnly)}
 }
 
 // engine is a new engine over the world, with its own audit log.
@@ -94,7 +95,7 @@ func (w *world) engine(t *testing.T) *scale.Engine {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = log.Close() })
-	eng, err := scale.New(scale.Config{Clients: w.p.Clients(), Scope: w.p.Scope(), Source: w.w, Audit: log, Clock: w.fc, ReadOnly: w.readOnly})
+	eng, err := scale.New(scale.Config{Clients: w.p.Clients(), Scope: w.p.Scope(), Source: w.w, Audit: log, Clock: w.fc, ReadOnly: w.guard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,9 +106,10 @@ func newWizard(t *testing.T, w *world, width, height int, readOnly bool) Model {
 	t.Helper()
 	keys := keymap.Default()
 	if readOnly {
+		w.guard.Set()
 		keys.ReadOnly()
 	}
-	m := New(w.ctx, pane.Deps{Styles: themes.New(themes.Dark), Keys: keys, Clock: w.fc, ReadOnly: readOnly}, fixedPath{w.engine(t)})
+	m := New(w.ctx, pane.Deps{Styles: themes.New(themes.Dark), Keys: keys, Clock: w.fc, Guard: w.guard}, fixedPath{w.engine(t)})
 	m.SetSize(width, height)
 	return run(t, m, pane.SnapshotMsg{Snapshot: w.snap})
 }

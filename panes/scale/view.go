@@ -72,7 +72,7 @@ func (m Model) header() string {
 	default:
 		left = st.Title.Render("Plan") + " " + st.Muted.Render(fmt.Sprintf("%d step(s), confirm by typing %q", len(m.plan.Steps), m.plan.Confirm))
 	}
-	if m.deps.ReadOnly {
+	if m.deps.ReadOnly() {
 		left += "  " + st.Warn.Render("· read-only")
 	}
 	return left
@@ -161,7 +161,7 @@ func (m Model) lines() []line {
 	case m.plan == nil:
 		return nil
 	case m.mode == modePlan || m.mode == modeConfirm:
-		return planLines(*m.plan, m.preflight, m.dry, m.deps.ReadOnly)
+		return planLines(*m.plan, m.preflight, m.dry, m.deps.ReadOnly())
 	}
 	return runLines(*m.plan, m.steps, m.outcome, m.eng.StepTimeout(), m.deps.Clock.Now())
 }
