@@ -122,16 +122,17 @@ type Model struct {
 	width  int
 	height int
 
-	snap      *platform.Snapshot
-	status    string    // last informational or error line
-	statusErr bool      // status is an error
-	statusAt  time.Time // when it was set
-	showHelp  bool
-	palette   palette
-	help      help.Model
-	crash     *Crash
-	streams   restapi.Report // the latest REST report, for the triage report
-	next      string         // the context to switch to after quitting
+	snap       *platform.Snapshot
+	status     string    // last informational or error line
+	statusErr  bool      // status is an error
+	statusAt   time.Time // when it was set
+	showHelp   bool
+	helpScroll helpScroll
+	palette    palette
+	help       help.Model
+	crash      *Crash
+	streams    restapi.Report // the latest REST report, for the triage report
+	next       string         // the context to switch to after quitting
 }
 
 // NextContext is the kubeconfig context the user switched to; the caller
@@ -375,12 +376,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m.onPaletteKey(msg)
 	}
 	if m.showHelp {
-		if key.Matches(msg, g.Help, g.Back) {
-			m.showHelp = false
-		} else if key.Matches(msg, g.Quit) && msg.String() == "ctrl+c" {
-			return m, tea.Quit
-		}
-		return m, nil
+		return m.onHelpKey(msg)
 	}
 	if key.Matches(msg, g.Quit) {
 		// A scale plan is running: quitting would stop it between steps
@@ -552,13 +548,4 @@ func (m Model) tabs() string {
 		}
 	}
 	return pane.Truncate(b.String(), m.width)
-}
-
-func (m Model) helpView() string {
-	st := m.opts.Styles
-	groups := append(m.opts.Keys.GlobalHelp(), m.panes[m.active].fullHelp()...)
-	h := m.help
-	h.SetWidth(m.width - 6)
-	content := st.Title.Render("keys — "+paneNames[m.active]) + "\n\n" + h.FullHelpView(groups) + "\n\n" + st.Muted.Render("? or esc closes")
-	return st.Help.Box.Render(content)
 }

@@ -116,7 +116,7 @@ func (p palette) view(st themes.Styles) string {
 	w := min(max(p.width*2/3, 60), p.width-4)
 	inner := w - 4 // border and padding
 	var b strings.Builder
-	b.WriteString(p.input.View())
+	b.WriteString(pane.InputView(p.input))
 	for i, idx := range p.matches {
 		if i >= 8 {
 			break

@@ -156,7 +156,9 @@ func (p *picker) view(d pane.Deps, w, h int) string {
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Follow which logs?") + st.Muted.Render("  space marks · enter follows · esc cancels"))
 	b.WriteByte('\n')
-	b.WriteString(pane.Truncate(p.query.View(), w))
+	q := p.query
+	q.SetStyles(st.InputStyles()) // the placeholder muted, as in every other input
+	b.WriteString(pane.Truncate(pane.InputView(q), w))
 	rows := max(h-3, 1)
 	p.offset = pane.Scroll(p.offset, p.cursor, rows, len(p.shown))
 	n := 0

@@ -175,12 +175,7 @@ func (m *Model) refresh() {
 		m.rows = nil
 		return
 	}
-	q := m.filter.Query()
-	match := func(string) bool { return true }
-	if q != "" {
-		match = func(s string) bool { return len(pane.Match(q, []string{s})) > 0 }
-	}
-	m.rows = flatten(m.snap.Components, m.expanded, match)
+	m.rows = flatten(m.snap.Components, m.expanded, matcher(m.filter.Query(), m.snap.Components))
 	m.memberW = 0
 	for _, r := range m.rows {
 		if r.member != nil {
@@ -210,6 +205,9 @@ func (m Model) ShortHelp() []key.Binding {
 	k, g := m.deps.Keys.Members, m.deps.Keys.Global
 	return []key.Binding{k.Expand, k.ToLogs, g.Filter}
 }
+
+// FilterColumns names the columns the filter's column:value form knows.
+func (m Model) FilterColumns() []string { return FilterColumns }
 
 // FullHelp lists every key of the pane.
 func (m Model) FullHelp() [][]key.Binding {

@@ -130,3 +130,42 @@ func TestLogsKeyOpensTheSelectedMembers(t *testing.T) {
 		t.Errorf("targets %+v", msg.Targets)
 	}
 }
+
+func TestFilterMatchesLiterallyFirst(t *testing.T) {
+	s := &platform.Snapshot{Seq: 1, Components: []*platform.Component{
+		{Kind: platform.BookKeeper, Cluster: "bookkeeper", Namespace: "pravega", HasSpec: true, Health: platform.Ready,
+			Members: []*platform.Member{{Name: "bookkeeper-bookie-0", Node: "worker-1", Phase: "Running", Ready: true}}},
+		{Kind: platform.Controller, Cluster: "pravega", Namespace: "pravega", HasSpec: true, Health: platform.Ready,
+			Members: []*platform.Member{{Name: "pravega-pravega-controller-b121e3f-x7k2p", Node: "worker-2", Phase: "Running", Ready: true}}},
+		{Kind: platform.SegmentStore, Cluster: "pravega", Namespace: "pravega", HasSpec: true, Health: platform.Ready,
+			Members: []*platform.Member{{Name: "pravega-pravega-segment-store-0", Node: "worker-3", Phase: "Running", Ready: true}}},
+	}}
+	km := keymap.Default()
+	cases := []struct {
+		query string
+		want  []string // component kinds shown
+	}{
+		{"book", []string{"BookKeeper"}},
+		{"kind:bookkeeper", []string{"BookKeeper"}},
+		{"kind:controller", []string{"Controller"}},
+		{"node:worker-3", []string{"SegmentStore"}},
+		{"pravega", []string{"BookKeeper", "Controller", "SegmentStore"}}, // the namespace
+	}
+	for _, c := range cases {
+		t.Run(c.query, func(t *testing.T) {
+			m := newPane(160, 45)
+			m, _ = m.Update(pane.SnapshotMsg{Snapshot: s})
+			m, _ = m.Update(keymap.Press(km.Global.Filter))
+			m, _ = m.Update(keymap.PressString(c.query))
+			var got []string
+			for _, r := range m.rows {
+				if r.member == nil {
+					got = append(got, r.comp.Kind.String())
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(c.want, ",") {
+				t.Errorf("%q shows %v, want %v", c.query, got, c.want)
+			}
+		})
+	}
+}

@@ -139,13 +139,13 @@ func (m *Model) refresh() {
 	if q == "" {
 		m.rows = m.all
 	} else {
-		texts := make([]string, len(m.all))
+		fields := make([][]pane.Field, len(m.all))
 		for i, r := range m.all {
-			texts[i] = r.searchText()
+			fields[i] = r.fields()
 		}
 		// keep the list's order (most restarted first) among the matches
 		m.rows = m.rows[:0:0]
-		for _, i := range pane.MatchInOrder(q, texts) {
+		for _, i := range pane.MatchFieldsInOrder(q, fields) {
 			m.rows = append(m.rows, m.all[i])
 		}
 	}
@@ -176,6 +176,9 @@ func (m Model) ShortHelp() []key.Binding {
 	k, g := m.deps.Keys.Restarts, m.deps.Keys.Global
 	return []key.Binding{k.ToLogs, k.Events, g.Filter}
 }
+
+// FilterColumns names the columns the filter's column:value form knows.
+func (m Model) FilterColumns() []string { return FilterColumns }
 
 // FullHelp lists every key of the pane.
 func (m Model) FullHelp() [][]key.Binding {

@@ -218,3 +218,37 @@ func TestHostileEvent(t *testing.T) {
 		panetest.AssertFits(t, ansi.Strip(out), sz.w, sz.h)
 	}
 }
+
+// TestFilterColumnForm: "OOM" finds only the OOMKilled container, not the
+// image pull or the "Error 1" rows it used to match letter by letter, and
+// reason:OOM narrows to the reason columns.
+func TestFilterColumnForm(t *testing.T) {
+	snap, fc := troubledSnapshot(t)
+	km := keymap.Default()
+	for _, q := range []string{"OOM", "reason:OOM", "reason:oomkilled"} {
+		t.Run(q, func(t *testing.T) {
+			m := New(deps(fc))
+			m.SetSize(160, 48)
+			m, _ = m.Update(pane.SnapshotMsg{Snapshot: snap})
+			m, _ = m.Update(press(km.Global.Filter))
+			m = typeText(m, q)
+			m, _ = m.Update(press(km.Global.Select))
+			if len(m.rows) == 0 {
+				t.Fatal("nothing matches")
+			}
+			for _, r := range m.rows {
+				if r.Last == nil || r.Last.Reason != "OOMKilled" {
+					t.Errorf("%s matches %s (%s, last %+v)", q, r.Key(), r.StateText(), r.Last)
+				}
+			}
+		})
+	}
+	m := New(deps(fc))
+	m.SetSize(160, 48)
+	m, _ = m.Update(pane.SnapshotMsg{Snapshot: snap})
+	m, _ = m.Update(press(km.Global.Filter))
+	m = typeText(m, "container:backfill")
+	if len(m.rows) != 1 || m.rows[0].Container != "backfill" {
+		t.Errorf("container:backfill matched %d rows", len(m.rows))
+	}
+}

@@ -168,15 +168,23 @@ func (r Row) LastText(now time.Time) string {
 	return fmt.Sprintf("%s %d %s ago", reason, r.Last.ExitCode, pane.Since(now, r.Last.FinishedAt))
 }
 
-// searchText is what the fuzzy filter matches.
-func (r Row) searchText() string {
-	var b strings.Builder
-	b.WriteString(r.Pod + " " + r.Container + " " + r.Component + " " + r.StateText())
+// FilterColumns are the columns the filter's column:value form narrows to.
+var FilterColumns = []string{"pod", "container", "component", "kind", "namespace", "node", "state", "reason", "event"}
+
+// fields is what the filter matches: a row's columns by name. reason is
+// why the container is in its state and why it last ended (OOMKilled),
+// event the reasons of its Warning events.
+func (r Row) fields() []pane.Field {
+	fs := []pane.Field{
+		{Name: "pod", Value: r.Pod}, {Name: "container", Value: r.Container}, {Name: "component", Value: r.Component},
+		{Name: "kind", Value: r.Kind.String()}, {Name: "namespace", Value: r.Namespace}, {Name: "node", Value: r.Node},
+		{Name: "state", Value: r.StateText()}, {Name: "reason", Value: r.Reason},
+	}
 	if r.Last != nil {
-		b.WriteString(" " + r.Last.Reason)
+		fs = append(fs, pane.Field{Name: "reason", Value: r.Last.Reason})
 	}
 	for _, e := range r.Events {
-		b.WriteString(" " + e.Reason)
+		fs = append(fs, pane.Field{Name: "event", Value: e.Reason})
 	}
-	return b.String()
+	return fs
 }
