@@ -212,7 +212,8 @@ func assess(c *platform.Component) (platform.Health, string) {
 	for _, m := range c.Members {
 		for _, ct := range m.Containers {
 			if ct.Reason == "CrashLoopBackOff" || ct.Reason == "ImagePullBackOff" || ct.Reason == "ErrImagePull" || ct.Reason == "CreateContainerConfigError" {
-				crash = fmt.Sprintf("%s: %s %s", m.Name, ct.Name, ct.Reason)
+				// the cause first: a cut line keeps it, the pod is named after
+				crash = fmt.Sprintf("%s %s in %s", ct.Name, ct.Reason, m.Name)
 				break
 			}
 		}
@@ -220,9 +221,32 @@ func assess(c *platform.Component) (platform.Health, string) {
 			break
 		}
 	}
+	// members that should be running: not on their way out, not a finished
+	// pod; one the scheduler cannot place is named as the cause
+	active, unschedulable := 0, ""
+	for _, m := range c.Members {
+		if m.Terminating || m.Phase == "Succeeded" {
+			continue
+		}
+		active++
+		if unschedulable == "" && m.Phase == "Pending" && m.Reason == "Unschedulable" {
+			unschedulable = "Unschedulable: " + m.Name
+		}
+	}
+	cause := crash
+	if cause == "" {
+		cause = unschedulable
+	}
 	switch {
 	case c.HasSpec && c.Desired > 0 && c.Ready == 0:
-		return platform.Failed, joinReason(fmt.Sprintf("0/%d ready", c.Desired), crash)
+		return platform.Failed, joinReason(fmt.Sprintf("0/%d ready", c.Desired), cause)
+	case !c.HasSpec && active > 0 && c.Ready == 0:
+		// no desired count to compare with (a Job's pod, a bare pod):
+		// members and none ready is not ok
+		if cause == "" {
+			cause = firstNotReady(c)
+		}
+		return platform.Failed, joinReason(fmt.Sprintf("0/%d ready", active), cause)
 	case c.Upgrading():
 		to := c.TargetVersion
 		if to == "" {
@@ -233,6 +257,11 @@ func assess(c *platform.Component) (platform.Health, string) {
 		return platform.Degraded, joinReason(fmt.Sprintf("%d/%d ready", c.Ready, c.Desired), firstNotReady(c))
 	case crash != "":
 		return platform.Degraded, crash
+	case unschedulable != "":
+		// the counts look fine, but a member (a surge pod) cannot be placed
+		return platform.Degraded, unschedulable
+	case !c.HasSpec && c.Ready < active:
+		return platform.Degraded, joinReason(fmt.Sprintf("%d/%d ready", c.Ready, active), firstNotReady(c))
 	case c.HasSpec && len(c.Members) > c.Desired:
 		return platform.Progressing, fmt.Sprintf("%d members, scaling to %d", len(c.Members), c.Desired)
 	}
@@ -241,7 +270,7 @@ func assess(c *platform.Component) (platform.Health, string) {
 
 func firstNotReady(c *platform.Component) string {
 	for _, m := range c.Members {
-		if !m.Ready {
+		if !m.Ready && !m.Terminating && m.Phase != "Succeeded" {
 			why := m.Phase
 			switch {
 			case m.Reason != "":

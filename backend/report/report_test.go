@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/operator"
 	"github.com/streamops/streamops/backend/platform"
 )
 
@@ -87,5 +88,32 @@ func TestWrite(t *testing.T) {
 	st, err := os.Stat(path)
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v, %v", st.Mode(), err)
+	}
+}
+
+// TestPendingUnschedulableIsNotReady: a Job's pod that the scheduler
+// cannot place, assessed as the watcher assesses every component, is
+// listed under the members not ready and its component is never "Ready".
+func TestPendingUnschedulableIsNotReady(t *testing.T) {
+	pod := &platform.Member{Name: "fraud-scoring-backfill-29110560-d7w5n", Namespace: "fraud-detection", Phase: "Pending", Reason: "Unschedulable",
+		Owner: "Job/fraud-scoring-backfill-29110560", Created: now.Add(-14 * time.Minute),
+		Containers: []platform.Container{{Name: "backfill", State: platform.StateWaiting}}}
+	c := &platform.Component{Kind: platform.Other, Cluster: "fraud-scoring-backfill-29110560", Namespace: "fraud-detection", Members: []*platform.Member{pod}}
+	operator.Assess(c)
+	out := Markdown(Input{Now: now, Snapshot: &platform.Snapshot{Seq: 1, Components: []*platform.Component{c}}})
+	var row string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "| Other | fraud-scoring-backfill-29110560 |") {
+			row = l
+		}
+	}
+	if row == "" {
+		t.Fatalf("no component row:\n%s", out)
+	}
+	if strings.Contains(row, "Ready") || !strings.Contains(row, "✖ Failed") || !strings.Contains(row, "Unschedulable") {
+		t.Errorf("component row %q, want it Failed with the cause", row)
+	}
+	if !strings.Contains(out, "| Other | fraud-detection/fraud-scoring-backfill-29110560-d7w5n | Pending Unschedulable |") {
+		t.Errorf("the pod is not under members not ready:\n%s", out)
 	}
 }

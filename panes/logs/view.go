@@ -356,7 +356,7 @@ func (m Model) renderLine(l logengine.Line, label string, labelW int, search *lo
 		pre.WriteString(c.muted.wrap(ts))
 		pre.WriteByte(' ')
 	}
-	pre.WriteString(c.sources[int(l.Source)%len(c.sources)].wrap(pane.Fit(pane.TruncateLeft(label, labelW), labelW)))
+	pre.WriteString(c.sources[int(l.Source)%len(c.sources)].wrap(pane.Fit(pane.ElideName(label, labelW), labelW)))
 	pre.WriteByte(' ')
 	switch {
 	case l.Notice:

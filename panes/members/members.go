@@ -10,6 +10,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/panes/pane"
@@ -198,7 +199,13 @@ func (m *Model) refresh() {
 	m.setCursor(m.cursor)
 }
 
-func (m Model) listHeight() int { return max(m.height-3, 1) } // summary, header, filter line
+// detailHeight is the lines under the list that show the selected row
+// whole (its cells may be cut).
+const detailHeight = 2
+
+// listHeight is the pane less the summary, the header, the detail lines
+// and the filter line.
+func (m Model) listHeight() int { return max(m.height-3-detailHeight, 1) }
 
 // ShortHelp lists the pane's main keys.
 func (m Model) ShortHelp() []key.Binding {
@@ -215,49 +222,71 @@ func (m Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Expand, g.Right, g.Left, k.ExpandAll, k.CollapseAll}, {k.ToLogs, g.Filter, g.Back}}
 }
 
-// columns lays out the component table for the pane's width: cluster and
-// namespace as wide as their longest value (capped), the condition gets the
-// rest. Below 100 cells the version column is dropped.
+// columns lays out the component table for the pane's width, by
+// priority: every column at its least first (the name columns narrowed,
+// no version, the condition 16 cells); then the condition, which says
+// what is wrong, to 22 cells; then the cluster to 18, the namespace whole,
+// the cluster to 24; then the condition (and the members' states) whole;
+// then the cluster whole; then the version column; whatever is left goes
+// to the condition. A cell still cut is read whole on the detail line.
 func (m Model) columns() ([]pane.Column, []int) {
-	wide := m.width >= 100
 	clusterW, nsW := len("CLUSTER"), len("NAMESPACE")
+	condW, stateW := 0, 0
 	if m.snap != nil {
 		for _, c := range m.snap.Components {
 			clusterW = max(clusterW, len(c.Cluster))
 			nsW = max(nsW, len(c.Namespace))
+			condW = max(condW, ansi.StringWidth(conditionCell(c)))
+		}
+	}
+	for _, r := range m.rows {
+		if r.member != nil {
+			nsW = max(nsW, len(r.member.Node))
+			stateW = max(stateW, ansi.StringWidth(memberState(r.member))+len(" · 99m"))
 		}
 	}
 	// member names are drawn under KIND and CLUSTER
-	clusterW = max(clusterW, m.memberW-15)
-	clusterW, nsW = min(clusterW, 24+16*boolInt(wide)), min(nsW, 20)
+	clusterW = min(max(clusterW, m.memberW-15), 40)
+	nsW = min(nsW, 24)
+	const (
+		kindW, readyW, rstW, versionW = 14, 7, 3, 10
+		wideRstW                      = len("RESTARTS")
+		condMin, clusterMin, nsMin    = 16, 12, 9
+	)
 	cols := []pane.Column{
 		{Title: "", Width: 1},
-		{Title: "KIND", Width: 14},
-		{Title: "CLUSTER", Width: clusterW},
-		{Title: "NAMESPACE", Width: nsW},
-		{Title: "READY", Width: 7, Right: true},
+		{Title: "KIND", Width: kindW},
+		{Title: "CLUSTER", Width: min(clusterW, clusterMin)},
+		{Title: "NAMESPACE", Width: min(nsW, nsMin)},
+		{Title: "READY", Width: readyW, Right: true},
 		{Title: "VERSION", Width: 0},
-		{Title: "RST", Width: 3, Right: true},
-		{Title: "CONDITION", Width: 0},
+		{Title: "RST", Width: rstW, Right: true},
+		{Title: "CONDITION", Width: condMin},
 	}
-	if wide {
-		cols[5].Width, cols[6].Width, cols[6].Title = 10, 8, "RESTARTS"
-	}
-	used := len(cols) - 1
+	used := 0
 	for _, c := range cols {
 		used += c.Width
 	}
-	if !wide {
-		used-- // no separator for the dropped version column
+	used += len(cols) - 2 // separators, none for the dropped version
+	free := max(m.width-used, 0)
+	grow := func(i, to int) {
+		if d := min(max(to-cols[i].Width, 0), free); d > 0 {
+			cols[i].Width += d
+			free -= d
+		}
 	}
-	rest := max(m.width-used, 10)
-	if rest < 16 && !wide { // squeeze the name columns before the condition
-		cut := 16 - rest
-		cols[2].Width = max(cols[2].Width-cut/2-cut%2, 10)
-		cols[3].Width = max(cols[3].Width-cut/2, 9)
-		rest = 16
+	condW = max(condW, stateW)
+	grow(7, min(condW, 22)) // the start of a cause: "fetch-rules CreateCon…"
+	grow(2, min(clusterW, 18))
+	grow(3, nsW)
+	grow(2, min(clusterW, 24))
+	grow(7, condW)
+	grow(2, clusterW)
+	if free >= versionW+1+wideRstW-rstW {
+		cols[5].Width, cols[6].Width, cols[6].Title = versionW, wideRstW, "RESTARTS"
+		free -= versionW + 1 + wideRstW - rstW
 	}
-	cols[7].Width = rest
+	cols[7].Width += free
 	widths := make([]int, len(cols))
 	for i, c := range cols {
 		widths[i] = c.Width
@@ -298,6 +327,9 @@ func (m Model) View() string {
 	for ; n < m.listHeight(); n++ {
 		b.WriteByte('\n')
 	}
+	for _, l := range m.detail(now) {
+		b.WriteString("\n" + l)
+	}
 	b.WriteByte('\n')
 	if f := m.filter.View(st); f != "" {
 		b.WriteString(pane.Truncate(f, m.width))
@@ -331,11 +363,4 @@ func scopeText(s *platform.Snapshot) string {
 		return "all namespaces"
 	}
 	return "namespace " + strings.Join(s.Namespaces, ",")
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

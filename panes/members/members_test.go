@@ -9,9 +9,11 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	clocktesting "k8s.io/utils/clock/testing"
 
+	"github.com/streamops/streamops/backend/operator"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/panes/pane/panetest"
 	"github.com/streamops/streamops/themes"
 )
 
@@ -167,5 +169,114 @@ func TestFilterMatchesLiterallyFirst(t *testing.T) {
 				t.Errorf("%q shows %v, want %v", c.query, got, c.want)
 			}
 		})
+	}
+}
+
+// TestUnschedulableMemberIsNeverOK: a component whose only pod is Pending
+// and Unschedulable, as the backend assesses it, is not drawn as healthy.
+func TestUnschedulableMemberIsNeverOK(t *testing.T) {
+	pod := &platform.Member{Name: "fraud-scoring-backfill-29110560-d7w5n", Namespace: "fraud-detection", Phase: "Pending", Reason: "Unschedulable", Created: now.Add(-14 * time.Minute)}
+	c := &platform.Component{Kind: platform.Other, Cluster: "fraud-scoring-backfill-29110560", Namespace: "fraud-detection", Members: []*platform.Member{pod}}
+	operator.Assess(c)
+	for _, size := range [][2]int{{80, 21}, {100, 27}, {160, 45}} {
+		m := newPane(size[0], size[1])
+		m, _ = m.Update(pane.SnapshotMsg{Snapshot: &platform.Snapshot{Seq: 1, Components: []*platform.Component{c}}})
+		m, _ = m.Update(keymap.Press(m.deps.Keys.Members.Expand))
+		out := ansi.Strip(m.View())
+		lines := strings.Split(out, "\n")
+		if len(lines) < 4 {
+			t.Fatalf("%v: %s", size, out)
+		}
+		comp := lines[2]
+		if strings.HasPrefix(comp, "●") || strings.HasSuffix(strings.TrimSpace(comp), " ok") || !strings.Contains(comp, "✖") {
+			t.Errorf("%dx%d: component row reads healthy: %q", size[0], size[1], comp)
+		}
+		if !strings.Contains(lines[0], "1 failed") {
+			t.Errorf("%dx%d: summary %q", size[0], size[1], lines[0])
+		}
+		if !strings.Contains(lines[3], "Pending Unschedulable") {
+			t.Errorf("%dx%d: member row %q", size[0], size[1], lines[3])
+		}
+	}
+	// with no reason from the backend, the health is said, not "ok"
+	if got := conditionText(&platform.Component{Health: platform.Degraded}); got != "degraded" {
+		t.Errorf("conditionText = %q", got)
+	}
+}
+
+// troubled is a platform like the demo's after its troubles: long names
+// and a long condition.
+func troubled() *platform.Snapshot {
+	ctl := &platform.Component{Kind: platform.Controller, Cluster: "pravega", Namespace: "pravega", HasSpec: true, Desired: 2, Version: "0.13.0", Members: []*platform.Member{
+		{Name: "pravega-pravega-controller-b121e3f-x7k2p", Namespace: "pravega", Node: "worker-1", Phase: "Running", Ready: true, Created: now.Add(-time.Hour)},
+		{Name: "pravega-pravega-controller-b121e3f-q9m4z", Namespace: "pravega", Node: "worker-2", Phase: "Running", Ready: true, Created: now.Add(-time.Hour)},
+	}}
+	ctl.Ready = 2
+	loader := &platform.Component{Kind: platform.Other, Cluster: "fraud-rules-loader", Namespace: "fraud-detection", HasSpec: true, Desired: 1, Members: []*platform.Member{
+		{Name: "fraud-rules-loader-7f6c9d8b5-m4k9t", Namespace: "fraud-detection", Node: "worker-3", Phase: "Pending", Reason: "CreateContainerConfigError", Created: now.Add(-time.Hour),
+			Containers: []platform.Container{{Name: "fetch-rules", Init: true, State: platform.StateWaiting, Reason: "CreateContainerConfigError"}}},
+	}}
+	backfill := &platform.Component{Kind: platform.Other, Cluster: "fraud-scoring-backfill-29110560", Namespace: "fraud-detection", Members: []*platform.Member{
+		{Name: "fraud-scoring-backfill-29110560-d7w5n", Namespace: "fraud-detection", Phase: "Pending", Reason: "Unschedulable", Created: now.Add(-14 * time.Minute)},
+	}}
+	tm := &platform.Component{Kind: platform.FlinkTaskManager, Cluster: "fraud-scoring", Namespace: "fraud-detection", HasSpec: true, Desired: 2, Ready: 2, State: "job RUNNING", Version: "v1_19"}
+	s := &platform.Snapshot{Seq: 1, Components: []*platform.Component{ctl, tm, loader, backfill}}
+	for _, c := range s.Components {
+		operator.Assess(c)
+	}
+	return s
+}
+
+func conditionWidth(t *testing.T, m Model) int {
+	t.Helper()
+	_, widths := m.columns()
+	return widths[7]
+}
+
+// TestColumnsByPriority: a long cluster name does not squeeze the
+// condition; the table at 100 columns says at least as much of it as at
+// 80, and every line fits.
+func TestColumnsByPriority(t *testing.T) {
+	s := troubled()
+	prev := 0
+	for _, w := range []int{80, 100, 120, 160} {
+		m := newPane(w, 27)
+		m, _ = m.Update(pane.SnapshotMsg{Snapshot: s})
+		cw := conditionWidth(t, m)
+		if cw < 16 || cw < prev {
+			t.Errorf("at %d columns the condition gets %d cells (%d at the width before)", w, cw, prev)
+		}
+		prev = cw
+		panetest.AssertFits(t, ansi.Strip(m.View()), w, 27)
+	}
+	// at 160 the whole condition of the loader shows
+	m := newPane(160, 45)
+	m, _ = m.Update(pane.SnapshotMsg{Snapshot: s})
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "fetch-rules CreateContainerConfigError") {
+		t.Errorf("160 columns cut the cause:\n%s", out)
+	}
+}
+
+// TestNamesKeepTheirEnd: at 80 columns the two controller pods read
+// differently, and the selected row is read whole on the detail line.
+func TestNamesKeepTheirEnd(t *testing.T) {
+	m := newPane(80, 21)
+	m, _ = m.Update(pane.SnapshotMsg{Snapshot: troubled()})
+	m, _ = m.Update(keymap.Press(m.deps.Keys.Members.ExpandAll))
+	out := ansi.Strip(m.View())
+	for _, suffix := range []string{"b121e3f-x7k2p", "b121e3f-q9m4z"} {
+		if !strings.Contains(out, suffix) {
+			t.Errorf("no row ends %s:\n%s", suffix, out)
+		}
+	}
+	// the loader's condition is cut in its cell, whole on the detail lines
+	for m.cursor < len(m.rows) && m.rows[m.cursor].comp.Cluster != "fraud-rules-loader" {
+		m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+	}
+	lines := strings.Split(ansi.Strip(m.View()), "\n")
+	detail := strings.Join(lines[len(lines)-3:len(lines)-1], " ")
+	want := conditionCell(m.rows[m.cursor].comp)
+	if !strings.Contains(detail, want) {
+		t.Errorf("detail lines %q lack the whole condition %q", detail, want)
 	}
 }

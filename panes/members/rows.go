@@ -2,6 +2,7 @@ package members
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/streamops/streamops/backend/platform"
@@ -123,9 +124,23 @@ func conditionText(c *platform.Component) string {
 		parts = append(parts, c.State)
 	}
 	if len(parts) == 0 {
+		if c.Health != platform.Ready {
+			// the backend said nothing more: its verdict, never "ok"
+			return strings.ToLower(c.Health.String())
+		}
 		return "ok"
 	}
 	return strings.Join(parts, " · ")
+}
+
+// readyPrefix is the count the backend starts a reason with, "0/1 ready; ".
+var readyPrefix = regexp.MustCompile(`^\d+/\d+ ready; `)
+
+// conditionCell is the condition as the table shows it: without the
+// ready count the READY column already gives, so the cause comes first
+// (the detail line says it whole).
+func conditionCell(c *platform.Component) string {
+	return readyPrefix.ReplaceAllString(conditionText(c), "")
 }
 
 // summary is the line above the table.

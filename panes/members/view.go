@@ -1,10 +1,12 @@
 package members
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/streamops/streamops/backend/platform"
@@ -37,7 +39,7 @@ func (m Model) renderRow(r row, widths []int, cols []pane.Column, now time.Time)
 	case platform.Unknown:
 		readyCell = st.Muted.Render(ready + " ?")
 	}
-	cond := conditionText(c)
+	cond := conditionCell(c)
 	condCell := st.Muted.Render(cond)
 	switch {
 	case c.Invalid != "" || c.Health == platform.Failed:
@@ -55,7 +57,7 @@ func (m Model) renderRow(r row, widths []int, cols []pane.Column, now time.Time)
 	cells := []string{
 		hs.Render(glyph),
 		st.Bold.Render(marker + " " + c.Kind.String()),
-		c.Cluster,
+		pane.ElideName(c.Cluster, widths[2]),
 		st.Muted.Render(c.Namespace),
 		readyCell,
 		orDash(c.Version),
@@ -65,17 +67,15 @@ func (m Model) renderRow(r row, widths []int, cols []pane.Column, now time.Time)
 	return pane.Row(cells, widths, cols)
 }
 
-// renderMember draws a member pod under its component: name, phase and
-// readiness, node, age, restarts and why it is not ready.
-func (m Model) renderMember(mem *platform.Member, widths []int, now time.Time) string {
+// memberLook is a member's glyph, its style and its state text.
+func (m Model) memberLook(mem *platform.Member) (string, lipgloss.Style, string) {
 	st := m.deps.Styles
 	glyph, gs := "●", st.OK
-	state := mem.Phase
 	switch {
 	case mem.Terminating:
-		glyph, gs, state = "◌", st.Muted, "Terminating"
+		glyph, gs = "◌", st.Muted
 	case !mem.Ready && mem.Phase == "Running":
-		glyph, gs, state = "▲", st.Warn, "NotReady"
+		glyph, gs = "▲", st.Warn
 	case mem.Phase == "Failed" || mem.Phase == "Unknown":
 		glyph, gs = "✖", st.Err
 	case mem.Phase == "Pending":
@@ -83,9 +83,31 @@ func (m Model) renderMember(mem *platform.Member, widths []int, now time.Time) s
 	case mem.Phase == "Succeeded":
 		glyph, gs = "○", st.Muted
 	}
+	return glyph, gs, memberState(mem)
+}
+
+// memberState is the state text of a member row, e.g. "Pending
+// Unschedulable".
+func memberState(mem *platform.Member) string {
+	state := mem.Phase
+	switch {
+	case mem.Terminating:
+		state = "Terminating"
+	case !mem.Ready && mem.Phase == "Running":
+		state = "NotReady"
+	}
 	if mem.Reason != "" && mem.Reason != state {
 		state += " " + mem.Reason
 	}
+	return state
+}
+
+// renderMember draws a member pod under its component: name, phase and
+// readiness, node, age, restarts and why it is not ready. A name too long
+// for its cells loses its middle, never the end that tells pods apart.
+func (m Model) renderMember(mem *platform.Member, widths []int, now time.Time) string {
+	st := m.deps.Styles
+	glyph, gs, state := m.memberLook(mem)
 	// member rows span the columns after the glyph: name under KIND+CLUSTER,
 	// node under NAMESPACE, ready flag under READY, age under VERSION.
 	nameW := widths[1] + 1 + widths[2]
@@ -105,8 +127,8 @@ func (m Model) renderMember(mem *platform.Member, widths []int, now time.Time) s
 	}
 	parts := []string{
 		gs.Render(glyph),
-		pane.Fit("  "+mem.Name, nameW),
-		pane.Fit(st.Muted.Render(orDash(mem.Node)), widths[3]),
+		pane.Fit("  "+pane.ElideName(mem.Name, nameW-2), nameW),
+		pane.Fit(st.Muted.Render(pane.ElideName(orDash(mem.Node), widths[3])), widths[3]),
 		pane.Fit(readyFlag, widths[4]),
 	}
 	if widths[5] > 0 {
@@ -128,4 +150,68 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// detail is the selected row said whole, in detailHeight lines: what the
+// table's cells may cut (long names, the condition) is read here.
+func (m Model) detail(now time.Time) []string {
+	st := m.deps.Styles
+	var text string
+	if m.cursor < len(m.rows) {
+		r := m.rows[m.cursor]
+		if mem := r.member; mem != nil {
+			text = fmt.Sprintf("%s/%s · %s · node %s · %s old · %d restarts", mem.Namespace, mem.Name, memberState(mem), orDash(mem.Node), pane.Since(now, mem.Created), mem.Restarts)
+		} else {
+			c := r.comp
+			text = fmt.Sprintf("%s %s/%s · %s ready · %s", c.Kind, c.Namespace, c.Cluster, readyText(c), conditionCell(c))
+			if c.Version != "" {
+				text += " · version " + c.Version
+			}
+		}
+	}
+	lines := wrapWords("── "+text, m.width)
+	if len(lines) > detailHeight {
+		lines = lines[:detailHeight]
+		lines[detailHeight-1] = pane.Truncate(lines[detailHeight-1]+" …", m.width)
+	}
+	out := make([]string, detailHeight)
+	for i := range out {
+		if i < len(lines) {
+			out[i] = st.Muted.Render(lines[i])
+		}
+	}
+	return out
+}
+
+// wrapWords breaks s into lines of at most width cells, between its
+// " · " parts where it can, else at spaces; a word longer than a line is
+// cut.
+func wrapWords(s string, width int) []string {
+	var out []string
+	cur := ""
+	add := func(piece, sep string) {
+		switch {
+		case cur == "":
+			cur = piece
+		case ansi.StringWidth(cur)+ansi.StringWidth(sep)+ansi.StringWidth(piece) <= width:
+			cur += sep + piece
+		default:
+			out, cur = append(out, pane.Truncate(cur, width)), piece
+		}
+	}
+	for _, part := range strings.Split(s, " · ") {
+		sep := " · "
+		if ansi.StringWidth(part) > width || cur != "" && ansi.StringWidth(cur)+3+ansi.StringWidth(part) > width && ansi.StringWidth(part) > width/2 {
+			// a long part flows on from where the line is
+			for i, w := range strings.Fields(part) {
+				if i > 0 {
+					sep = " "
+				}
+				add(w, sep)
+			}
+			continue
+		}
+		add(part, sep)
+	}
+	return append(out, pane.Truncate(cur, width))
 }

@@ -2,6 +2,7 @@ package pane
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -63,19 +64,38 @@ func Truncate(s string, width int) string {
 	return ansi.Truncate(s, width, "…")
 }
 
-// TruncateLeft shortens plain text s (a name: one cell a rune) to width
-// cells keeping its end, where pod names differ (ordinals, hashes), behind
-// an ellipsis.
-func TruncateLeft(s string, width int) string {
+// ElideName shortens a name (plain text, one cell a rune: a pod, a
+// cluster) to width cells by cutting its middle, the one rule every pane
+// uses: the start says what it is, the end tells pods apart (ordinals,
+// ReplicaSet and pod hashes), so both stay, e.g.
+// "pravega-…-controller-b121e3f-x7k2p". The head is the first dash-separated
+// word when that is short, the rest goes to the end.
+func ElideName(s string, width int) string {
 	if width <= 0 {
 		return ""
 	}
-	n := utf8.RuneCountInString(s)
-	if n <= width {
+	r := []rune(s)
+	if len(r) <= width {
 		return s
 	}
-	r := []rune(s)
-	return "…" + string(r[n-(width-1):])
+	if width <= 2 {
+		return string(r[len(r)-width:])
+	}
+	head := 0
+	if i := strings.IndexRune(s, '-'); i > 0 && utf8.RuneCountInString(s[:i+1]) <= (width-1)/3 {
+		head = utf8.RuneCountInString(s[:i+1])
+	} else {
+		head = (width - 1) / 4
+	}
+	tail := width - 1 - head
+	t := r[len(r)-tail:]
+	// start the end at a word when that loses little
+	// start the end at a word when that loses little, giving the cells
+	// to the head
+	if k := slices.Index(t, '-'); k > 0 && k <= 3 {
+		head, t = head+k, t[k:]
+	}
+	return string(r[:head]) + "…" + string(t)
 }
 
 // Column is one column of a table: a header and a width; a zero Width

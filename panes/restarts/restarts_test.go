@@ -252,3 +252,28 @@ func TestFilterColumnForm(t *testing.T) {
 		t.Errorf("container:backfill matched %d rows", len(m.rows))
 	}
 }
+
+// TestPodNamesStayApart: at 80 and 160 columns the two controller pods
+// (same long prefix, different hashes) read differently, their names
+// cut in the middle as every pane cuts pod names.
+func TestPodNamesStayApart(t *testing.T) {
+	fc := clocktesting.NewFakeClock(epoch)
+	pod := func(name string) *platform.Member {
+		return &platform.Member{Name: name, Namespace: "pravega", Phase: "Running", Ready: true,
+			Containers: []platform.Container{{Name: "pravega-controller", State: platform.StateRunning}}}
+	}
+	a, b := "pravega-pravega-controller-b121e3f-x7k2p", "pravega-pravega-controller-b121e3f-q9m4z"
+	snap := &platform.Snapshot{Seq: 1, Components: []*platform.Component{{Kind: platform.Controller, Cluster: "pravega", Namespace: "pravega",
+		Members: []*platform.Member{pod(a), pod(b)}}}}
+	for _, w := range []int{80, 100, 160} {
+		m := New(deps(fc))
+		m.SetSize(w, 24)
+		m, _ = m.Update(pane.SnapshotMsg{Snapshot: snap})
+		out := ansi.Strip(m.View())
+		for _, suffix := range []string{"b121e3f-x7k2p", "b121e3f-q9m4z"} {
+			if !strings.Contains(out, suffix) {
+				t.Errorf("%d columns: no row ends %s:\n%s", w, suffix, out)
+			}
+		}
+	}
+}

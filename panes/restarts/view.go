@@ -167,7 +167,7 @@ func (m Model) renderRow(r Row, lay layout, now time.Time) string {
 		if len(r.Events) > 0 {
 			ev = st.Warn.Render(strconv.Itoa(len(r.Events)))
 		}
-		return pane.Row([]string{rstCell, pane.TruncateLeft(r.Pod, lay.widths[1]), container, m.stateCell(r), m.lastCell(r, now, false), ev}, lay.widths, lay.cols)
+		return pane.Row([]string{rstCell, pane.ElideName(r.Pod, lay.widths[1]), container, m.stateCell(r), m.lastCell(r, now, false), ev}, lay.widths, lay.cols)
 	}
 	events := st.Muted.Render("-")
 	if len(r.Events) > 0 {
@@ -177,7 +177,7 @@ func (m Model) renderRow(r Row, lay layout, now time.Time) string {
 			events += st.Muted.Render(fmt.Sprintf(" +%d more", len(r.Events)-1))
 		}
 	}
-	cells := []string{rstCell, pane.TruncateLeft(r.Pod, lay.widths[1]), container, st.Muted.Render(r.Component), m.stateCell(r), m.lastCell(r, now, true), events}
+	cells := []string{rstCell, pane.ElideName(r.Pod, lay.widths[1]), container, st.Muted.Render(r.Component), m.stateCell(r), m.lastCell(r, now, true), events}
 	return pane.Row(cells, lay.widths, lay.cols)
 }
 
