@@ -277,3 +277,15 @@ func TestPodNamesStayApart(t *testing.T) {
 		}
 	}
 }
+
+// TestStateIsNotCut: at 160 columns the state that says why a container
+// is down shows whole.
+func TestStateIsNotCut(t *testing.T) {
+	snap, fc := troubledSnapshot(t)
+	m := New(deps(fc))
+	m.SetSize(160, 48)
+	m, _ = m.Update(pane.SnapshotMsg{Snapshot: snap})
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "✖ CreateContainerConfigError ") {
+		t.Errorf("the state is cut:\n%s", out)
+	}
+}

@@ -31,12 +31,23 @@ func (m Model) layout() layout {
 			{Title: "RESTARTS", Width: 8, Right: true}, {Title: "POD", Width: 34}, {Title: "CONTAINER", Width: 20},
 			{Title: "COMPONENT", Width: 22}, {Title: "STATE", Width: 26}, {Title: "LAST TERMINATION", Width: 22}, {Title: "EVENTS", Width: 0},
 		}
-		// EVENTS takes the rest, at least 8 cells (pane.Layout's floor is 4)
+		// STATE says why a container is down: as wide as the widest state
+		// ("✖ CreateContainerConfigError"), up to 34 cells, while EVENTS
+		// keeps 16; EVENTS takes the rest, at least 8 cells
+		stateW := 0
+		for _, r := range m.rows {
+			stateW = max(stateW, ansi.StringWidth(r.StateText())+2)
+		}
 		w := make([]int, len(cols))
 		used := len(cols) - 1
 		for i, c := range cols {
 			w[i] = c.Width
 			used += c.Width
+		}
+		if grow := min(stateW, 34) - w[4]; grow > 0 {
+			grow = min(grow, max(m.width-used-16, 0))
+			w[4] += grow
+			used += grow
 		}
 		w[len(w)-1] = max(m.width-used, 8)
 		return layout{cols, w, true}
