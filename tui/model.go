@@ -21,7 +21,6 @@ import (
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/platform"
-	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/access"
 	logspane "github.com/streamops/streamops/panes/logs"
@@ -130,8 +129,7 @@ type Model struct {
 	palette   palette
 	help      help.Model
 	crash     *Crash
-	streams   restapi.Report // the latest REST report, for the triage report
-	next      string         // the context to switch to after quitting
+	next      string // the context to switch to after quitting
 }
 
 // NextContext is the kubeconfig context the user switched to; the caller
@@ -291,8 +289,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case pane.SwitchMsg:
 		return m.switchTo(msg.To)
 	case streams.ReportMsg:
-		m.streams = msg.Report
-		return m, m.broadcast(msg)
+		return m, m.panes[pane.StreamsID].update(msg)
 	case pane.OpenLogsMsg:
 		m, cmd := m.switchTo(pane.LogsID)
 		return m, tea.Batch(cmd, m.panes[pane.LogsID].update(msg))
