@@ -29,6 +29,7 @@ import (
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/testcluster"
 	"github.com/streamops/streamops/backend/watch"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/pane"
@@ -40,7 +41,7 @@ var epoch = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
 func TestMain(m *testing.M) {
 	time.Local = time.UTC // the status bar shows local times
-	os.Exit(m.Run())
+	testcluster.Main(m, nil)
 }
 
 // demoSnapshot returns the settled demo platform as the backend publishes it.
