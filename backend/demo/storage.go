@@ -67,6 +67,24 @@ func seedClaims() []*corev1.PersistentVolumeClaim {
 	return append(out, lts)
 }
 
+// QuotaName is the demo's storage ResourceQuota in the stream store's
+// namespace: 1Ti in all, 400Gi of the standard class (its claims ask for
+// 240Gi), so growing a ledger to 400Gi is refused by the quota.
+const QuotaName = "storage"
+
+// seedQuotas returns the ResourceQuotas of the demo. Their status.used is
+// left unset, as no quota controller runs here: the wizard sums the
+// watched claims instead.
+func seedQuotas() []*corev1.ResourceQuota {
+	return []*corev1.ResourceQuota{{
+		ObjectMeta: metav1.ObjectMeta{Name: QuotaName, Namespace: StoreNamespace, UID: types.UID("quota-" + QuotaName)},
+		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{
+			corev1.ResourceRequestsStorage: resource.MustParse("1Ti"),
+			corev1.ResourceName(ClassStandard + ".storageclass.storage.k8s.io/requests.storage"): resource.MustParse("400Gi"),
+		}},
+	}}
+}
+
 var claimsGVR = corev1.SchemeGroupVersion.WithResource("persistentvolumeclaims")
 
 // serveClaims makes patches to PersistentVolumeClaims behave as the API

@@ -138,11 +138,25 @@ func (e *Engine) DryRun(ctx context.Context, planID string) ([]DryRunResult, err
 		return e.storageDryRun(ctx, ps)
 	}
 	var out []DryRunResult
+	seen := map[string]bool{}
 	for _, s := range plan.Steps {
 		r := DryRunResult{Step: s.N}
+		// A later step on the same object (ZooKeeper 3→5→7) is dry-run on
+		// the object as it is: the server checks the value it will hold.
+		obj := s.Ref.Namespace + "/" + s.Ref.Name + "/" + s.Ref.Kind
+		follows := seen[obj]
+		seen[obj] = true
 		u, err := e.current(ctx, s, s.Generation)
+		if follows && errors.Is(err, ErrConflict) && u != nil && u.GetGeneration() == s.Generation {
+			err = nil
+		}
 		if err == nil {
 			r.Before = s.values(u)
+			if follows {
+				for _, d := range s.Diffs {
+					r.Before[d.PathString()] = d.From
+				}
+			}
 			var body []byte
 			var res *unstructured.Unstructured
 			body, res, err = e.patch(ctx, s, u.GetResourceVersion(), true)

@@ -175,7 +175,7 @@ func refusalCheck(c Check, plan Plan) Check {
 	}
 	c.Status = Fail
 	c.Summary = "refused: " + rs[0].Reason
-	c.Evidence = append(refusalLines(rs), c.Evidence...)
+	c.Evidence = append(refusalLines(rs[1:]), c.Evidence...) // the first is the summary
 	c.Fix = rs[0].Safe
 	if rs[0].Phrase != "" {
 		c.Fix += fmt.Sprintf("; or override by typing %q (audited as an override)", rs[0].Phrase)

@@ -79,14 +79,13 @@ func (e *Engine) quotaCheck(ctx context.Context, snap *platform.Snapshot, s Step
 		names = append(names, corev1.ResourceName(cs.Class+".storageclass.storage.k8s.io/requests.storage"))
 	}
 	var refusals []Refusal
-	limited := 0
+	var fits []string
 	for _, q := range list.Items {
 		for _, name := range names {
 			hard, ok := q.Spec.Hard[name]
 			if !ok {
 				continue
 			}
-			limited++
 			used, how := watchedUse(snap, cs.Namespace, string(name) != string(corev1.ResourceRequestsStorage), cs.Class), "summed from the watched claims"
 			if u, ok := q.Status.Used[name]; ok {
 				used, how = u.Value(), "status.used"
@@ -95,6 +94,11 @@ func (e *Engine) quotaCheck(ctx context.Context, snap *platform.Snapshot, s Step
 			line := fmt.Sprintf("ResourceQuota %s/%s %s: %s used (%s) + %s = %s of %s", q.Namespace, q.Name, name, bytesText(used), how, bytesText(max(growth, 0)), bytesText(after), hard.String())
 			if after <= hard.Value() {
 				ck.Evidence = append(ck.Evidence, "✓ "+line)
+				what := "in all"
+				if name != corev1.ResourceRequestsStorage {
+					what = "for class " + cs.Class
+				}
+				fits = append(fits, fmt.Sprintf("%s/%s %s of %s %s", q.Namespace, q.Name, bytesText(after), hard.String(), what))
 				continue
 			}
 			ck.Evidence = append(ck.Evidence, "✖ "+line)
@@ -108,10 +112,10 @@ func (e *Engine) quotaCheck(ctx context.Context, snap *platform.Snapshot, s Step
 	case len(refusals) > 0:
 		ck.Status, ck.Summary = Fail, refusals[0].Reason
 		ck.Fix = refusals[0].Safe
-	case limited == 0:
+	case len(fits) == 0:
 		ck.Summary = fmt.Sprintf("no ResourceQuota in %s limits storage", cs.Namespace)
 	default:
-		ck.Summary = fmt.Sprintf("the growth fits the %d storage quota(s) of %s", limited, cs.Namespace)
+		ck.Summary = "within ResourceQuota " + strings.Join(fits, ", ")
 	}
 	return ck, refusals
 }

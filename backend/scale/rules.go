@@ -179,15 +179,15 @@ func minimum(snap *platform.Snapshot, objs Objects, c *platform.Component, field
 	switch c.Kind {
 	case platform.ZooKeeper:
 		if c.Desired < 3 {
-			return max(c.Desired, 1), "an odd ZooKeeper ensemble never shrinks"
+			return max(c.Desired, 1), "an ensemble below 3 never shrinks"
 		}
-		return 3, "an odd ZooKeeper ensemble of at least 3"
+		return 3, "an odd ensemble"
 	case platform.BookKeeper:
 		l := bookieSizes(snap, objs, c.Namespace)
 		if c.Desired < l.Min() {
-			return max(c.Desired, 1), "fewer bookies than the ledgers need never shrink further: " + l.String()
+			return max(c.Desired, 1), fmt.Sprintf("below ensemble %d, write quorum %d", l.Ensemble, l.WriteQuorum)
 		}
-		return l.Min(), "the bookies a ledger needs: " + l.String()
+		return l.Min(), fmt.Sprintf("ensemble %d, write quorum %d", l.Ensemble, l.WriteQuorum)
 	}
 	return 1, "at least one member"
 }
@@ -244,10 +244,10 @@ func CheckValue(t Target, typed string) (string, error) {
 		return "", fmt.Errorf("%s: replicas %q is not a whole number", name, v)
 	}
 	if n < t.Min {
-		return "", fmt.Errorf("%s: replicas must be at least %d (%s), not %d", name, t.Min, t.MinWhy, n)
+		return "", fmt.Errorf("%s: at least %d replicas (%s), not %d", name, t.Min, t.MinWhy, n)
 	}
 	if t.Kind == platform.ZooKeeper && n%2 == 0 && n != t.Desired {
-		return "", fmt.Errorf("%s: a ZooKeeper ensemble stays odd: %d or %d, not %d", name, n-1, n+1, n)
+		return "", fmt.Errorf("%s: the ensemble stays odd: %d or %d, not %d", name, n-1, n+1, n)
 	}
 	return strconv.Itoa(n), nil
 }

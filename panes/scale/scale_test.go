@@ -153,7 +153,7 @@ func resultsWithin(cmd tea.Cmd, wait time.Duration) []tea.Msg {
 				out = append(out, resultsWithin(c, wait)...)
 			}
 			return out
-		case targetsMsg, nodesMsg, planMsg, preflightMsg, dryRunMsg, applyMsg, auditMsg, stopMsg, eventMsg:
+		case targetsMsg, nodesMsg, planMsg, preflightMsg, dryRunMsg, applyMsg, auditMsg, stopMsg, eventMsg, overrideMsg:
 			return []tea.Msg{msg}
 		}
 	case <-timeout:
