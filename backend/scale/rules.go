@@ -88,7 +88,7 @@ type ledgerSizes struct {
 func (l ledgerSizes) Min() int { return max(l.Ensemble, l.WriteQuorum, l.AckQuorum) }
 
 func (l ledgerSizes) String() string {
-	return fmt.Sprintf("ensemble %d, write quorum %d, ack quorum %d (%s)", l.Ensemble, l.WriteQuorum, l.AckQuorum, l.From)
+	return fmt.Sprintf("ensemble %d, write quorum %d, ack quorum %d per %s", l.Ensemble, l.WriteQuorum, l.AckQuorum, l.From)
 }
 
 // bookieOptions are the option names, current and legacy, of each size.

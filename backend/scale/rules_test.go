@@ -185,7 +185,7 @@ func TestBookieScaleOutPasses(t *testing.T) {
 // behind the override instead.
 func TestBookiesNeverBelowTheEnsemble(t *testing.T) {
 	e := startDemo(t, "", nil)
-	plan := e.refused(t, "BookKeeper bookkeeper 3→2: below what every ledger needs (ensemble 3, write quorum 3, ack quorum 2 (Pravega's defaults))",
+	plan := e.refused(t, "BookKeeper bookkeeper 3→2: below what every ledger needs (ensemble 3, write quorum 3, ack quorum 2 per Pravega's defaults)",
 		scale.Change{Key: bk, Field: scale.Replicas, To: "2"})
 	for _, r := range plan.Refusals {
 		if r.ID == "bookkeeper-ensemble#1" {
@@ -226,7 +226,7 @@ func TestBookiesNeverBelowTheEnsemble(t *testing.T) {
 	if len(rs) != 1 || rs[0].Phrase != "delete-bookie-data bookkeeper-bookie-2" {
 		t.Fatalf("refusals %+v, want only the bookie-data override", rs)
 	}
-	if !strings.Contains(rs[0].Risk, "ensemble 2, write quorum 2, ack quorum 2 (PravegaCluster pravega/pravega spec.pravega.options)") {
+	if !strings.Contains(rs[0].Risk, "ensemble 2, write quorum 2, ack quorum 2 per PravegaCluster pravega/pravega spec.pravega.options") {
 		t.Errorf("risk %q", rs[0].Risk)
 	}
 }
@@ -490,5 +490,39 @@ func TestAuditFailureStopsThePlan(t *testing.T) {
 	}
 	if got := e.p.SpecWrites(); len(got) != writes {
 		t.Errorf("wrote without an audit log: %q", got[writes:])
+	}
+}
+
+// TestAuditFailureMidPlanStopsBeforeTheNextStep: the audit log fails once
+// step 1 is patched; the plan stops with that error, step 2 is never sent,
+// and the outcome says what the log misses.
+func TestAuditFailureMidPlanStopsBeforeTheNextStep(t *testing.T) {
+	e := startDemo(t, "", nil)
+	plan, pf, dry := e.check(t, scale.Change{Key: ss, Field: scale.Replicas, To: "4"}, scale.Change{Key: ctl, Field: scale.Replicas, To: "3"})
+	if !pf.Passed() || !dry[0].OK || !dry[1].OK {
+		t.Fatalf("checks: %s", failing(pf))
+	}
+	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out *scale.Outcome
+	for ev := range ch {
+		if ev.Kind == scale.StepPatched && ev.Step == 1 {
+			if err := e.audit.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ev.Kind == scale.Finished {
+			out = ev.Outcome
+		}
+	}
+	if out == nil || out.State != scale.Failed || !slices.Equal(out.NotStarted, []int{2}) ||
+		!strings.Contains(out.Message, "step 1 converged but the audit log failed (audit log is closed): stopping.") ||
+		!strings.Contains(out.Message, "The audit log failed (audit log is closed)") {
+		t.Fatalf("outcome %+v", out)
+	}
+	if n := e.spec(t, operator.PravegaClusters, "pravega", "pravega", "spec", "pravega", "controllerReplicas"); n != 2 {
+		t.Errorf("step 2 was sent: controllers %d", n)
 	}
 }

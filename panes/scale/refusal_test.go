@@ -1,13 +1,18 @@
 package scale
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/streamops/streamops/backend/audit"
+	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/operator"
 	"github.com/streamops/streamops/keymap"
 )
 
@@ -135,4 +140,27 @@ func TestJunkInputLeavesThePlan(t *testing.T) {
 	if m.err != "" || m.typing || len(changes(m.targets, m.edits)) != 1 {
 		t.Errorf("a good value: err %q edits %v", m.err, m.edits)
 	}
+}
+
+// fourBookies asks the demo for a fourth bookie before it settles.
+func fourBookies(ctx context.Context, p *demo.Platform) error {
+	_, err := p.Clients().Dynamic.Resource(operator.BookkeeperClusters.GVR).Namespace(demo.StoreNamespace).
+		Patch(ctx, "bookkeeper", types.MergePatchType, []byte(`{"spec":{"replicas":4}}`), metav1.PatchOptions{})
+	return err
+}
+
+// TestGoldenBookieOverride: with four bookies, 4→3 is refused until the
+// override naming the bookie (delete-bookie-data bookkeeper-bookie-3); the
+// override view restates what the operator deletes.
+func TestGoldenBookieOverride(t *testing.T) {
+	w := settledDemoWith(t, false, fourBookies)
+	km := keymap.Default()
+	g, k := km.Global, paneKeys(km)
+	down := []tea.Msg{keymap.Press(g.Down), keymap.Press(k.Decrease), keymap.Press(k.Plan)}
+	views := []goldenView{
+		{"bookie-refused", down, nil},
+		{"bookie-override", append(slices.Clone(down), keymap.Press(k.Override)), nil},
+		{"bookie-at-the-ensemble", []tea.Msg{keymap.Press(g.Down), keymap.Press(k.Decrease), keymap.Press(k.Decrease)}, nil},
+	}
+	runGoldens(t, w, views)
 }
