@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -94,6 +95,14 @@ var claimsGVR = corev1.SchemeGroupVersion.WithResource("persistentvolumeclaims")
 // allow expansion, and dryRun=All.
 func (p *Platform) serveClaims() {
 	tracker := p.typed.Tracker()
+	// Reading the ResourceQuotas answers to Refuse rules, as RBAC would.
+	p.typed.PrependReactor("list", "resourcequotas", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		attrs := &authorizationv1.ResourceAttributes{Verb: "list", Resource: "resourcequotas", Namespace: a.GetNamespace()}
+		if allowed, reason := p.policy.decide(attrs); !allowed {
+			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "resourcequotas"}, "", errors.New(reason))
+		}
+		return false, nil, nil
+	})
 	p.typed.PrependReactor("patch", "persistentvolumeclaims", func(a clienttesting.Action) (bool, runtime.Object, error) {
 		pa, ok := a.(clienttesting.PatchActionImpl)
 		if !ok || pa.GetSubresource() != "" {

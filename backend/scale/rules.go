@@ -491,6 +491,9 @@ func (e *Engine) Override(ctx context.Context, planID, refusalID, phrase string)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if ps.started { // applied while the override was being recorded
+		return ps.plan, ErrAlreadyRun
+	}
 	rs := append([]Refusal(nil), ps.plan.Refusals...)
 	rs[i].Overridden = true
 	ps.plan.Refusals = rs

@@ -441,9 +441,9 @@ func (m Model) onSelectKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			return m, m.nodesCmd()
 		}
 	case key.Matches(msg, g.Up):
-		m.cursor = max(m.cursor-1, 0)
+		m.cursor, m.err = max(m.cursor-1, 0), ""
 	case key.Matches(msg, g.Down):
-		m.cursor = min(m.cursor+1, max(len(rows)-1, 0))
+		m.cursor, m.err = min(m.cursor+1, max(len(rows)-1, 0)), ""
 	case key.Matches(msg, k.Increase, k.Decrease):
 		if m.cursor >= len(rows) {
 			return m, nil
@@ -647,7 +647,7 @@ func (m Model) onSizeKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	g := m.deps.Keys.Global
 	switch {
 	case key.Matches(msg, g.Back):
-		m.editing = false
+		m.editing, m.err = false, ""
 		m.size.Blur()
 	case key.Matches(msg, g.Select):
 		if m.snap == nil || m.claimCursor >= len(m.snap.Claims) {
