@@ -42,6 +42,8 @@ func TestGoldenRefusals(t *testing.T) {
 		{"override-input", seq(growIndex("110Gi"), one(keymap.Press(k.Override)), typeText("grow-beyond")), nil},
 		{"override-wrong", seq(growIndex("110Gi"), one(keymap.Press(k.Override)), typeText("grow-beyond-10x"), one(keymap.Press(g.Select))), nil},
 		{"overridden", seq(growIndex("110Gi"), one(keymap.Press(k.Override)), typeText(phrase), one(keymap.Press(g.Select), keymap.Press(k.DryRun))), nil},
+		{"audit-override", seq(growIndex("110Gi"), one(keymap.Press(k.Override)), typeText("grow-beyond"), one(keymap.Press(g.Select)), typeText(phrase),
+			one(keymap.Press(g.Select), keymap.Press(k.Audit))), nil},
 		{"replicas-junk", seq(one(keymap.Press(k.Value)), typeText("1"), one(keymap.Press(g.Select))), nil},
 		{"replicas-minimum", one(keymap.Press(k.Decrease)), nil},
 	}
