@@ -1,6 +1,7 @@
 package scale
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/streamops/streamops/backend/platform"
@@ -85,5 +86,53 @@ func TestBookieSizes(t *testing.T) {
 	plan, err := BuildPlan(snap, objs, []Change{{Key: key(platform.BookKeeper, bkRef), Field: Replicas, To: "4"}}, "p", now)
 	if err != nil || len(plan.Refusals) != 0 {
 		t.Errorf("scale-out with a malformed option: %v %v", err, plan.Refusals)
+	}
+}
+
+// TestRefusalsOnTheFixture: the rules on members that are not all ready,
+// and a ZooKeeper below 3 that may grow but never shrink.
+func TestRefusalsOnTheFixture(t *testing.T) {
+	tests := []struct {
+		name    string
+		kind    platform.Kind
+		desired int
+		ready   int
+		to      string
+		ids     []string
+		steps   []string
+	}{
+		{"ZooKeeper scale-down with a member not ready", platform.ZooKeeper, 5, 4, "3", []string{"zookeeper-ready#1"}, []string{"5→4", "4→3"}},
+		{"ZooKeeper scale-out with a member not ready is not refused here (the preflight's health check is)", platform.ZooKeeper, 5, 4, "7", nil, []string{"5→7"}},
+		{"ZooKeeper of 1 grows to 3", platform.ZooKeeper, 1, 1, "3", nil, []string{"1→3"}},
+		{"bookie scale-down with a bookie not ready", platform.BookKeeper, 4, 3, "3", []string{"bookkeeper-ready#1", "bookie-data#1"}, []string{"4→3"}},
+		{"bookies 5→3 ready: one override per step", platform.BookKeeper, 5, 5, "3", []string{"bookie-data#1", "bookie-data#2"}, []string{"5→4", "4→3"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			snap, objs := platformFixture()
+			ref := zkRef
+			if tt.kind == platform.BookKeeper {
+				ref = bkRef
+			}
+			for i, c := range snap.Components {
+				if c.Kind == tt.kind {
+					snap.Components[i] = comp(tt.kind, ref, tt.desired, tt.ready)
+				}
+			}
+			plan, err := BuildPlan(snap, objs, []Change{{Key: key(tt.kind, ref), Field: Replicas, To: tt.to}}, "p", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids, steps []string
+			for _, r := range plan.Refusals {
+				ids = append(ids, r.ID)
+			}
+			for _, s := range plan.Steps {
+				steps = append(steps, s.Diffs[0].From+"→"+s.Diffs[0].To)
+			}
+			if strings.Join(ids, " ") != strings.Join(tt.ids, " ") || strings.Join(steps, " ") != strings.Join(tt.steps, " ") {
+				t.Errorf("refusals %v steps %v, want %v %v", ids, steps, tt.ids, tt.steps)
+			}
+		})
 	}
 }
