@@ -39,9 +39,13 @@ type Streams struct {
 	Internal, Refresh, Section key.Binding
 }
 
-// Scale wizard bindings. Apply is dangerous: it is disabled in read-only mode.
+// Scale wizard bindings. Apply and Override are dangerous: they are
+// disabled in read-only mode.
 type Scale struct {
 	Increase, Decrease, Plan, DryRun, Apply, Stop, Audit key.Binding
+	// Override lifts a refusal of the plan by typing the phrase that names
+	// the object (audited as an override); never the apply key.
+	Override key.Binding
 	// Storage toggles between the compute targets and the storage claims;
 	// Template grows the operator's claim template of the selected claim.
 	Storage, Template key.Binding
@@ -133,6 +137,7 @@ func Default() KeyMap {
 			Plan:     b("p", "plan", "p"),
 			DryRun:   b("d", "dry run", "d"),
 			Apply:    b("A", "apply (type the name)", "A"),
+			Override: b("O", "override a refusal (type its phrase)", "O"),
 			Stop:     b("ctrl+x", "stop after step", "ctrl+x"),
 			Audit:    b("a", "audit log", "a"),
 			Storage:  b("s", "storage / compute", "s"),
@@ -149,6 +154,7 @@ func Default() KeyMap {
 // refuses such actions too; this only keeps help honest.
 func (k *KeyMap) ReadOnly() {
 	k.Scale.Apply.SetEnabled(false)
+	k.Scale.Override.SetEnabled(false)
 }
 
 // GlobalHelp groups the global bindings for the help overlay.

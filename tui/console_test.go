@@ -29,6 +29,7 @@ import (
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/testcluster"
 	"github.com/streamops/streamops/backend/watch"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/pane"
@@ -40,7 +41,7 @@ var epoch = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
 func TestMain(m *testing.M) {
 	time.Local = time.UTC // the status bar shows local times
-	os.Exit(m.Run())
+	testcluster.Main(m, nil)
 }
 
 // demoSnapshot returns the settled demo platform as the backend publishes it.
@@ -137,13 +138,15 @@ func results(cmd tea.Cmd) []tea.Msg {
 	}
 }
 
-// memberWatcher follows the bindings of a client until the test ends.
-func memberWatcher(t testing.TB, typed kubernetes.Interface) *accessapi.MemberWatcher {
+// memberWatcher follows the bindings of a client, in the namespaces of
+// snap, until the test ends.
+func memberWatcher(t testing.TB, typed kubernetes.Interface, snap *platform.Snapshot) *accessapi.Follower {
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	w := accessapi.NewMemberWatcher(typed, nil)
-	go w.Run(ctx)
-	return w
+	f := accessapi.NewFollower(accessapi.NewMemberWatcher(typed, nil), panetest.Snapshots{Snapshot: snap})
+	done := make(chan struct{})
+	go func() { defer close(done); f.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return f
 }
 
 func TestGoldenConsole(t *testing.T) {
@@ -175,7 +178,7 @@ func TestGoldenConsole(t *testing.T) {
 		for _, v := range views {
 			t.Run(v.name+"-"+size.name, func(t *testing.T) {
 				backends := backends
-				backends.Members = memberWatcher(t, p.Clients().Typed) // a roster per test: the first one is complete
+				backends.Members = memberWatcher(t, p.Clients().Typed, snap) // a roster per test: the first one is complete
 				m := newConsole(t, fc, themes.Dark, backends)
 				m = drive(m, tea.WindowSizeMsg{Width: size.w, Height: size.h}, snapshotMsg{snap})
 				m = drive(m, v.keys...)
@@ -477,7 +480,7 @@ func TestGoldenMembersForbidden(t *testing.T) {
 	section := keymap.Press(km.Access.Section)
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
-			m := newConsole(t, fc, themes.Dark, Backends{Access: accessapi.NewReviewer(typed), Members: memberWatcher(t, typed)})
+			m := newConsole(t, fc, themes.Dark, Backends{Access: accessapi.NewReviewer(typed), Members: memberWatcher(t, typed, snap)})
 			m = drive(m, tea.WindowSizeMsg{Width: size[0], Height: size[1]}, snapshotMsg{snap})
 			m = drive(m, keymap.Press(km.Global.Access), runCmd{}, section, section, section, section)
 			out := ansi.Strip(m.render())

@@ -96,7 +96,7 @@ func (m Model) helpBody() []string {
 		out = append(out, st.Header.Render(title))
 		out = append(out, lines...)
 	}
-	section(paneNames[m.active], p.fullHelp())
+	section(paneName(m.active), p.fullHelp())
 	if fc, ok := p.(interface{ filterColumns() []string }); ok {
 		if cols := fc.filterColumns(); len(cols) > 0 {
 			out = append(out, "", st.Header.Render("filter ("+m.opts.Keys.Global.Filter.Help().Key+")"))
@@ -252,7 +252,7 @@ func (m Model) helpView() string {
 	}
 	// as wide as the widest line of all the keys, so scrolling does not
 	// change the box
-	title := "keys — " + paneNames[m.active]
+	title := "keys — " + paneName(m.active)
 	inner := max(lipgloss.Width(title), lipgloss.Width(hint))
 	for _, l := range m.helpBody() {
 		inner = max(inner, lipgloss.Width(l))

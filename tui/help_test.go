@@ -45,7 +45,8 @@ func helpBox(t *testing.T, m Model) []string {
 func TestHelpListsThePanesKeysAndScrolls(t *testing.T) {
 	snap, fc := demoSnapshot(t)
 	km := keymap.Default()
-	for id, name := range paneNames {
+	for id, row := range paneTable {
+		name := row.name
 		t.Run(name, func(t *testing.T) {
 			m := newConsole(t, fc, themes.Dark, Backends{Logs: logs.New(logs.Config{})})
 			m = drive(m, tea.WindowSizeMsg{Width: 80, Height: 24}, snapshotMsg{snap})

@@ -21,13 +21,9 @@ import (
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/platform"
-	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/access"
-	logspane "github.com/streamops/streamops/panes/logs"
-	"github.com/streamops/streamops/panes/members"
 	"github.com/streamops/streamops/panes/pane"
-	"github.com/streamops/streamops/panes/restarts"
 	scalepane "github.com/streamops/streamops/panes/scale"
 	"github.com/streamops/streamops/panes/streams"
 	"github.com/streamops/streamops/themes"
@@ -111,8 +107,6 @@ type Slot = slot
 // NewSlot adapts a pane package's Model for the console.
 func NewSlot[M paneModel[M]](m M, resize func(*M, int, int)) Slot { return newSlot(m, resize) }
 
-var paneNames = []string{"members", "restarts", "logs", "streams", "scale", "access"}
-
 // Model is the root model.
 type Model struct {
 	opts   Options
@@ -131,8 +125,7 @@ type Model struct {
 	palette    palette
 	help       help.Model
 	crash      *Crash
-	streams    restapi.Report // the latest REST report, for the triage report
-	next       string         // the context to switch to after quitting
+	next       string // the context to switch to after quitting
 }
 
 // NextContext is the kubeconfig context the user switched to; the caller
@@ -159,23 +152,12 @@ func New(opts Options) Model {
 	deps := pane.Deps{Styles: opts.Styles, Keys: opts.Keys, Clock: opts.Clock, Guard: opts.ReadOnly}
 	m := Model{opts: opts, deps: deps, help: help.New(), palette: newPalette(deps)}
 	m.help.Styles = opts.Styles.HelpStyles()
-	m.panes = make([]slot, len(paneNames))
-	m.panes[pane.MembersID] = newSlot(members.New(deps), (*members.Model).SetSize)
-	waiting := map[int]string{
-		pane.LogsID:  "logs: follow many pods at once",
-		pane.ScaleID: "scale: the guided scale wizard",
-	}
-	for id, text := range waiting {
-		m.panes[id] = newSlot(pendingPane{deps: deps, message: text + " — not available in this build"}, (*pendingPane).SetSize)
-	}
-	m.panes[pane.AccessID] = newSlot(access.New(deps, opts.Backends.Access, opts.Server).WithMembers(opts.Backends.Members), (*access.Model).SetSize)
-	m.panes[pane.StreamsID] = newSlot(streams.New(deps, opts.Backends.Streams), (*streams.Model).SetSize)
-	m.panes[pane.RestartsID] = newSlot(restarts.New(deps), (*restarts.Model).SetSize)
-	if opts.Backends.Logs != nil {
-		m.panes[pane.LogsID] = newSlot(logspane.New(deps, opts.Backends.Logs, logspane.Options{SaveDir: opts.ReportDir}), (*logspane.Model).SetSize)
-	}
-	if opts.Backends.Scale != nil {
-		m.panes[pane.ScaleID] = newSlot(scalepane.New(opts.Ctx, deps, opts.Backends.Scale), (*scalepane.Model).SetSize)
+	m.panes = make([]slot, len(paneTable))
+	for i, row := range paneTable {
+		if row.id != i {
+			panic("tui: paneTable is out of pane ID order") // a programming error, caught by every test
+		}
+		m.panes[i] = row.build(opts, deps)
 	}
 	for id, s := range opts.Panes {
 		if id > 0 && id < len(m.panes) {
@@ -292,8 +274,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case pane.SwitchMsg:
 		return m.switchTo(msg.To)
 	case streams.ReportMsg:
-		m.streams = msg.Report
-		return m, m.broadcast(msg)
+		return m, m.panes[pane.StreamsID].update(msg)
 	case pane.OpenLogsMsg:
 		m, cmd := m.switchTo(pane.LogsID)
 		return m, tea.Batch(cmd, m.panes[pane.LogsID].update(msg))
@@ -408,9 +389,9 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, g.PrevPane):
 		return m.switchTo((m.active + len(m.panes) - 1) % len(m.panes))
 	}
-	for id, b := range []key.Binding{g.Members, g.Restarts, g.Logs, g.Streams, g.Scale, g.Access} {
-		if key.Matches(msg, b) {
-			return m.switchTo(id)
+	for _, row := range paneTable {
+		if key.Matches(msg, row.key(g)) {
+			return m.switchTo(row.id)
 		}
 	}
 	if key.Matches(msg, g.Back) && m.status != "" {
@@ -524,7 +505,8 @@ func overlay(body, box string, w, h int) string {
 
 func tabAt(x int) (int, bool) {
 	pos := len("streamops ")
-	for i, n := range paneNames {
+	for i, row := range paneTable {
+		n := row.name
 		w := len(fmt.Sprintf(" %d %s ", i+1, n))
 		if x >= pos && x < pos+w {
 			return i, true
@@ -539,8 +521,8 @@ func (m Model) tabs() string {
 	var b strings.Builder
 	b.WriteString(st.Title.Render("streamops"))
 	b.WriteString(" ")
-	for i, n := range paneNames {
-		label := fmt.Sprintf(" %d %s ", i+1, n)
+	for i, row := range paneTable {
+		label := fmt.Sprintf(" %d %s ", i+1, row.name)
 		if i == m.active {
 			b.WriteString(st.Tabs.Active.Render(label))
 		} else {

@@ -40,8 +40,8 @@ func newPalette(deps pane.Deps) palette {
 	in.CharLimit = 64
 	in.SetStyles(deps.Styles.InputStyles())
 	p := palette{input: in}
-	for i, n := range paneNames {
-		id := i
+	for _, row := range paneTable {
+		n, id := row.name, row.id
 		p.commands = append(p.commands, command{name: n, desc: "go to the " + n + " pane", run: func(m Model, _ string) (Model, tea.Cmd) { return m.switchTo(id) }})
 	}
 	p.commands = append(p.commands,

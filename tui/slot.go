@@ -3,17 +3,13 @@ package tui
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/streamops/streamops/panes/pane"
 )
 
-// paneModel is what every pane package's Model provides (see panes/pane).
-type paneModel[M any] interface {
-	Init() tea.Cmd
-	Update(tea.Msg) (M, tea.Cmd)
-	View() string
-	ShortHelp() []key.Binding
-	FullHelp() [][]key.Binding
-	Capturing() bool
-}
+// paneModel is what every pane package's Model provides: the contract
+// in panes/pane.
+type paneModel[M any] = pane.Model[M]
 
 // slot holds one pane behind a uniform interface, so the root model can
 // route by pane id without a switch per pane.
@@ -51,8 +47,8 @@ func (s *paneSlot[M]) shortHelp() []key.Binding  { return s.m.ShortHelp() }
 func (s *paneSlot[M]) fullHelp() [][]key.Binding { return s.m.FullHelp() }
 func (s *paneSlot[M]) capturing() bool           { return s.m.Capturing() }
 
-// busy reports a pane's Running(), for panes that have one.
+// busy reports a pane's Running(), for panes that are a pane.Runner.
 func (s *paneSlot[M]) busy() bool {
-	r, ok := any(s.m).(interface{ Running() bool })
+	r, ok := any(s.m).(pane.Runner)
 	return ok && r.Running()
 }

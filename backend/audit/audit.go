@@ -31,7 +31,10 @@ const (
 	ActionStop      = "stop"
 	ActionCancel    = "cancel"
 	ActionRefused   = "refused"
-	ActionFinished  = "finished"
+	// ActionOverride is a typed override of a refusal (Record.Override is
+	// set), accepted or refused.
+	ActionOverride = "override"
+	ActionFinished = "finished"
 )
 
 // Record is one line of the audit log.
@@ -55,6 +58,9 @@ type Record struct {
 	// Evidence holds the lines that support Result (preflight evidence,
 	// post-check findings).
 	Evidence []string `json:"evidence,omitempty"`
+	// Override marks a record of an override: a refusal lifted by typing
+	// its phrase, and the apply of a plan that carries one.
+	Override bool `json:"override,omitempty"`
 }
 
 // Log appends records to a file. It is safe for concurrent use.

@@ -140,6 +140,10 @@ func New(opts Options) *Platform {
 		c.CreationTimestamp = metav1.NewTime(p.clock.Now().Add(-7 * 24 * time.Hour))
 		typedObjs = append(typedObjs, c)
 	}
+	for _, q := range seedQuotas() {
+		q.ResourceVersion = "1"
+		typedObjs = append(typedObjs, q)
+	}
 	p.typed = fake.NewClientset(typedObjs...)
 
 	listKinds := map[schema.GroupVersionResource]string{}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -67,6 +68,24 @@ func seedClaims() []*corev1.PersistentVolumeClaim {
 	return append(out, lts)
 }
 
+// QuotaName is the demo's storage ResourceQuota in the stream store's
+// namespace: 1Ti in all, 400Gi of the standard class (its claims ask for
+// 240Gi), so growing a ledger to 400Gi is refused by the quota.
+const QuotaName = "storage"
+
+// seedQuotas returns the ResourceQuotas of the demo. Their status.used is
+// left unset, as no quota controller runs here: the wizard sums the
+// watched claims instead.
+func seedQuotas() []*corev1.ResourceQuota {
+	return []*corev1.ResourceQuota{{
+		ObjectMeta: metav1.ObjectMeta{Name: QuotaName, Namespace: StoreNamespace, UID: types.UID("quota-" + QuotaName)},
+		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{
+			corev1.ResourceRequestsStorage: resource.MustParse("1Ti"),
+			corev1.ResourceName(ClassStandard + ".storageclass.storage.k8s.io/requests.storage"): resource.MustParse("400Gi"),
+		}},
+	}}
+}
+
 var claimsGVR = corev1.SchemeGroupVersion.WithResource("persistentvolumeclaims")
 
 // serveClaims makes patches to PersistentVolumeClaims behave as the API
@@ -76,6 +95,14 @@ var claimsGVR = corev1.SchemeGroupVersion.WithResource("persistentvolumeclaims")
 // allow expansion, and dryRun=All.
 func (p *Platform) serveClaims() {
 	tracker := p.typed.Tracker()
+	// Reading the ResourceQuotas answers to Refuse rules, as RBAC would.
+	p.typed.PrependReactor("list", "resourcequotas", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		attrs := &authorizationv1.ResourceAttributes{Verb: "list", Resource: "resourcequotas", Namespace: a.GetNamespace()}
+		if allowed, reason := p.policy.decide(attrs); !allowed {
+			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "resourcequotas"}, "", errors.New(reason))
+		}
+		return false, nil, nil
+	})
 	p.typed.PrependReactor("patch", "persistentvolumeclaims", func(a clienttesting.Action) (bool, runtime.Object, error) {
 		pa, ok := a.(clienttesting.PatchActionImpl)
 		if !ok || pa.GetSubresource() != "" {

@@ -33,8 +33,12 @@ import (
 // Config configures an Engine.
 type Config struct {
 	Source Source
-	Clock  clock.Clock  // timestamps of notices, backoff (default real)
-	Log    *slog.Logger // default discards
+	// Snapshots is where Run takes the platform's snapshots from (the
+	// watcher): pods that appear and match the selection join, pods that
+	// go stop. Nil: only Observe, for tests, feeds it.
+	Snapshots platform.Subscriber
+	Clock     clock.Clock  // timestamps of notices, backoff (default real)
+	Log       *slog.Logger // default discards
 	// Limit is how many lines the buffer keeps (DefaultLimit).
 	Limit int
 	// MaxLine caps one line's bytes (DefaultMaxLine).
@@ -210,9 +214,19 @@ func (e *Engine) Errors() <-chan error { return e.errs }
 // every stream.
 func (e *Engine) Run(ctx context.Context) error {
 	go e.coalesceSafe(ctx)
+	var snaps <-chan *platform.Snapshot
+	if e.cfg.Snapshots != nil {
+		snaps = e.cfg.Snapshots.Subscribe(ctx)
+	}
 	for {
 		e.reconcileSafe(ctx)
 		select {
+		case s, ok := <-snaps:
+			if !ok {
+				snaps = nil
+				continue
+			}
+			e.Observe(s)
 		case <-ctx.Done():
 			e.mu.Lock()
 			for _, st := range e.streams {

@@ -8,6 +8,7 @@
 package platform
 
 import (
+	"context"
 	"time"
 )
 
@@ -475,4 +476,12 @@ func (s *Snapshot) Claim(key string) *Claim {
 		}
 	}
 	return nil
+}
+
+// Subscriber hands out the platform's snapshots (*watch.Watcher is one):
+// the channel receives every new snapshot, the newest when the reader is
+// slow, and is closed when ctx ends. A backend service that needs the
+// snapshot subscribes for itself; no pane hands it one.
+type Subscriber interface {
+	Subscribe(ctx context.Context) <-chan *Snapshot
 }

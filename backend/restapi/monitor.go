@@ -45,8 +45,12 @@ type Config struct {
 	// (default 2m): after n failures in a row the wait is
 	// min(Interval·2^n, MaxBackoff).
 	Interval, Timeout, MaxBackoff time.Duration
-	Clock                         clock.WithTicker // default: the real clock
-	Log                           *slog.Logger     // default: discard
+	// Snapshots is where Run takes the platform's snapshots from (the
+	// watcher): their clusters are the endpoints. Nil: only Observe, for
+	// tests, feeds it.
+	Snapshots platform.Subscriber
+	Clock     clock.WithTicker // default: the real clock
+	Log       *slog.Logger     // default: discard
 }
 
 // Section is the state of one endpoint.
@@ -122,6 +126,7 @@ type Monitor struct {
 	active  bool
 	seq     uint64
 	snapKey string
+	latest  Report // the last one published
 
 	wake chan struct{}
 	out  chan Report
@@ -271,9 +276,14 @@ func (m *Monitor) poke() {
 	}
 }
 
-// Run reads endpoints until ctx ends. Before Activate it only waits.
+// Run reads endpoints until ctx ends, following the snapshots of
+// Config.Snapshots. Before Activate it only follows them.
 func (m *Monitor) Run(ctx context.Context) error {
 	defer m.wg.Wait()
+	var snaps <-chan *platform.Snapshot
+	if m.cfg.Snapshots != nil {
+		snaps = m.cfg.Snapshots.Subscribe(ctx)
+	}
 	for {
 		now := m.cfg.Clock.Now()
 		var due []*endpoint
@@ -313,6 +323,12 @@ func (m *Monitor) Run(ctx context.Context) error {
 			return nil
 		case <-m.wake:
 		case <-fire:
+		case snap, ok := <-snaps:
+			if !ok {
+				snaps = nil
+			} else if snap != nil {
+				m.Observe(snap)
+			}
 		}
 		if timer != nil {
 			timer.Stop()
@@ -444,6 +460,14 @@ func Backoff(interval time.Duration, failures int, max time.Duration) time.Durat
 	return min(d, max)
 }
 
+// Latest returns the newest report, whether or not anyone read it from
+// Reports (the triage report reads it; zero before the first).
+func (m *Monitor) Latest() Report {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.latest
+}
+
 // publishLocked sends the current report, replacing an unread one.
 func (m *Monitor) publishLocked() {
 	m.seq++
@@ -458,6 +482,7 @@ func (m *Monitor) publishLocked() {
 			r.Flink = append(r.Flink, FlinkSection{Section: sec, Cluster: ep.cluster})
 		}
 	}
+	m.latest = r
 	select {
 	case <-m.out:
 	default:

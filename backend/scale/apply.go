@@ -127,19 +127,36 @@ func (e *Engine) DryRun(ctx context.Context, planID string) ([]DryRunResult, err
 	if err != nil {
 		return nil, err
 	}
-	plan := ps.plan
+	plan := e.planOf(ps)
 	if err := e.refuseReadOnly(ctx, plan, "dry run"); err != nil {
+		return nil, err
+	}
+	if err := e.refusePending(ctx, plan, "dry run", plan.Pending()); err != nil {
 		return nil, err
 	}
 	if plan.Storage() {
 		return e.storageDryRun(ctx, ps)
 	}
 	var out []DryRunResult
+	seen := map[string]bool{}
 	for _, s := range plan.Steps {
 		r := DryRunResult{Step: s.N}
+		// A later step on the same object (ZooKeeper 3→5→7) is dry-run on
+		// the object as it is: the server checks the value it will hold.
+		obj := s.Ref.Namespace + "/" + s.Ref.Name + "/" + s.Ref.Kind
+		follows := seen[obj]
+		seen[obj] = true
 		u, err := e.current(ctx, s, s.Generation)
+		if follows && errors.Is(err, ErrConflict) && u != nil && u.GetGeneration() == s.Generation {
+			err = nil
+		}
 		if err == nil {
 			r.Before = s.values(u)
+			if follows {
+				for _, d := range s.Diffs {
+					r.Before[d.PathString()] = d.From
+				}
+			}
 			var body []byte
 			var res *unstructured.Unstructured
 			body, res, err = e.patch(ctx, s, u.GetResourceVersion(), true)
@@ -263,12 +280,23 @@ func (e *Engine) Apply(ctx context.Context, planID, confirm string) (<-chan Even
 	if err != nil {
 		return nil, err
 	}
-	plan := ps.plan
+	plan := e.planOf(ps)
 	if err := e.refuseReadOnly(ctx, plan, "apply"); err != nil {
 		return nil, err
 	}
+	// The rules again, on the platform as it is now: a refusal the plan
+	// did not have, or one not overridden, holds.
+	fresh, err := e.refusalsNow(ctx, plan)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.refusePending(ctx, plan, "apply", pending(plan, fresh)); err != nil {
+		return nil, err
+	}
 	refuse := func(why error) (<-chan Event, error) {
-		_ = e.record(ctx, plan, audit.Record{Action: audit.ActionRefused, Result: "refused", Message: "apply refused: " + why.Error()})
+		if aerr := e.record(ctx, plan, audit.Record{Action: audit.ActionRefused, Result: "refused", Message: "apply refused: " + why.Error()}); aerr != nil {
+			return nil, fmt.Errorf("%w; and the audit log failed: %v", why, aerr)
+		}
 		return nil, why
 	}
 	now := e.clock.Now()
@@ -304,7 +332,20 @@ func (e *Engine) Apply(ctx context.Context, planID, confirm string) (<-chan Even
 	}
 	ps.started = true
 	e.mu.Unlock()
-	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionConfirm, Result: "ok", Message: "confirmed by typing " + confirm}); err != nil {
+	conf := audit.Record{Action: audit.ActionConfirm, Result: "ok", Message: "confirmed by typing " + confirm}
+	for _, r := range plan.Refusals {
+		if r.Overridden {
+			conf.Override = true
+			conf.Evidence = append(conf.Evidence, fmt.Sprintf("step %d overridden: %s", r.Step, r.Reason))
+		}
+	}
+	if conf.Override {
+		conf.Message += fmt.Sprintf(" with %d override(s)", len(conf.Evidence))
+	}
+	if err := e.record(ctx, plan, conf); err != nil {
+		e.mu.Lock()
+		ps.started = false
+		e.mu.Unlock()
 		return nil, err
 	}
 	ch := make(chan Event, 64)
@@ -336,6 +377,14 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 	baseline := e.cfg.Source.Snapshot()
 	gens := map[string]int64{} // generation each object is expected at
 	var applied []appliedStep
+	// note records what follows a stop; a record that cannot be written
+	// is said in the outcome, never dropped.
+	var auditErr error
+	note := func(r audit.Record) {
+		if err := e.record(ctx, plan, r); err != nil && auditErr == nil {
+			auditErr = err
+		}
+	}
 	finish := func(state OutcomeState, failed int, msg string) {
 		out.State, out.FailedStep = state, failed
 		for _, s := range plan.Steps {
@@ -348,9 +397,9 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 			emit(Event{Kind: PostChecking, Message: "checking logs and restarts of the changed components"}, true)
 			pc := e.postCheck(ctx, baseline.Components, applied)
 			out.Post = &pc
-			_ = e.record(ctx, plan, audit.Record{Action: audit.ActionPostCheck, Result: pc.Verdict.String(), Message: pc.Summary, Evidence: pc.Evidence})
+			note(audit.Record{Action: audit.ActionPostCheck, Result: pc.Verdict.String(), Message: pc.Summary, Evidence: pc.Evidence})
 		}
-		_ = e.record(ctx, plan, audit.Record{Action: audit.ActionFinished, Result: state.String(), Message: out.Message})
+		out.Message = finishAudit(e, ctx, plan, state, out.Message, auditErr)
 		emit(Event{Kind: Finished, Outcome: out, Message: out.Message}, true)
 	}
 	for i, s := range plan.Steps {
@@ -359,12 +408,12 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 			return
 		}
 		if e.cfg.ReadOnly.On() {
-			_ = e.record(ctx, plan, audit.Record{Action: audit.ActionStop, Step: s.N, Result: "read-only", Message: "read-only was turned on: step not started"})
+			note(audit.Record{Action: audit.ActionStop, Step: s.N, Result: "read-only", Message: "read-only was turned on: step not started"})
 			finish(Stopped, 0, fmt.Sprintf("read-only was turned on before step %d: nothing more is sent; the platform runs as the earlier steps left it.", s.N))
 			return
 		}
 		if ctx.Err() != nil {
-			_ = e.record(ctx, plan, audit.Record{Action: audit.ActionStop, Step: s.N, Result: "interrupted", Message: "console quit before the step started"})
+			note(audit.Record{Action: audit.ActionStop, Step: s.N, Result: "interrupted", Message: "console quit before the step started"})
 			finish(Interrupted, 0, fmt.Sprintf("interrupted before step %d started.", s.N))
 			return
 		}
@@ -417,13 +466,13 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 		case errors.Is(err, context.DeadlineExceeded):
 			msg := fmt.Sprintf("step %d (%s) did not converge within %s: %s. The patch stays applied and the operator keeps working on it; no later step was started.",
 				s.N, s.Title(), e.cfg.StepTimeout, prog)
-			_ = e.record(ctx, plan, audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "timeout", Message: msg})
+			note(audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "timeout", Message: msg})
 			emit(Event{Kind: StepFailed, Step: s.N, Progress: prog, Message: "timed out: " + prog.String()}, true)
 			finish(TimedOut, s.N, msg)
 			return
 		default:
 			msg := fmt.Sprintf("interrupted while waiting for step %d (%s): the patch was applied, %s.", s.N, s.Title(), prog)
-			_ = e.record(ctx, plan, audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "interrupted", Message: msg})
+			note(audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "interrupted", Message: msg})
 			finish(Interrupted, s.N, msg)
 			return
 		}
@@ -549,4 +598,17 @@ func Converged(snap *platform.Snapshot, s Step, gen int64, objs Objects) (Progre
 		}
 	}
 	return p, done
+}
+
+// finishAudit records how a plan ended and returns the outcome's message,
+// saying when the audit log failed on the way (a record that could not be
+// written is never dropped silently).
+func finishAudit(e *Engine, ctx context.Context, plan Plan, state OutcomeState, msg string, earlier error) string {
+	if earlier != nil {
+		msg += fmt.Sprintf(" The audit log failed (%v): it misses records of this plan.", earlier)
+	}
+	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionFinished, Result: state.String(), Message: msg}); err != nil && earlier == nil {
+		msg += fmt.Sprintf(" The audit log failed (%v): it misses the end of this plan.", err)
+	}
+	return msg
 }

@@ -192,6 +192,13 @@ func (e *Engine) record(ctx context.Context, plan Plan, r audit.Record) error {
 	return nil
 }
 
+// planOf is the plan as it stands (an override changes its refusals).
+func (e *Engine) planOf(ps *planState) Plan {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return ps.plan
+}
+
 func (e *Engine) state(id string) (*planState, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -233,7 +240,13 @@ func (e *Engine) nextID(now time.Time) string {
 func (e *Engine) keep(ctx context.Context, plan Plan, msg string, lines []string) error {
 	lines = append(lines, plan.Warnings()...)
 	lines = append(lines, plan.Problems()...)
-	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionPlan, Result: "ok", Message: msg, Evidence: lines}); err != nil {
+	lines = append(lines, refusalLines(plan.Refusals)...)
+	result := "ok"
+	if rs := plan.Pending(); len(rs) > 0 {
+		result = "refused"
+		msg = fmt.Sprintf("%s; %d refusal(s): %s", msg, len(rs), rs[0].Line())
+	}
+	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionPlan, Result: result, Message: msg, Evidence: lines}); err != nil {
 		return err
 	}
 	e.mu.Lock()

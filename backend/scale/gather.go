@@ -88,12 +88,18 @@ func (e *Engine) Preflight(ctx context.Context, planID string) (Preflight, error
 	if err != nil {
 		return Preflight{}, err
 	}
-	plan := ps.plan
+	plan := e.planOf(ps)
+	// The rules on the platform as it is now, with the overrides accepted.
+	fresh, err := e.refusalsNow(ctx, plan)
+	if err != nil {
+		return Preflight{}, err
+	}
+	plan.Refusals = withOverrides(plan, fresh)
 	snap := e.cfg.Source.Snapshot()
 	now := e.clock.Now()
 	pf := Preflight{Plan: plan.ID, At: now}
 	if plan.Storage() {
-		return e.storagePreflight(ctx, ps, snap, pf)
+		return e.storagePreflight(ctx, ps, plan, snap, pf)
 	}
 
 	perms := permissionsFor(plan)
@@ -279,6 +285,8 @@ func (e *Engine) refuseReadOnly(ctx context.Context, plan Plan, what string) err
 	if !e.cfg.ReadOnly.On() {
 		return nil
 	}
-	_ = e.record(ctx, plan, audit.Record{Action: audit.ActionRefused, Result: "read-only", Message: what + " refused: " + ErrReadOnly.Error()})
+	if err := e.record(ctx, plan, audit.Record{Action: audit.ActionRefused, Result: "read-only", Message: what + " refused: " + ErrReadOnly.Error()}); err != nil {
+		return fmt.Errorf("%w; and the audit log failed: %v", ErrReadOnly, err)
+	}
 	return ErrReadOnly
 }

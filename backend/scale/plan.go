@@ -62,6 +62,11 @@ type Target struct {
 	Current            string // "" when unset
 	Desired, Ready     int
 	Disabled           string // why the value cannot be changed here
+	// Min is the fewest replicas the wizard offers, MinWhy the rule that
+	// sets it (an odd ZooKeeper ensemble of at least 3, the bookies a
+	// ledger needs, one member).
+	Min    int
+	MinWhy string
 }
 
 // ID names a target uniquely: its component key and field.
@@ -91,6 +96,7 @@ func Targets(snap *platform.Snapshot, objs Objects) []Target {
 			switch {
 			case b.field == Replicas:
 				t.Current = strconv.Itoa(c.Desired)
+				t.Min, t.MinWhy = minimum(snap, objs, c, b.field)
 			case u == nil:
 				t.Disabled = unreadable(snap, c.Source)
 			default:
@@ -213,6 +219,9 @@ type Plan struct {
 	// the plan touches one custom resource, else the namespace, else
 	// "scale-<n>-steps".
 	Confirm string
+	// Refusals are the rules the plan breaks: while one holds (is not
+	// overridden), the engine sends neither a dry run nor a patch.
+	Refusals []Refusal
 }
 
 // Warnings and Problems of every step.
@@ -298,8 +307,10 @@ func BuildPlan(snap *platform.Snapshot, objs Objects, changes []Change, id strin
 		if len(step.Diffs) == 0 {
 			continue
 		}
-		step.N = len(plan.Steps) + 1
-		plan.Steps = append(plan.Steps, step)
+		for _, st := range splitStep(step) {
+			st.N = len(plan.Steps) + 1
+			plan.Steps = append(plan.Steps, st)
+		}
 		if !nsSeen[step.Namespace] {
 			nsSeen[step.Namespace] = true
 			plan.Namespaces = append(plan.Namespaces, step.Namespace)
@@ -318,6 +329,7 @@ func BuildPlan(snap *platform.Snapshot, objs Objects, changes []Change, id strin
 	default:
 		plan.Confirm = fmt.Sprintf("scale-%d-steps", len(plan.Steps))
 	}
+	plan.Refusals = refusals(snap, objs, plan)
 	return plan, nil
 }
 
@@ -368,26 +380,17 @@ func sameNumber(f Field, a, b string) bool {
 	return err1 == nil && err2 == nil && x == y
 }
 
-// streamStoreWarnings says where a scale-down needs the operator's care.
+// streamStoreWarnings says where a step needs the operator's care; what
+// would lose data or quorum is refused instead (rules.go).
 func streamStoreWarnings(s *Step) {
 	from, to := s.Before, s.Expect
 	switch s.Kind {
 	case platform.ZooKeeper:
-		if to%2 == 0 {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("ZooKeeper keeps an odd quorum size: %d members tolerate no more failures than %d", to, to-1))
-		}
 		if to > 7 {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("zookeeper-operator documents 1-7 replicas, %d is outside", to))
 		}
 		if to < from {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("scale-down: the quorum shrinks from %d to %d and tolerates %d failure(s)", from, to, (to-1)/2))
-		}
-	case platform.BookKeeper:
-		if to < from {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("scale-down: bookies must be decommissioned first (bookkeeper shell decommissionbookie) so their ledgers are re-replicated; the operator removes the highest ordinals (%d of them)", from-to))
-		}
-		if to < 3 {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("%d bookies cannot hold Pravega's default ensemble of 3", to))
+			s.Warnings = append(s.Warnings, fmt.Sprintf("scale-down: the ensemble shrinks from %d to %d and tolerates %d failure(s); the operator deletes the claim data-%s-%d", from, to, (to-1)/2, s.Cluster, to))
 		}
 	case platform.SegmentStore:
 		if to < from {

@@ -168,9 +168,6 @@ func TestStepWarningsAndProblems(t *testing.T) {
 		redeploy bool
 		expect   int
 	}{
-		{name: "odd ZooKeeper quorum", changes: []Change{{Key: key(platform.ZooKeeper, zkRef), Field: Replicas, To: "4"}}, warn: "odd quorum size", expect: 4},
-		{name: "ZooKeeper scale-down", changes: []Change{{Key: key(platform.ZooKeeper, zkRef), Field: Replicas, To: "1"}}, warn: "tolerates 0 failure", expect: 1},
-		{name: "bookie scale-down needs decommissioning", changes: []Change{{Key: key(platform.BookKeeper, bkRef), Field: Replicas, To: "2"}}, warn: "decommissioned", expect: 2},
 		{name: "segment store scale-down", changes: []Change{{Key: key(platform.SegmentStore, prRef), Field: Replicas, To: "2"}}, warn: "segment containers move", expect: 2},
 		{name: "single controller", changes: []Change{{Key: key(platform.Controller, prRef), Field: Replicas, To: "1"}}, warn: "high availability", expect: 1},
 		{name: "TaskManagers too few for the parallelism", changes: []Change{{Key: key(platform.FlinkTaskManager, flinkRef), Field: Replicas, To: "2"}},

@@ -155,6 +155,30 @@ func checkPlan(plan Plan) Check {
 		c.Evidence = append(p, c.Evidence...)
 		c.Summary = p[0]
 		c.Fix = "change the plan: the values asked for leave the platform unable to run"
+		return c
+	}
+	return refusalCheck(c, plan)
+}
+
+// refusalCheck fails the plan check while a refusal holds, and keeps the
+// overridden ones in view as warnings.
+func refusalCheck(c Check, plan Plan) Check {
+	for _, r := range plan.Refusals {
+		if r.Overridden {
+			c.Status = worst(c.Status, Warn)
+			c.Evidence = append(c.Evidence, fmt.Sprintf("step %d overridden (audited): %s", r.Step, r.Reason))
+		}
+	}
+	rs := plan.Pending()
+	if len(rs) == 0 {
+		return c
+	}
+	c.Status = Fail
+	c.Summary = "refused: " + rs[0].Reason
+	c.Evidence = append(refusalLines(rs[1:]), c.Evidence...) // the first is the summary
+	c.Fix = rs[0].Safe
+	if rs[0].Phrase != "" {
+		c.Fix += fmt.Sprintf("; or override by typing %q (audited as an override)", rs[0].Phrase)
 	}
 	return c
 }

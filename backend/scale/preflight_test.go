@@ -29,7 +29,8 @@ func TestCheckPlan(t *testing.T) {
 		summary string
 	}{
 		{"scale-out passes", []Change{bookies5}, Pass, "1 step(s) in the required order: BookKeeper"},
-		{"scale-down warns", []Change{{Key: key(platform.BookKeeper, bkRef), Field: Replicas, To: "2"}}, Warn, "caution"},
+		{"segment store scale-down warns", []Change{{Key: key(platform.SegmentStore, prRef), Field: Replicas, To: "2"}}, Warn, "caution"},
+		{"bookies below the ensemble are refused", []Change{{Key: key(platform.BookKeeper, bkRef), Field: Replicas, To: "2"}}, Fail, "refused: BookKeeper bookkeeper 3→2: below what every ledger needs (ensemble 3, write quorum 3, ack quorum 2"},
 		{"too few slots fails", []Change{{Key: key(platform.FlinkTaskManager, flinkRef), Field: Replicas, To: "1"}}, Fail, "parallelism 6 needs 6 slots"},
 	}
 	for _, tt := range tests {

@@ -69,6 +69,8 @@ func (e *Engine) PlanStorage(ctx context.Context, ch StorageChange) (Plan, error
 		return plan, fmt.Errorf("plan: %w", err)
 	}
 	s := plan.Steps[0]
+	_, quota := e.quotaCheck(ctx, e.cfg.Source.Snapshot(), s)
+	plan.Refusals = append(plan.Refusals, quota...)
 	lines := []string{fmt.Sprintf("step 1 %s %s: %s → %s", s.Target(), strings.Join(storagePath, "."), orUnset(s.Claim.From), s.Claim.To)}
 	return plan, e.keep(ctx, plan, fmt.Sprintf("grow %s; confirm with %q", s.Target(), plan.Confirm), lines)
 }
@@ -90,23 +92,20 @@ func BuildStoragePlan(snap *platform.Snapshot, ch StorageChange, id string, now 
 			Namespace: c.Namespace, Name: c.Name, UID: c.UID, ResourceVersion: c.ResourceVersion},
 		Diffs: []Diff{{Field: StorageSize, Path: storagePath, From: c.RequestedText, To: to}},
 		Claim: cs}
-	q, err := resource.ParseQuantity(to)
-	switch {
-	case err != nil:
-		s.Problems = append(s.Problems, fmt.Sprintf("malformed quantity %q: a size is a number with a suffix such as Gi or Ti (e.g. 80Gi)", to))
-	case q.Sign() <= 0:
-		s.Problems = append(s.Problems, fmt.Sprintf("malformed quantity %q: a claim's size must be positive", to))
-	default:
-		cs.ToBytes = q.Value()
-		switch {
-		case c.RequestedText == "":
-			s.Problems = append(s.Problems, "the claim asks for no size (spec.resources.requests.storage unset)")
-		case cs.ToBytes < c.Requested:
-			s.Problems = append(s.Problems, fmt.Sprintf("claim can only grow: %s → %s is a shrink", c.RequestedText, to))
-		case cs.ToBytes == c.Requested:
-			s.Problems = append(s.Problems, fmt.Sprintf("same size: the claim already asks for %s", c.RequestedText))
-		}
+	q, err := ParseSize(to)
+	if err != nil {
+		return plan, fmt.Errorf("%s: %w", c.Name, err)
 	}
+	cs.ToBytes = q.Value()
+	switch {
+	case c.RequestedText == "":
+		s.Problems = append(s.Problems, "the claim asks for no size (spec.resources.requests.storage unset)")
+	case cs.ToBytes < c.Requested:
+		s.Problems = append(s.Problems, fmt.Sprintf("claim can only grow: %s → %s is a shrink", c.RequestedText, to))
+	case cs.ToBytes == c.Requested:
+		s.Problems = append(s.Problems, fmt.Sprintf("same size: the claim already asks for %s", c.RequestedText))
+	}
+	plan.Refusals = growthRefusal(1, s.Target(), "grow "+c.Name, c.Name, c.Requested, cs.ToBytes, c.RequestedText, to)
 	if c.Invalid != "" {
 		s.Problems = append(s.Problems, c.Invalid)
 	}
@@ -181,11 +180,12 @@ func BuildStorageTemplatePlan(snap *platform.Snapshot, objs Objects, ch StorageC
 	from := binding{path: path}.read(u)
 	s := Step{N: 1, Kind: comp.Kind, Key: comp.Key(), Namespace: comp.Namespace, Cluster: comp.Cluster, Ref: ref, Generation: u.GetGeneration(),
 		Before: comp.Desired, Expect: comp.Desired, Diffs: []Diff{{Field: StorageSize, Path: path, From: from, To: to}}}
-	q, err := resource.ParseQuantity(to)
+	q, err := ParseSize(to)
+	if err != nil {
+		return plan, fmt.Errorf("template of %s: %w", c.Name, err)
+	}
 	cur, curErr := resource.ParseQuantity(from)
 	switch {
-	case err != nil || q.Sign() <= 0:
-		s.Problems = append(s.Problems, fmt.Sprintf("malformed quantity %q: a size is a number with a suffix such as Gi or Ti (e.g. 80Gi)", to))
 	case from == "":
 		s.Warnings = append(s.Warnings, "the template sets no size: the operator's default applies today")
 	case curErr != nil:
@@ -195,6 +195,9 @@ func BuildStorageTemplatePlan(snap *platform.Snapshot, objs Objects, ch StorageC
 	case q.Cmp(cur) == 0:
 		s.Problems = append(s.Problems, fmt.Sprintf("same size: the template already asks for %s", from))
 	}
+	if curErr == nil && from != "" {
+		plan.Refusals = growthRefusal(1, s.Target(), "grow the claim template of "+c.Name, templateName(comp.Source.Name, c), cur.Value(), q.Value(), from, to)
+	}
 	s.Warnings = append(s.Warnings, "new members get this size; existing claims keep theirs: grow them claim by claim")
 	if c.Expansion == platform.ExpansionRefused {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("storage class %s does not allow volume expansion: existing claims cannot follow", c.Class))
@@ -203,6 +206,16 @@ func BuildStorageTemplatePlan(snap *platform.Snapshot, objs Objects, ch StorageC
 	plan.Namespaces = []string{comp.Namespace}
 	plan.Confirm = ref.Name
 	return plan, nil
+}
+
+// templateName names a claim template in an override phrase:
+// "bookkeeper-ledger-template".
+func templateName(owner string, c *platform.Claim) string {
+	role := c.Role
+	if role == "" {
+		role = "data"
+	}
+	return owner + "-" + role + "-template"
 }
 
 // templateOf names the operator's volume claim template a claim was made
@@ -220,8 +233,7 @@ func templateOf(c *platform.Claim) string {
 // storagePreflight checks what growing a claim needs: the plan's own
 // problems, permission to patch claims, a bound claim, and a storage class
 // that allows volume expansion.
-func (e *Engine) storagePreflight(ctx context.Context, ps *planState, snap *platform.Snapshot, pf Preflight) (Preflight, error) {
-	plan := ps.plan
+func (e *Engine) storagePreflight(ctx context.Context, ps *planState, plan Plan, snap *platform.Snapshot, pf Preflight) (Preflight, error) {
 	s := plan.Steps[0]
 	perms := []Permission{
 		{Verb: "get", Resource: "persistentvolumeclaims", Namespace: s.Namespace, Why: "read the claim before patching", Required: true},
@@ -232,7 +244,8 @@ func (e *Engine) storagePreflight(ctx context.Context, ps *planState, snap *plat
 	if snap != nil {
 		c = snap.Claim(s.Claim.Namespace + "/" + s.Claim.Name)
 	}
-	pf.Checks = append(pf.Checks, checkStoragePlan(plan), checkCredentials(perms, answers, e.who(ctx)), checkClaim(snap, c), checkClass(c))
+	quota, _ := e.quotaCheck(ctx, snap, s)
+	pf.Checks = append(pf.Checks, checkStoragePlan(plan), checkCredentials(perms, answers, e.who(ctx)), checkClaim(snap, c), checkClass(c), quota)
 	return e.finishPreflight(ctx, ps, pf)
 }
 
@@ -244,8 +257,9 @@ func checkStoragePlan(plan Plan) Check {
 	if len(s.Problems) > 0 {
 		c.Status, c.Summary, c.Evidence = Fail, s.Problems[0], s.Problems[1:]
 		c.Fix = "ask for a larger size than the claim has (e.g. 80Gi): a claim can only grow"
+		return c
 	}
-	return c
+	return refusalCheck(c, plan)
 }
 
 func checkClaim(snap *platform.Snapshot, c *platform.Claim) Check {
@@ -423,9 +437,15 @@ func (e *Engine) runStorage(ctx context.Context, ps *planState, ch chan<- Event)
 		send(ctx, ch, ev, important)
 	}
 	defer close(ch)
+	var auditErr error
+	note := func(r audit.Record) {
+		if err := e.record(ctx, plan, r); err != nil && auditErr == nil {
+			auditErr = err
+		}
+	}
 	finish := func(state OutcomeState, msg string) {
-		out.State, out.Message = state, msg
-		_ = e.record(ctx, plan, audit.Record{Action: audit.ActionFinished, Result: state.String(), Message: msg})
+		out.State, out.Message = state, finishAudit(e, ctx, plan, state, msg, auditErr)
+		msg = out.Message
 		emit(Event{Kind: Finished, Outcome: out, Message: msg}, true)
 	}
 	defer func() {
@@ -479,13 +499,13 @@ func (e *Engine) runStorage(ctx context.Context, ps *planState, ch chan<- Event)
 	case errors.Is(err, context.DeadlineExceeded):
 		msg := fmt.Sprintf("claim %s did not reach %s within %s: %s. The patch stays applied; the resizer (and for FileSystemResizePending, a restart of the pod using the claim) finishes it.",
 			cs.Name, cs.To, e.cfg.StepTimeout, prog)
-		_ = e.record(ctx, plan, audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "timeout", Message: msg})
+		note(audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "timeout", Message: msg})
 		emit(Event{Kind: StepFailed, Progress: prog, Message: "timed out: " + prog.String()}, true)
 		out.FailedStep = s.N
 		finish(TimedOut, msg)
 	default:
 		msg := fmt.Sprintf("interrupted while waiting for claim %s to grow: the patch was applied, %s.", cs.Name, prog)
-		_ = e.record(ctx, plan, audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "interrupted", Message: msg})
+		note(audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "interrupted", Message: msg})
 		out.FailedStep = s.N
 		finish(Interrupted, msg)
 	}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -19,16 +18,13 @@ import (
 
 	"github.com/charmbracelet/colorprofile"
 
-	"github.com/streamops/streamops/backend/access"
 	"github.com/streamops/streamops/backend/audit"
 	"github.com/streamops/streamops/backend/config"
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/guard"
 	"github.com/streamops/streamops/backend/kube"
-	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/restapi"
-	"github.com/streamops/streamops/backend/scale"
-	"github.com/streamops/streamops/backend/watch"
+	"github.com/streamops/streamops/backend/session"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/themes"
 	"github.com/streamops/streamops/tui"
@@ -267,9 +263,6 @@ func runContext(ctx context.Context, kopts *kube.Options, ui uiOptions, styles t
 	if err != nil {
 		return err
 	}
-	if clients, err = guard.Clients(ui.readOnlySwitch, clients); err != nil {
-		return err
-	}
 	if err := clients.Check(ctx, checkTimeout(kopts)); err != nil {
 		return err
 	}
@@ -281,53 +274,12 @@ func runContext(ctx context.Context, kopts *kube.Options, ui uiOptions, styles t
 	if err != nil {
 		return err
 	}
-	mon := restapi.NewMonitor(restapi.Config{ServiceProxy: clients.Typed, Overrides: overrides, Credentials: creds, Secrets: clients.Typed,
-		Interval: ui.cfg.Refresh.Streams.Duration, Log: log})
-	return runConsole(ctx, clients, scope, ui, styles, log, mon, session{audit: "audit.jsonl",
-		stepTimeout: ui.cfg.Scale.StepTimeout.Duration, logs: logs.KubeSource{Client: clients.Logs}, contexts: contexts{kopts}})
-}
-
-// session holds what differs between a real cluster and the demo.
-type session struct {
-	audit       string // audit log file name in the state directory (unless configured)
-	stepTimeout time.Duration
-	logs        logs.Source // pods/log through the API server, or the demo's
-	contexts    tui.ContextChecker
-	errors      <-chan error // internal failures of a backend besides the watcher's (the demo's)
-}
-
-// goSafe runs fn in a goroutine; a panic there is logged with its stack
-// and sent to errs as one line, for the status bar, instead of ending the
-// program with the terminal taken over.
-func goSafe(what string, log *slog.Logger, errs chan<- error, fn func()) {
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				log.Error("panic recovered", "in", what, "panic", r, "stack", string(debug.Stack()))
-				select {
-				case errs <- fmt.Errorf("internal error in %s: %v", what, r):
-				default:
-				}
-			}
-		}()
-		fn()
-	}()
-}
-
-// forward copies every error of from to to until ctx ends.
-func forward(ctx context.Context, from <-chan error, to chan<- error) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case err := <-from:
-			select {
-			case to <- err:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}
+	return runConsole(ctx, ui, styles, log, "audit.jsonl", session.Config{
+		Clients: clients, Scope: scope,
+		Streams: restapi.Config{ServiceProxy: clients.Typed, Overrides: overrides, Credentials: creds, Secrets: clients.Typed,
+			Interval: ui.cfg.Refresh.Streams.Duration},
+		StepTimeout: ui.cfg.Scale.StepTimeout.Duration,
+	}, contexts{kopts})
 }
 
 func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
@@ -351,15 +303,6 @@ func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
 			return fmt.Errorf("demo scenario: %w", err)
 		}
 	}
-	// Panics in the simulator's steps come out of p.Errors(); one in its
-	// loop is caught by goSafe.
-	demoErrs := make(chan error, 16)
-	goSafe("the demo platform", log, demoErrs, func() {
-		if err := p.Run(ctx); err != nil {
-			log.Error("demo platform stopped", "err", err)
-		}
-	})
-	go forward(ctx, p.Errors(), demoErrs)
 	// The demo serves the Pravega and Flink REST APIs in process, on
 	// loopback; they are reached by direct URL (there is no API server).
 	// Its Controller requires credentials, read from the demo's Secret as
@@ -372,74 +315,67 @@ func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
 	if err != nil {
 		return err
 	}
-	mon := restapi.NewMonitor(restapi.Config{Overrides: endpoints, Credentials: append(creds, p.CredentialSources()...), Secrets: p.Clients().Typed,
-		Interval: ui.cfg.Refresh.Streams.Duration, Log: log})
 	// A demo step that cannot converge (the stuck-member scenario) should
 	// time out while someone watches, not after the real default.
 	stepTimeout := ui.cfg.Scale.StepTimeout.Duration
 	if stepTimeout == config.Defaults().Scale.StepTimeout.Duration {
 		stepTimeout = 45 * time.Second
 	}
-	return runConsole(ctx, p.Clients(), p.Scope(), ui, styles, log, mon, session{audit: "audit-demo.jsonl", stepTimeout: stepTimeout, logs: p.LogSource(), errors: demoErrs})
+	return runConsole(ctx, ui, styles, log, "audit-demo.jsonl", session.Config{
+		Clients: p.Clients(), Scope: p.Scope(),
+		Streams: restapi.Config{Overrides: endpoints, Credentials: append(creds, p.CredentialSources()...), Secrets: p.Clients().Typed,
+			Interval: ui.cfg.Refresh.Streams.Duration},
+		Logs: p.LogSource(), StepTimeout: stepTimeout,
+		// Panics in the simulator's steps come out of p.Errors().
+		Errors: p.Errors(),
+	}, nil, func(s *session.Session) {
+		// One in its loop is caught by the session.
+		s.Go("the demo platform", func(ctx context.Context) {
+			if err := p.Run(ctx); err != nil {
+				log.Error("demo platform stopped", "err", err)
+			}
+		})
+	})
 }
 
-// runConsole starts the watcher and the console, and returns when the user
-// quits. Quitting cancels ctx, which stops every watch.
-func runConsole(ctx context.Context, clients *kube.Clients, scope kube.Scope, ui uiOptions, styles themes.Styles, log *slog.Logger, mon *restapi.Monitor, sess session) error {
+// runConsole starts the session (backend/session: the watcher and every
+// service) and the console on it, and returns when the user quits.
+// Quitting cancels ctx, which stops every watch. Each also runs once the
+// session started (the demo starts its simulator under it).
+func runConsole(ctx context.Context, ui uiOptions, styles themes.Styles, log *slog.Logger, auditName string, cfg session.Config,
+	ctxs tui.ContextChecker, also ...func(*session.Session)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	auditPath := ui.cfg.Audit.Path
-	if auditPath == "" {
-		p, err := audit.DefaultPath(sess.audit)
+	cfg.AuditPath = ui.cfg.Audit.Path
+	if cfg.AuditPath == "" {
+		p, err := audit.DefaultPath(auditName)
 		if err != nil {
 			return err
 		}
-		auditPath = p
+		cfg.AuditPath = p
 	}
-	auditLog, err := audit.Open(auditPath)
-	if err != nil {
-		return err
-	}
-	defer auditLog.Close()
 	if ui.pprof != "" {
 		if err := servePprof(ctx, ui.pprof, log); err != nil {
 			return err
 		}
 	}
-	// Every internal failure reaches the status bar through one channel:
-	// the watcher's, the demo's, and panics in the goroutines started here.
-	errs := make(chan error, 16)
-	goSafe("the REST monitor", log, errs, func() { _ = mon.Run(ctx) })
-	w := watch.New(watch.Config{Clients: clients, Scope: scope, Log: log})
-	if err := w.Start(ctx); err != nil {
-		return err
-	}
-	go forward(ctx, w.Errors(), errs)
-	if sess.errors != nil {
-		go forward(ctx, sess.errors, errs)
-	}
-	members := access.NewMemberWatcher(clients.Typed, log)
-	goSafe("the project members watch", log, errs, func() { members.Run(ctx) })
-	logEngine := logs.New(logs.Config{Source: sess.logs, Limit: ui.cfg.Logs.BufferLines, Log: log})
-	goSafe("the log engine", log, errs, func() {
-		if err := logEngine.Run(ctx); err != nil && ctx.Err() == nil {
-			log.Error("log engine stopped", "err", err)
-		}
-	})
-	engine, err := scale.New(scale.Config{Clients: clients, Scope: scope, Source: w, Audit: auditLog,
-		ReadOnly: ui.readOnlySwitch, StepTimeout: sess.stepTimeout, Log: log,
-		Logs: scale.SourceScanner{Source: sess.logs}})
+	cfg.ReadOnly, cfg.LogLimit, cfg.Log = ui.readOnlySwitch, ui.cfg.Logs.BufferLines, log
+	s, err := session.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	defer s.Close()
+	for _, f := range also {
+		f(s)
+	}
 	model := tui.New(tui.Options{
-		Styles: styles, Keys: ui.keys, ReadOnly: ui.readOnlySwitch,
-		Snapshots: w.Subscribe(ctx), Errors: errs,
-		Context: clients.Context, Server: clients.Server, Scope: scope.String(),
+		Styles: styles, Keys: ui.keys, ReadOnly: s.ReadOnly,
+		Snapshots: s.Watcher.Subscribe(ctx), Errors: s.Errors(),
+		Context: s.Clients.Context, Server: s.Clients.Server, Scope: s.Scope.String(),
 		CrashDir: config.StateDir(), ReportDir: config.StateDir(),
 		Ctx: ctx,
-		Backends: tui.Backends{Access: access.NewReviewer(clients.Typed), Members: members, Scope: w, Streams: mon, Scale: engine, Logs: logEngine,
-			Contexts: sess.contexts},
+		Backends: tui.Backends{Access: s.Reviewer, Members: s.Members, Scope: s.Watcher, Streams: s.Streams, Scale: s.Scale, Logs: s.Logs,
+			Contexts: ctxs},
 	})
 	// 20 frames a second at most: a log view scrolling every frame rewrites
 	// at most 160x48 cells 20 times a second (~150 KB/s) on a slow SSH

@@ -31,11 +31,13 @@ const (
 
 var sectionNames = []string{"outside", "services", "ingresses", "can-i", "members"}
 
-// MemberSource follows the projects' members; *accessapi.MemberWatcher
-// implements it.
+// MemberSource follows the projects' members; *accessapi.Follower
+// implements it: it follows the platform's namespaces from the watcher
+// itself.
 type MemberSource interface {
-	// Watch names the project namespaces to follow (returns at once).
-	Watch(namespaces []string)
+	// Activate starts following (the pane calls it when first shown;
+	// returns at once).
+	Activate()
 	// Rosters delivers the members after every change.
 	Rosters() <-chan accessapi.Roster
 }
@@ -63,8 +65,7 @@ type Model struct {
 
 	memberSrc MemberSource // nil: members are not available
 	roster    *accessapi.Roster
-	watching  string // the namespaces asked of memberSrc, joined
-	shown     bool   // the pane was shown: members are followed from then on
+	shown     bool // the pane was shown: members are followed from then on
 }
 
 // New returns the access pane. rev answers the can-i reviews (nil when
@@ -148,26 +149,18 @@ func waitRoster(src MemberSource) tea.Cmd {
 	}
 }
 
-// watchMembers asks the source to follow the snapshot's namespaces (once
-// per set): the first time the pane is shown, then when they change.
-func (m Model) watchMembers() (Model, tea.Cmd) {
-	nss := accessapi.Namespaces(m.snap)
-	key := strings.Join(nss, ",")
-	if m.memberSrc == nil || key == m.watching || len(nss) == 0 {
-		return m, nil
-	}
-	first := m.watching == ""
-	m.watching = key
+// watchMembers tells the source the user now sees the pane (it follows
+// the platform's namespaces from then on) and starts the one receive of
+// rosters, re-armed by each.
+func (m Model) watchMembers() tea.Cmd {
 	src := m.memberSrc
-	watch := func() tea.Msg {
-		src.Watch(nss)
+	if src == nil {
 		return nil
 	}
-	if !first {
-		return m, watch
-	}
-	// The first watch starts the one receive, re-armed by each roster.
-	return m, tea.Batch(watch, waitRoster(src))
+	return tea.Batch(func() tea.Msg {
+		src.Activate()
+		return nil
+	}, waitRoster(src))
 }
 
 func reviewKey(checks []accessapi.Check, nss []string) string {
@@ -184,22 +177,15 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case pane.SnapshotMsg:
 		m.snap = msg.Snapshot
 		m.rebuild()
-		var watch tea.Cmd
-		if m.shown { // follow the snapshot's namespaces
-			m, watch = m.watchMembers()
-		}
 		if m.matrix != nil && !m.reviewing && reviewKey(accessapi.ConsoleChecks(m.snap), accessapi.Namespaces(m.snap)) != m.reviewKey {
-			m, review := m.startReview() // the platform's namespaces or kinds changed
-			return m, tea.Batch(watch, review)
+			return m.startReview() // the platform's namespaces or kinds changed
 		}
-		return m, watch
+		return m, nil
 	case pane.FocusMsg:
 		var cmds []tea.Cmd
 		if !m.shown {
 			m.shown = true
-			var watch tea.Cmd
-			m, watch = m.watchMembers()
-			cmds = append(cmds, watch)
+			cmds = append(cmds, m.watchMembers())
 		}
 		if m.matrix == nil && !m.reviewing && m.snap != nil && m.rev != nil {
 			var review tea.Cmd

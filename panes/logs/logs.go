@@ -155,9 +155,6 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, cmd
 	case pane.SnapshotMsg:
 		m.snap = msg.Snapshot
-		if m.eng != nil {
-			m.eng.Observe(msg.Snapshot)
-		}
 		if m.picker.open {
 			m.picker.setItems(m.snap)
 		}

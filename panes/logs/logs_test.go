@@ -73,7 +73,7 @@ func newWorld(t *testing.T) *world {
 		case <-sub:
 		}
 	}
-	eng := logengine.New(logengine.Config{Source: p.LogSource(), Clock: fc, Coalesce: time.Millisecond, MergeWait: 30 * time.Second})
+	eng := logengine.New(logengine.Config{Source: p.LogSource(), Snapshots: panetest.Snapshots{Snapshot: snap}, Clock: fc, Coalesce: time.Millisecond, MergeWait: 30 * time.Second})
 	go func() { _ = eng.Run(ctx) }()
 	return &world{fc: fc, p: p, snap: snap, eng: eng}
 }

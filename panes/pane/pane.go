@@ -3,10 +3,8 @@
 // the requests a pane may send to another, and the small formatting and
 // filtering pieces every pane shares.
 //
-// A pane package exports Model with New(Deps, ...), Init() tea.Cmd,
-// Update(tea.Msg) (Model, tea.Cmd), View() string, (*Model).SetSize(w, h),
-// ShortHelp() []key.Binding, FullHelp() [][]key.Binding and Capturing() bool
-// (true while a text input of the pane has the keyboard).
+// A pane package exports a Model that meets the Model contract
+// (contract.go), with New(Deps, ...) and (*Model).SetSize(w, h).
 package pane
 
 import (

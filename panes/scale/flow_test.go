@@ -78,8 +78,8 @@ func TestApplyThroughTheWizard(t *testing.T) {
 	m := New(ctx, pane.Deps{Styles: themes.New(themes.Mono), Keys: km, Clock: clocktesting.NewFakeClock(time.Now())}, eng)
 	m.SetSize(120, 40)
 	m = run(t, m, pane.SnapshotMsg{Snapshot: snap})
-	// ZooKeeper 3→5 and controllers 2→3
-	m = run(t, m, keymap.Press(k.Increase), keymap.Press(k.Increase), keymap.Press(g.Down), keymap.Press(g.Down), keymap.Press(g.Down),
+	// ZooKeeper 3→5 (one press: odd size to odd size) and controllers 2→3
+	m = run(t, m, keymap.Press(k.Increase), keymap.Press(g.Down), keymap.Press(g.Down), keymap.Press(g.Down),
 		keymap.Press(k.Increase), keymap.Press(k.Plan))
 	if m.preflight == nil || !m.preflight.Passed() {
 		t.Fatalf("preflight: %+v", m.preflight)
@@ -100,8 +100,8 @@ func TestApplyThroughTheWizard(t *testing.T) {
 	if m.mode != modeConfirm || !strings.Contains(m.err, `type "pravega" exactly`) {
 		t.Fatalf("mode %d err %q", m.mode, m.err)
 	}
-	for range "zoo" {
-		m, _ = m.Update(keymap.PressString("backspace"))
+	if m.confirm.Value() != "" {
+		t.Fatalf("a wrong confirmation stays in the input: %q", m.confirm.Value())
 	}
 	m = follow(t, ctx, m, append(typeText("pravega"), keymap.Press(g.Select))...)
 	if m.mode != modeDone || m.outcome == nil || m.outcome.State != scale.Completed {

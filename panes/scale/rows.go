@@ -157,6 +157,19 @@ func planLines(plan scale.Plan, pf *scale.Preflight, dry []scale.DryRunResult, r
 		for _, p := range s.Problems {
 			out = append(out, check(scale.Fail, 3, p))
 		}
+		for _, r := range plan.Refusals {
+			if r.Step != s.N {
+				continue
+			}
+			if r.Overridden {
+				out = append(out, check(scale.Warn, 3, "overridden (audited): "+r.Reason))
+				continue
+			}
+			out = append(out, check(scale.Fail, 3, "refused: "+r.Reason), line{kind: kindFix, indent: 6, text: "safe: " + r.Safe})
+			if r.Phrase != "" {
+				out = append(out, line{kind: kindMuted, indent: 6, text: fmt.Sprintf("an override is possible: type %q (audited)", r.Phrase)})
+			}
+		}
 	}
 	out = append(out, line{})
 	if pf == nil {
@@ -208,6 +221,19 @@ func planLines(plan scale.Plan, pf *scale.Preflight, dry []scale.DryRunResult, r
 		out = append(out, check(scale.Fail, 1, fmt.Sprintf("step %d rejected (%s): %s", r.Step, reason, r.Message)))
 	}
 	return out
+}
+
+// overrideLines restate what an override risks before its phrase is
+// typed.
+func overrideLines(r scale.Refusal) []line {
+	return []line{
+		heading(fmt.Sprintf("Override a refusal of step %d", r.Step)),
+		check(scale.Fail, 1, "refused: "+r.Reason),
+		line{kind: kindText, indent: 3, text: "risk: " + r.Risk},
+		line{kind: kindFix, indent: 3, text: "safe instead: " + r.Safe},
+		line{kind: kindMuted, indent: 3, text: fmt.Sprintf("to go on anyway, type %q below; the audit log records it as an override", r.Phrase)},
+		{},
+	}
 }
 
 // stepState is what the wizard knows of a running step.
@@ -283,6 +309,9 @@ func auditLines(recs []audit.Record, path string) []line {
 			step = fmt.Sprintf(" step %d", r.Step)
 		}
 		text := fmt.Sprintf("%s %-10s%s %s", r.Time.Local().Format("01-02 15:04:05"), r.Action, step, r.Result)
+		if r.Override {
+			text += " ▲ OVERRIDE"
+		}
 		if r.Target != "" {
 			text += " · " + r.Target
 		}

@@ -12,6 +12,7 @@ package scale
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ type Backend interface {
 	Preflight(ctx context.Context, planID string) (scale.Preflight, error)
 	DryRun(ctx context.Context, planID string) ([]scale.DryRunResult, error)
 	Apply(ctx context.Context, planID, confirm string) (<-chan scale.Event, error)
+	Override(ctx context.Context, planID, refusalID, phrase string) (scale.Plan, error)
 	StopAfterStep(ctx context.Context, planID string) error
 	Cancel(ctx context.Context, planID, what string) error
 	Audit(n int) ([]audit.Record, error)
@@ -49,18 +51,19 @@ var _ Backend = (*scale.Engine)(nil)
 type mode int
 
 const (
-	modeSelect  mode = iota // choose targets and values
-	modePlan                // plan, preflight, dry run
-	modeConfirm             // typing the confirmation
-	modeRun                 // applying, live progress
-	modeDone                // outcome and post-check
+	modeSelect   mode = iota // choose targets and values
+	modePlan                 // plan, preflight, dry run
+	modeConfirm              // typing the confirmation
+	modeOverride             // typing an override phrase
+	modeRun                  // applying, live progress
+	modeDone                 // outcome and post-check
 )
 
 // keys are the key map's Scale bindings plus global ones this pane gives a
 // meaning of its own (with help text to match).
 type keys struct {
 	keymap.Scale
-	Level, PrevLevel, Reset key.Binding
+	Level, PrevLevel, Reset, Value key.Binding
 }
 
 func paneKeys(km keymap.KeyMap) keys {
@@ -69,7 +72,7 @@ func paneKeys(km keymap.KeyMap) keys {
 		return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
 	}
 	return keys{Scale: km.Scale, Level: derive(g.Right, "next level"), PrevLevel: derive(g.Left, "previous level"),
-		Reset: derive(g.Back, "discard changes")}
+		Reset: derive(g.Back, "discard changes"), Value: derive(g.Select, "type a value")}
 }
 
 // Model is the scale wizard pane.
@@ -116,6 +119,13 @@ type Model struct {
 	size          textinput.Model
 	storageChange *scale.StorageChange
 	template      bool // the input and the change are for the claim's template
+
+	// A value typed for the selected target (enter), and the override
+	// phrase typed for a refusal of the plan.
+	typing     bool
+	value      textinput.Model
+	phrase     textinput.Model
+	overriding scale.Refusal
 }
 
 // New returns the wizard. ctx is the console's root context: quitting
@@ -133,8 +143,17 @@ func New(ctx context.Context, deps pane.Deps, eng Backend) Model {
 	size.Placeholder = "e.g. 80Gi"
 	size.SetStyles(styles)
 	size.SetWidth(10)
+	value := textinput.New()
+	value.Prompt = ""
+	value.CharLimit = 16
+	value.SetStyles(styles)
+	value.SetWidth(8)
+	phrase := textinput.New()
+	phrase.Prompt = "> "
+	phrase.CharLimit = 253
+	phrase.SetStyles(styles)
 	m := Model{deps: deps, keys: paneKeys(deps.Keys), ctx: ctx, eng: eng, level: scale.ComponentLevel,
-		edits: map[string]string{}, steps: map[int]stepState{}, confirm: in, size: size}
+		edits: map[string]string{}, steps: map[int]stepState{}, confirm: in, size: size, value: value, phrase: phrase}
 	m.updateKeys()
 	return m
 }
@@ -174,6 +193,11 @@ type (
 		ev     scale.Event
 		closed bool
 	}
+	overrideMsg struct {
+		planID string
+		plan   scale.Plan
+		err    error
+	}
 	stopMsg  struct{ err error }
 	auditMsg struct {
 		recs []audit.Record
@@ -191,7 +215,9 @@ func (m *Model) SetSize(w, h int) {
 
 // Capturing is true while the confirmation input or the stop question has
 // the keyboard.
-func (m Model) Capturing() bool { return m.mode == modeConfirm || m.askStop || m.editing }
+func (m Model) Capturing() bool {
+	return m.mode == modeConfirm || m.mode == modeOverride || m.askStop || m.editing || m.typing
+}
 
 // Running reports whether a plan is being applied (the root may ask before
 // quitting).
@@ -245,6 +271,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		m.dry = msg.results
 	case applyMsg:
 		return m.onApply(msg)
+	case overrideMsg:
+		return m.onOverride(msg)
 	case eventMsg:
 		return m.onEvent(msg)
 	case stopMsg:
@@ -287,7 +315,10 @@ func (m Model) title() string {
 func (m Model) onPlan(msg planMsg) (Model, tea.Cmd) {
 	m.busy = ""
 	if msg.err != nil {
-		return m.fail("plan", msg.err)
+		// the engine's error already says "plan: …"; the plan shown stays
+		m.err = msg.err.Error()
+		m.updateKeys()
+		return m, errCmd(m.title(), msg.err)
 	}
 	p := msg.plan
 	m.plan, m.preflight, m.dry, m.outcome, m.err = &p, nil, nil, nil, ""
@@ -362,8 +393,12 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m.onStopKey(msg)
 	case m.mode == modeConfirm:
 		return m.onConfirmKey(msg)
+	case m.mode == modeOverride:
+		return m.onPhraseKey(msg)
 	case m.editing:
 		return m.onSizeKey(msg)
+	case m.typing:
+		return m.onValueKey(msg)
 	case key.Matches(msg, k.Audit):
 		m.showAudit = !m.showAudit
 		m.offset = 0
@@ -406,9 +441,9 @@ func (m Model) onSelectKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			return m, m.nodesCmd()
 		}
 	case key.Matches(msg, g.Up):
-		m.cursor = max(m.cursor-1, 0)
+		m.cursor, m.err = max(m.cursor-1, 0), ""
 	case key.Matches(msg, g.Down):
-		m.cursor = min(m.cursor+1, max(len(rows)-1, 0))
+		m.cursor, m.err = min(m.cursor+1, max(len(rows)-1, 0)), ""
 	case key.Matches(msg, k.Increase, k.Decrease):
 		if m.cursor >= len(rows) {
 			return m, nil
@@ -425,15 +460,23 @@ func (m Model) onSelectKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		if v, ok := m.edits[t.ID()]; ok {
 			cur = v
 		}
-		next, err := scale.Adjust(t.Field, cur, delta)
+		next, err := scale.AdjustTarget(t, cur, delta)
+		m.err = ""
 		if err != nil {
-			return m.fail("change", err)
+			m.err = err.Error() // at the minimum: one line, the value stays
 		}
-		if next == t.Current {
-			delete(m.edits, t.ID())
-		} else {
-			m.edits[t.ID()] = next
+		m.setEdit(t, next)
+	case key.Matches(msg, k.Value):
+		if m.cursor >= len(rows) {
+			return m, nil
 		}
+		if t := rows[m.cursor].target; t.Disabled != "" {
+			return m, statusCmd(t.Kind.String() + " " + t.Cluster + ": " + t.Disabled)
+		}
+		m.typing, m.err = true, ""
+		m.value.Reset()
+		m.updateKeys()
+		return m, m.value.Focus()
 	case key.Matches(msg, k.Reset):
 		clear(m.edits)
 	case key.Matches(msg, k.Plan):
@@ -485,6 +528,16 @@ func (m Model) onScrollKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		m.busy = "dry run…"
 		return m, dryRunCmd(m.ctx, m.eng, m.plan.ID)
+	case key.Matches(msg, k.Override) && m.mode == modePlan && m.busy == "":
+		r, ok := m.plan.NextOverride()
+		if !ok {
+			return m, statusCmd("scale: no refusal of this plan can be overridden")
+		}
+		m.mode, m.overriding, m.err, m.offset = modeOverride, r, "", 0
+		m.phrase.Reset()
+		m.phrase.SetWidth(len(r.Phrase) + 1)
+		m.updateKeys()
+		return m, m.phrase.Focus()
 	case key.Matches(msg, k.Apply) && m.mode == modePlan && m.busy == "":
 		if why := m.applyBlocked(); why != "" {
 			return m, errCmd(m.title(), fmt.Errorf("%s", why))
@@ -509,9 +562,19 @@ func (m Model) onScrollKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 
 // applyBlocked says why apply cannot start yet, "" when it can.
 func (m Model) applyBlocked() string {
-	switch {
-	case m.deps.ReadOnly():
+	if m.deps.ReadOnly() {
 		return "read-only mode (plan and preflight only)"
+	}
+	if m.plan != nil {
+		if rs := m.plan.Pending(); len(rs) > 0 {
+			why := "refused: " + rs[0].Reason
+			if _, ok := m.plan.NextOverride(); ok {
+				why += " (" + m.keys.Override.Help().Key + ": override)"
+			}
+			return why
+		}
+	}
+	switch {
 	case m.preflight == nil:
 		return "the preflight has not finished"
 	case !m.preflight.Passed():
@@ -539,6 +602,7 @@ func (m Model) onConfirmKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		typed := strings.TrimSpace(m.confirm.Value())
 		if typed != m.plan.Confirm {
 			m.err = fmt.Sprintf("type %q exactly to apply", m.plan.Confirm)
+			m.confirm.Reset()
 			return m, nil
 		}
 		m.confirm.Blur()
@@ -583,7 +647,7 @@ func (m Model) onSizeKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	g := m.deps.Keys.Global
 	switch {
 	case key.Matches(msg, g.Back):
-		m.editing = false
+		m.editing, m.err = false, ""
 		m.size.Blur()
 	case key.Matches(msg, g.Select):
 		if m.snap == nil || m.claimCursor >= len(m.snap.Claims) {
@@ -591,6 +655,11 @@ func (m Model) onSizeKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		c := m.snap.Claims[m.claimCursor]
+		if _, err := scale.ParseSize(m.size.Value()); err != nil {
+			m.err = err.Error() // one line; the plan stays as it was
+			m.size.Reset()
+			return m, nil
+		}
 		m.editing = false
 		m.size.Blur()
 		ch := scale.StorageChange{Namespace: c.Namespace, Claim: c.Name, To: strings.TrimSpace(m.size.Value())}
@@ -651,20 +720,26 @@ func (m *Model) updateKeys() {
 	k.Plan.SetEnabled((compute || m.mode == modePlan || m.mode == modeDone) && !m.showAudit)
 	k.DryRun.SetEnabled(m.mode == modePlan && !m.deps.ReadOnly() && !m.showAudit)
 	k.Apply.SetEnabled(m.deps.Keys.Scale.Apply.Enabled() && m.mode == modePlan && !m.deps.ReadOnly() && !m.showAudit && m.applyBlocked() == "")
+	canOverride := false
+	if m.plan != nil {
+		_, canOverride = m.plan.NextOverride()
+	}
+	k.Override.SetEnabled(m.deps.Keys.Scale.Override.Enabled() && m.mode == modePlan && !m.deps.ReadOnly() && !m.showAudit && canOverride)
+	k.Value.SetEnabled(compute && m.level != scale.KubernetesLevel && !m.typing)
 	k.Stop.SetEnabled(m.mode == modeRun && !m.stopAsked)
-	k.Audit.SetEnabled(m.mode != modeConfirm)
+	k.Audit.SetEnabled(m.mode != modeConfirm && m.mode != modeOverride)
 }
 
 // ShortHelp lists the keys that work now.
 func (m Model) ShortHelp() []key.Binding {
 	k := m.keys
-	return []key.Binding{k.Increase, k.Decrease, k.Level, k.Storage, k.Template, k.Plan, k.DryRun, k.Apply, k.Stop, k.Audit}
+	return []key.Binding{k.Increase, k.Decrease, k.Value, k.Level, k.Storage, k.Template, k.Plan, k.DryRun, k.Override, k.Apply, k.Stop, k.Audit}
 }
 
 // FullHelp lists every key of the pane.
 func (m Model) FullHelp() [][]key.Binding {
 	k, g := m.keys, m.deps.Keys.Global
-	return [][]key.Binding{{k.Level, k.PrevLevel, g.Up, g.Down, k.Increase, k.Decrease, k.Reset, k.Storage, k.Template}, {k.Plan, k.DryRun, k.Apply, k.Stop, k.Audit, g.Back}}
+	return [][]key.Binding{{k.Level, k.PrevLevel, g.Up, g.Down, k.Increase, k.Decrease, k.Value, k.Reset, k.Storage, k.Template}, {k.Plan, k.DryRun, k.Override, k.Apply, k.Stop, k.Audit, g.Back}}
 }
 
 // Cmds. Each copies what it needs into locals before returning its closure.
@@ -728,6 +803,13 @@ func applyCmd(ctx context.Context, eng Backend, id, confirm string) tea.Cmd {
 	}
 }
 
+func overrideCmd(ctx context.Context, eng Backend, id, refusal, phrase string) tea.Cmd {
+	return func() tea.Msg {
+		p, err := eng.Override(ctx, id, refusal, phrase)
+		return overrideMsg{planID: id, plan: p, err: err}
+	}
+}
+
 // waitEventCmd blocks on one event; Update re-arms it after each.
 func waitEventCmd(id string, ch <-chan scale.Event) tea.Cmd {
 	if ch == nil {
@@ -769,4 +851,96 @@ func errCmd(what string, err error) tea.Cmd {
 
 func statusCmd(text string) tea.Cmd {
 	return func() tea.Msg { return pane.StatusMsg{Text: text} }
+}
+
+// setEdit keeps a target's new value, or forgets it when it is the
+// current one.
+func (m *Model) setEdit(t scale.Target, v string) {
+	if v == t.Current {
+		delete(m.edits, t.ID())
+		return
+	}
+	m.edits[t.ID()] = v
+}
+
+// onValueKey handles the value typed for the selected target: junk is one
+// line and clears the input, the changes stay as they were.
+func (m Model) onValueKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	g := m.deps.Keys.Global
+	switch {
+	case key.Matches(msg, g.Back):
+		m.typing, m.err = false, ""
+		m.value.Blur()
+	case key.Matches(msg, g.Select):
+		rows := targetRows(m.targets, m.level, m.edits)
+		if m.cursor >= len(rows) {
+			m.typing = false
+			break
+		}
+		t := rows[m.cursor].target
+		v, err := scale.CheckValue(t, m.value.Value())
+		if err != nil {
+			m.err = err.Error()
+			m.value.Reset()
+			return m, nil
+		}
+		m.typing, m.err = false, ""
+		m.value.Blur()
+		m.setEdit(t, v)
+	default:
+		var cmd tea.Cmd
+		m.value, cmd = m.value.Update(msg)
+		return m, cmd
+	}
+	m.updateKeys()
+	return m, nil
+}
+
+// onPhraseKey handles the override phrase: the engine judges it (and
+// audits every attempt); esc goes back to the plan.
+func (m Model) onPhraseKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	g := m.deps.Keys.Global
+	switch {
+	case key.Matches(msg, g.Back):
+		m.mode, m.err = modePlan, ""
+		m.phrase.Blur()
+		m.updateKeys()
+		return m, nil
+	case key.Matches(msg, g.Select):
+		if m.busy != "" {
+			return m, nil
+		}
+		m.busy = "recording the override…"
+		return m, overrideCmd(m.ctx, m.eng, m.plan.ID, m.overriding.ID, m.phrase.Value())
+	default:
+		var cmd tea.Cmd
+		m.phrase, cmd = m.phrase.Update(msg)
+		return m, cmd
+	}
+}
+
+// onOverride takes the engine's answer: a wrong phrase is one line and an
+// empty input; an accepted one shows the plan, checked again.
+func (m Model) onOverride(msg overrideMsg) (Model, tea.Cmd) {
+	if m.plan == nil || msg.planID != m.plan.ID {
+		return m, nil
+	}
+	m.busy = ""
+	if msg.err != nil {
+		m.phrase.Reset()
+		if errors.Is(msg.err, scale.ErrOverridePhrase) {
+			m.err = fmt.Sprintf("not overridden: type %q exactly", m.overriding.Phrase)
+			return m, nil
+		}
+		m.mode = modePlan
+		m.phrase.Blur()
+		return m.fail("override", msg.err)
+	}
+	p := msg.plan
+	m.plan, m.preflight, m.dry, m.err = &p, nil, nil, ""
+	m.mode = modePlan
+	m.phrase.Blur()
+	m.busy = "running the preflight…"
+	m.updateKeys()
+	return m, tea.Batch(statusCmd(fmt.Sprintf("%s: override of step %d recorded in the audit log", m.title(), m.overriding.Step)), preflightCmd(m.ctx, m.eng, p.ID))
 }

@@ -50,12 +50,24 @@ type world struct {
 // snapshot, and an engine over it.
 func settledDemo(t *testing.T, readOnly bool, scenarios ...string) *world {
 	t.Helper()
+	return settledDemoWith(t, readOnly, nil, scenarios...)
+}
+
+// settledDemoWith is settledDemo with prepare run on the platform before it
+// settles (e.g. a fourth bookie asked for).
+func settledDemoWith(t *testing.T, readOnly bool, prepare func(context.Context, *demo.Platform) error, scenarios ...string) *world {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	fc := clocktesting.NewFakeClock(epoch)
 	p := demo.New(demo.Options{Seed: 1, Clock: fc})
 	for _, s := range scenarios {
 		if err := p.Scenario(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if prepare != nil {
+		if err := prepare(ctx, p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -153,7 +165,7 @@ func resultsWithin(cmd tea.Cmd, wait time.Duration) []tea.Msg {
 				out = append(out, resultsWithin(c, wait)...)
 			}
 			return out
-		case targetsMsg, nodesMsg, planMsg, preflightMsg, dryRunMsg, applyMsg, auditMsg, stopMsg, eventMsg:
+		case targetsMsg, nodesMsg, planMsg, preflightMsg, dryRunMsg, applyMsg, auditMsg, stopMsg, eventMsg, overrideMsg:
 			return []tea.Msg{msg}
 		}
 	case <-timeout:

@@ -69,6 +69,8 @@ func (m Model) header() string {
 		left = st.Title.Render("Applying") + " " + st.Text.Render(m.progressText())
 	case m.mode == modeDone:
 		left = st.Title.Render("Done")
+	case m.mode == modeOverride:
+		left = st.Title.Render("Override") + " " + st.Warn.Render(fmt.Sprintf("step %d · %s", m.overriding.Step, m.overriding.Target))
 	default:
 		left = st.Title.Render("Plan") + " " + st.Muted.Render(fmt.Sprintf("%d step(s), confirm by typing %q", len(m.plan.Steps), m.plan.Confirm))
 	}
@@ -103,6 +105,12 @@ func (m Model) statusLine() string {
 		return st.Muted.Render(m.keys.Audit.Help().Key + " or esc: back")
 	case m.editing:
 		return st.Muted.Render("type a size such as 80Gi · enter: plan · esc: cancel")
+	case m.typing:
+		return st.Muted.Render("type a whole number · enter: keep it · esc: cancel")
+	case m.mode == modeOverride:
+		return st.Warn.Render("▲ type the phrase shown above · enter: override (audited) · esc: cancel")
+	case m.mode == modeConfirm && m.plan.Storage():
+		return st.Warn.Render("▲ " + m.plan.Steps[0].Title() + ": a claim can never shrink back")
 	case m.mode == modeSelect && m.storage:
 		return st.Text.Render(m.claimDetail())
 	case m.mode == modeSelect && m.level == scale.KubernetesLevel && m.nodes != nil:
@@ -130,6 +138,15 @@ func (m Model) promptLine() string {
 	switch {
 	case m.mode == modeConfirm && m.plan.Storage():
 		return st.Warn.Render(fmt.Sprintf("Type %q + enter: ", m.plan.Confirm)) + m.confirm.View()
+	case m.mode == modeOverride:
+		return st.Warn.Render("Override phrase: ") + m.phrase.View()
+	case m.typing && m.cursor < len(targetRows(m.targets, m.level, m.edits)):
+		t := targetRows(m.targets, m.level, m.edits)[m.cursor].target
+		floor := ""
+		if t.Field == scale.Replicas {
+			floor = fmt.Sprintf(", at least %d", t.Min)
+		}
+		return st.Accent.Render(fmt.Sprintf("New %s for %s %s (now %s%s): ", t.Field, t.Kind, t.Cluster, orDash(t.Current), floor)) + m.value.View()
 	case m.mode == modeConfirm:
 		return st.Warn.Render(fmt.Sprintf("Type %q + enter to apply %d step(s), esc cancels: ", m.plan.Confirm, len(m.plan.Steps))) + m.confirm.View()
 	case m.editing && m.snap != nil && m.claimCursor < len(m.snap.Claims):
@@ -160,6 +177,8 @@ func (m Model) lines() []line {
 		return auditLines(m.audit, m.eng.AuditPath())
 	case m.plan == nil:
 		return nil
+	case m.mode == modeOverride:
+		return append(overrideLines(m.overriding), planLines(*m.plan, m.preflight, m.dry, m.deps.ReadOnly())...)
 	case m.mode == modePlan || m.mode == modeConfirm:
 		return planLines(*m.plan, m.preflight, m.dry, m.deps.ReadOnly())
 	}

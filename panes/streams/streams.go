@@ -17,7 +17,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/pravega"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/panes/pane"
@@ -27,12 +26,12 @@ import (
 type Source interface {
 	// Reports delivers the latest report after every change.
 	Reports() <-chan restapi.Report
+	// Latest returns the newest report, read or not.
+	Latest() restapi.Report
 	// Activate starts reading (the pane calls it when shown); Deactivate
 	// stops it (when another pane is shown).
 	Activate()
 	Deactivate()
-	// Observe hands over a platform snapshot: its clusters are the endpoints.
-	Observe(*platform.Snapshot)
 	// Refresh reads every endpoint now.
 	Refresh()
 	// Scaling reads a stream's scale events.
@@ -140,8 +139,6 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		m.refresh()
 		detail := m.detailCmd() // before m is copied into the result
 		return m, tea.Batch(waitReport(m.src), detail)
-	case pane.SnapshotMsg:
-		return m, observeCmd(m.src, msg.Snapshot)
 	case pane.FocusMsg:
 		return m.setActive(true)
 	case pane.BlurMsg:
@@ -165,16 +162,6 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, detail
 	}
 	return m, nil
-}
-
-func observeCmd(src Source, snap *platform.Snapshot) tea.Cmd {
-	if src == nil || snap == nil {
-		return nil
-	}
-	return func() tea.Msg {
-		src.Observe(snap)
-		return nil
-	}
 }
 
 // setActive activates the Source while the pane is shown (focus) and

@@ -4,10 +4,13 @@
 package panetest
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/streamops/streamops/backend/platform"
 )
 
 // AssertFits checks the frame is exactly w x h cells at most: h lines,
@@ -53,4 +56,20 @@ func AssertOnlySGR(t testing.TB, s string) {
 			t.Fatalf("C1 control %U", r)
 		}
 	}
+}
+
+// Snapshots is a platform.Subscriber that hands every subscriber one
+// fixed snapshot, for a backend service a pane test runs over a frozen
+// platform.
+type Snapshots struct{ Snapshot *platform.Snapshot }
+
+// Subscribe returns a channel holding the snapshot, closed when ctx ends.
+func (s Snapshots) Subscribe(ctx context.Context) <-chan *platform.Snapshot {
+	ch := make(chan *platform.Snapshot, 1)
+	ch <- s.Snapshot
+	go func() {
+		<-ctx.Done()
+		close(ch)
+	}()
+	return ch
 }
