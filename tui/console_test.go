@@ -307,7 +307,7 @@ func TestDegradedStandsOutWithoutColour(t *testing.T) {
 	degraded := *snap
 	degraded.Components = append([]*platform.Component(nil), snap.Components...)
 	bk := *degraded.Components[1]
-	bk.Ready, bk.Health, bk.Reason = 2, platform.Degraded, "2/3 ready; bookkeeper-bookie-2 not ready"
+	bk.Ready, bk.Health, bk.Reason = 2, platform.Degraded, "2/3 ready; not ready: bookkeeper-bookie-2"
 	bk.Members = append([]*platform.Member(nil), bk.Members...)
 	bookie := *bk.Members[2]
 	bookie.Ready = false

@@ -278,7 +278,7 @@ func firstNotReady(c *platform.Component) string {
 			case m.Phase == "Running":
 				why = "not ready"
 			}
-			return m.Name + " " + why
+			return why + ": " + m.Name // the cause first: a cut line keeps it
 		}
 	}
 	return ""

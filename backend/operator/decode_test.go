@@ -293,7 +293,7 @@ func TestAssess(t *testing.T) {
 		reason string
 	}{
 		{"all ready", platform.Component{HasSpec: true, Desired: 2, Ready: 2, Members: []*platform.Member{member("a", true, ""), member("b", true, "")}}, platform.Ready, ""},
-		{"one short", platform.Component{HasSpec: true, Desired: 3, Ready: 2, Members: []*platform.Member{member("a", true, ""), member("b", true, ""), member("c", false, "")}}, platform.Degraded, "2/3 ready; c not ready"},
+		{"one short", platform.Component{HasSpec: true, Desired: 3, Ready: 2, Members: []*platform.Member{member("a", true, ""), member("b", true, ""), member("c", false, "")}}, platform.Degraded, "2/3 ready; not ready: c"},
 		{"none ready", platform.Component{HasSpec: true, Desired: 3, Ready: 0}, platform.Failed, "0/3 ready"},
 		{"crash loop while counts look fine", platform.Component{HasSpec: true, Desired: 1, Ready: 1, Members: []*platform.Member{member("a", true, "CrashLoopBackOff")}}, platform.Degraded, "c CrashLoopBackOff in a"},
 		{"upgrading", platform.Component{HasSpec: true, Desired: 1, Ready: 1, Version: "0.9", TargetVersion: "0.10"}, platform.Progressing, "upgrading 0.9 → 0.10"},
@@ -303,8 +303,8 @@ func TestAssess(t *testing.T) {
 		// a Job's pod the scheduler cannot place: no desired count, no
 		// ready member, and it is not ok
 		{"no spec, pending unschedulable", platform.Component{Kind: platform.Other, Members: []*platform.Member{pending("backfill-d7w5n", "Unschedulable")}}, platform.Failed, "0/1 ready; Unschedulable: backfill-d7w5n"},
-		{"no spec, none ready", platform.Component{Kind: platform.Other, Members: []*platform.Member{member("job-a", false, "")}}, platform.Failed, "0/1 ready; job-a not ready"},
-		{"no spec, one of two ready", platform.Component{Kind: platform.Other, Ready: 1, Members: []*platform.Member{member("a", true, ""), pending("b", "")}}, platform.Degraded, "1/2 ready; b Pending"},
+		{"no spec, none ready", platform.Component{Kind: platform.Other, Members: []*platform.Member{member("job-a", false, "")}}, platform.Failed, "0/1 ready; not ready: job-a"},
+		{"no spec, one of two ready", platform.Component{Kind: platform.Other, Ready: 1, Members: []*platform.Member{member("a", true, ""), pending("b", "")}}, platform.Degraded, "1/2 ready; Pending: b"},
 		{"no spec, all ready", platform.Component{Kind: platform.Other, Ready: 1, Members: []*platform.Member{member("a", true, "")}}, platform.Ready, ""},
 		{"no spec, finished pods only", platform.Component{Kind: platform.Other, Members: []*platform.Member{{Name: "done", Phase: "Succeeded"}}}, platform.Ready, ""},
 		{"no spec, no members", platform.Component{Kind: platform.Other}, platform.Ready, ""},

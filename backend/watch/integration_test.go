@@ -460,7 +460,7 @@ func TestIntegrationSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	ssWant := want["pravega/pravega/SegmentStore"]
-	ssWant.ready, ssWant.health, ssWant.reason = 2, platform.Degraded, "2/3 ready; "+crashing+" CrashLoopBackOff"
+	ssWant.ready, ssWant.health, ssWant.reason = 2, platform.Degraded, "2/3 ready; CrashLoopBackOff: "+crashing
 	snap = awaitSnapshot(t, ctx, w, "segment store 2/3", func(s *platform.Snapshot) string {
 		if d := diffComponent(s.Component("pravega/pravega/SegmentStore"), ssWant); d != "" {
 			return d
@@ -489,7 +489,7 @@ func TestIntegrationSnapshot(t *testing.T) {
 	if err := c.admin.Typed.CoreV1().Pods("pravega").Delete(ctx, "pravega-pravega-segment-store-2", metav1.DeleteOptions{GracePeriodSeconds: new(int64)}); err != nil {
 		t.Fatal(err)
 	}
-	ssWant.ready, ssWant.reason = 1, "1/3 ready; "+crashing+" CrashLoopBackOff"
+	ssWant.ready, ssWant.reason = 1, "1/3 ready; CrashLoopBackOff: "+crashing
 	ssWant.members, ssWant.nodes = seq("pravega-pravega-segment-store-%d", 2), nodes3[:2]
 	awaitSnapshot(t, ctx, w, "segment store 1/3 after a deletion", func(s *platform.Snapshot) string {
 		return diffComponent(s.Component("pravega/pravega/SegmentStore"), ssWant)
