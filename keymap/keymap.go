@@ -14,6 +14,7 @@ type Global struct {
 	Scale, Access, NextPane, PrevPane     key.Binding
 	Up, Down, Top, Bottom, PageUp, PageDn key.Binding
 	Left, Right, Select, Snapshot         key.Binding
+	Mouse                                 key.Binding
 }
 
 // Members pane bindings.
@@ -98,6 +99,7 @@ func Default() KeyMap {
 			Right:    b("→/l", "expand", "right", "l"),
 			Select:   b("enter", "select", "enter"),
 			Snapshot: b("ctrl+s", "triage report", "ctrl+s"),
+			Mouse:    b("M", "mouse capture on/off", "M"),
 		},
 		Members: Members{
 			Expand:      b("enter", "expand/collapse", "enter", "space"),
@@ -163,6 +165,6 @@ func (k KeyMap) GlobalHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{g.Members, g.Restarts, g.Logs, g.Streams, g.Scale, g.Access, g.NextPane},
 		{g.Up, g.Down, g.Top, g.Bottom, g.PageUp, g.PageDn},
-		{g.Filter, g.Palette, g.Snapshot, g.Help, g.Back, g.Quit},
+		{g.Filter, g.Palette, g.Snapshot, g.Mouse, g.Help, g.Back, g.Quit},
 	}
 }

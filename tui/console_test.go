@@ -498,3 +498,30 @@ func TestGoldenMembersForbidden(t *testing.T) {
 		})
 	}
 }
+
+// TestMouseCaptureIsOffByDefault: over SSH people select text to copy,
+// which mouse capture prevents; M toggles it, Options.Mouse (the config's
+// mouse: true) starts with it on.
+func TestMouseCaptureIsOffByDefault(t *testing.T) {
+	snap, fc := demoSnapshot(t)
+	km := keymap.Default()
+	m := drive(newConsole(t, fc, themes.Dark), tea.WindowSizeMsg{Width: 80, Height: 24}, snapshotMsg{snap})
+	if mode := m.View().MouseMode; mode != tea.MouseModeNone {
+		t.Fatalf("mouse mode %v at start, want none", mode)
+	}
+	m = drive(m, keymap.Press(km.Global.Mouse))
+	if mode := m.View().MouseMode; mode != tea.MouseModeCellMotion {
+		t.Fatalf("mouse mode %v after M, want cell motion", mode)
+	}
+	if out := ansi.Strip(m.render()); !strings.Contains(out, "mouse capture on") {
+		t.Errorf("no status line for the toggle:\n%s", out)
+	}
+	m = drive(m, keymap.Press(km.Global.Mouse))
+	if mode := m.View().MouseMode; mode != tea.MouseModeNone {
+		t.Fatalf("mouse mode %v after M twice", mode)
+	}
+	on := New(Options{Styles: themes.New(themes.Dark), Keys: km, Clock: fc, Tick: -1, CrashDir: t.TempDir(), Mouse: true})
+	if mode := on.View().MouseMode; mode != tea.MouseModeCellMotion {
+		t.Fatalf("Options.Mouse: mode %v", mode)
+	}
+}

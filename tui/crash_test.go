@@ -23,7 +23,7 @@ import (
 func TestPanicInTheRunningProgramRestoresTheTerminal(t *testing.T) {
 	dir := t.TempDir()
 	ch := make(chan *platform.Snapshot, 1)
-	m := New(Options{Styles: themes.New(themes.Dark), Keys: keymap.Default(), Tick: -1, CrashDir: dir, Snapshots: ch,
+	m := New(Options{Styles: themes.New(themes.Dark), Keys: keymap.Default(), Tick: -1, CrashDir: dir, Snapshots: ch, Mouse: true,
 		Panes: map[int]Slot{1: NewSlot(panicky{}, (*panicky).SetSize)}})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
 	ch <- &platform.Snapshot{Seq: 1}

@@ -45,6 +45,9 @@ type Options struct {
 	Clock  clock.PassiveClock
 	// ReadOnly is the backend's read-only switch, the one the scale engine
 	// was built with; :readonly sets it (default: a switch that is off).
+	// Mouse turns mouse capture on from the start (default off, so the
+	// terminal can select text to copy; the Mouse key toggles it).
+	Mouse    bool
 	ReadOnly *guard.Switch
 
 	// Snapshots delivers the backend's platform snapshots (watch.Subscribe).
@@ -126,6 +129,7 @@ type Model struct {
 	help       help.Model
 	crash      *Crash
 	next       string // the context to switch to after quitting
+	mouse      bool   // mouse capture is on (off: the terminal selects text)
 }
 
 // NextContext is the kubeconfig context the user switched to; the caller
@@ -150,7 +154,7 @@ func New(opts Options) Model {
 		opts.Keys.ReadOnly()
 	}
 	deps := pane.Deps{Styles: opts.Styles, Keys: opts.Keys, Clock: opts.Clock, Guard: opts.ReadOnly}
-	m := Model{opts: opts, deps: deps, help: help.New(), palette: newPalette(deps)}
+	m := Model{opts: opts, deps: deps, help: help.New(), palette: newPalette(deps), mouse: opts.Mouse}
 	m.help.Styles = opts.Styles.HelpStyles()
 	m.panes = make([]slot, len(paneTable))
 	for i, row := range paneTable {
@@ -384,6 +388,14 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, m.palette.show()
 	case key.Matches(msg, g.Snapshot):
 		return m, m.triage()
+	case key.Matches(msg, g.Mouse):
+		m.mouse = !m.mouse
+		if m.mouse {
+			m.setStatus("mouse capture on: click and scroll; M again to select text", false)
+		} else {
+			m.setStatus("mouse capture off: the terminal selects text; M turns it on", false)
+		}
+		return m, nil
 	case key.Matches(msg, g.NextPane):
 		return m.switchTo((m.active + 1) % len(m.panes))
 	case key.Matches(msg, g.PrevPane):
@@ -431,7 +443,9 @@ func (m Model) View() (v tea.View) {
 	}()
 	v = tea.NewView(m.render())
 	v.AltScreen = true
-	v.MouseMode = tea.MouseModeCellMotion
+	if m.mouse {
+		v.MouseMode = tea.MouseModeCellMotion
+	}
 	v.WindowTitle = "streamops"
 	if m.opts.Context != "" {
 		v.WindowTitle = "streamops · " + sanitizeTitle(m.opts.Context)

@@ -39,7 +39,10 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 type Config struct {
 	Theme    string `json:"theme,omitempty"`
 	ReadOnly bool   `json:"readOnly,omitempty"`
-	Refresh  struct {
+	// Mouse turns mouse capture on at start (clicks and the wheel); off,
+	// the terminal selects text for copying, as over SSH one expects.
+	Mouse   bool `json:"mouse,omitempty"`
+	Refresh struct {
 		// Streams is how often the Pravega and Flink REST APIs are read.
 		Streams Duration `json:"streams,omitempty"`
 	} `json:"refresh,omitempty"`
@@ -190,7 +193,7 @@ func explain(err error) error {
 	}
 	msg := err.Error()
 	if field, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return fmt.Errorf("unknown key %s (known: theme, readOnly, refresh.streams, logs.bufferLines, audit.path, scale.stepTimeout, endpoints, pravega.credentials, keys)", field)
+		return fmt.Errorf("unknown key %s (known: theme, readOnly, mouse, refresh.streams, logs.bufferLines, audit.path, scale.stepTimeout, endpoints, pravega.credentials, keys)", field)
 	}
 	if strings.HasPrefix(msg, "json: cannot unmarshal") {
 		return errors.New(strings.TrimPrefix(msg, "json: "))

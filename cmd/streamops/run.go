@@ -369,7 +369,7 @@ func runConsole(ctx context.Context, ui uiOptions, styles themes.Styles, log *sl
 		f(s)
 	}
 	model := tui.New(tui.Options{
-		Styles: styles, Keys: ui.keys, ReadOnly: s.ReadOnly,
+		Styles: styles, Keys: ui.keys, ReadOnly: s.ReadOnly, Mouse: ui.cfg.Mouse,
 		Snapshots: s.Watcher.Subscribe(ctx), Errors: s.Errors(),
 		Context: s.Clients.Context, Server: s.Clients.Server, Scope: s.Scope.String(),
 		CrashDir: config.StateDir(), ReportDir: config.StateDir(),
