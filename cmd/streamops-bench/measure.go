@@ -63,7 +63,6 @@ type result struct {
 	BusyStart     float64       // machine CPU busy (all processes) from main to the first frame, % of all cores
 	BusyIdle      float64       // machine CPU busy (all processes) in the idle window, % of all cores
 
-	LoadBefore, LoadAfter string `json:"-"` // filled in by run
 }
 
 func (r result) line() string {
@@ -420,23 +419,7 @@ func vmRSS() (total, anon, file uint64, err error) {
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("read RSS: %w", err)
 	}
-	fields := map[string]*uint64{"VmRSS:": &total, "RssAnon:": &anon, "RssFile:": &file}
-	found := 0
-	for line := range strings.SplitSeq(string(b), "\n") {
-		name, v, _ := strings.Cut(line, "\t")
-		if dst := fields[name]; dst != nil {
-			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				return 0, 0, 0, fmt.Errorf("read RSS: %q: %w", line, err)
-			}
-			*dst = kb << 10
-			found++
-		}
-	}
-	if found != len(fields) {
-		return 0, 0, 0, errors.New("read RSS: VmRSS, RssAnon or RssFile missing in /proc/self/status")
-	}
-	return total, anon, file, nil
+	return parseStatusRSS(b)
 }
 
 // wait is a measurement window.
