@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"sort"
@@ -126,6 +127,11 @@ func runCmd(args []string) error {
 	}
 	if o.settle < 0 || o.idle <= 0 {
 		return fmt.Errorf("-settle %s -idle %s: want a settle of at least 0 and an idle window above 0", o.settle, o.idle)
+	}
+	if o.binary != "" {
+		if _, err := exec.LookPath(o.binary); err != nil {
+			return fmt.Errorf("-binary %s: %w", o.binary, err)
+		}
 	}
 	if o.kubeconfig == "" {
 		if reason, ok := testcluster.Available(); !ok {
@@ -279,10 +285,8 @@ func run(ctx context.Context, o runOptions) error {
 		if si == 0 {
 			// One untimed start of each tool: the first start of a fresh
 			// binary reads it from disk, and writes its configuration.
-			warm := env
-			warm.trace, warm.screensDir = false, ""
 			for _, t := range tools {
-				r, err := measureTool(ctx, t, warm, n, 0)
+				r, err := measureTool(ctx, t, env, n, 0)
 				if err != nil {
 					return fmt.Errorf("warm-up: %w", err)
 				}

@@ -62,7 +62,7 @@ func (f figure) cell(runs []toolResult) string {
 	s := median(v)
 	out := fmt.Sprintf(f.format, s.median)
 	if len(runs) > 1 {
-		unit := strings.TrimSpace(strings.TrimLeft(f.format, "%.0123456789f"))
+		unit := strings.TrimSpace(strings.TrimLeft(fmt.Sprintf(f.format, 0.0), "0123456789."))
 		lo, hi := fmt.Sprintf(f.format, s.min), fmt.Sprintf(f.format, s.max)
 		lo, hi = strings.TrimSpace(strings.TrimSuffix(lo, unit)), strings.TrimSpace(strings.TrimSuffix(hi, unit))
 		out += fmt.Sprintf(" (%s–%s)", lo, hi)

@@ -69,27 +69,46 @@ func streamopsComplete(screen string, pods int) bool {
 	return !strings.Contains(screen, "connecting…") && !strings.Contains(screen, "syncing")
 }
 
-var k9sTitleRE = regexp.MustCompile(`(?i)\bpods\(([^)]*)\)\[(\d+)\]`)
+var k9sTitleRE = regexp.MustCompile(`(?i)\bpods\(([^)]*)\)\[([\d,]+)\]`)
 
 // k9sComplete says whether a k9s screen is its first complete frame for
 // pods pods: the pod table's title counts them all in the bench
-// namespace, and its rows are drawn (as many Running rows as fit, at
-// least ten, or all pods when there are fewer).
+// namespace, and every row of the table's box that has room for a pod
+// shows a Running one (k9s draws the box first and the rows after, and a
+// read from the pty can end half way through).
 func k9sComplete(screen string, pods int) bool {
-	m := k9sTitleRE.FindStringSubmatch(screen)
-	if m == nil || m[1] != namespace {
+	lines := strings.Split(screen, "\n")
+	title := -1
+	for i, line := range lines {
+		m := k9sTitleRE.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if n, _ := strconv.Atoi(strings.ReplaceAll(m[2], ",", "")); m[1] != namespace || n != pods { // k9s writes 1,000
+			return false
+		}
+		title = i
+		break
+	}
+	if title < 0 || title+2 >= len(lines) {
 		return false
 	}
-	if n, _ := strconv.Atoi(m[2]); n != pods {
-		return false
-	}
-	running := 0
-	for line := range strings.SplitSeq(screen, "\n") {
-		if strings.Contains(line, " Running ") {
-			running++
+	body := lines[title+2:] // below the column headers
+	for i, line := range body {
+		if strings.HasPrefix(line, "└") {
+			body = body[:i]
+			break
 		}
 	}
-	return running >= min(pods, 10)
+	if len(body) == 0 {
+		return false
+	}
+	for _, line := range body[:min(len(body), pods)] {
+		if !strings.Contains(line, " Running ") {
+			return false
+		}
+	}
+	return true
 }
 
 // k9sConfig writes a k9s configuration that skips its check for a newer
