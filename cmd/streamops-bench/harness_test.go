@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -303,5 +305,38 @@ func TestSession(t *testing.T) {
 	start := time.Now()
 	if err := s2.waitFrame(10 * time.Second); err == nil || time.Since(start) > 5*time.Second {
 		t.Errorf("wait for a frame of an exited program: %v after %s", err, time.Since(start))
+	}
+}
+
+func TestReadResults(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "results.jsonl")
+	want := []toolResult{
+		{Tool: "streamops", Pods: 1000, Run: 1, FirstFrame: 570 * time.Millisecond, RSS: 59 << 20, IdleCPU: 0.4, IdleByKind: map[string]int{}},
+		{Tool: "k9s", Pods: 1000, Run: 1, FirstFrame: 3500 * time.Millisecond, RSS: 259 << 20, IdleCPU: 6.5, IdleRequests: 2, IdleByKind: map[string]int{"GET /version": 2}},
+	}
+	var b bytes.Buffer
+	for _, r := range want {
+		if err := json.NewEncoder(&b).Encode(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readResults(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("read %+v, want %+v", got, want)
+	}
+	for name, text := range map[string]string{"empty": "", "not JSON": "frame 0.5 s\n", "no tool": `{"Pods": 1000}` + "\n"} {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readResults(path); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
 	}
 }

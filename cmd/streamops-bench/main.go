@@ -16,6 +16,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -67,6 +68,8 @@ func main() {
 		err = runCmd(os.Args[2:])
 	case "measure":
 		err = measureCmd(os.Args[2:])
+	case "table":
+		err = tableCmd(os.Args[2:])
 	default:
 		usage()
 	}
@@ -78,7 +81,8 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage: streamops-bench run [-pods 1000,5000,15000] [-peer k9s] [-repeat 3] [-binary STREAMOPS] [-size 160x48]
-           [-settle 10s] [-idle 30s] [-workers 20] [-kubeconfig K] [-trace] [-screens DIR] [-keep]
+           [-settle 10s] [-idle 30s] [-frame-limit 5m] [-workers 20] [-kubeconfig K] [-results FILE] [-trace] [-screens DIR] [-keep]
+       streamops-bench table [-peer k9s] RESULTS.jsonl   (the tables again, from run -results)
        streamops-bench measure -kubeconfig K [-namespace bench] -pods N [-raw] [-trace] [-profile DIR]   (in-process timeline)`)
 	os.Exit(2)
 }
@@ -91,6 +95,8 @@ type runOptions struct {
 	settle, idle    time.Duration
 	kubeconfig      string // an existing cluster instead of a new one
 	screens         string
+	results         string
+	frameLimit      time.Duration
 	keep, trace     bool
 }
 
@@ -106,6 +112,8 @@ func runCmd(args []string) error {
 	fs.DurationVar(&o.settle, "settle", 10*time.Second, "wait after the first frame before reading RSS")
 	fs.DurationVar(&o.idle, "idle", 30*time.Second, "idle window for CPU, terminal output and API requests")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "use this cluster (admin context) instead of starting a test cluster; the bench namespace and pods are created if missing")
+	fs.DurationVar(&o.frameLimit, "frame-limit", 5*time.Minute, "give up on a tool that shows no complete frame this long")
+	fs.StringVar(&o.results, "results", "", "append every run's figures to this file as JSON lines (streamops-bench table prints the tables from it)")
 	fs.StringVar(&o.screens, "screens", "", "write every distinct screen up to the first complete frame into this directory")
 	fs.BoolVar(&o.trace, "trace", false, "print each distinct screen's gist up to the first complete frame, with its time since process start")
 	fs.BoolVar(&o.keep, "keep", false, "keep the cluster and its pods until interrupted")
@@ -124,6 +132,9 @@ func runCmd(args []string) error {
 	}
 	if o.peer != "" && o.peer != "k9s" {
 		return fmt.Errorf("-peer %q: only k9s is known", o.peer)
+	}
+	if o.frameLimit <= 0 {
+		return fmt.Errorf("-frame-limit %s: want a positive duration", o.frameLimit)
 	}
 	if o.settle < 0 || o.idle <= 0 {
 		return fmt.Errorf("-settle %s -idle %s: want a settle of at least 0 and an idle window above 0", o.settle, o.idle)
@@ -221,7 +232,7 @@ func run(ctx context.Context, o runOptions) error {
 		}
 		tools = append(tools, k9sTool(exe))
 	}
-	env := measureEnv{cols: o.cols, rows: o.rows, settle: o.settle, idle: o.idle, frameLimit: 3 * time.Minute,
+	env := measureEnv{cols: o.cols, rows: o.rows, settle: o.settle, idle: o.idle, frameLimit: o.frameLimit,
 		homes: map[string]string{}, stderrDir: filepath.Join(work, "stderr"), trace: o.trace, screensDir: o.screens}
 	if err := os.MkdirAll(env.stderrDir, 0o755); err != nil {
 		return fmt.Errorf("work directory: %w", err)
@@ -267,6 +278,21 @@ func run(ctx context.Context, o runOptions) error {
 	}
 
 	var results []toolResult
+	var record io.Writer = io.Discard
+	if o.results != "" {
+		f, err := os.OpenFile(o.results, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("-results: %w", err)
+		}
+		defer f.Close()
+		record = f
+	}
+	// Whatever was measured is printed, also when a later size fails.
+	defer func() {
+		if len(results) > 0 {
+			printComparison(os.Stdout, results, o.peer)
+		}
+	}()
 	created := 0
 	for si, n := range o.sizes {
 		t0 := time.Now()
@@ -303,16 +329,64 @@ func run(ctx context.Context, o runOptions) error {
 				}
 				logf("  %s", r.line())
 				results = append(results, r)
+				if err := json.NewEncoder(record).Encode(r); err != nil {
+					return fmt.Errorf("-results: %w", err)
+				}
 			}
 		}
 	}
 	logf("load after: %s", loadavg())
-	printComparison(os.Stdout, results, o.peer)
 	if o.keep {
+		printComparison(os.Stdout, results, o.peer)
+		results = nil
 		logf("cluster kept until interrupted: %s", c.Kubeconfig)
 		<-ctx.Done()
 	}
 	return nil
+}
+
+// tableCmd prints the tables again from the JSON lines of run -results.
+func tableCmd(args []string) error {
+	fs := flag.NewFlagSet("table", flag.ContinueOnError)
+	peer := fs.String("peer", "k9s", "the peer's column (empty: streamops only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("table needs one results file (run -results)")
+	}
+	results, err := readResults(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	printComparison(os.Stdout, results, *peer)
+	return nil
+}
+
+func readResults(path string) ([]toolResult, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	defer f.Close()
+	var out []toolResult
+	dec := json.NewDecoder(f)
+	for {
+		var r toolResult
+		if err := dec.Decode(&r); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("results %s: record %d: %w", path, len(out)+1, err)
+		}
+		if r.Tool == "" || r.Pods <= 0 {
+			return nil, fmt.Errorf("results %s: record %d has no tool or pod count", path, len(out)+1)
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("results %s: no runs", path)
+	}
+	return out, nil
 }
 
 func (r toolResult) line() string {

@@ -187,7 +187,6 @@ type toolResult struct {
 	IdleByKind   map[string]int // of which, by verb and resource
 	BusyStart    float64        // machine busy (all processes) from start to frame, % of all cores
 	BusyIdle     float64        // machine busy in the idle window
-	Screen       string         // the screen at the end of the idle window
 }
 
 type measureEnv struct {
@@ -276,7 +275,6 @@ func measureTool(ctx context.Context, t tool, e measureEnv, pods, run int) (tool
 		return r, err
 	}
 	r.IdleRequests, r.IdleByKind = after.requestsSince(before)
-	r.Screen = s.Screen()
 	return r, nil
 }
 
