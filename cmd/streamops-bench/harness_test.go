@@ -274,15 +274,20 @@ func TestSession(t *testing.T) {
 		t.Skip("no /bin/bash")
 	}
 	script := `stty raw -echo; printf '\033[2J\033[5;10Hwaiting\033[6n'; IFS= read -r -d R reply; printf '\033[7;1Hgot %s' "$(printf %s "$reply" | tr -d '\033')"; sleep 30`
-	var stderr bytes.Buffer
-	s, err := startSession("/bin/bash", []string{"-c", script}, []string{"PATH=/usr/bin:/bin"}, 80, 24, &stderr,
+	stderr, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stderr.Close()
+	s, err := startSession("/bin/bash", []string{"-c", script}, []string{"PATH=/usr/bin:/bin"}, 80, 24, stderr,
 		func(screen string) bool { return strings.Contains(screen, "got [") }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.stop(time.Second)
 	if err := s.waitFrame(10 * time.Second); err != nil {
-		t.Fatalf("%v; screen:\n%s\nstderr: %s", err, s.Screen(), stderr.String())
+		b, _ := os.ReadFile(stderr.Name())
+		t.Fatalf("%v; screen:\n%s\nstderr: %s", err, s.Screen(), b)
 	}
 	lines := strings.Split(s.Screen(), "\n")
 	if len(lines) < 7 || strings.TrimSpace(lines[4]) != "waiting" || !strings.HasPrefix(lines[6], "got [5;17") {
@@ -296,7 +301,7 @@ func TestSession(t *testing.T) {
 	}
 
 	// A program that exits before its frame fails the wait at once.
-	s2, err := startSession("/bin/sh", []string{"-c", "printf nothing"}, nil, 80, 24, &stderr,
+	s2, err := startSession("/bin/sh", []string{"-c", "printf nothing"}, nil, 80, 24, stderr,
 		func(string) bool { return false }, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -144,7 +144,10 @@ func (s *session) stop(grace time.Duration) {
 		<-exited
 	}
 	s.ptmx.Close()
-	s.mu.Lock()
-	s.emu.Close()
-	s.mu.Unlock()
+	// Closing the emulator's reply pipe ends the goroutine copying replies
+	// to the pty. (Emulator.Close would too, but it sets a flag that its
+	// Read checks without a lock.)
+	if pw, ok := s.emu.InputPipe().(*io.PipeWriter); ok {
+		_ = pw.CloseWithError(io.EOF)
+	}
 }
