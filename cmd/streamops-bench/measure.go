@@ -104,7 +104,7 @@ func measureCmd(args []string) error {
 	fs.BoolVar(&o.raw, "raw", false, "instead of the console, run plain typed informers without a transform")
 	fs.StringVar(&o.profile, "profile", "", "write startup.cpu.pprof, heap.pprof and idle.cpu.pprof into this directory")
 	fs.BoolVar(&o.trace, "trace", false, "print a timeline of the start to stderr")
-	spawned := fs.Int64("spawned", 0, "unix nanoseconds just before the parent started this process (set by run)")
+	spawned := fs.Int64("spawned", 0, "unix nanoseconds just before a parent started this process (a closer lower bound of the start than the kernel's 10 ms ticks)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -188,6 +188,7 @@ func measureCmd(args []string) error {
 	stopProfile()
 	r.IdleSnapshots = int(counters.snapshots.Load() - snaps)
 	r.IdleWrites, r.IdleBytes = int(counters.writes.Load()-writes), int(counters.bytes.Load()-bytes)
+	fmt.Fprintln(os.Stderr, r.line())
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
 
