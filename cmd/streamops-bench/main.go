@@ -1,12 +1,17 @@
-// Command streamops-bench measures the console at scale against a real
-// kube-apiserver with kwok pods: time from process start to the first
-// complete members frame, RSS and idle CPU (see README.md).
+// Command streamops-bench measures the console that ships, cmd/streamops,
+// at scale against a real kube-apiserver with kwok pods, beside k9s: it
+// runs each tool as a fresh process on a pseudo-terminal read by a virtual
+// terminal, and takes the time from process start to the first complete
+// frame on that screen, RSS, idle CPU, idle terminal output and idle API
+// requests (see README.md).
 //
-//	streamops-bench run -pods 1000,5000,10000,15000 [-raw 10000] [-keep]
+//	streamops-bench run -pods 1000,5000,15000 [-peer k9s] [-repeat 3] [-keep]
 //
-// run starts a test cluster (backend/testcluster), creates the pods, and for
-// each size re-executes itself as `streamops-bench measure`, so that every
-// measurement is a fresh process.
+// run starts a test cluster (backend/testcluster), creates the pods, and
+// for each size starts the tools in turn (streamops, k9s, streamops, ...).
+// measure is the older in-process timeline of the console's start, kept for
+// -trace: it shows when the watcher published what, which the real binary
+// does not tell.
 package main
 
 import (
@@ -19,7 +24,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"slices"
+	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +44,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/clientcmd"
 	watchtools "k8s.io/client-go/tools/watch"
 	"k8s.io/klog/v2"
 
@@ -61,6 +68,8 @@ func main() {
 		err = runCmd(os.Args[2:])
 	case "measure":
 		err = measureCmd(os.Args[2:])
+	case "table":
+		err = tableCmd(os.Args[2:])
 	default:
 		usage()
 	}
@@ -71,28 +80,43 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, `usage: streamops-bench run [-pods 1000,5000,10000,15000] [-raw 10000] [-repeat 3] [-workers 20] [-profile DIR] [-binary EXE] [-keep]
-       streamops-bench measure -kubeconfig K [-namespace bench] -pods N [-raw] [-trace] [-profile DIR]`)
+	fmt.Fprintln(os.Stderr, `usage: streamops-bench run [-pods 1000,5000,15000] [-peer k9s] [-repeat 3] [-binary STREAMOPS] [-size 160x48]
+           [-settle 10s] [-idle 30s] [-frame-limit 5m] [-workers 20] [-kubeconfig K] [-results FILE] [-trace] [-screens DIR] [-keep]
+       streamops-bench table [-peer k9s] RESULTS.jsonl   (the tables again, from run -results)
+       streamops-bench measure -kubeconfig K [-namespace bench] -pods N [-raw] [-trace] [-profile DIR]   (in-process timeline)`)
 	os.Exit(2)
 }
 
 type runOptions struct {
-	sizes, rawSizes []int
+	sizes           []int
 	workers, repeat int
-	profile, binary string
-	keep            bool
+	binary, peer    string
+	cols, rows      int
+	settle, idle    time.Duration
+	kubeconfig      string // an existing cluster instead of a new one
+	screens         string
+	results         string
+	frameLimit      time.Duration
+	keep, trace     bool
 }
 
 func runCmd(args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	pods := fs.String("pods", "1000,5000,10000,15000", "pod counts to measure, ascending; pods are added between sizes")
-	raw := fs.String("raw", "10000", "sizes at which to also measure plain typed informers without a transform (empty: none)")
+	pods := fs.String("pods", "1000,5000,15000", "pod counts to measure, ascending; pods are added between sizes")
+	size := fs.String("size", "160x48", "terminal size, COLSxROWS")
 	var o runOptions
 	fs.IntVar(&o.workers, "workers", 20, "parallel pod creators")
-	fs.IntVar(&o.repeat, "repeat", 3, "measurements per size and mode; the table shows medians")
-	fs.StringVar(&o.binary, "binary", "", "streamops-bench executable to measure with (default: this one), to compare a build with a proposed change")
-	fs.StringVar(&o.profile, "profile", "", "write pprof profiles of every measurement into this directory (skews the figures)")
-	fs.BoolVar(&o.keep, "keep", false, "keep the cluster and its pods until interrupted, to re-run measure by hand")
+	fs.IntVar(&o.repeat, "repeat", 3, "runs per size and tool, each a fresh process; the table shows medians")
+	fs.StringVar(&o.binary, "binary", "", "streamops executable to measure (default: go build ./cmd/streamops into a temporary directory)")
+	fs.StringVar(&o.peer, "peer", "", "also measure this tool, interleaved with streamops: k9s ("+k9sVersion+", installed once from the module proxy)")
+	fs.DurationVar(&o.settle, "settle", 10*time.Second, "wait after the first frame before reading RSS")
+	fs.DurationVar(&o.idle, "idle", 30*time.Second, "idle window for CPU, terminal output and API requests")
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "use this cluster (admin context) instead of starting a test cluster; the bench namespace and pods are created if missing")
+	fs.DurationVar(&o.frameLimit, "frame-limit", 5*time.Minute, "give up on a tool that shows no complete frame this long")
+	fs.StringVar(&o.results, "results", "", "append every run's figures to this file as JSON lines (streamops-bench table prints the tables from it)")
+	fs.StringVar(&o.screens, "screens", "", "write every distinct screen up to the first complete frame into this directory")
+	fs.BoolVar(&o.trace, "trace", false, "print each distinct screen's gist up to the first complete frame, with its time since process start")
+	fs.BoolVar(&o.keep, "keep", false, "keep the cluster and its pods until interrupted")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -100,19 +124,30 @@ func runCmd(args []string) error {
 	if o.sizes, err = parseSizes(*pods); err != nil || len(o.sizes) == 0 {
 		return fmt.Errorf("-pods %q: want ascending counts such as 1000,5000", *pods)
 	}
-	if o.rawSizes, err = parseSizes(*raw); err != nil {
-		return fmt.Errorf("-raw %q: %w", *raw, err)
+	if o.cols, o.rows, err = parseTermSize(*size); err != nil {
+		return err
 	}
 	if o.repeat < 1 {
 		return fmt.Errorf("-repeat %d: want at least 1", o.repeat)
 	}
-	if o.binary == "" {
-		if o.binary, err = os.Executable(); err != nil {
-			return fmt.Errorf("find own executable: %w", err)
+	if o.peer != "" && o.peer != "k9s" {
+		return fmt.Errorf("-peer %q: only k9s is known", o.peer)
+	}
+	if o.frameLimit <= 0 {
+		return fmt.Errorf("-frame-limit %s: want a positive duration", o.frameLimit)
+	}
+	if o.settle < 0 || o.idle <= 0 {
+		return fmt.Errorf("-settle %s -idle %s: want a settle of at least 0 and an idle window above 0", o.settle, o.idle)
+	}
+	if o.binary != "" {
+		if _, err := exec.LookPath(o.binary); err != nil {
+			return fmt.Errorf("-binary %s: %w", o.binary, err)
 		}
 	}
-	if reason, ok := testcluster.Available(); !ok {
-		return fmt.Errorf("test cluster not available: %s", reason)
+	if o.kubeconfig == "" {
+		if reason, ok := testcluster.Available(); !ok {
+			return fmt.Errorf("test cluster not available: %s", reason)
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -134,29 +169,98 @@ func parseSizes(s string) ([]int, error) {
 	return out, nil
 }
 
-func run(ctx context.Context, o runOptions) error {
-	quietKlog()
+// parseTermSize reads COLSxROWS.
+func parseTermSize(s string) (cols, rows int, err error) {
+	c, r, ok := strings.Cut(strings.ToLower(s), "x")
+	cols, err1 := strconv.Atoi(c)
+	rows, err2 := strconv.Atoi(r)
+	if !ok || err1 != nil || err2 != nil || cols < 20 || rows < 10 || cols > 1000 || rows > 500 {
+		return 0, 0, fmt.Errorf("-size %q: want COLSxROWS such as 160x48 (at least 20x10)", s)
+	}
+	return cols, rows, nil
+}
+
+// startCluster starts a test cluster, or connects to o.kubeconfig's.
+func startCluster(ctx context.Context, o runOptions) (*testcluster.Cluster, func(), error) {
+	if o.kubeconfig != "" {
+		cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+			&clientcmd.ClientConfigLoadingRules{ExplicitPath: o.kubeconfig}, &clientcmd.ConfigOverrides{}).ClientConfig()
+		if err != nil {
+			return nil, nil, fmt.Errorf("-kubeconfig %s: %w", o.kubeconfig, err)
+		}
+		return &testcluster.Cluster{Kubeconfig: o.kubeconfig, RESTConfig: cfg, Env: map[string]string{}}, func() {}, nil
+	}
 	// The pods are bound to nodes up front and their owners are made up:
 	// neither the scheduler nor the controller manager (whose garbage
 	// collector would delete the pods) may run, and both would only add
 	// load to the two cores the measurement shares.
 	os.Setenv("TESTCLUSTER_KCM", "0")
 	os.Setenv("TESTCLUSTER_SCHEDULER", "0")
-	logf("load before: %s", loadavg())
 	begin := time.Now()
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	c, err := testcluster.Start(startCtx)
 	cancel()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer func() {
+	logf("test cluster up in %s: %s", time.Since(begin).Round(100*time.Millisecond), c.Dir)
+	return c, func() {
 		if err := c.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}
-	}()
-	logf("test cluster up in %s: %s", time.Since(begin).Round(100*time.Millisecond), c.Dir)
+	}, nil
+}
 
+func run(ctx context.Context, o runOptions) error {
+	quietKlog()
+	logf("load before: %s", loadavg())
+	work, err := os.MkdirTemp("", "streamops-bench")
+	if err != nil {
+		return fmt.Errorf("work directory: %w", err)
+	}
+	defer os.RemoveAll(work)
+	if o.binary == "" {
+		if o.binary, err = buildStreamops(ctx, work); err != nil {
+			return err
+		}
+	}
+	tools := []tool{streamopsTool(o.binary)}
+	if o.peer == "k9s" {
+		exe, err := k9sBinary(ctx)
+		if err != nil {
+			return err
+		}
+		tools = append(tools, k9sTool(exe))
+	}
+	env := measureEnv{cols: o.cols, rows: o.rows, settle: o.settle, idle: o.idle, frameLimit: o.frameLimit,
+		homes: map[string]string{}, stderrDir: filepath.Join(work, "stderr"), trace: o.trace, screensDir: o.screens}
+	if err := os.MkdirAll(env.stderrDir, 0o755); err != nil {
+		return fmt.Errorf("work directory: %w", err)
+	}
+	if o.screens != "" {
+		if err := os.MkdirAll(o.screens, 0o755); err != nil {
+			return fmt.Errorf("-screens: %w", err)
+		}
+	}
+	for _, t := range tools {
+		home := filepath.Join(work, "home-"+t.name)
+		if err := os.MkdirAll(home, 0o700); err != nil {
+			return fmt.Errorf("home for %s: %w", t.name, err)
+		}
+		if t.setup != nil {
+			if err := t.setup(home); err != nil {
+				return err
+			}
+		}
+		env.homes[t.name] = home
+	}
+
+	c, stopCluster, err := startCluster(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer stopCluster()
+	env.kubeconfig = c.Kubeconfig
 	cfg := *c.RESTConfig
 	cfg.QPS, cfg.Burst = 2000, 4000
 	cfg.ContentType = "application/vnd.kubernetes.protobuf"
@@ -164,6 +268,7 @@ func run(ctx context.Context, o runOptions) error {
 	if err != nil {
 		return fmt.Errorf("create client: %w", err)
 	}
+	env.typed = typed
 	dyn, err := dynamic.NewForConfig(c.RESTConfig)
 	if err != nil {
 		return fmt.Errorf("create dynamic client: %w", err)
@@ -172,9 +277,24 @@ func run(ctx context.Context, o runOptions) error {
 		return err
 	}
 
-	var rows [][]result
+	var results []toolResult
+	var record io.Writer = io.Discard
+	if o.results != "" {
+		f, err := os.OpenFile(o.results, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("-results: %w", err)
+		}
+		defer f.Close()
+		record = f
+	}
+	// Whatever was measured is printed, also when a later size fails.
+	defer func() {
+		if len(results) > 0 {
+			printComparison(os.Stdout, results, o.peer)
+		}
+	}()
 	created := 0
-	for _, n := range o.sizes {
+	for si, n := range o.sizes {
 		t0 := time.Now()
 		if err := applyCRs(ctx, dyn, n); err != nil {
 			return err
@@ -188,64 +308,101 @@ func run(ctx context.Context, o runOptions) error {
 		}
 		logf("%d pods: %d created in %s, all Ready after %s", n, n-created, t1.Sub(t0).Round(100*time.Millisecond), time.Since(t0).Round(100*time.Millisecond))
 		created = n
-		modes := []bool{false}
-		if slices.Contains(o.rawSizes, n) {
-			modes = append(modes, true)
+		if si == 0 {
+			// One untimed start of each tool: the first start of a fresh
+			// binary reads it from disk, and writes its configuration.
+			for _, t := range tools {
+				r, err := measureTool(ctx, t, env, n, 0)
+				if err != nil {
+					return fmt.Errorf("warm-up: %w", err)
+				}
+				logf("warm-up %s at %d pods: frame after %.3f s", t.name, n, r.FirstFrame.Seconds())
+			}
 		}
-		for _, raw := range modes {
-			var runs []result
-			for i := range o.repeat {
-				r, err := measureChild(ctx, o, c.Kubeconfig, n, raw, i)
+		env.measureIdle = true
+		for run := 1; run <= o.repeat; run++ {
+			for _, t := range tools {
+				logf("measuring %s at %d pods, run %d/%d (load %s)", t.name, n, run, o.repeat, loadavg())
+				r, err := measureTool(ctx, t, env, n, run)
 				if err != nil {
 					return err
 				}
-				runs = append(runs, r)
+				logf("  %s", r.line())
+				results = append(results, r)
+				if err := json.NewEncoder(record).Encode(r); err != nil {
+					return fmt.Errorf("-results: %w", err)
+				}
 			}
-			rows = append(rows, runs)
 		}
 	}
 	logf("load after: %s", loadavg())
-	printTable(os.Stdout, rows)
 	if o.keep {
-		logf("cluster kept until interrupted; measure again with:\n  %s measure -kubeconfig %s -namespace %s -pods %d -trace", o.binary, c.Kubeconfig, namespace, created)
+		printComparison(os.Stdout, results, o.peer)
+		results = nil
+		logf("cluster kept until interrupted: %s", c.Kubeconfig)
 		<-ctx.Done()
 	}
 	return nil
 }
 
-// measureChild runs one measurement in a fresh process and returns what it
-// printed.
-func measureChild(ctx context.Context, o runOptions, kubeconfig string, n int, raw bool, run int) (result, error) {
-	args := []string{"measure", "-kubeconfig", kubeconfig, "-namespace", namespace, "-pods", strconv.Itoa(n)}
-	mode := "console"
-	if raw {
-		args, mode = append(args, "-raw"), "raw"
+// tableCmd prints the tables again from the JSON lines of run -results.
+func tableCmd(args []string) error {
+	fs := flag.NewFlagSet("table", flag.ContinueOnError)
+	peer := fs.String("peer", "k9s", "the peer's column (empty: streamops only)")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	if o.profile != "" {
-		args = append(args, "-profile", fmt.Sprintf("%s/%s-%d-%d", o.profile, mode, n, run+1))
+	if fs.NArg() != 1 {
+		return errors.New("table needs one results file (run -results)")
 	}
-	load := loadavg()
-	logf("measuring %s at %d pods, run %d/%d (load %s)", mode, n, run+1, o.repeat, load)
-	cmd := exec.CommandContext(ctx, o.binary)
-	cmd.Stderr = os.Stderr
-	cmd.Args = append(append([]string{o.binary}, args...), "-spawned", strconv.FormatInt(time.Now().UnixNano(), 10))
-	out, err := cmd.Output()
+	results, err := readResults(fs.Arg(0))
 	if err != nil {
-		return result{}, fmt.Errorf("measure %s at %d pods: %w", mode, n, err)
+		return err
 	}
-	var r result
-	if err := json.Unmarshal(out, &r); err != nil {
-		return result{}, fmt.Errorf("measure %s at %d pods: bad output %q: %w", mode, n, out, err)
+	printComparison(os.Stdout, results, *peer)
+	return nil
+}
+
+func readResults(path string) ([]toolResult, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("results: %w", err)
 	}
-	r.LoadBefore, r.LoadAfter = load, loadavg()
-	logf("  %s", r.line())
-	return r, nil
+	defer f.Close()
+	var out []toolResult
+	dec := json.NewDecoder(f)
+	for {
+		var r toolResult
+		if err := dec.Decode(&r); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("results %s: record %d: %w", path, len(out)+1, err)
+		}
+		if r.Tool == "" || r.Pods <= 0 {
+			return nil, fmt.Errorf("results %s: record %d has no tool or pod count", path, len(out)+1)
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("results %s: no runs", path)
+	}
+	return out, nil
+}
+
+func (r toolResult) line() string {
+	kinds := make([]string, 0, len(r.IdleByKind))
+	for k, n := range r.IdleByKind {
+		kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+	}
+	sort.Strings(kinds)
+	return fmt.Sprintf("%s %d pods: frame %.3f s, RSS %.1f MiB (anon %.1f), idle CPU %.2f %%, idle %d bytes to the terminal, %d API requests [%s], machine busy %.0f %% during start, %.0f %% when idle",
+		r.Tool, r.Pods, r.FirstFrame.Seconds(), mib(r.RSS), mib(r.RSSAnon), r.IdleCPU, r.IdleBytes, r.IdleRequests, strings.Join(kinds, ", "), r.BusyStart, r.BusyIdle)
 }
 
 // setup creates the namespace, the CRDs and kwok nodes for max pods.
 func setup(ctx context.Context, c *testcluster.Cluster, typed kubernetes.Interface, maxPods int) error {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}
-	if _, err := typed.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+	if _, err := typed.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create namespace %s: %w", namespace, err)
 	}
 	crds := []string{"zookeeper.pravega.io_zookeeperclusters.yaml", "bookkeeper.pravega.io_bookkeeperclusters.yaml",
@@ -258,7 +415,7 @@ func setup(ctx context.Context, c *testcluster.Cluster, typed kubernetes.Interfa
 	}
 	nodes := (maxPods + podsPerNode - 1) / podsPerNode
 	for i := range nodes {
-		if _, err := typed.CoreV1().Nodes().Create(ctx, benchNode(i), metav1.CreateOptions{}); err != nil {
+		if _, err := typed.CoreV1().Nodes().Create(ctx, benchNode(i), metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("create node %s: %w", nodeName(i), err)
 		}
 	}
@@ -615,57 +772,6 @@ func quietKlog() {
 	klog.SetOutput(io.Discard)
 }
 
-// k9s v0.51.0 on a machine like ours (pods view, 160x48, splash off).
-var k9s = map[int]struct {
-	frame   float64
-	rss     int
-	idleCPU float64
-}{1000: {0.59, 166, 1.9}, 5000: {2.7, 334, 8.8}, 15000: {5.0, 803, 25}}
-
-// printTable prints one row per size and mode: the median of each figure
-// over the runs (with the range of the frame times), and the load average
-// before the first and after the last run.
-func printTable(w io.Writer, rows [][]result) {
-	fmt.Fprintln(w, "| pods | mode | components | first complete frame: median (min–max) | target ≤ (k9s) | RSS +10 s | of which anon / file | heap in use after GC | idle CPU (30 s) | idle snapshots / writes | machine busy: start / idle | runs | load 1/5/15 before → after |")
-	fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-	for _, runs := range rows {
-		r := runs[0]
-		frames := medianOf(runs, func(r result) float64 { return r.FirstFrame.Seconds() })
-		first := fmt.Sprintf("%.3f s (%.3f–%.3f)", frames.median, frames.min, frames.max)
-		target := "–"
-		if k, ok := k9s[r.Pods]; ok && r.Mode == "console" {
-			target = fmt.Sprintf("%.2f s (%.2g s, %d MiB, %.2g %%)", k.frame/3, k.frame, k.rss, k.idleCPU)
-		}
-		comps := strconv.Itoa(r.Components)
-		if r.Mode == "raw" {
-			first, comps = "synced "+first, "–"
-		}
-		med := func(f func(result) float64) float64 { return medianOf(runs, f).median }
-		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %.0f MiB | %.0f / %.0f MiB | %.0f MiB | %.2f %% | %.0f / %.0f | %.0f / %.0f %% | %d | %s → %s |\n",
-			r.Pods, r.Mode, comps, first, target,
-			med(func(r result) float64 { return mib(r.RSS) }),
-			med(func(r result) float64 { return mib(r.RSSAnon) }), med(func(r result) float64 { return mib(r.RSSFile) }),
-			med(func(r result) float64 { return mib(r.HeapInuse) }),
-			med(func(r result) float64 { return r.IdleCPU }),
-			med(func(r result) float64 { return float64(r.IdleSnapshots) }), med(func(r result) float64 { return float64(r.IdleWrites) }),
-			med(func(r result) float64 { return r.BusyStart }), med(func(r result) float64 { return r.BusyIdle }),
-			len(runs), runs[0].LoadBefore, runs[len(runs)-1].LoadAfter)
-	}
-}
-
 type spread struct{ median, min, max float64 }
-
-func medianOf(runs []result, f func(result) float64) spread {
-	v := make([]float64, len(runs))
-	for i, r := range runs {
-		v[i] = f(r)
-	}
-	slices.Sort(v)
-	m := v[len(v)/2]
-	if len(v)%2 == 0 {
-		m = (v[len(v)/2-1] + v[len(v)/2]) / 2
-	}
-	return spread{m, v[0], v[len(v)-1]}
-}
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }

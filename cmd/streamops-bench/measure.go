@@ -63,7 +63,6 @@ type result struct {
 	BusyStart     float64       // machine CPU busy (all processes) from main to the first frame, % of all cores
 	BusyIdle      float64       // machine CPU busy (all processes) in the idle window, % of all cores
 
-	LoadBefore, LoadAfter string `json:"-"` // filled in by run
 }
 
 func (r result) line() string {
@@ -105,7 +104,7 @@ func measureCmd(args []string) error {
 	fs.BoolVar(&o.raw, "raw", false, "instead of the console, run plain typed informers without a transform")
 	fs.StringVar(&o.profile, "profile", "", "write startup.cpu.pprof, heap.pprof and idle.cpu.pprof into this directory")
 	fs.BoolVar(&o.trace, "trace", false, "print a timeline of the start to stderr")
-	spawned := fs.Int64("spawned", 0, "unix nanoseconds just before the parent started this process (set by run)")
+	spawned := fs.Int64("spawned", 0, "unix nanoseconds just before a parent started this process (a closer lower bound of the start than the kernel's 10 ms ticks)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -189,6 +188,7 @@ func measureCmd(args []string) error {
 	stopProfile()
 	r.IdleSnapshots = int(counters.snapshots.Load() - snaps)
 	r.IdleWrites, r.IdleBytes = int(counters.writes.Load()-writes), int(counters.bytes.Load()-bytes)
+	fmt.Fprintln(os.Stderr, r.line())
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
 
@@ -420,23 +420,7 @@ func vmRSS() (total, anon, file uint64, err error) {
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("read RSS: %w", err)
 	}
-	fields := map[string]*uint64{"VmRSS:": &total, "RssAnon:": &anon, "RssFile:": &file}
-	found := 0
-	for line := range strings.SplitSeq(string(b), "\n") {
-		name, v, _ := strings.Cut(line, "\t")
-		if dst := fields[name]; dst != nil {
-			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				return 0, 0, 0, fmt.Errorf("read RSS: %q: %w", line, err)
-			}
-			*dst = kb << 10
-			found++
-		}
-	}
-	if found != len(fields) {
-		return 0, 0, 0, errors.New("read RSS: VmRSS, RssAnon or RssFile missing in /proc/self/status")
-	}
-	return total, anon, file, nil
+	return parseStatusRSS(b)
 }
 
 // wait is a measurement window.
