@@ -173,11 +173,21 @@ func latestException(j *flink.Job) string {
 		return ""
 	}
 	x := j.Exceptions.Entries[0]
-	s := " · latest: " + x.Name
+	s := " · latest: " + ShortClass(x.Name)
 	if x.Task != "" {
 		s += " in " + x.Task
 	}
 	return s
+}
+
+// ShortClass drops a Java class name's package:
+// org.apache.flink.util.FlinkRuntimeException → FlinkRuntimeException.
+// Anything else (a message) stays as it is.
+func ShortClass(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 && i+1 < len(name) && !strings.ContainsAny(name, " :") {
+		return name[i+1:]
+	}
+	return name
 }
 
 // PravegaFindings says what is wrong in a Pravega cluster's inventory,

@@ -70,7 +70,7 @@ func TestJobFindings(t *testing.T) {
 				{Name: "x", Time: t0.Add(-30 * time.Minute)},
 				{Name: "y", Time: t0.Add(-2 * time.Hour)},
 			}}
-		}, []string{"▲ restarted 2× in the last hour · latest: java.io.IOException in Window (2/6)"}},
+		}, []string{"▲ restarted 2× in the last hour · latest: IOException in Window (2/6)"}},
 		{"an old exception is no restart", func(j *flink.Job) {
 			j.Exceptions = &flink.Exceptions{Entries: []flink.Exception{{Name: "y", Time: t0.Add(-2 * time.Hour)}}}
 		}, nil},
