@@ -32,8 +32,8 @@ type SubtaskPressure struct {
 // lowest index on a tie) and that share; -1, 0 without subtasks.
 func (b *BackPressure) Worst() (int, float64) {
 	idx, ratio := -1, 0.0
-	for _, s := range b.Subtasks {
-		if idx < 0 || s.Ratio > ratio {
+	for i, s := range b.Subtasks {
+		if i == 0 || s.Ratio > ratio {
 			idx, ratio = int(s.Index), s.Ratio
 		}
 	}
@@ -112,6 +112,9 @@ func DecodeBackPressure(path string, body []byte) (*BackPressure, error) {
 	}
 	out := &BackPressure{Level: b.BackpressureLevel, Status: b.Status, At: ms(b.EndTimestamp)}
 	for _, s := range b.Subtasks {
+		if s.Subtask < 0 {
+			return nil, &DecodeError{Path: path, Err: fmt.Errorf("a subtask with index %d", s.Subtask)}
+		}
 		for _, r := range []float64{s.Ratio, s.BusyRatio, s.IdleRatio} {
 			if r < 0 || r > 1 {
 				return nil, &DecodeError{Path: path, Err: fmt.Errorf("subtask %d has a ratio of %g, outside 0..1", s.Subtask, r)}

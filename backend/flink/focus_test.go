@@ -139,6 +139,9 @@ func TestDecodeFocusBadInput(t *testing.T) {
 	if _, err := flink.DecodeBackPressure("/b", []byte(`{"subtasks":[{"subtask":0,"ratio":1.5}]}`)); err == nil || !strings.Contains(err.Error(), "outside 0..1") {
 		t.Errorf("ratio out of range: %v", err)
 	}
+	if _, err := flink.DecodeBackPressure("/b", []byte(`{"subtasks":[{"subtask":-1,"ratio":0.5}]}`)); err == nil || !strings.Contains(err.Error(), "index -1") {
+		t.Errorf("negative index: %v", err)
+	}
 	if _, err := flink.DecodeBackPressure("/b", []byte(`{"subtasks":[{"subtask":"zero"}]}`)); err == nil || !strings.Contains(err.Error(), "field") {
 		t.Errorf("wrong type: %v", err)
 	}

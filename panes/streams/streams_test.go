@@ -608,10 +608,35 @@ func TestDemoPane(t *testing.T) {
 	}
 	m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
 	v = ansi.Strip(m.View())
-	for _, want := range []string{"Flink 1.19.1 · 3 TaskManagers · slots 6, 0 free", "Window(TumblingEventTimeWindows(60000)) -> Aggregate", "◀", "✖"} {
+	for _, want := range []string{"Flink 1.19.1 · 3 TaskManagers · slots 6, 0 free", "Window(TumblingEventTimeWindows(60000)) -> Aggregate", "◀", "✖",
+		"✖ RUNNING", "✖ checkpoints failing: 7 of the last 10 · latest: Checkpoint expired", "lagging ", "holds the minimum"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("flink view lacks %q:\n%s", want, v)
 		}
+	}
+	// On fraud-scoring's row: its detail gives sizes as Flink reports them,
+	// and the monitor is told to read its exception history.
+	for i := 0; i < 30 && !strings.HasPrefix(m.selectedKey(), "flink:fraud-detection/fraud-scoring/") || m.rows[m.cursor].kind != rowJob; i++ {
+		var cmd tea.Cmd
+		m, cmd = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+		runCmd(cmd)
+	}
+	v = ansi.Strip(m.View())
+	if !strings.Contains(v, " MiB checkpointed of 310 MiB") || strings.Contains(v, "GiB checkpointed") {
+		t.Errorf("job detail sizes:\n%s", v)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		r := mon.Latest()
+		if len(r.Flink) == 2 && r.Flink[0].Cluster != nil && r.Flink[0].Cluster.Jobs[0].Exceptions != nil {
+			if e := r.Flink[0].Cluster.Jobs[0].Exceptions; len(e.Entries) == 0 {
+				t.Errorf("fraud-scoring without failures: %+v", e)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the focused job's exception history was never read")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -293,7 +293,7 @@ func (m *Model) exceptionsSummary(j *flink.Job, now time.Time) string {
 	}
 	s := fmt.Sprintf("%s kept, %d in the last hour", plural(len(e.Entries), "failure"), e.Since(now.Add(-restapi.RestartWindow)))
 	if e.Truncated {
-		s += " (older ones dropped)"
+		s += " (older ones not read)"
 	}
 	if n := len(e.Entries) - maxExceptionRows; n > 0 {
 		s += fmt.Sprintf(" · newest %d listed", maxExceptionRows)
