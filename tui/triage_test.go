@@ -47,10 +47,10 @@ func TestTriageReportBeforeStreamsPane(t *testing.T) {
 	md := string(b)
 	for _, want := range []string{
 		"| iot-analytics/sensor-aggregation | sensor-aggregation | RUNNING | ",
-		"lagging 2m40s behind: Window(TumblingEventTimeWindows(60000)) -> Aggregate, subtask",
+		"lagging ", " behind: Window(TumblingEventTimeWindows(60000)) -> Aggregate, subtask",
 		"back-pressured (high): Timestamps/Watermarks -> Filter(valid)", // read for the report
 		"| fraud-detection/fraud-scoring | fraud-scoring | RUNNING | ",
-		"✖ checkpoints failing: 7 of the last 10",
+		"✖ checkpoints failing: ", " of the last 10 · latest: Checkpoint expired",
 		"restarted 3× in the last hour", // from its exception history, read for the report
 		"| pravega/pravega | direct http://127.0.0.1:",
 	} {

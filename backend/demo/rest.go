@@ -107,7 +107,8 @@ type demoJob struct {
 	// multiples of it since the epoch.
 	restartEvery time.Duration
 	nextRestart  time.Time
-	failure      fakeapi.Exception // what the restarts fail with (At set per restart)
+	failure      fakeapi.Exception   // what the restarts fail with (At set per restart)
+	pending      *fakeapi.Checkpoint // triggered, recorded when it ends
 }
 
 type demoVertex struct {
@@ -295,28 +296,45 @@ func (w *restWorld) advance(now time.Time) {
 	}
 }
 
-// checkpoints triggers one every 30s; it completes 2s later, or fails
-// after 10s for every failEvery-th one.
+// checkpointEnd is when a checkpoint completed or failed.
+func checkpointEnd(c *fakeapi.Checkpoint) time.Time {
+	if c.Failure != "" {
+		return c.FailedAt
+	}
+	return c.Ack
+}
+
+// checkpoints triggers one every 30s; it completes about 2s later, or
+// fails after 10s for every failEvery-th one. Each is recorded when it
+// ends, so that no answer reports an end still to come.
 func (j *demoJob) checkpoints(f *fakeapi.Flink, t time.Time) {
+	if p := j.pending; p != nil && !t.Before(checkpointEnd(p)) {
+		if p.Failure != "" {
+			_ = f.FailCheckpoint(j.id, *p)
+		} else {
+			_ = f.CompleteCheckpoint(j.id, *p)
+		}
+		_ = f.SetInProgress(j.id, 0)
+		j.pending = nil
+	}
 	if t.Before(j.nextCkpt) {
 		return
 	}
 	j.ckptID++
 	trigger := j.nextCkpt
 	j.nextCkpt = j.nextCkpt.Add(30 * time.Second)
+	_ = f.SetInProgress(j.id, 1)
 	if j.failEvery > 0 && j.ckptID%int64(j.failEvery) != 0 {
-		_ = f.FailCheckpoint(j.id, fakeapi.Checkpoint{ID: j.ckptID, Trigger: trigger, FailedAt: trigger.Add(10 * time.Second),
-			Failure: "Checkpoint expired before completing: Task KeyBy(account) -> Score (CEP) (3/8) did not acknowledge within 10s."})
-		_ = f.SetInProgress(j.id, 1)
+		j.pending = &fakeapi.Checkpoint{ID: j.ckptID, Trigger: trigger, FailedAt: trigger.Add(10 * time.Second),
+			Failure: "Checkpoint expired before completing: Task KeyBy(account) -> Score (CEP) (3/8) did not acknowledge within 10s."}
 		return
 	}
 	jitter := time.Duration(fnv(fmt.Sprint(j.id, j.ckptID))%900) * time.Millisecond
 	// The checkpointed size is the incremental part (RocksDB incremental
 	// checkpoints upload about a twelfth of the state), a few KiB more or
 	// less each time; the state size is the whole state.
-	_ = f.CompleteCheckpoint(j.id, fakeapi.Checkpoint{ID: j.ckptID, Trigger: trigger, Ack: trigger.Add(1500*time.Millisecond + jitter),
-		Duration: 1500*time.Millisecond + jitter, Size: j.stateSize/12 + jitter.Milliseconds()<<10, State: j.stateSize})
-	_ = f.SetInProgress(j.id, 0)
+	j.pending = &fakeapi.Checkpoint{ID: j.ckptID, Trigger: trigger, Ack: trigger.Add(1500*time.Millisecond + jitter),
+		Duration: 1500*time.Millisecond + jitter, Size: j.stateSize/12 + jitter.Milliseconds()<<10, State: j.stateSize}
 }
 
 // restart records a failure and restart of the job at t.

@@ -609,7 +609,7 @@ func TestDemoPane(t *testing.T) {
 	m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
 	v = ansi.Strip(m.View())
 	for _, want := range []string{"Flink 1.19.1 · 3 TaskManagers · slots 6, 0 free", "Window(TumblingEventTimeWindows(60000)) -> Aggregate", "◀", "✖",
-		"✖ RUNNING", "✖ checkpoints failing: 7 of the last 10 · latest: Checkpoint expired", "lagging ", "holds the minimum"} {
+		"✖ RUNNING", "✖ checkpoints failing: ", " of the last 10 · latest: Checkpoint expired", "lagging ", "holds the minimum"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("flink view lacks %q:\n%s", want, v)
 		}
