@@ -391,6 +391,24 @@ func pravegaCounts(secs []restapi.PravegaSection) (streams, internal, failing in
 	return streams, internal, failing
 }
 
+// flinkVerdicts counts the jobs with something wrong at now, and the worst
+// of their verdicts.
+func flinkVerdicts(secs []restapi.FlinkSection, now time.Time, th restapi.Thresholds) (int, platform.Health) {
+	n, worst := 0, []restapi.Finding(nil)
+	for _, s := range secs {
+		if s.Cluster == nil {
+			continue
+		}
+		for i := range s.Cluster.Jobs {
+			if fs := th.JobFindings(&s.Cluster.Jobs[i], now); len(fs) > 0 {
+				n++
+				worst = append(worst, fs[0])
+			}
+		}
+	}
+	return n, restapi.Worst(worst)
+}
+
 // flinkCounts summarises the Flink view for its tab.
 func flinkCounts(secs []restapi.FlinkSection) (jobs, running, failing int) {
 	for _, s := range secs {

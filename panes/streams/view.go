@@ -144,7 +144,7 @@ func (m *Model) emptyText() string {
 // tabLine names both views, the active one highlighted, with their counts.
 func (m *Model) tabLine() string {
 	st := &m.deps.Styles
-	var pr, fl string
+	var pr, fl, problems string
 	if m.report != nil {
 		streams, internal, pf := pravegaCounts(m.report.Pravega)
 		pr = plural(streams, "stream")
@@ -159,6 +159,10 @@ func (m *Model) tabLine() string {
 		if ff > 0 {
 			fl += " " + st.Err.Render(fmt.Sprintf("✖ %d failing", ff))
 		}
+		if n, worst := flinkVerdicts(m.report.Flink, m.deps.Clock.Now(), restapi.DefaultThresholds); n > 0 {
+			style, glyph := st.Health(worst)
+			problems = " " + style.Render(fmt.Sprintf("%s %d with problems", glyph, n))
+		}
 	}
 	tab := func(active bool, name, rest string) string {
 		if active {
@@ -167,6 +171,11 @@ func (m *Model) tabLine() string {
 		return st.Tabs.Inactive.Render(" "+name+" ") + " " + st.Muted.Render(ansi.Strip(rest))
 	}
 	s := tab(m.view == pravegaView, "Pravega", pr) + "   " + tab(m.view == flinkView, "Flink", fl)
+	// The jobs with problems are counted when that fits (their rows say it
+	// in any case).
+	if with := tab(m.view == pravegaView, "Pravega", pr) + "   " + tab(m.view == flinkView, "Flink", fl+problems); problems != "" && lipgloss.Width(with) <= m.width {
+		s = with
+	}
 	if m.report != nil && m.report.Interval > 0 {
 		right := st.Muted.Render("read every " + lagText(m.report.Interval))
 		if gap := m.width - lipgloss.Width(s) - lipgloss.Width(right); gap > 1 {
