@@ -1,6 +1,7 @@
 package streams
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +97,55 @@ func runCmd(cmd tea.Cmd) {
 		for _, c := range batch {
 			runCmd(c)
 		}
+	}
+}
+
+// TestStackTraceInert: a stack trace carrying a screen clear and a window
+// title reaches the terminal without either (the goldens are stripped of
+// escape sequences, so they cannot show it).
+func TestStackTraceInert(t *testing.T) {
+	m, _ := newPane(t, 160, 48)
+	m, _ = m.Update(ReportMsg{Report: fixture()})
+	m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+	for range 7 { // the IllegalStateException, whose stack has them
+		m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+	}
+	if r, _ := m.selected(); r.kind != rowException || !strings.Contains(r.exc.Stack, "\x1b]0;pwned") {
+		t.Fatalf("selected %+v", r)
+	}
+	v := m.View()
+	if !strings.Contains(ansi.Strip(v), "bad record from account 4711") {
+		t.Fatalf("stack trace not shown:\n%s", ansi.Strip(v))
+	}
+	for _, bad := range []string{"\x1b[2J", "\x1b]0;", "pwned", "\x07"} {
+		if strings.Contains(v, bad) {
+			t.Errorf("%q reached the terminal", bad)
+		}
+	}
+}
+
+// TestBackPressureUnreadable: a vertex whose sample could not be read says
+// so in its cell and detail; the other vertices and the job's verdict
+// stand.
+func TestBackPressureUnreadable(t *testing.T) {
+	m, _ := newPane(t, 160, 48)
+	rep := fixture()
+	rep.Flink[0].Cluster.Jobs[0].Vertices[0].BackPressure = &flink.BackPressure{Err: errors.New("GET /jobs/x/vertices/y/backpressure: malformed JSON at byte 12")}
+	m, _ = m.Update(ReportMsg{Report: rep})
+	m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+	for range 8 { // fraud-scoring's source (one finding fewer above it)
+		m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+	}
+	if r, _ := m.selected(); r.kind != rowVertex || r.vertex.Name != "Source: Pravega fraud/payments" {
+		t.Fatalf("selected %+v", r)
+	}
+	v := ansi.Strip(m.View())
+	for _, want := range []string{"bp ✖", "back-pressure: ✖ GET /jobs/x/vertices/y/backpressure: malformed JSON at byte 12", "✖ checkpoints failing", "bp ok"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("no %q in\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "back-pressured (high)") {
+		t.Errorf("an unreadable sample made a verdict:\n%s", v)
 	}
 }
