@@ -129,8 +129,10 @@ type focus struct {
 
 // Monitor reads every endpoint on an interval, with backoff on failure. It
 // does nothing until Activate is called (the streams pane calls it the
-// first time it is shown), so a console that never opens the pane sends no
-// request.
+// first time it is shown) or ReadNow (the triage report), so a console
+// that never opens the pane nor writes a report sends no request. For the
+// job the user looks at (Focus) it also reads the exception history and
+// the vertices' back-pressure.
 type Monitor struct {
 	cfg    Config
 	redact *Redactor

@@ -6,6 +6,12 @@
 // shows its error there and the rest of the pane works. Every section says
 // where its data came from (service proxy or direct URL) and when.
 //
+// Every job row carries its verdict (backend/restapi's findings: restarting,
+// checkpoints failing, lagging, back-pressured), worst first, in text and
+// glyph as well as colour. The pane tells the Source which job the
+// selection is on, and that job's exception history and back-pressure are
+// read and listed under it.
+//
 // The pane reads through a Source (backend/restapi's Monitor), which sends
 // nothing before the pane is first shown.
 package streams
