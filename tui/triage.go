@@ -1,6 +1,9 @@
 package tui
 
 import (
+	"context"
+	"time"
+
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/streamops/streamops/backend/report"
@@ -8,27 +11,37 @@ import (
 	"github.com/streamops/streamops/panes/pane"
 )
 
+// triageRESTWait bounds how long the triage report waits for the REST
+// APIs it reads before writing (what did not answer is written as such).
+const triageRESTWait = 8 * time.Second
+
 // triage writes the Markdown triage report of this moment and says where.
+// It makes the streams backend read every REST endpoint first, so that the
+// report has the jobs and streams whether or not the streams pane was
+// ever opened.
 func (m Model) triage() tea.Cmd {
 	in := report.Input{
-		Now: m.opts.Clock.Now(), Context: m.opts.Context, Scope: m.opts.Scope, Snapshot: m.snap,
+		Context: m.opts.Context, Scope: m.opts.Scope, Snapshot: m.snap,
 	}
-	var rest restapi.Report
-	if src := m.opts.Backends.Streams; src != nil {
-		rest = src.Latest()
-	}
-	for _, f := range rest.Flink {
-		in.Flink = append(in.Flink, report.FlinkState{Namespace: f.Target.Namespace, Cluster: f.Target.Name, State: f.Cluster, Err: f.Err})
-	}
-	for _, p := range rest.Pravega {
-		st := report.PravegaState{Namespace: p.Target.Namespace, Cluster: p.Target.Name, Via: p.Route.Where(), Auth: p.Auth, Streams: -1, Err: p.Err}
-		if p.Inventory != nil {
-			st.Streams, _ = p.Inventory.Streams()
-		}
-		in.Pravega = append(in.Pravega, st)
-	}
-	dir := m.opts.ReportDir
+	src, clock, dir := m.opts.Backends.Streams, m.opts.Clock, m.opts.ReportDir
 	return func() tea.Msg {
+		var rest restapi.Report
+		if src != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), triageRESTWait)
+			rest = src.ReadNow(ctx)
+			cancel()
+		}
+		in.Now = clock.Now()
+		for _, f := range rest.Flink {
+			in.Flink = append(in.Flink, report.FlinkState{Namespace: f.Target.Namespace, Cluster: f.Target.Name, State: f.Cluster, Err: f.Err})
+		}
+		for _, p := range rest.Pravega {
+			st := report.PravegaState{Namespace: p.Target.Namespace, Cluster: p.Target.Name, Via: p.Route.Where(), Auth: p.Auth, Streams: -1, Err: p.Err, Inventory: p.Inventory}
+			if p.Inventory != nil {
+				st.Streams, _ = p.Inventory.Streams()
+			}
+			in.Pravega = append(in.Pravega, st)
+		}
 		path, err := report.Write(dir, in)
 		if err != nil {
 			return pane.ErrMsg{Err: err}

@@ -103,12 +103,22 @@ type demoJob struct {
 	lagBase     time.Duration // how far the slowest operator is behind
 	lagSwing    time.Duration // sawtooth added to lagBase
 	lagPeriod   time.Duration
+	// restartEvery: the job fails and restarts this often (0: never), at
+	// multiples of it since the epoch.
+	restartEvery time.Duration
+	nextRestart  time.Time
+	failure      fakeapi.Exception   // what the restarts fail with (At set per restart)
+	pending      *fakeapi.Checkpoint // triggered, recorded when it ends
 }
 
 type demoVertex struct {
 	fakeapi.Vertex
 	source bool
 	lag    float64 // share of the job's lag this vertex carries
+	// pressure: the vertex is back-pressured this share of the time at
+	// the top of the job's lag sawtooth (its downstream is the bottleneck);
+	// busy: the vertex is busy this share (the bottleneck itself).
+	pressure, busy float64
 }
 
 const demoStep = time.Second
@@ -212,12 +222,18 @@ func (w *restWorld) seedFlink(now time.Time) {
 		stateSize: 48 << 20, lagBase: 2 * time.Minute, lagSwing: 6 * time.Minute, lagPeriod: 15 * time.Minute}
 	sensor.vertices = []demoVertex{
 		{Vertex: fakeapi.Vertex{Name: "Source: Pravega iot/sensor-readings", Parallelism: 6}, source: true},
-		{Vertex: fakeapi.Vertex{Name: "Timestamps/Watermarks -> Filter(valid)", Parallelism: 6}, lag: 0.02},
-		{Vertex: fakeapi.Vertex{Name: "Window(TumblingEventTimeWindows(60000)) -> Aggregate", Parallelism: 6}, lag: 1},
+		{Vertex: fakeapi.Vertex{Name: "Timestamps/Watermarks -> Filter(valid)", Parallelism: 6}, lag: 0.02, pressure: 0.85},
+		{Vertex: fakeapi.Vertex{Name: "Window(TumblingEventTimeWindows(60000)) -> Aggregate", Parallelism: 6}, lag: 1, busy: 0.97},
 		{Vertex: fakeapi.Vertex{Name: "Sink: Pravega iot/sensor-aggregates", Parallelism: 3}, lag: 0.99},
 	}
 	fraud := &demoJob{cluster: FraudJobName, id: demoHex(key(ProjectFraud, FraudJobName)), started: started(ProjectFraud, FraudJobName),
-		stateSize: 310 << 20, failEvery: 3, lagBase: 1500 * time.Millisecond, lagSwing: 2 * time.Second, lagPeriod: time.Minute}
+		stateSize: 310 << 20, failEvery: 3, lagBase: 1500 * time.Millisecond, lagSwing: 2 * time.Second, lagPeriod: time.Minute,
+		// Flink fails a job whose checkpoints fail more often than
+		// execution.checkpointing.tolerable-failed-checkpoints allows.
+		restartEvery: 20 * time.Minute, failure: fakeapi.Exception{
+			Name:  "org.apache.flink.util.FlinkRuntimeException",
+			Stack: fraudTrace,
+		}}
 	fraud.vertices = []demoVertex{
 		{Vertex: fakeapi.Vertex{Name: "Source: Pravega fraud/payments", Parallelism: 8}, source: true},
 		{Vertex: fakeapi.Vertex{Name: "KeyBy(account) -> Score (CEP)", Parallelism: 8}, lag: 1},
@@ -239,6 +255,15 @@ func (w *restWorld) seedFlink(now time.Time) {
 			failed = j.ckptID * int64(j.failEvery-1) / int64(j.failEvery)
 		}
 		_ = f.SetCheckpointCounts(j.id, j.ckptID-failed, failed)
+		if j.restartEvery > 0 {
+			// The restarts of the last six hours are in its history.
+			first := w.last.Add(-6 * time.Hour).Truncate(j.restartEvery).Add(j.restartEvery)
+			for t := first; !t.After(w.last); t = t.Add(j.restartEvery) {
+				j.restart(f, t)
+			}
+			_ = f.SetRestarts(j.id, int64(w.last.Sub(j.started)/j.restartEvery))
+			j.nextRestart = w.last.Truncate(j.restartEvery).Add(j.restartEvery)
+		}
 		w.flink[j.cluster] = f
 		w.jobs = append(w.jobs, j)
 	}
@@ -258,6 +283,10 @@ func (w *restWorld) advance(now time.Time) {
 		}
 		for _, j := range w.jobs {
 			j.checkpoints(w.flink[j.cluster], t)
+			if j.restartEvery > 0 && !t.Before(j.nextRestart) {
+				j.restart(w.flink[j.cluster], j.nextRestart)
+				j.nextRestart = j.nextRestart.Add(j.restartEvery)
+			}
 		}
 		w.last = t
 	}
@@ -267,26 +296,62 @@ func (w *restWorld) advance(now time.Time) {
 	}
 }
 
-// checkpoints triggers one every 30s; it completes 2s later, or fails
-// after 10s for every failEvery-th one.
+// checkpointEnd is when a checkpoint completed or failed.
+func checkpointEnd(c *fakeapi.Checkpoint) time.Time {
+	if c.Failure != "" {
+		return c.FailedAt
+	}
+	return c.Ack
+}
+
+// checkpoints triggers one every 30s; it completes about 2s later, or
+// fails after 10s for every failEvery-th one. Each is recorded when it
+// ends, so that no answer reports an end still to come.
 func (j *demoJob) checkpoints(f *fakeapi.Flink, t time.Time) {
+	if p := j.pending; p != nil && !t.Before(checkpointEnd(p)) {
+		if p.Failure != "" {
+			_ = f.FailCheckpoint(j.id, *p)
+		} else {
+			_ = f.CompleteCheckpoint(j.id, *p)
+		}
+		_ = f.SetInProgress(j.id, 0)
+		j.pending = nil
+	}
 	if t.Before(j.nextCkpt) {
 		return
 	}
 	j.ckptID++
 	trigger := j.nextCkpt
 	j.nextCkpt = j.nextCkpt.Add(30 * time.Second)
+	_ = f.SetInProgress(j.id, 1)
 	if j.failEvery > 0 && j.ckptID%int64(j.failEvery) != 0 {
-		_ = f.FailCheckpoint(j.id, fakeapi.Checkpoint{ID: j.ckptID, Trigger: trigger, FailedAt: trigger.Add(10 * time.Second),
-			Failure: "Checkpoint expired before completing: Task KeyBy(account) -> Score (CEP) (3/8) did not acknowledge within 10s."})
-		_ = f.SetInProgress(j.id, 1)
+		j.pending = &fakeapi.Checkpoint{ID: j.ckptID, Trigger: trigger, FailedAt: trigger.Add(10 * time.Second),
+			Failure: "Checkpoint expired before completing: Task KeyBy(account) -> Score (CEP) (3/8) did not acknowledge within 10s."}
 		return
 	}
 	jitter := time.Duration(fnv(fmt.Sprint(j.id, j.ckptID))%900) * time.Millisecond
-	_ = f.CompleteCheckpoint(j.id, fakeapi.Checkpoint{ID: j.ckptID, Trigger: trigger, Ack: trigger.Add(1500*time.Millisecond + jitter),
-		Duration: 1500*time.Millisecond + jitter, Size: j.stateSize/12 + int64(jitter)*1024, State: j.stateSize})
-	_ = f.SetInProgress(j.id, 0)
+	// The checkpointed size is the incremental part (RocksDB incremental
+	// checkpoints upload about a twelfth of the state), a few KiB more or
+	// less each time; the state size is the whole state.
+	j.pending = &fakeapi.Checkpoint{ID: j.ckptID, Trigger: trigger, Ack: trigger.Add(1500*time.Millisecond + jitter),
+		Duration: 1500*time.Millisecond + jitter, Size: j.stateSize/12 + jitter.Milliseconds()<<10, State: j.stateSize}
 }
+
+// restart records a failure and restart of the job at t.
+func (j *demoJob) restart(f *fakeapi.Flink, t time.Time) {
+	x := j.failure
+	x.At = t
+	_ = f.Restart(j.id, x)
+}
+
+// fraudTrace is the stack trace of fraud-scoring's failures, as Flink
+// reports it (folded in the pane).
+const fraudTrace = `org.apache.flink.util.FlinkRuntimeException: Exceeded checkpoint tolerable failure threshold. The latest checkpoint failed due to Checkpoint expired before completing., view the Checkpoint History tab or the Job Manager log to find out why continuous checkpoints failed.
+	at org.apache.flink.runtime.checkpoint.CheckpointFailureManager.checkFailureAgainstCounter(CheckpointFailureManager.java:212)
+	at org.apache.flink.runtime.checkpoint.CheckpointFailureManager.handleJobLevelCheckpointException(CheckpointFailureManager.java:169)
+	at org.apache.flink.runtime.checkpoint.CheckpointFailureManager.handleCheckpointException(CheckpointFailureManager.java:122)
+	at org.apache.flink.runtime.checkpoint.CheckpointCoordinator.abortPendingCheckpoint(CheckpointCoordinator.java:2155)
+	at java.base/java.lang.Thread.run(Thread.java:840)`
 
 // watermarks sets every vertex's subtask watermarks at now: sources have
 // none (they read no watermark), the others lag by their share of the
@@ -296,6 +361,16 @@ func (j *demoJob) watermarks(f *fakeapi.Flink, now time.Time) {
 	saw := float64(now.UnixMilli()%period) / float64(period)
 	lag := j.lagBase + time.Duration(saw*float64(j.lagSwing))
 	for _, v := range j.vertices {
+		if v.pressure > 0 || v.busy > 0 {
+			ratio, busy, idle := make([]float64, v.Parallelism), make([]float64, v.Parallelism), make([]float64, v.Parallelism)
+			for i := range ratio {
+				sub := float64(fnv(fmt.Sprint(v.ID, "bp", i))%100) / 1000 // up to 0.1 apart
+				ratio[i] = min(max(v.pressure*(0.6+0.4*saw)-sub, 0), 1)
+				busy[i] = min(max(v.busy-sub/2, 1-ratio[i]-0.05, 0), 1)
+				idle[i] = max(1-ratio[i]-busy[i], 0)
+			}
+			_ = f.SetBackPressure(j.id, v.ID, fakeapi.Pressure{At: now, Ratio: ratio, Busy: busy, Idle: idle})
+		}
 		ms := make([]int64, v.Parallelism)
 		for i := range ms {
 			if v.source {

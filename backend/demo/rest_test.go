@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,8 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/streamops/streamops/backend/demo"
+	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/backend/restapi/contract"
 )
@@ -94,10 +97,13 @@ func TestDemoRESTFollowsSpecs(t *testing.T) {
 		_ = json.Unmarshal(validatedGet(t, fdoc, ep.URL, "/jobs/overview"), &jobs)
 		for _, j := range jobs.Jobs {
 			validatedGet(t, fdoc, ep.URL, "/jobs/"+j.JID+"/checkpoints")
+			validatedGet(t, fdoc, ep.URL, "/jobs/"+j.JID+"/metrics?get=numRestarts")
+			validatedGet(t, fdoc, ep.URL, "/jobs/"+j.JID+"/exceptions?maxExceptions=10")
 			var details struct{ Vertices []struct{ ID string } }
 			_ = json.Unmarshal(validatedGet(t, fdoc, ep.URL, "/jobs/"+j.JID), &details)
 			for _, v := range details.Vertices {
 				validatedGet(t, fdoc, ep.URL, "/jobs/"+j.JID+"/vertices/"+v.ID+"/watermarks")
+				validatedGet(t, fdoc, ep.URL, "/jobs/"+j.JID+"/vertices/"+v.ID+"/backpressure")
 			}
 		}
 	}
@@ -152,6 +158,48 @@ func TestDemoREST(t *testing.T) {
 	}
 	if s := fj.Slowest(); s < 0 || fj.Vertices[s].Watermark.Lag(epoch) > 10*time.Second {
 		t.Errorf("fraud-scoring lags: %+v", fj.Vertices)
+	}
+	// Sizes as Flink reports them: the checkpointed (incremental) part is
+	// smaller than the whole state.
+	for _, j := range []flink.Job{fj, sj} {
+		if l := j.Checkpoints.Latest; l == nil || l.Size <= 0 || l.Size >= l.StateSize {
+			t.Errorf("%s latest checkpoint %+v: checkpointed size not below the state size", j.Name, l)
+		}
+		if !j.Restarts.Known {
+			t.Errorf("%s: numRestarts not read (%v)", j.Name, j.RestartsErr)
+		}
+	}
+	if got := restapi.DefaultThresholds.JobFindings(&sj, epoch); len(got) == 0 || got[0].Problem != restapi.Lagging {
+		t.Errorf("sensor-aggregation findings %+v", got)
+	}
+	if got := restapi.DefaultThresholds.JobFindings(&fj, epoch); len(got) == 0 || got[0].Problem != restapi.CheckpointsFailing || got[0].Health != platform.Failed {
+		t.Errorf("fraud-scoring findings %+v", got)
+	}
+
+	// Looking at each job: fraud-scoring's failures are in its exception
+	// history, sensor-aggregation's filter is back-pressured by its window.
+	m.Focus(r.Flink[1].Target, sj.ID)
+	rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
+	r = m.ReadNow(rctx)
+	rcancel()
+	sj = r.Flink[1].Cluster.Jobs[0]
+	found := false
+	for _, f := range restapi.DefaultThresholds.JobFindings(&sj, epoch) {
+		found = found || f.Problem == restapi.BackPressured && strings.Contains(f.Text, "Timestamps/Watermarks -> Filter(valid)")
+	}
+	if !found {
+		t.Errorf("no back-pressure finding for sensor-aggregation: %+v", restapi.DefaultThresholds.JobFindings(&sj, epoch))
+	}
+	m.Focus(r.Flink[0].Target, fj.ID)
+	rctx, rcancel = context.WithTimeout(ctx, 10*time.Second)
+	r = m.ReadNow(rctx)
+	rcancel()
+	fj = r.Flink[0].Cluster.Jobs[0]
+	if e := fj.Exceptions; e == nil || len(e.Entries) < 2 || !strings.Contains(e.Entries[0].Stack, "tolerable failure threshold") {
+		t.Errorf("fraud-scoring exceptions %+v %v", fj.Exceptions, fj.ExceptionsErr)
+	}
+	if n, _ := restapi.RecentRestarts(&fj, epoch); n < 2 {
+		t.Errorf("fraud-scoring restarts in the hour: %d", n)
 	}
 
 	pv := restapi.Target{API: restapi.Pravega, Namespace: demo.StoreNamespace, Name: demo.PravegaName}

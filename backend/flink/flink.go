@@ -48,8 +48,25 @@ type Job struct {
 	MaxParallelism  int64
 	Vertices        []Vertex
 	Checkpoints     *Checkpoints
-	DetailErr       error // /jobs/{id} failed
-	CheckpointErr   error // /jobs/{id}/checkpoints failed
+	Restarts        Restarts
+	// Exceptions and the vertices' BackPressure are read only for the job
+	// the user looks at (ReadFocus); nil otherwise.
+	Exceptions    *Exceptions
+	ExceptionsErr error
+	DetailErr     error // /jobs/{id} failed
+	CheckpointErr error // /jobs/{id}/checkpoints failed
+	RestartsErr   error // /jobs/{id}/metrics?get=numRestarts failed
+}
+
+// Restarts is how often a job restarted: Total is Flink's numRestarts
+// metric (since the job was submitted); Recent of them happened since
+// Since, as far as whoever kept earlier readings knows (the REST monitor
+// fills it; zero Since: not known).
+type Restarts struct {
+	Known  bool
+	Total  int64
+	Recent int64
+	Since  time.Time
 }
 
 // Terminal reports whether the job is globally terminal (Flink's
@@ -86,6 +103,7 @@ type Vertex struct {
 	Parallelism, MaxParallelism int32
 	Watermark                   Watermark
 	WatermarkErr                error
+	BackPressure                *BackPressure // nil: not read
 }
 
 // NoWatermark is Long.MIN_VALUE, Flink's "no watermark received yet".
@@ -97,7 +115,10 @@ type Watermark struct {
 	Subtasks int   // subtasks that reported one
 	Missing  int   // of them, how many have none yet (Long.MIN_VALUE)
 	Millis   int64 // minimum over the subtasks that have one
-	Read     bool  // the watermarks were read
+	// MinSubtask is the index of the subtask holding the minimum (the
+	// lowest index on a tie); -1 when no subtask has a watermark.
+	MinSubtask int
+	Read       bool // the watermarks were read
 }
 
 // Known reports whether the vertex has a watermark: every subtask has one.
@@ -125,6 +146,41 @@ type Checkpoints struct {
 	InProgress                         int32
 	Latest                             *Completed // latest completed checkpoint
 	LatestFailure                      *Failure
+	// Recent is the checkpoint history Flink keeps
+	// (web.checkpoints.history, default 10), newest first.
+	Recent []Attempt
+}
+
+// Attempt is one checkpoint of the recent history.
+type Attempt struct {
+	ID      int64
+	Status  string // IN_PROGRESS, COMPLETED or FAILED
+	Trigger time.Time
+	Failure string // the failure message of a failed one
+}
+
+// RecentFailures counts the failed checkpoints among the recent ones that
+// ended (in progress ones are left out): failed of ended.
+func (c *Checkpoints) RecentFailures() (failed, ended int) {
+	for _, a := range c.Recent {
+		switch a.Status {
+		case "FAILED":
+			failed++
+			ended++
+		case "COMPLETED":
+			ended++
+		}
+	}
+	return failed, ended
+}
+
+// FailingNow reports whether the latest checkpoint attempt failed: the
+// latest failure is newer than the latest completed checkpoint.
+func (c *Checkpoints) FailingNow() bool {
+	if c == nil || c.LatestFailure == nil {
+		return false
+	}
+	return c.Latest == nil || c.LatestFailure.Trigger.After(c.Latest.Trigger)
 }
 
 // Completed is a completed checkpoint.
@@ -259,14 +315,16 @@ type (
 		// FailedCheckpointStatistics
 		FailureTimestamp int64  `json:"failure_timestamp"`
 		FailureMessage   string `json:"failure_message"`
+		Status           string `json:"status"`
 	}
 	latestCheckpoints struct {
 		Completed *checkpointStatistics `json:"completed"`
 		Failed    *checkpointStatistics `json:"failed"`
 	}
 	checkpointingStatistics struct {
-		Counts *counts            `json:"counts"`
-		Latest *latestCheckpoints `json:"latest"`
+		Counts  *counts                `json:"counts"`
+		Latest  *latestCheckpoints     `json:"latest"`
+		History []checkpointStatistics `json:"history"`
 	}
 )
 
@@ -354,7 +412,68 @@ func DecodeCheckpoints(path string, body []byte) (*Checkpoints, error) {
 			c.LatestFailure.AcknowledgedPart = fmt.Sprintf("%d/%d subtasks acknowledged", l.NumAcknowledgedSubtasks, l.NumSubtasks)
 		}
 	}
+	for _, h := range s.History {
+		status := h.Status
+		if status == "" { // older Flink: the class name says it
+			status = map[string]string{"completed": "COMPLETED", "failed": "FAILED", "in_progress": "IN_PROGRESS"}[h.ClassName]
+		}
+		c.Recent = append(c.Recent, Attempt{ID: h.ID, Status: status, Trigger: ms(h.TriggerTimestamp), Failure: strings.TrimSpace(h.FailureMessage)})
+	}
+	slices.SortStableFunc(c.Recent, func(a, b Attempt) int { return cmpInt(b.ID, a.ID) })
 	return c, nil
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// DecodeRestarts decodes /jobs/{id}/metrics?get=numRestarts, in the
+// documented form {"metrics":[…]} or the bare array Flink sends.
+func DecodeRestarts(path string, body []byte) (Restarts, error) {
+	var list []struct {
+		ID    *string `json:"id"`
+		Value string  `json:"value"`
+	}
+	trimmed := strings.TrimSpace(string(body))
+	var err error
+	if strings.HasPrefix(trimmed, "[") {
+		err = json.Unmarshal(body, &list)
+	} else {
+		var wrapped struct {
+			Metrics *[]struct {
+				ID    *string `json:"id"`
+				Value string  `json:"value"`
+			} `json:"metrics"`
+		}
+		if err = json.Unmarshal(body, &wrapped); err == nil && wrapped.Metrics != nil {
+			for _, m := range *wrapped.Metrics {
+				list = append(list, m)
+			}
+		}
+	}
+	if err != nil {
+		return Restarts{}, &DecodeError{Path: path, Err: explainJSON(err)}
+	}
+	for _, m := range list {
+		if m.ID == nil {
+			return Restarts{}, missing(path, "id", "a metric")
+		}
+		if *m.ID != "numRestarts" {
+			continue
+		}
+		n, ok := parseInt([]byte(m.Value))
+		if !ok || n < 0 {
+			return Restarts{}, &DecodeError{Path: path, Err: fmt.Errorf("metric numRestarts has value %q, not a count", m.Value)}
+		}
+		return Restarts{Known: true, Total: n}, nil
+	}
+	return Restarts{}, nil // the job does not report it (yet)
 }
 
 func jobPath(id string, rest ...string) string {
@@ -410,13 +529,17 @@ func (c *Client) Read(ctx context.Context) (*Cluster, error) {
 	for k, i := range detailed {
 		ids[k] = jobs[i].ID
 	}
-	fanout.Run(2*len(detailed), c.Parallel, func(k int) {
-		j := &jobs[detailed[k/2]]
-		if k%2 == 1 {
-			j.Checkpoints, j.CheckpointErr = c.Checkpoints(ctx, ids[k/2])
+	fanout.Run(3*len(detailed), c.Parallel, func(k int) {
+		j := &jobs[detailed[k/3]]
+		switch k % 3 {
+		case 1:
+			j.Checkpoints, j.CheckpointErr = c.Checkpoints(ctx, ids[k/3])
+			return
+		case 2:
+			j.Restarts, j.RestartsErr = c.Restarts(ctx, ids[k/3])
 			return
 		}
-		path := jobPath(ids[k/2])
+		path := jobPath(ids[k/3])
 		body, err := c.get.Get(ctx, path, nil)
 		if err == nil {
 			err = DecodeJob(path, body, j)
@@ -447,6 +570,16 @@ func (c *Client) Checkpoints(ctx context.Context, jobID string) (*Checkpoints, e
 		return nil, err
 	}
 	return DecodeCheckpoints(path, body)
+}
+
+// Restarts reads a job's numRestarts metric.
+func (c *Client) Restarts(ctx context.Context, jobID string) (Restarts, error) {
+	path := jobPath(jobID, "metrics")
+	body, err := c.get.Get(ctx, path, url.Values{"get": {"numRestarts"}})
+	if err != nil {
+		return Restarts{}, err
+	}
+	return DecodeRestarts(path, body)
 }
 
 // Watermark reads a vertex's subtask watermarks and takes their minimum.

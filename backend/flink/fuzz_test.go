@@ -17,6 +17,9 @@ func FuzzDecodeResponses(f *testing.F) {
 		`{"jobs":[{"jid":"a1","name":"fraud","state":"RUNNING","start-time":1764000000000,"end-time":-1,"duration":5000}]}`,
 		`{"jid":"a1","name":"fraud","state":"RUNNING","start-time":1,"end-time":-1,"duration":1,"maxParallelism":128,"vertices":[{"id":"v1","name":"Source","status":"RUNNING","parallelism":4,"maxParallelism":128}]}`,
 		`{"counts":{"restored":0,"total":3,"in_progress":0,"completed":2,"failed":1},"latest":{"completed":{"id":2,"trigger_timestamp":1,"latest_ack_timestamp":2,"end_to_end_duration":1,"checkpointed_size":10,"state_size":10,"is_savepoint":false},"failed":{"id":3,"trigger_timestamp":3,"failure_timestamp":4,"failure_message":"Checkpoint expired\n\tat x","num_subtasks":4,"num_acknowledged_subtasks":1}}}`,
+		`{"exceptionHistory":{"entries":[{"exceptionName":"java.io.IOException","timestamp":1,"taskName":"t","stacktrace":"x\n\tat y","concurrentExceptions":[]}],"truncated":false}}`,
+		`{"status":"ok","backpressureLevel":"high","end-timestamp":1,"subtasks":[{"subtask":0,"backpressureLevel":"high","ratio":0.9,"busyRatio":0.1,"idleRatio":0}]}`,
+		`[{"id":"numRestarts","value":"3"}]`, `{"metrics":[{"id":"numRestarts","value":"x"}]}`,
 		`{"jobs":[{}]}`, `{"vertices":[{"id":null}],"jid":"x"}`, `{"counts":null}`, `{"jobs":"x"}`, `[`, `null`, `{"start-time":1e400}`,
 	} {
 		f.Add([]byte(s))
@@ -55,6 +58,23 @@ func FuzzDecodeResponses(f *testing.F) {
 		}
 		if c, err := flink.DecodeCheckpoints("/p", body); check("checkpoints", err) && c == nil {
 			t.Fatal("checkpoints: nil without error")
+		} else if err == nil {
+			if failed, ended := c.RecentFailures(); failed > ended || ended > len(c.Recent) {
+				t.Fatalf("recent failures %d of %d, %d recent", failed, ended, len(c.Recent))
+			}
+		}
+		if e, err := flink.DecodeExceptions("/p", body); check("exceptions", err) && e == nil {
+			t.Fatal("exceptions: nil without error")
+		}
+		if b, err := flink.DecodeBackPressure("/p", body); check("back-pressure", err) {
+			if i, r := b.Worst(); (i < 0) != (len(b.Subtasks) == 0) || r < 0 || r > 1 {
+				t.Fatalf("worst subtask %d at %g of %d", i, r, len(b.Subtasks))
+			}
+		}
+		if r, err := flink.DecodeRestarts("/p", body); err == nil && (r.Total < 0 || !valid) {
+			t.Fatalf("restarts %+v from %q", r, body)
+		} else if err != nil {
+			check("restarts", err)
 		}
 	})
 }

@@ -21,22 +21,32 @@ var watermarkSuffix = []byte(".currentInputWatermark")
 // them without allocating; it rejects what encoding/json would reject.
 func DecodeWatermarks(path string, body []byte) (Watermark, error) {
 	s := scanner{b: body}
-	w := Watermark{Read: true}
+	w := Watermark{Read: true, MinSubtask: -1}
 	if err := s.document(&w); err != nil {
 		return Watermark{}, &DecodeError{Path: path, Err: err}
 	}
 	return w, nil
 }
 
-func (w *Watermark) add(v int64) {
+func (w *Watermark) add(subtask int, v int64) {
 	w.Subtasks++
 	if v == NoWatermark {
 		w.Missing++
 		return
 	}
-	if w.Subtasks-w.Missing == 1 || v < w.Millis {
-		w.Millis = v
+	if w.Subtasks-w.Missing == 1 || v < w.Millis || (v == w.Millis && subtask < w.MinSubtask) {
+		w.Millis, w.MinSubtask = v, subtask
 	}
+}
+
+// subtaskIndex reads the "<index>" of "<index>.currentInputWatermark";
+// -1 when the id has another form.
+func subtaskIndex(id []byte) int {
+	n, ok := parseInt(id[:len(id)-len(watermarkSuffix)])
+	if !ok || n < 0 || n > math.MaxInt32 {
+		return -1
+	}
+	return int(n)
 }
 
 type scanner struct {
@@ -203,7 +213,7 @@ func (s *scanner) metric(w *Watermark) error {
 	if !ok {
 		return fmt.Errorf("metric %s has value %q, not milliseconds", id, value)
 	}
-	w.add(v)
+	w.add(subtaskIndex(id), v)
 	return nil
 }
 

@@ -15,6 +15,8 @@ import (
 
 	"github.com/streamops/streamops/backend/flink"
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/pravega"
+	"github.com/streamops/streamops/backend/restapi"
 )
 
 // FlinkState is one Flink cluster as the streams backend last read it.
@@ -33,6 +35,9 @@ type PravegaState struct {
 	Via, Auth          string
 	Streams            int // user streams read; -1 when never read
 	Err                error
+	// Inventory is what was read (nil: nothing); its findings (reader
+	// groups without readers, scopes that could not be read) are written.
+	Inventory *pravega.Inventory
 }
 
 // Input is what the report is made of.
@@ -234,7 +239,7 @@ func pravegaEndpoints(b *strings.Builder, states []PravegaState) {
 	if len(states) == 0 {
 		return
 	}
-	b.WriteString("## Pravega Controllers\n\n| cluster | via | authentication | streams | problem |\n|---|---|---|---|---|\n")
+	b.WriteString("## Pravega Controllers\n\n| cluster | via | authentication | streams | problem | verdict |\n|---|---|---|---|---|---|\n")
 	for _, st := range states {
 		streams, problem := "-", "-"
 		if st.Streams >= 0 {
@@ -243,7 +248,8 @@ func pravegaEndpoints(b *strings.Builder, states []PravegaState) {
 		if st.Err != nil {
 			problem = st.Err.Error()
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", cell(st.Namespace+"/"+st.Cluster), cell(orDash(st.Via)), cell(orDash(st.Auth)), streams, cell(problem))
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", cell(st.Namespace+"/"+st.Cluster), cell(orDash(st.Via)), cell(orDash(st.Auth)), streams, cell(problem),
+			cell(verdict(restapi.PravegaFindings(st.Inventory), st.Inventory != nil)))
 	}
 	b.WriteString("\n")
 }
@@ -253,15 +259,19 @@ func flinkJobs(b *strings.Builder, states []FlinkState, now time.Time) {
 		return
 	}
 	b.WriteString("## Flink jobs\n\n")
-	b.WriteString("| cluster | job | state | watermark lag (slowest vertex) | checkpoints ok/failed | latest checkpoint failure |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| cluster | job | state | verdict | watermark lag (slowest vertex) | checkpoints ok/failed | latest checkpoint failure |\n|---|---|---|---|---|---|---|\n")
 	for _, st := range states {
 		name := st.Namespace + "/" + st.Cluster
 		if st.Err != nil {
-			fmt.Fprintf(b, "| %s | - | unreachable: %s | - | - | - |\n", cell(name), cell(st.Err.Error()))
+			fmt.Fprintf(b, "| %s | - | unreachable: %s | - | - | - | - |\n", cell(name), cell(st.Err.Error()))
 			continue
 		}
-		if st.State == nil || len(st.State.Jobs) == 0 {
-			fmt.Fprintf(b, "| %s | - | no jobs | - | - | - |\n", cell(name))
+		if st.State == nil {
+			fmt.Fprintf(b, "| %s | - | not read | - | - | - | - |\n", cell(name))
+			continue
+		}
+		if len(st.State.Jobs) == 0 {
+			fmt.Fprintf(b, "| %s | - | no jobs | - | - | - | - |\n", cell(name))
 			continue
 		}
 		for _, j := range st.State.Jobs {
@@ -277,10 +287,31 @@ func flinkJobs(b *strings.Builder, states []FlinkState, now time.Time) {
 					failure = fmt.Sprintf("%s ago: %s", age(now, f.Failed), f.Message)
 				}
 			}
-			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", cell(name), cell(j.Name), j.State, cell(lag), cps, cell(failure))
+			v := "-"
+			if !j.Terminal() {
+				v = verdict(restapi.DefaultThresholds.JobFindings(&j, now), true)
+			}
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", cell(name), cell(j.Name), j.State, cell(v), cell(lag), cps, cell(failure))
 		}
 	}
 	b.WriteString("\n")
+}
+
+// verdict is what is wrong, worst first, each with its glyph: "✖ lagging
+// 6m12s behind: …; ▲ restarted 1× in the last hour"; "● ok" when nothing
+// is, "-" when nothing was read.
+func verdict(fs []restapi.Finding, read bool) string {
+	if !read {
+		return "-"
+	}
+	if len(fs) == 0 {
+		return glyph(platform.Ready) + " ok"
+	}
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = glyph(f.Health) + " " + f.Text
+	}
+	return strings.Join(parts, "; ")
 }
 
 func watches(b *strings.Builder, s *platform.Snapshot) {

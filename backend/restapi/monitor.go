@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/clock"
 
+	"github.com/streamops/streamops/backend/fanout"
 	"github.com/streamops/streamops/backend/flink"
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/platform"
@@ -109,12 +110,29 @@ type endpoint struct {
 
 	authRequired bool         // the PravegaCluster enables authentication
 	creds        *Credentials // loaded for this endpoint (nil: not yet, or to be read again)
+
+	done     chan struct{}              // closed when the read under way ends
+	outcomes uint64                     // reads whose outcome was recorded
+	restarts map[string][]restartSample // job id → numRestarts readings of the last hour
+}
+
+// restartSample is one reading of a job's numRestarts.
+type restartSample struct {
+	at    time.Time
+	total int64
+}
+
+// focus is the job the user looks at.
+type focus struct {
+	target, job string
 }
 
 // Monitor reads every endpoint on an interval, with backoff on failure. It
 // does nothing until Activate is called (the streams pane calls it the
-// first time it is shown), so a console that never opens the pane sends no
-// request.
+// first time it is shown) or ReadNow (the triage report), so a console
+// that never opens the pane nor writes a report sends no request. For the
+// job the user looks at (Focus) it also reads the exception history and
+// the vertices' back-pressure.
 type Monitor struct {
 	cfg    Config
 	redact *Redactor
@@ -127,6 +145,7 @@ type Monitor struct {
 	seq     uint64
 	snapKey string
 	latest  Report // the last one published
+	focus   focus
 
 	wake chan struct{}
 	out  chan Report
@@ -295,7 +314,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 				switch {
 				case ep.running:
 				case !ep.next.After(now):
-					ep.running, ep.sec.Reading = true, true
+					m.startLocked(ep)
 					due = append(due, ep)
 				case earliest.IsZero() || ep.next.Before(earliest):
 					earliest = ep.next
@@ -307,7 +326,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 		}
 		m.mu.Unlock()
 		for _, ep := range due {
-			m.wg.Go(func() { m.read(ctx, ep) })
+			m.wg.Go(func() { m.read(ctx, ep, false) })
 		}
 		var timer clock.Timer
 		var fire <-chan time.Time
@@ -336,12 +355,111 @@ func (m *Monitor) Run(ctx context.Context) error {
 	}
 }
 
-// read reads one endpoint once and records the outcome. A panic while
+// startLocked marks a read of ep as under way.
+func (m *Monitor) startLocked(ep *endpoint) {
+	ep.running, ep.sec.Reading = true, true
+	ep.done = make(chan struct{})
+}
+
+// finishLocked marks the read of ep as ended.
+func (m *Monitor) finishLocked(ep *endpoint) {
+	ep.running, ep.sec.Reading = false, false
+	if ep.done != nil {
+		close(ep.done)
+		ep.done = nil
+	}
+}
+
+// ReadNow reads every endpoint once, now, whether or not the monitor is
+// active (the triage report calls it, so that what it writes does not
+// depend on which pane was opened), with the exception history and
+// back-pressure of every running job (up to MaxFocusedJobs per cluster),
+// and returns the report once every read ended or ctx did. A read already under way is waited for, not
+// repeated. The monitor stays as active or inactive as it was.
+func (m *Monitor) ReadNow(ctx context.Context) Report {
+	type wait struct {
+		ep       *endpoint
+		done     chan struct{}
+		outcomes uint64
+		ours     bool
+	}
+	var waits []wait
+	m.mu.Lock()
+	for _, k := range m.order {
+		ep := m.eps[k]
+		w := wait{ep: ep, outcomes: ep.outcomes}
+		if !ep.running {
+			m.startLocked(ep)
+			w.ours = true
+			m.wg.Go(func() { m.read(ctx, ep, true) })
+		}
+		w.done = ep.done
+		waits = append(waits, w)
+	}
+	m.publishLocked()
+	m.mu.Unlock()
+	for _, w := range waits {
+		select {
+		case <-w.done:
+		case <-ctx.Done():
+			return m.Latest()
+		}
+		m.mu.Lock()
+		again := !w.ours && w.ep.outcomes == w.outcomes && !w.ep.running && m.eps[w.ep.target.String()] == w.ep
+		var done chan struct{}
+		if again { // the read it waited for was abandoned (its ctx ended): read it now
+			m.startLocked(w.ep)
+			done = w.ep.done
+			m.wg.Go(func() { m.read(ctx, w.ep, true) })
+		}
+		m.mu.Unlock()
+		if done != nil {
+			select {
+			case <-done:
+			case <-ctx.Done():
+				return m.Latest()
+			}
+		}
+	}
+	return m.Latest()
+}
+
+// Focus says which job the user looks at (its target and job id; empty
+// strings: none): that job's exception history and its vertices'
+// back-pressure are read with its cluster, and its cluster is read now.
+func (m *Monitor) Focus(t Target, jobID string) {
+	f := focus{job: jobID}
+	if jobID != "" {
+		f.target = t.String()
+	}
+	m.mu.Lock()
+	changed := f != m.focus
+	m.focus = f
+	if ep := m.eps[f.target]; changed && ep != nil && m.active {
+		ep.next = m.cfg.Clock.Now()
+	}
+	m.mu.Unlock()
+	if changed {
+		m.poke()
+	}
+}
+
+// MaxFocusedJobs bounds the jobs per cluster whose exception history and
+// back-pressure ReadNow reads.
+const MaxFocusedJobs = 8
+
+// read reads one endpoint once and records the outcome. Of a Flink
+// cluster it reads the exception history and back-pressure of the focused
+// job, or with all of every running job (up to MaxFocusedJobs). A panic while
 // reading (in the clients or their goroutines, which raise it here) is
 // the endpoint's error until the next read, and is logged with its stack.
-func (m *Monitor) read(ctx context.Context, ep *endpoint) {
+func (m *Monitor) read(ctx context.Context, ep *endpoint, all bool) {
 	m.mu.Lock()
 	target, getter, route, resolved, setupErr := ep.target, ep.getter, ep.route, ep.resolved, ep.sec.Err
+	focused := ""
+	if m.focus.target == target.String() {
+		focused = m.focus.job
+	}
 	m.mu.Unlock()
 
 	var creds *Credentials
@@ -377,11 +495,26 @@ func (m *Monitor) read(ctx context.Context, ep *endpoint) {
 			// showing them is then instant.
 			inv, err = pravega.New(getter).Inventory(ctx, true)
 		default:
-			cl, err = flink.New(getter).Read(ctx)
+			fc := flink.New(getter)
+			if cl, err = fc.Read(ctx); err == nil {
+				var jobs []*flink.Job
+				for i := range cl.Jobs {
+					if j := &cl.Jobs[i]; !j.Terminal() && j.DetailErr == nil && (j.ID == focused || all && len(jobs) < MaxFocusedJobs) {
+						jobs = append(jobs, j)
+					}
+				}
+				fanout.Run(len(jobs), 2, func(i int) { fc.ReadFocus(ctx, jobs[i], flink.Focus{}) })
+			}
 		}
 		return err
 	}()
 	if ctx.Err() != nil {
+		m.mu.Lock()
+		m.finishLocked(ep) // a later read starts afresh
+		if m.eps[target.String()] == ep {
+			m.publishLocked()
+		}
+		m.mu.Unlock()
 		return
 	}
 	if target.API == Pravega {
@@ -391,10 +524,11 @@ func (m *Monitor) read(ctx context.Context, ep *endpoint) {
 	now := m.cfg.Clock.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.finishLocked(ep)
 	if m.eps[target.String()] != ep {
 		return // dropped meanwhile
 	}
-	ep.running, ep.sec.Reading = false, false
+	ep.outcomes++
 	ep.route, ep.getter, ep.resolved = route, getter, resolved
 	ep.sec.Auth = ""
 	if creds != nil {
@@ -422,11 +556,50 @@ func (m *Monitor) read(ctx context.Context, ep *endpoint) {
 		}
 		ep.sec.Failures, ep.sec.Err, ep.sec.Updated = 0, nil, now
 		ep.next = now.Add(m.cfg.Interval)
+		if cl != nil {
+			ep.restarts = trackRestarts(ep.restarts, cl, now)
+		}
 		ep.inv, ep.cluster = inv, cl
 	}
 	ep.sec.NextTry = ep.next
 	m.publishLocked()
 	m.poke()
+}
+
+// trackRestarts records the jobs' numRestarts readings of now and fills
+// in how many restarts happened in the last RestartWindow, as far back as
+// readings go: a job that started within the window restarted Total times
+// in it. A count that went down (a new job with the same id) starts
+// again. It returns the readings to keep (the newest one older than the
+// window stays as the baseline).
+func trackRestarts(hist map[string][]restartSample, cl *flink.Cluster, now time.Time) map[string][]restartSample {
+	next := map[string][]restartSample{}
+	from := now.Add(-RestartWindow)
+	for i := range cl.Jobs {
+		j := &cl.Jobs[i]
+		if !j.Restarts.Known {
+			continue
+		}
+		s := append(hist[j.ID], restartSample{at: now, total: j.Restarts.Total})
+		cut := 0
+		for cut+1 < len(s) && !s[cut+1].at.After(from) {
+			cut++
+		}
+		s = s[cut:]
+		if s[0].total > j.Restarts.Total {
+			s = s[len(s)-1:]
+		}
+		base := s[0]
+		j.Restarts.Recent, j.Restarts.Since = j.Restarts.Total-base.total, base.at
+		if base.at.Before(from) {
+			j.Restarts.Since = from
+		}
+		if !j.Start.IsZero() && !j.Start.Before(from) {
+			j.Restarts.Recent, j.Restarts.Since = j.Restarts.Total, j.Start
+		}
+		next[j.ID] = slices.Clip(s)
+	}
+	return next
 }
 
 func clusterJobs(c *flink.Cluster) []flink.Job {

@@ -7,9 +7,23 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/panes/pane"
 )
+
+// inert makes text from a REST API safe to show: escape sequences
+// removed, other control characters shown as their pictures (see
+// logs.Sanitize), on one line.
+func inert(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c >= 0x80 {
+			return string(logs.Sanitize(nil, []byte(s), len(s)*3+16))
+		}
+	}
+	return s
+}
 
 // detail is the title and lines below the list for the selected row, the
 // most important line first (small terminals show fewer).
@@ -39,11 +53,67 @@ func (m *Model) detail(r row, now time.Time) (string, []string) {
 		}
 		return "reader group " + r.scope.Name + "/" + g.Name, lines
 	case rowJob:
-		return "job " + r.job.Name + " " + r.job.ID, m.jobDetail(r, now)
+		return "job " + inert(r.job.Name) + " " + r.job.ID, m.jobDetail(r, now)
 	case rowVertex:
-		return "vertex " + r.vertex.Name, m.vertexDetail(r, now)
+		return "vertex " + inert(r.vertex.Name), m.vertexDetail(r, now)
+	case rowFinding:
+		style, glyph := st.Health(r.finding.Health)
+		return r.finding.Problem.String() + " · " + inert(r.job.Name), strings.Split(style.Render(glyph+" "+ansi.Wrap(inert(m.redact(r.finding.Text)), max(m.width-2, 20), " /")), "\n")
+	case rowExceptions:
+		return "exception history of " + inert(r.job.Name), []string{m.exceptionsSummary(r.job, now), st.Muted.Render("select an entry for its stack trace (first lines)")}
+	case rowException:
+		return "exception " + inert(r.exc.Name), m.exceptionDetail(r, now)
 	}
 	return "", nil
+}
+
+// exceptionDetail is where and when a failure happened, then the first
+// lines of its stack trace, shown inert (no escape sequence reaches the
+// terminal).
+func (m *Model) exceptionDetail(r row, now time.Time) []string {
+	st := &m.deps.Styles
+	x := r.exc
+	where := "global failure (no task)"
+	if x.Task != "" {
+		where = "in " + x.Task
+		if x.Location != "" {
+			where += " on " + x.Location
+		}
+		if x.TaskManager != "" {
+			where += " (TaskManager " + x.TaskManager + ")"
+		}
+	}
+	first := fmt.Sprintf("at %s (%s ago) %s", m.clock(x.Time), pane.Age(now.Sub(x.Time)), inert(m.redact(where)))
+	if x.Concurrent > 0 {
+		first += fmt.Sprintf(" · %d concurrent", x.Concurrent)
+	}
+	lines := []string{first}
+	stack := stackLines(m.redact(x.Stack))
+	for i, l := range stack {
+		if i == stackShown {
+			lines = append(lines, st.Muted.Render(fmt.Sprintf("… %d more lines", len(stack)-stackShown)))
+			break
+		}
+		lines = append(lines, st.Err.Render(l))
+	}
+	if len(stack) == 0 {
+		lines = append(lines, st.Muted.Render("no stack trace"))
+	}
+	return lines
+}
+
+// stackShown is how many lines of a stack trace the detail shows.
+const stackShown = 3
+
+// stackLines splits a stack trace into inert lines, without empty ones.
+func stackLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimRight(inert(l), " "); strings.TrimSpace(l) != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func orNone(s string) string {
@@ -148,14 +218,17 @@ func (m *Model) jobDetail(r row, now time.Time) []string {
 		lines = append(lines, st.Muted.Render("checkpoints: not read (only for jobs that are not finished)"))
 	default:
 		s := fmt.Sprintf("checkpoints: %d completed · %d failed · %d in progress", c.Completed, c.Failed, c.InProgress)
+		if failed, ended := c.RecentFailures(); ended > 0 {
+			s += fmt.Sprintf(" · %d of the last %d failed", failed, ended)
+		}
 		if l := c.Latest; l != nil {
-			s += fmt.Sprintf(" · latest #%d at %s (%s ago), %s (state %s) in %s", l.ID, m.clock(l.Acked), pane.Age(now.Sub(l.Acked)),
+			s += fmt.Sprintf(" · latest #%d at %s (%s ago), %s checkpointed of %s state in %s", l.ID, m.clock(l.Acked), pane.Age(now.Sub(l.Acked)),
 				sizeText(l.Size), sizeText(l.StateSize), lagText(l.Duration))
 		}
 		lines = append(lines, s)
 		if f := c.LatestFailure; f != nil {
-			fs := fmt.Sprintf("latest failure: #%d at %s (%s ago): %s", f.ID, m.clock(f.Failed), pane.Age(now.Sub(f.Failed)), m.redact(orNone(f.Message)))
-			if failingNow(c) {
+			fs := fmt.Sprintf("latest failure: #%d at %s (%s ago): %s", f.ID, m.clock(f.Failed), pane.Age(now.Sub(f.Failed)), inert(m.redact(orNone(f.Message))))
+			if c.FailingNow() {
 				lines = append(lines, st.Err.Render("✖ "+fs))
 			} else {
 				lines = append(lines, st.Warn.Render(fs))
@@ -168,9 +241,18 @@ func (m *Model) jobDetail(r row, now time.Time) []string {
 	if p := j.Parallelism(); p > 0 {
 		meta += fmt.Sprintf(" · parallelism %d (max %d)", p, j.MaxParallelism)
 	}
+	switch r := j.Restarts; {
+	case j.RestartsErr != nil:
+		meta += " · restarts: " + st.Err.Render("✖ "+m.redact(j.RestartsErr.Error()))
+	case r.Known:
+		meta += fmt.Sprintf(" · restarted %d× since submitted", r.Total)
+		if n, since := restapi.RecentRestarts(j, now); n > 0 {
+			meta += fmt.Sprintf(", %d since %s", n, m.clock(since))
+		}
+	}
 	if s := j.Slowest(); s >= 0 {
 		v := j.Vertices[s]
-		meta += fmt.Sprintf(" · slowest: %s, %s behind", v.Name, lagText(v.Watermark.Lag(now)))
+		meta += fmt.Sprintf(" · slowest: %s, %s behind", inert(v.Name), lagText(v.Watermark.Lag(now)))
 	}
 	return append(lines, meta)
 }
@@ -183,6 +265,9 @@ func (m *Model) vertexDetail(r row, now time.Time) []string {
 	switch {
 	case v.WatermarkErr != nil:
 		first = st.Err.Render("watermark: ✖ " + m.redact(v.WatermarkErr.Error()))
+	case w.Known() && w.MinSubtask >= 0:
+		first = fmt.Sprintf("input watermark %s, %s behind now: subtask %d/%d holds the minimum over its %d subtasks (each the minimum of what its inputs sent)",
+			m.clock(w.Time()), lagText(w.Lag(now)), w.MinSubtask+1, w.Subtasks, w.Subtasks)
 	case w.Known():
 		first = fmt.Sprintf("input watermark %s, %s behind now: the minimum over its %d subtasks (each the minimum of what its inputs sent)",
 			m.clock(w.Time()), lagText(w.Lag(now)), w.Subtasks)
@@ -193,7 +278,44 @@ func (m *Model) vertexDetail(r row, now time.Time) []string {
 	}
 	second := fmt.Sprintf("%s · parallelism %d (max %d)", v.Status, v.Parallelism, v.MaxParallelism)
 	if r.slowest {
-		second += " · the slowest vertex of " + r.job.Name
+		second += " · the slowest vertex of " + inert(r.job.Name)
 	}
-	return []string{first, second}
+	lines := []string{first, second}
+	if bp := m.pressureText(v.BackPressure); bp != "" {
+		lines = []string{first, bp, second}
+	}
+	return lines
+}
+
+// pressureText explains a vertex's back-pressure sample: its level, the
+// subtask back-pressured most and how busy and idle it was.
+func (m *Model) pressureText(bp *flink.BackPressure) string {
+	st := &m.deps.Styles
+	switch {
+	case bp == nil:
+		return ""
+	case bp.Err != nil:
+		return st.Err.Render("back-pressure: ✖ " + m.redact(bp.Err.Error()))
+	case len(bp.Subtasks) == 0:
+		return st.Muted.Render("back-pressure: sampling (no subtask reported yet)")
+	}
+	i, ratio := bp.Worst()
+	var worst flink.SubtaskPressure
+	for _, s := range bp.Subtasks {
+		if int(s.Index) == i {
+			worst = s
+		}
+	}
+	text := fmt.Sprintf("back-pressure %s: subtask %d/%d back-pressured %.0f%% of the time, busy %.0f%%, idle %.0f%%",
+		orNone(inert(bp.Level)), i+1, len(bp.Subtasks), ratio*100, worst.Busy*100, worst.Idle*100)
+	if !bp.At.IsZero() {
+		text += " · sampled " + m.clock(bp.At)
+	}
+	switch bp.Level {
+	case "high":
+		return st.Err.Render("✖ " + text)
+	case "low":
+		return st.Warn.Render("▲ " + text)
+	}
+	return text
 }

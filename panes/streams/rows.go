@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/pravega"
 	"github.com/streamops/streamops/backend/restapi"
 )
@@ -22,7 +23,13 @@ const (
 	rowGroup
 	rowJob
 	rowVertex
+	rowFinding    // what is wrong with a job, under it
+	rowExceptions // the exception history's header line, for the job looked at
+	rowException  // one entry of it
 )
+
+// maxExceptionRows bounds the exception history entries listed under a job.
+const maxExceptionRows = 3
 
 // row is one line of a section's list. Rows point into the report, which is
 // immutable.
@@ -43,6 +50,9 @@ type row struct {
 	slowest bool   // the job's slowest vertex
 	text    string // problem text
 	err     bool   // the problem is an error (else a note)
+	finding *restapi.Finding
+	exc     *flink.Exception
+	health  platform.Health // a job's verdict (Ready: nothing wrong)
 }
 
 // matcher says whether a row's search text passes the filter.
@@ -109,8 +119,10 @@ func pravegaRows(secs []restapi.PravegaSection, internal bool, collapsed map[str
 }
 
 // flinkRows lists the Flink view: per cluster its endpoint line (with the
-// overview), then its jobs, each with its vertices unless collapsed.
-func flinkRows(secs []restapi.FlinkSection, collapsed map[string]bool, match matcher) []row {
+// overview), then its jobs, each with what is wrong with it at now (worst
+// first, also when collapsed), then its exception history (read for the
+// job the user looks at) and its vertices unless collapsed.
+func flinkRows(secs []restapi.FlinkSection, collapsed map[string]bool, match matcher, now time.Time, th restapi.Thresholds) []row {
 	var out []row
 	for i := range secs {
 		sec := &secs[i]
@@ -148,14 +160,40 @@ func flinkRows(secs []restapi.FlinkSection, collapsed map[string]bool, match mat
 			if !jobMatch && !anyOf(children, rowVertex) {
 				continue
 			}
-			out = append(out, row{kind: rowJob, key: jkey, depth: 1, target: sec.Target, flink: sec, job: job})
+			findings := th.JobFindings(job, now)
+			out = append(out, row{kind: rowJob, key: jkey, depth: 1, target: sec.Target, flink: sec, job: job, health: restapi.Worst(findings)})
+			for k := range findings {
+				out = append(out, row{kind: rowFinding, key: jkey + "/!v" + strconv.Itoa(int(findings[k].Problem)) + "/" + strconv.Itoa(k), depth: 2,
+					target: sec.Target, flink: sec, job: job, finding: &findings[k]})
+			}
 			if !collapsed[jkey] {
+				out = append(out, exceptionRows(sec, job, jkey, now)...)
 				out = append(out, children...)
 			}
 		}
 		if len(sec.Cluster.Jobs) == 0 {
 			out = append(out, row{kind: rowProblem, key: base + "/!none", depth: 1, text: "no jobs"})
 		}
+	}
+	return out
+}
+
+// exceptionRows is the exception history of a job whose history was read
+// (the job the user looks at): a header, then the newest entries; a
+// history that could not be read (an older Flink has none) is one line.
+func exceptionRows(sec *restapi.FlinkSection, job *flink.Job, jkey string, now time.Time) []row {
+	switch {
+	case job.ExceptionsErr != nil:
+		return []row{{kind: rowProblem, key: jkey + "/!x", depth: 2, text: "exception history: " + job.ExceptionsErr.Error(), err: true}}
+	case job.Exceptions == nil:
+		return nil
+	}
+	e := job.Exceptions
+	out := []row{{kind: rowExceptions, key: jkey + "/x", depth: 2, target: sec.Target, flink: sec, job: job}}
+	for i := range e.Entries[:min(len(e.Entries), maxExceptionRows)] {
+		x := &e.Entries[i]
+		out = append(out, row{kind: rowException, key: jkey + "/x/" + strconv.Itoa(i) + "/" + strconv.FormatInt(x.Time.UnixMilli(), 10), depth: 3,
+			target: sec.Target, flink: sec, job: job, exc: x})
 	}
 	return out
 }
@@ -281,30 +319,7 @@ func sizeText(n int64) string {
 }
 
 // lagText is how far a watermark is behind: 0.4s, 12s, 1m48s, 2h05m.
-func lagText(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", d/time.Second)
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", d/time.Minute, d%time.Minute/time.Second)
-	case d < 100*time.Hour:
-		return fmt.Sprintf("%dh%02dm", d/time.Hour, d%time.Hour/time.Minute)
-	}
-	return fmt.Sprintf("%dd", d/(24*time.Hour))
-}
-
-// lagLevel grades a watermark lag: 0 fine, 1 behind (≥30s), 2 far behind (≥5m).
-func lagLevel(d time.Duration) int {
-	switch {
-	case d >= 5*time.Minute:
-		return 2
-	case d >= 30*time.Second:
-		return 1
-	}
-	return 0
-}
+func lagText(d time.Duration) string { return restapi.Duration(d) }
 
 // watermarkText is a vertex's watermark cell: "08:58:12", "none yet",
 // "none yet (2/6)" when some subtasks have one.
@@ -332,21 +347,10 @@ func jobLag(j *flink.Job, now time.Time) (time.Duration, bool) {
 	return j.Vertices[s].Watermark.Lag(now), true
 }
 
-// checkpointCounts is "✓120 ✖3 ⋯1".
-func checkpointCounts(c *flink.Checkpoints) string {
-	if c == nil {
-		return "-"
-	}
-	return "✓" + strconv.FormatInt(c.Completed, 10) + " ✖" + strconv.FormatInt(c.Failed, 10) + " ⋯" + strconv.Itoa(int(c.InProgress))
-}
-
-// failingNow reports whether the latest checkpoint attempt failed (the
-// latest failure is newer than the latest completed checkpoint).
-func failingNow(c *flink.Checkpoints) bool {
-	if c == nil || c.LatestFailure == nil {
-		return false
-	}
-	return c.Latest == nil || c.LatestFailure.Trigger.After(c.Latest.Trigger)
+// checkpointCounts is "✓120 ✖3 ⋯1" in three parts: completed, failed,
+// in progress.
+func checkpointCounts(c *flink.Checkpoints) (ok, failed, pending string) {
+	return "✓" + strconv.FormatInt(c.Completed, 10), "✖" + strconv.FormatInt(c.Failed, 10), "⋯" + strconv.Itoa(int(c.InProgress))
 }
 
 // jobStateLevel grades a job state: 0 running, 1 transitional, 2 failing,
@@ -385,6 +389,24 @@ func pravegaCounts(secs []restapi.PravegaSection) (streams, internal, failing in
 		}
 	}
 	return streams, internal, failing
+}
+
+// flinkVerdicts counts the jobs with something wrong at now, and the worst
+// of their verdicts.
+func flinkVerdicts(secs []restapi.FlinkSection, now time.Time, th restapi.Thresholds) (int, platform.Health) {
+	n, worst := 0, []restapi.Finding(nil)
+	for _, s := range secs {
+		if s.Cluster == nil {
+			continue
+		}
+		for i := range s.Cluster.Jobs {
+			if fs := th.JobFindings(&s.Cluster.Jobs[i], now); len(fs) > 0 {
+				n++
+				worst = append(worst, fs[0])
+			}
+		}
+	}
+	return n, restapi.Worst(worst)
 }
 
 // flinkCounts summarises the Flink view for its tab.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/pravega"
 	"github.com/streamops/streamops/backend/restapi"
 )
@@ -78,11 +79,6 @@ func TestNumbers(t *testing.T) {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
 		}
 	}
-	for d, want := range map[time.Duration]int{0: 0, 29 * time.Second: 0, 30 * time.Second: 1, 5 * time.Minute: 2} {
-		if got := lagLevel(d); got != want {
-			t.Errorf("lagLevel(%v) = %d, want %d", d, got, want)
-		}
-	}
 }
 
 func TestWatermarkText(t *testing.T) {
@@ -111,7 +107,6 @@ func TestCheckpointText(t *testing.T) {
 		counts  string
 		failing bool
 	}{
-		{"none", nil, "-", false},
 		{"healthy", &flink.Checkpoints{Completed: 12, Latest: ok}, "✓12 ✖0 ⋯0", false},
 		{"failed long ago", &flink.Checkpoints{Completed: 12, Failed: 1, Latest: ok, LatestFailure: &flink.Failure{Trigger: now.Add(-time.Hour)}}, "✓12 ✖1 ⋯0", false},
 		{"failing now", &flink.Checkpoints{Completed: 12, Failed: 3, InProgress: 1, Latest: ok, LatestFailure: &flink.Failure{Trigger: now}}, "✓12 ✖3 ⋯1", true},
@@ -119,10 +114,10 @@ func TestCheckpointText(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := checkpointCounts(tc.c); got != tc.counts {
-				t.Errorf("counts %q, want %q", got, tc.counts)
+			if ok, failed, pending := checkpointCounts(tc.c); ok+" "+failed+" "+pending != tc.counts {
+				t.Errorf("counts %q, want %q", ok+" "+failed+" "+pending, tc.counts)
 			}
-			if got := failingNow(tc.c); got != tc.failing {
+			if got := tc.c.FailingNow(); got != tc.failing {
 				t.Errorf("failing %v, want %v", got, tc.failing)
 			}
 		})
@@ -208,7 +203,8 @@ func TestPravegaRowsProblems(t *testing.T) {
 
 func TestFlinkRows(t *testing.T) {
 	rep := fixture()
-	rows := flinkRows(rep.Flink, nil, all)
+	th := restapi.DefaultThresholds
+	rows := flinkRows(rep.Flink, nil, all, now, th)
 	var slowest []string
 	for _, r := range rows {
 		if r.slowest {
@@ -224,13 +220,85 @@ func TestFlinkRows(t *testing.T) {
 		t.Errorf("last rows %+v %+v", rows[len(rows)-2], last)
 	}
 	const sensor = "flink:iot-analytics/sensor-aggregation/a1b2c3d4e5f60718293a4b5c6d7e8f90"
-	collapsed := flinkRows(rep.Flink, map[string]bool{sensor: true}, all)
+	collapsed := flinkRows(rep.Flink, map[string]bool{sensor: true}, all, now, th)
 	if len(rows)-len(collapsed) != 4 {
-		t.Errorf("collapsing a job hides its 4 vertices: %d → %d rows", len(rows), len(collapsed))
+		t.Errorf("collapsing a job hides its 4 vertices (not its verdict): %d → %d rows", len(rows), len(collapsed))
 	}
-	filtered := flinkRows(rep.Flink, nil, func(s string) bool { return strings.Contains(s, "Window") })
-	if got := len(filtered); got != 6 { // 3 endpoints, the forbidden one's error, the job, the vertex
+	filtered := flinkRows(rep.Flink, nil, func(s string) bool { return strings.Contains(s, "Window") }, now, th)
+	if got := len(filtered); got != 7 { // 3 endpoints, the forbidden one's error, the job, its verdict, the vertex
 		t.Errorf("filtered rows:\n%s", keys(filtered))
+	}
+}
+
+// TestFlinkRowsVerdicts: a job with something wrong has its findings
+// under it, worst first, and its verdict on its row; a healthy job has
+// none.
+func TestFlinkRowsVerdicts(t *testing.T) {
+	rep := fixture()
+	rows := flinkRows(rep.Flink, nil, all, now, restapi.DefaultThresholds)
+	verdicts := map[string][]string{}
+	health := map[string]platform.Health{}
+	for _, r := range rows {
+		switch r.kind {
+		case rowJob:
+			health[r.job.Name] = r.health
+		case rowFinding:
+			verdicts[r.job.Name] = append(verdicts[r.job.Name], r.finding.Text)
+		}
+	}
+	if got := verdicts["sensor-aggregation"]; len(got) != 1 || got[0] != "lagging 6m12s behind: Window(TumblingEventTimeWindows(60000)) -> Aggregate, subtask 4/6 holds the minimum" || health["sensor-aggregation"] != platform.Failed {
+		t.Errorf("sensor-aggregation: %v %v", got, health["sensor-aggregation"])
+	}
+	if got := verdicts["fraud-scoring"]; len(got) != 3 || !strings.HasPrefix(got[0], "checkpoints failing: 7 of the last 10 · latest: Checkpoint expired") ||
+		got[1] != "back-pressured (high): Source: Pravega fraud/payments, subtask 6/8 72% of the time" || !strings.HasPrefix(got[2], "restarted 2× in the last hour") {
+		t.Errorf("fraud-scoring: %q", got)
+	}
+	if got, h := verdicts["backfill-2026-11"], health["backfill-2026-11"]; len(got) != 0 || h != platform.Ready {
+		t.Errorf("finished job: %v %v", got, h)
+	}
+	healthy := fixture()
+	j := &healthy.Flink[1].Cluster.Jobs[0]
+	for i := range j.Vertices {
+		j.Vertices[i].Watermark.Millis = now.Add(-3 * time.Second).UnixMilli()
+	}
+	for _, r := range flinkRows(healthy.Flink[1:2], nil, all, now, restapi.DefaultThresholds) {
+		if r.kind == rowFinding || r.kind == rowJob && r.job.State == "RUNNING" && r.health != platform.Ready {
+			t.Errorf("healthy job has a verdict: %+v", r)
+		}
+	}
+}
+
+// TestExceptionRows: the job whose history was read lists its newest
+// entries under a header; an absent history is one line; a job whose
+// history was not read lists nothing.
+func TestExceptionRows(t *testing.T) {
+	rep := fixture()
+	sec := &rep.Flink[0]
+	job := &sec.Cluster.Jobs[0]
+	rows := exceptionRows(sec, job, "k", now)
+	if len(rows) != 1+maxExceptionRows || rows[0].kind != rowExceptions || rows[1].exc.Name != "org.apache.flink.util.FlinkRuntimeException" {
+		t.Fatalf("rows %s", keys(rows))
+	}
+	job.Exceptions, job.ExceptionsErr = nil, errors.New("GET /jobs/x/exceptions: 404 Not Found")
+	rows = exceptionRows(sec, job, "k", now)
+	if len(rows) != 1 || rows[0].kind != rowProblem || rows[0].text != "exception history: GET /jobs/x/exceptions: 404 Not Found" {
+		t.Errorf("absent history: %+v", rows)
+	}
+	if rows := exceptionRows(sec, &rep.Flink[1].Cluster.Jobs[0], "k", now); len(rows) != 0 {
+		t.Errorf("history not read, yet %s", keys(rows))
+	}
+}
+
+func TestInert(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":                                "plain",
+		"\x1b[31mred\x1b[0m \x1b]0;title\x07x": "red x",
+		"bell\x07 and NUL\x00":                 "bell␇ and NUL␀",
+		"Window → Aggregate":                   "Window → Aggregate",
+	} {
+		if got := inert(in); got != want {
+			t.Errorf("inert(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

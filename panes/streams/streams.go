@@ -6,6 +6,12 @@
 // shows its error there and the rest of the pane works. Every section says
 // where its data came from (service proxy or direct URL) and when.
 //
+// Every job row carries its verdict (backend/restapi's findings: restarting,
+// checkpoints failing, lagging, back-pressured), worst first, in text and
+// glyph as well as colour. The pane tells the Source which job the
+// selection is on, and that job's exception history and back-pressure are
+// read and listed under it.
+//
 // The pane reads through a Source (backend/restapi's Monitor), which sends
 // nothing before the pane is first shown.
 package streams
@@ -34,6 +40,12 @@ type Source interface {
 	Deactivate()
 	// Refresh reads every endpoint now.
 	Refresh()
+	// Focus says which job the user looks at (empty: none), whose
+	// exception history and back-pressure are then read too.
+	Focus(t restapi.Target, jobID string)
+	// ReadNow reads every endpoint once, whether or not the pane was
+	// shown, and returns the report (the triage report calls it).
+	ReadNow(ctx context.Context) restapi.Report
 	// Scaling reads a stream's scale events.
 	Scaling(ctx context.Context, t restapi.Target, scope, stream string) (pravega.ScalingHistory, error)
 	// Redactor masks secrets in text the pane shows.
@@ -94,6 +106,7 @@ type Model struct {
 	activated bool
 	scaling   map[string]scalingInfo
 	pending   string         // stream key whose detail read is scheduled
+	focused   string         // "target job-id" the Source was told the user looks at
 	loc       *time.Location // where times are shown (default time.Local)
 }
 
@@ -308,7 +321,7 @@ func (m *Model) refresh() {
 		if m.view == pravegaView {
 			m.rows = pravegaRows(m.report.Pravega, m.internal, m.collapsed, match)
 		} else {
-			m.rows = flinkRows(m.report.Flink, m.collapsed, match)
+			m.rows = flinkRows(m.report.Flink, m.collapsed, match, m.deps.Clock.Now(), restapi.DefaultThresholds)
 		}
 	}
 	want, cursor := m.sel[m.view], 0
@@ -321,9 +334,37 @@ func (m *Model) refresh() {
 	m.setCursor(cursor)
 }
 
-// detailCmd schedules reading the selected stream's scale events once the
-// cursor rests on it.
+// detailCmd tells the Source which job the selection is on (when that
+// changed) and schedules reading the selected stream's scale events once
+// the cursor rests on it.
 func (m *Model) detailCmd() tea.Cmd {
+	return tea.Batch(m.focusCmd(), m.scalingCmd())
+}
+
+// focusCmd tells the Source which job the user looks at: the selected
+// job, or the job of the selected vertex, finding or exception.
+func (m *Model) focusCmd() tea.Cmd {
+	var target restapi.Target
+	job := ""
+	if r, ok := m.selected(); ok && r.job != nil && m.view == flinkView {
+		target, job = r.target, r.job.ID
+	}
+	key := target.String() + " " + job
+	if job == "" {
+		key = ""
+	}
+	if key == m.focused || m.src == nil {
+		return nil
+	}
+	m.focused = key
+	src := m.src
+	return func() tea.Msg {
+		src.Focus(target, job)
+		return nil
+	}
+}
+
+func (m *Model) scalingCmd() tea.Cmd {
 	r, ok := m.selected()
 	if !ok || r.kind != rowStream || r.key == m.pending {
 		return nil

@@ -35,6 +35,7 @@ type fakeSource struct {
 	deactivated int
 	refreshed   int
 	scalings    []string
+	focus       []string
 	hist        pravega.ScalingHistory
 	redact      restapi.Redactor
 }
@@ -46,6 +47,16 @@ func (f *fakeSource) Latest() restapi.Report         { return restapi.Report{} }
 func (f *fakeSource) Activate()                      { f.mu.Lock(); f.activated++; f.mu.Unlock() }
 func (f *fakeSource) Deactivate()                    { f.mu.Lock(); f.deactivated++; f.mu.Unlock() }
 func (f *fakeSource) Refresh()                       { f.mu.Lock(); f.refreshed++; f.mu.Unlock() }
+func (f *fakeSource) Focus(t restapi.Target, job string) {
+	f.mu.Lock()
+	if job == "" {
+		f.focus = append(f.focus, "none")
+	} else {
+		f.focus = append(f.focus, t.String()+" "+job)
+	}
+	f.mu.Unlock()
+}
+func (f *fakeSource) ReadNow(context.Context) restapi.Report { return restapi.Report{} }
 func (f *fakeSource) Scaling(_ context.Context, t restapi.Target, scope, stream string) (pravega.ScalingHistory, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -103,7 +114,23 @@ func fixture() restapi.Report {
 		},
 		Checkpoints: &flink.Checkpoints{Completed: 1093, Failed: 2187, InProgress: 1,
 			Latest:        &flink.Completed{ID: 3279, Trigger: now.Add(-95 * time.Second), Acked: now.Add(-93 * time.Second), Duration: 1900 * time.Millisecond, Size: 26 << 20, StateSize: 310 << 20},
-			LatestFailure: &flink.Failure{ID: 3281, Trigger: now.Add(-35 * time.Second), Failed: now.Add(-25 * time.Second), Message: "Checkpoint expired before completing: Task KeyBy(account) -> Score (CEP) (3/8) did not acknowledge within 10s."}}}
+			LatestFailure: &flink.Failure{ID: 3281, Trigger: now.Add(-35 * time.Second), Failed: now.Add(-25 * time.Second), Message: "Checkpoint expired before completing: Task KeyBy(account) -> Score (CEP) (3/8) did not acknowledge within 10s."},
+			Recent:        history(3281, 10, 3)},
+		Restarts: flink.Restarts{Known: true, Total: 77, Recent: 0, Since: now.Add(-10 * time.Minute)},
+		// The job the user looks at: its exception history and back-pressure were read.
+		Exceptions: &flink.Exceptions{Entries: []flink.Exception{
+			{Name: "org.apache.flink.util.FlinkRuntimeException", Time: now.Add(-7 * time.Minute),
+				Stack: "org.apache.flink.util.FlinkRuntimeException: Exceeded checkpoint tolerable failure threshold.\n\tat org.apache.flink.runtime.checkpoint.CheckpointFailureManager.checkFailureAgainstCounter(CheckpointFailureManager.java:212)\n\tat java.base/java.lang.Thread.run(Thread.java:840)\n\tat x\n\tat y"},
+			{Name: "java.lang.IllegalStateException", Task: "KeyBy(account) -> Score (CEP) (3/8)", Location: "10.42.1.17:6122", TaskManager: "fraud-scoring-taskmanager-1-2", Time: now.Add(-27 * time.Minute),
+				Stack: "java.lang.IllegalStateException: bad record \x1b[2J\x1b]0;pwned\x07from account 4711\n\tat com.example.Score.map(Score.java:88)"},
+			{Name: "org.apache.flink.util.FlinkRuntimeException", Time: now.Add(-67 * time.Minute), Stack: "org.apache.flink.util.FlinkRuntimeException: Exceeded checkpoint tolerable failure threshold."},
+			{Name: "org.apache.flink.util.FlinkRuntimeException", Time: now.Add(-87 * time.Minute), Stack: "org.apache.flink.util.FlinkRuntimeException: Exceeded checkpoint tolerable failure threshold."},
+		}}}
+	fraudJob.Vertices[1].Watermark.MinSubtask = 2
+	fraudJob.Vertices[2].Watermark.MinSubtask = 0
+	fraudJob.Vertices[0].BackPressure = &flink.BackPressure{Level: "high", Status: "ok", At: now.Add(-2 * time.Second), Subtasks: pressure(8, 5, 0.72, 0.25)}
+	fraudJob.Vertices[1].BackPressure = &flink.BackPressure{Level: "ok", Status: "ok", At: now.Add(-2 * time.Second), Subtasks: pressure(8, 0, 0, 0.98)}
+	fraudJob.Vertices[2].BackPressure = &flink.BackPressure{Level: "ok", Status: "ok", At: now.Add(-2 * time.Second), Subtasks: pressure(4, 0, 0, 0.1)}
 	sensorJob := flink.Job{ID: "a1b2c3d4e5f60718293a4b5c6d7e8f90", Name: "sensor-aggregation", State: "RUNNING", Start: now.Add(-7 * 24 * time.Hour), MaxParallelism: 128,
 		Vertices: []flink.Vertex{
 			vertex("00000000000000000000000000000011", "Source: Pravega iot/sensor-readings", 6, 0, 6),
@@ -112,7 +139,12 @@ func fixture() restapi.Report {
 			vertex("00000000000000000000000000000014", "Sink: Pravega iot/sensor-aggregates", 3, 6*time.Minute+8*time.Second, 0),
 		},
 		Checkpoints: &flink.Checkpoints{Completed: 20160, InProgress: 0,
-			Latest: &flink.Completed{ID: 20160, Trigger: now.Add(-21 * time.Second), Acked: now.Add(-19 * time.Second), Duration: 1700 * time.Millisecond, Size: 4 << 20, StateSize: 48 << 20}}}
+			Latest: &flink.Completed{ID: 20160, Trigger: now.Add(-21 * time.Second), Acked: now.Add(-19 * time.Second), Duration: 1700 * time.Millisecond, Size: 4 << 20, StateSize: 48 << 20},
+			Recent: history(20160, 10, 0)},
+		Restarts: flink.Restarts{Known: true, Total: 0, Since: now.Add(-10 * time.Minute)}}
+	for i := 1; i < 4; i++ {
+		sensorJob.Vertices[i].Watermark.MinSubtask = 3 % int(sensorJob.Vertices[i].Parallelism)
+	}
 	backfill := flink.Job{ID: "ffff0000ffff0000ffff0000ffff0000", Name: "backfill-2026-11", State: "FINISHED", Start: now.Add(-30 * time.Hour), End: now.Add(-28 * time.Hour), Duration: 2 * time.Hour}
 	overview := func(tm, slots, free int32) *flink.Overview {
 		return &flink.Overview{TaskManagers: tm, SlotsTotal: slots, SlotsAvailable: free, JobsRunning: 1, Version: "1.19.1", Commit: "c2d3b0d"}
@@ -137,6 +169,34 @@ func fixture() restapi.Report {
 	}
 }
 
+// history is a checkpoint history of n attempts up to id, of which every
+// failEvery-th completed and the others failed (failEvery 0: none failed).
+func history(id int64, n, failEvery int) []flink.Attempt {
+	var out []flink.Attempt
+	for i := range n {
+		a := flink.Attempt{ID: id - int64(i), Status: "COMPLETED", Trigger: now.Add(-time.Duration(i) * 30 * time.Second)}
+		if failEvery > 0 && a.ID%int64(failEvery) != 0 {
+			a.Status, a.Failure = "FAILED", "Checkpoint expired before completing."
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// pressure is n subtasks' back-pressure, subtask worst at ratio, the
+// others at a third of it, each busy as given.
+func pressure(n, worst int, ratio, busy float64) []flink.SubtaskPressure {
+	out := make([]flink.SubtaskPressure, n)
+	for i := range out {
+		r := ratio / 3
+		if i == worst {
+			r = ratio
+		}
+		out[i] = flink.SubtaskPressure{Index: int32(i), Ratio: r, Busy: busy, Idle: max(1-r-busy, 0)}
+	}
+	return out
+}
+
 func newPane(t testing.TB, w, h int) (Model, *fakeSource) {
 	t.Helper()
 	src := newFakeSource()
@@ -147,7 +207,8 @@ func newPane(t testing.TB, w, h int) (Model, *fakeSource) {
 }
 
 // TestGolden renders the pane at 80x24 and 160x48: the Pravega view, the
-// Flink view, internal streams shown, and a selected error.
+// Flink view with its verdicts, internal streams shown, an exception, a
+// back-pressured vertex, and a selected error.
 func TestGolden(t *testing.T) {
 	cases := []struct {
 		name string
@@ -166,16 +227,44 @@ func TestGolden(t *testing.T) {
 				{At: now.Add(-6 * time.Hour), Segments: 4}, {At: now.Add(-40 * time.Minute), Segments: 6, Splits: 2}, {At: now.Add(-2 * time.Minute), Segments: 5, Merges: 1}}}})
 			return m
 		}},
-		{"flink", func(m Model) Model {
+		{"flink", func(m Model) Model { // the slowest vertex of fraud-scoring
 			m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
-			for range 3 {
+			for range 10 {
 				m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
 			}
 			return m
 		}},
-		{"flink_lagging_vertex", func(m Model) Model {
+		{"flink_job_verdict", func(m Model) Model { // fraud-scoring: checkpoints failing, back-pressured, restarted
+			m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+			for range 1 {
+				m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+			}
+			return m
+		}},
+		{"flink_exception", func(m Model) Model { // a failure whose stack trace holds escape sequences
+			m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+			for range 7 {
+				m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+			}
+			return m
+		}},
+		{"flink_backpressured_vertex", func(m Model) Model { // fraud-scoring's source
 			m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
 			for range 9 {
+				m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+			}
+			return m
+		}},
+		{"flink_lagging_vertex", func(m Model) Model { // sensor-aggregation's window
+			m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+			for range 17 {
+				m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+			}
+			return m
+		}},
+		{"flink_lag_finding", func(m Model) Model { // sensor-aggregation lags
+			m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+			for range 14 {
 				m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
 			}
 			return m
@@ -519,10 +608,35 @@ func TestDemoPane(t *testing.T) {
 	}
 	m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
 	v = ansi.Strip(m.View())
-	for _, want := range []string{"Flink 1.19.1 · 3 TaskManagers · slots 6, 0 free", "Window(TumblingEventTimeWindows(60000)) -> Aggregate", "◀", "✖"} {
+	for _, want := range []string{"Flink 1.19.1 · 3 TaskManagers · slots 6, 0 free", "Window(TumblingEventTimeWindows(60000)) -> Aggregate", "◀", "✖",
+		"✖ RUNNING", "✖ checkpoints failing: ", " of the last 10 · latest: Checkpoint expired", "lagging ", "holds the minimum"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("flink view lacks %q:\n%s", want, v)
 		}
+	}
+	// On fraud-scoring's row: its detail gives sizes as Flink reports them,
+	// and the monitor is told to read its exception history.
+	for i := 0; i < 30 && !strings.HasPrefix(m.selectedKey(), "flink:fraud-detection/fraud-scoring/") || m.rows[m.cursor].kind != rowJob; i++ {
+		var cmd tea.Cmd
+		m, cmd = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+		runCmd(cmd)
+	}
+	v = ansi.Strip(m.View())
+	if !strings.Contains(v, " MiB checkpointed of 310 MiB") || strings.Contains(v, "GiB checkpointed") {
+		t.Errorf("job detail sizes:\n%s", v)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		r := mon.Latest()
+		if len(r.Flink) == 2 && r.Flink[0].Cluster != nil && r.Flink[0].Cluster.Jobs[0].Exceptions != nil {
+			if e := r.Flink[0].Cluster.Jobs[0].Exceptions; len(e.Entries) == 0 {
+				t.Errorf("fraud-scoring without failures: %+v", e)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the focused job's exception history was never read")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

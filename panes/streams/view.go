@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/panes/pane"
 )
@@ -143,7 +144,7 @@ func (m *Model) emptyText() string {
 // tabLine names both views, the active one highlighted, with their counts.
 func (m *Model) tabLine() string {
 	st := &m.deps.Styles
-	var pr, fl string
+	var pr, fl, problems string
 	if m.report != nil {
 		streams, internal, pf := pravegaCounts(m.report.Pravega)
 		pr = plural(streams, "stream")
@@ -158,6 +159,10 @@ func (m *Model) tabLine() string {
 		if ff > 0 {
 			fl += " " + st.Err.Render(fmt.Sprintf("✖ %d failing", ff))
 		}
+		if n, worst := flinkVerdicts(m.report.Flink, m.deps.Clock.Now(), restapi.DefaultThresholds); n > 0 {
+			style, glyph := st.Health(worst)
+			problems = " " + style.Render(fmt.Sprintf("%s %d with problems", glyph, n))
+		}
 	}
 	tab := func(active bool, name, rest string) string {
 		if active {
@@ -166,6 +171,11 @@ func (m *Model) tabLine() string {
 		return st.Tabs.Inactive.Render(" "+name+" ") + " " + st.Muted.Render(ansi.Strip(rest))
 	}
 	s := tab(m.view == pravegaView, "Pravega", pr) + "   " + tab(m.view == flinkView, "Flink", fl)
+	// The jobs with problems are counted when that fits (their rows say it
+	// in any case).
+	if with := tab(m.view == pravegaView, "Pravega", pr) + "   " + tab(m.view == flinkView, "Flink", fl+problems); problems != "" && lipgloss.Width(with) <= m.width {
+		s = with
+	}
 	if m.report != nil && m.report.Interval > 0 {
 		right := st.Muted.Render("read every " + lagText(m.report.Interval))
 		if gap := m.width - lipgloss.Width(s) - lipgloss.Width(right); gap > 1 {
@@ -265,8 +275,39 @@ func (m *Model) renderRow(r row, widths []int, cols []pane.Column, now time.Time
 		return pane.Row(m.jobCells(r, now), widths, cols)
 	case rowVertex:
 		return pane.Row(m.vertexCells(r, now, len(cols)), widths, cols)
+	case rowFinding:
+		style, glyph := st.Health(r.finding.Health)
+		return indent(r.depth) + style.Render(glyph+" "+inert(m.redact(r.finding.Text)))
+	case rowExceptions:
+		return indent(r.depth) + st.Muted.Render("exception history: "+m.exceptionsSummary(r.job, now))
+	case rowException:
+		x := r.exc
+		where := ""
+		if x.Task != "" {
+			where = " in " + x.Task
+		}
+		if x.Location != "" {
+			where += " @ " + x.Location
+		}
+		return indent(r.depth) + st.Err.Render("✖ "+m.clock(x.Time)) + " " + inert(restapi.ShortClass(x.Name)) + st.Muted.Render(inert(where))
 	}
 	return ""
+}
+
+// exceptionsSummary is "16 kept, 3 in the last hour" (or "none").
+func (m *Model) exceptionsSummary(j *flink.Job, now time.Time) string {
+	e := j.Exceptions
+	if len(e.Entries) == 0 {
+		return "no failure recorded"
+	}
+	s := fmt.Sprintf("%s kept, %d in the last hour", plural(len(e.Entries), "failure"), e.Since(now.Add(-restapi.RestartWindow)))
+	if e.Truncated {
+		s += " (older ones not read)"
+	}
+	if n := len(e.Entries) - maxExceptionRows; n > 0 {
+		s += fmt.Sprintf(" · newest %d listed", maxExceptionRows)
+	}
+	return s
 }
 
 func (m *Model) endpointLine(r row, now time.Time) string {
@@ -318,6 +359,16 @@ func freshness(sec restapi.Section, now time.Time) string {
 	return "read " + pane.Age(now.Sub(sec.Updated)) + " ago"
 }
 
+// jobStateCell is a job's state with its verdict: a running job with
+// something wrong shows the worst finding's glyph and colour.
+func (m *Model) jobStateCell(state string, h platform.Health) string {
+	if state == "RUNNING" && h != platform.Ready {
+		style, glyph := m.deps.Styles.Health(h)
+		return style.Render(glyph + " " + state)
+	}
+	return m.stateCell(state)
+}
+
 func (m *Model) stateCell(state string) string {
 	st := &m.deps.Styles
 	switch jobStateLevel(state) {
@@ -331,19 +382,32 @@ func (m *Model) stateCell(state string) string {
 	return st.Info.Render("◐ " + state)
 }
 
+// lagCell is a watermark lag, with the glyph of its grade when it is
+// behind (readable without colour): "2s", "▲ 4m20s", "✖ 6m12s ◀".
 func (m *Model) lagCell(d time.Duration, slowest bool) string {
 	st := &m.deps.Styles
 	s := lagText(d)
+	h := restapi.DefaultThresholds.LagHealth(d)
+	style, glyph := st.Health(h)
+	if h != platform.Ready {
+		s = glyph + " " + s
+	}
 	if slowest {
 		s += " ◀"
 	}
-	switch lagLevel(d) {
-	case 2:
-		return st.Err.Render(s)
-	case 1:
-		return st.Warn.Render(s)
+	return style.Render(s)
+}
+
+// checkpointCell is "✓120 ✖3 ⋯1": completed in green, failed in red when
+// there are any.
+func (m *Model) checkpointCell(c *flink.Checkpoints) string {
+	st := &m.deps.Styles
+	ok, failed, pending := checkpointCounts(c)
+	fs := st.Muted
+	if c.Failed > 0 {
+		fs = st.Err
 	}
-	return st.OK.Render(s)
+	return st.OK.Render(ok) + " " + fs.Render(failed) + " " + st.Muted.Render(pending)
 }
 
 func uptime(j *flink.Job, now time.Time) time.Duration {
@@ -370,10 +434,7 @@ func (m *Model) jobCells(r row, now time.Time) []string {
 	ck := st.Muted.Render("-")
 	last := st.Muted.Render("-")
 	if c := j.Checkpoints; c != nil {
-		ck = st.OK.Render(checkpointCounts(c))
-		if failingNow(c) {
-			ck = st.Err.Render(checkpointCounts(c))
-		}
+		ck = m.checkpointCell(c)
 		if c.Latest != nil {
 			last = pane.Since(now, c.Latest.Acked)
 		}
@@ -384,13 +445,13 @@ func (m *Model) jobCells(r row, now time.Time) []string {
 	}
 	name := indent(1) + st.Bold.Render(marker+" "+j.Name)
 	if m.width < 120 {
-		return []string{name, m.stateCell(j.State), pane.Age(uptime(j, now)), par, lag, ck}
+		return []string{name, m.jobStateCell(j.State, r.health), pane.Age(uptime(j, now)), par, lag, ck}
 	}
 	started := "-"
 	if !j.Start.IsZero() {
 		started = j.Start.In(m.location()).Format("Jan 02 15:04")
 	}
-	return []string{name, m.stateCell(j.State), started, pane.Age(uptime(j, now)), par, lag, ck, last}
+	return []string{name, m.jobStateCell(j.State, r.health), started, pane.Age(uptime(j, now)), par, lag, ck, last}
 }
 
 func (m *Model) vertexCells(r row, now time.Time, ncols int) []string {
@@ -406,13 +467,32 @@ func (m *Model) vertexCells(r row, now time.Time, ncols int) []string {
 	if !v.Watermark.Known() {
 		wm = st.Muted.Render(wm)
 	}
-	cells := []string{indent(2) + v.Name, m.stateCell(v.Status)}
+	cells := []string{indent(2) + inert(v.Name), m.stateCell(v.Status)}
 	if ncols == len(flinkColsWide) {
 		cells = append(cells, "", "")
 	} else {
 		cells = append(cells, "")
 	}
-	return append(cells, strconv.Itoa(int(v.Parallelism)), lag, wm, "")
+	return append(cells, strconv.Itoa(int(v.Parallelism)), lag, wm, m.pressureCell(v.BackPressure))
+}
+
+// pressureCell is a vertex's back-pressure in the last column (wide
+// layout): "bp ✖ high", "bp ▲ low", "bp ok"; empty when not sampled.
+func (m *Model) pressureCell(bp *flink.BackPressure) string {
+	st := &m.deps.Styles
+	switch {
+	case bp == nil:
+		return ""
+	case bp.Err != nil:
+		return st.Err.Render("bp ✖")
+	case bp.Level == "high":
+		return st.Err.Render("bp ✖ high")
+	case bp.Level == "low":
+		return st.Warn.Render("bp ▲ low")
+	case bp.Level == "":
+		return st.Muted.Render("bp -")
+	}
+	return st.Muted.Render("bp " + inert(bp.Level))
 }
 
 func (m *Model) location() *time.Location {

@@ -118,10 +118,19 @@ func TestFlinkFollowsSpec(t *testing.T) {
 	}
 	f := seedFlink()
 	f.AddJob(fakeapi.Job{ID: "fedcba9876543210fedcba9876543210", Name: "old", State: "FINISHED", Start: t0.Add(-48 * time.Hour), End: t0.Add(-47 * time.Hour)})
+	_ = f.Restart(jobA, fakeapi.Exception{Name: "java.io.IOException", Task: "window-aggregate (2/3)", Location: "10.0.0.7:6122", TaskManager: "tm-1", At: t0.Add(-time.Minute), Stack: "java.io.IOException: disk full"})
+	_ = f.Restart(jobA, fakeapi.Exception{Name: "org.apache.flink.runtime.JobException", At: t0.Add(-30 * time.Second), Stack: "global failure"})
+	_ = f.SetBackPressure(jobA, aggV, fakeapi.Pressure{Ratio: []float64{0.05, 0.3, 0.9}, Busy: []float64{0.5, 0.8, 1}, Idle: []float64{0.5, 0.2, 0}})
 	chk := contract.Check(t, doc, f.Handler())
 	srv := httptest.NewServer(chk)
 	defer srv.Close()
 	paths := []string{
+		"/jobs/" + jobA + "/metrics?get=numRestarts",
+		"/jobs/" + jobA + "/metrics",
+		"/jobs/" + jobA + "/exceptions",
+		"/jobs/" + jobA + "/exceptions?maxExceptions=1",
+		"/jobs/" + jobA + "/vertices/" + aggV + "/backpressure",
+		"/jobs/" + jobA + "/vertices/" + srcV + "/backpressure",
 		"/overview",
 		"/jobs",
 		"/jobs/overview",

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -59,6 +60,36 @@ type fJob struct {
 	lastOK     *Checkpoint
 	lastFailed *Checkpoint
 	history    []Checkpoint
+	restarts   int64
+	exceptions []Exception // newest first
+	pressure   map[string]Pressure
+	noHistory  bool // answer /exceptions as Flink before 1.13 does (404)
+}
+
+// Exception is one entry of a job's exception history.
+type Exception struct {
+	Name, Task, Location, TaskManager string
+	Stack                             string
+	At                                time.Time
+}
+
+// Pressure is a vertex's back-pressure sample: per subtask the share of
+// time back-pressured, busy and idle.
+type Pressure struct {
+	At                time.Time
+	Ratio, Busy, Idle []float64
+}
+
+// level is Flink's grading of a back-pressure ratio
+// (JobVertexBackPressureHandler: ≤0.10 ok, ≤0.5 low, above high).
+func level(r float64) string {
+	switch {
+	case r <= 0.10:
+		return "ok"
+	case r <= 0.5:
+		return "low"
+	}
+	return "high"
 }
 
 // Flink serves the Flink JobManager REST API (base path /) from memory.
@@ -151,6 +182,53 @@ func (f *Flink) SetWatermarks(jobID, vertexID string, ms []int64) error {
 	return nil
 }
 
+// Restart counts one more restart of a job (its numRestarts metric) and
+// records the exception that caused it in the job's history (Flink keeps
+// web.exception-history-size = 16).
+func (f *Flink) Restart(jobID string, x Exception) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	j := f.job(jobID)
+	if j == nil {
+		return fmt.Errorf("job %s not found", jobID)
+	}
+	j.restarts++
+	j.exceptions = append([]Exception{x}, j.exceptions...)
+	if len(j.exceptions) > 16 {
+		j.exceptions = j.exceptions[:16]
+	}
+	return nil
+}
+
+// SetRestarts sets a job's numRestarts (restarts before the fake started).
+func (f *Flink) SetRestarts(jobID string, n int64) error {
+	return f.checkpoint(jobID, func(j *fJob) { j.restarts = n })
+}
+
+// WithoutExceptionHistory makes /jobs/{id}/exceptions answer 404, as a
+// Flink older than 1.13 does.
+func (f *Flink) WithoutExceptionHistory(jobID string) error {
+	return f.checkpoint(jobID, func(j *fJob) { j.noHistory = true })
+}
+
+// SetBackPressure sets a vertex's back-pressure sample.
+func (f *Flink) SetBackPressure(jobID, vertexID string, p Pressure) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	j := f.job(jobID)
+	if j == nil {
+		return fmt.Errorf("job %s not found", jobID)
+	}
+	if _, ok := j.watermarks[vertexID]; !ok {
+		return fmt.Errorf("vertex %s of job %s not found", vertexID, jobID)
+	}
+	if j.pressure == nil {
+		j.pressure = map[string]Pressure{}
+	}
+	j.pressure[vertexID] = p
+	return nil
+}
+
 // CompleteCheckpoint records a completed checkpoint.
 func (f *Flink) CompleteCheckpoint(jobID string, c Checkpoint) error {
 	return f.checkpoint(jobID, func(j *fJob) {
@@ -203,6 +281,9 @@ func (f *Flink) Handler() http.Handler {
 	mux.HandleFunc("GET /jobs/{jobid}", f.jobDetails)
 	mux.HandleFunc("GET /jobs/{jobid}/checkpoints", f.checkpoints)
 	mux.HandleFunc("GET /jobs/{jobid}/vertices/{vertexid}/watermarks", f.watermarksOf)
+	mux.HandleFunc("GET /jobs/{jobid}/metrics", f.jobMetrics)
+	mux.HandleFunc("GET /jobs/{jobid}/exceptions", f.exceptionsOf)
+	mux.HandleFunc("GET /jobs/{jobid}/vertices/{vertexid}/backpressure", f.backPressure)
 	return mux
 }
 
@@ -412,4 +493,121 @@ func (f *Flink) watermarksOf(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.respond(w, r, http.StatusOK, map[string]any{"metrics": metrics})
+}
+
+// jobMetrics serves the job metrics the fake knows (numRestarts), in the
+// documented form; ?get= selects, no parameter lists the names.
+func (f *Flink) jobMetrics(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	j := f.job(r.PathValue("jobid"))
+	var restarts int64
+	if j != nil {
+		restarts = j.restarts
+	}
+	f.mu.Unlock()
+	if j == nil {
+		f.notFound(w, "job "+r.PathValue("jobid"))
+		return
+	}
+	metrics := []map[string]string{}
+	get := r.URL.Query().Get("get")
+	if get == "" { // the names only, as Flink lists them
+		metrics = append(metrics, map[string]string{"id": "numRestarts"})
+	}
+	for _, name := range strings.Split(get, ",") {
+		if name == "numRestarts" {
+			metrics = append(metrics, map[string]string{"id": "numRestarts", "value": strconv.FormatInt(restarts, 10)})
+		}
+	}
+	f.respond(w, r, http.StatusOK, map[string]any{"metrics": metrics})
+}
+
+func exceptionJSON(x Exception) map[string]any {
+	out := map[string]any{
+		"exceptionName": x.Name, "stacktrace": x.Stack, "timestamp": x.At.UnixMilli(),
+		"failureLabels": map[string]string{}, "concurrentExceptions": []any{},
+	}
+	if x.Task != "" {
+		out["taskName"], out["location"], out["taskManagerId"] = x.Task, x.Location, x.TaskManager
+	}
+	return out
+}
+
+func (f *Flink) exceptionsOf(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	j := f.job(r.PathValue("jobid"))
+	if j == nil || j.noHistory {
+		f.mu.Unlock()
+		f.notFound(w, "job "+r.PathValue("jobid"))
+		return
+	}
+	limit := len(j.exceptions)
+	if n, err := strconv.Atoi(r.URL.Query().Get("maxExceptions")); err == nil && n >= 0 {
+		limit = min(limit, n)
+	}
+	entries := []any{}
+	for _, x := range j.exceptions[:limit] {
+		entries = append(entries, exceptionJSON(x))
+	}
+	body := map[string]any{
+		"exceptionHistory": map[string]any{"entries": entries, "truncated": limit < len(j.exceptions)},
+		"truncated":        false,
+		"all-exceptions":   []any{},
+	}
+	if len(j.exceptions) > 0 {
+		body["root-exception"] = j.exceptions[0].Stack
+		body["timestamp"] = j.exceptions[0].At.UnixMilli()
+	}
+	f.mu.Unlock()
+	f.respond(w, r, http.StatusOK, body)
+}
+
+func (f *Flink) backPressure(w http.ResponseWriter, r *http.Request) {
+	now := f.clock.now()
+	f.mu.Lock()
+	j := f.job(r.PathValue("jobid"))
+	var p Pressure
+	var par int32
+	ok := false
+	if j != nil {
+		for _, v := range j.Vertices {
+			if v.ID == r.PathValue("vertexid") {
+				ok, par = true, v.Parallelism
+			}
+		}
+		p = j.pressure[r.PathValue("vertexid")]
+	}
+	f.mu.Unlock()
+	if !ok {
+		f.notFound(w, "vertex "+r.PathValue("vertexid"))
+		return
+	}
+	at := p.At
+	if at.IsZero() {
+		at = now
+	}
+	worst := 0.0
+	subtasks := []any{}
+	for i := range int(par) {
+		ratio, busy, idle := 0.0, 0.0, 1.0
+		if i < len(p.Ratio) {
+			ratio = p.Ratio[i]
+			busy, idle = at01(p.Busy, i), at01(p.Idle, i)
+		}
+		worst = max(worst, ratio)
+		subtasks = append(subtasks, map[string]any{
+			"subtask": i, "attempt-number": 0, "backpressureLevel": level(ratio),
+			"ratio": ratio, "busyRatio": busy, "idleRatio": idle,
+		})
+	}
+	f.respond(w, r, http.StatusOK, map[string]any{
+		"status": "ok", "backpressureLevel": level(worst), "end-timestamp": at.UnixMilli(), "subtasks": subtasks,
+	})
+}
+
+func at01(v []float64, i int) float64 {
+	if i < len(v) {
+		return v[i]
+	}
+	return 0
 }

@@ -1,0 +1,53 @@
+package report
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/pravega"
+)
+
+// TestStreamsVerdicts: the Flink and Pravega sections say what is wrong,
+// and "ok" where nothing is.
+func TestStreamsVerdicts(t *testing.T) {
+	healthy := flink.Job{Name: "healthy", State: "RUNNING", Vertices: []flink.Vertex{
+		{Name: "Window", Watermark: flink.Watermark{Read: true, Subtasks: 2, Millis: now.Add(-time.Second).UnixMilli(), MinSubtask: 1}}},
+		Checkpoints: &flink.Checkpoints{Completed: 10, Recent: []flink.Attempt{{ID: 10, Status: "COMPLETED"}}}}
+	failing := flink.Job{Name: "failing", State: "RUNNING", Checkpoints: &flink.Checkpoints{Completed: 1, Failed: 2,
+		Recent:        []flink.Attempt{{ID: 3, Status: "FAILED"}, {ID: 2, Status: "FAILED"}, {ID: 1, Status: "COMPLETED"}},
+		LatestFailure: &flink.Failure{ID: 3, Trigger: now, Failed: now, Message: "declined"}}}
+	finished := flink.Job{Name: "backfill", State: "FINISHED"}
+	in := Input{Now: now, Snapshot: &platform.Snapshot{},
+		Flink: []FlinkState{
+			{Namespace: "iot", Cluster: "agg", State: &flink.Cluster{Jobs: []flink.Job{healthy, failing, finished}}},
+			{Namespace: "iot", Cluster: "pending"},
+			{Namespace: "iot", Cluster: "empty", State: &flink.Cluster{}},
+		},
+		Pravega: []PravegaState{
+			{Namespace: "pravega", Cluster: "ok", Streams: 1, Inventory: &pravega.Inventory{Scopes: []pravega.Scope{{Name: "iot",
+				Groups: []pravega.ReaderGroup{{Scope: "iot", Name: "g", OnlineReaders: []string{"r"}}}}}}},
+			{Namespace: "pravega", Cluster: "idle", Streams: 1, Inventory: &pravega.Inventory{Scopes: []pravega.Scope{{Name: "iot",
+				Groups: []pravega.ReaderGroup{{Scope: "iot", Name: "dashboard", Streams: []string{"iot/aggregates"}}}}}}},
+			{Namespace: "pravega", Cluster: "down", Streams: -1, Err: errors.New("no answer within 5s")},
+		},
+	}
+	md := Markdown(in)
+	for _, want := range []string{
+		"| iot/agg | healthy | RUNNING | ● ok |",
+		"| iot/agg | failing | RUNNING | ✖ checkpoints failing: 2 of the last 3 · latest: declined |",
+		"| iot/agg | backfill | FINISHED | - |",
+		"| iot/pending | - | not read | - |",
+		"| iot/empty | - | no jobs | - |",
+		"| pravega/ok | - | - | 1 | - | ● ok |",
+		"| pravega/idle | - | - | 1 | - | ▲ reader group iot/dashboard: no reader online (reads iot/aggregates) |",
+		"| pravega/down | - | - | - | no answer within 5s | - |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("no %q in\n%s", want, md)
+		}
+	}
+}

@@ -1,0 +1,275 @@
+package restapi
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/pravega"
+)
+
+// Problem is what a finding is about. The order is the order findings of
+// the same health are listed in.
+type Problem int
+
+const (
+	Restarting         Problem = iota // the job restarts, or restarted lately
+	CheckpointsFailing                // recent checkpoints failed
+	Lagging                           // the watermark is far behind
+	BackPressured                     // a vertex is back-pressured
+	Unreadable                        // part of a Pravega cluster could not be read
+	NoReaders                         // a reader group has no reader online
+)
+
+func (p Problem) String() string {
+	return [...]string{"restarting", "checkpoints failing", "lagging", "back-pressured", "unreadable", "no readers"}[p]
+}
+
+// Finding is one thing wrong with a job or a cluster: how bad (Degraded
+// or Failed) and a sentence that says what and why, for the pane and the
+// triage report alike.
+type Finding struct {
+	Health  platform.Health
+	Problem Problem
+	Text    string
+}
+
+// Thresholds decide when something is a finding and how bad it is.
+type Thresholds struct {
+	// LagWarn and LagBad: a watermark this far behind is Degraded, Failed.
+	LagWarn, LagBad time.Duration
+	// CheckpointBadShare: from this share of failed recent checkpoints
+	// on it is Failed (any failure is Degraded).
+	CheckpointBadShare float64
+	// RestartsBad: this many restarts in the last hour are Failed (one is
+	// Degraded).
+	RestartsBad int64
+	// BackPressureBad: a vertex whose worst subtask is back-pressured this
+	// share of the time is Failed; at level "low" it is Degraded.
+	BackPressureBad float64
+}
+
+// DefaultThresholds are the console's.
+var DefaultThresholds = Thresholds{LagWarn: 30 * time.Second, LagBad: 5 * time.Minute, CheckpointBadShare: 0.5, RestartsBad: 3, BackPressureBad: 0.5}
+
+// RestartWindow is how far back restarts count.
+const RestartWindow = time.Hour
+
+// LagHealth grades a watermark lag.
+func (th Thresholds) LagHealth(d time.Duration) platform.Health {
+	switch {
+	case d >= th.LagBad:
+		return platform.Failed
+	case d >= th.LagWarn:
+		return platform.Degraded
+	}
+	return platform.Ready
+}
+
+// JobFindings says what is wrong with a job at now, worst first. A job
+// that is not running has none (its state says it).
+func (th Thresholds) JobFindings(j *flink.Job, now time.Time) []Finding {
+	var out []Finding
+	add := func(h platform.Health, p Problem, format string, args ...any) {
+		out = append(out, Finding{Health: h, Problem: p, Text: fmt.Sprintf(format, args...)})
+	}
+	recent, since := RecentRestarts(j, now)
+	switch j.State {
+	case "RESTARTING", "FAILING":
+		text := strings.ToLower(j.State) + " now"
+		if recent > 0 {
+			text += fmt.Sprintf(" · %d× %s", recent, window(now, since))
+		}
+		add(platform.Failed, Restarting, "%s%s", text, latestException(j))
+	case "RUNNING":
+		if recent > 0 {
+			h := platform.Degraded
+			if recent >= th.RestartsBad {
+				h = platform.Failed
+			}
+			add(h, Restarting, "restarted %d× %s%s", recent, window(now, since), latestException(j))
+		}
+	default:
+		return nil
+	}
+	if c := j.Checkpoints; c != nil {
+		failed, ended := c.RecentFailures()
+		cause := ""
+		if f := c.LatestFailure; f != nil && f.Message != "" {
+			cause = " · latest: " + f.Message
+		}
+		switch {
+		case failed > 0:
+			h := platform.Degraded
+			if float64(failed) >= th.CheckpointBadShare*float64(ended) || c.FailingNow() && failed == ended {
+				h = platform.Failed
+			}
+			add(h, CheckpointsFailing, "checkpoints failing: %d of the last %d%s", failed, ended, cause)
+		case ended == 0 && c.FailingNow(): // no history (older Flink): the latest says it
+			add(platform.Failed, CheckpointsFailing, "checkpoints failing: the latest failed%s", cause)
+		}
+	}
+	if s := j.Slowest(); s >= 0 {
+		v := &j.Vertices[s]
+		lag := v.Watermark.Lag(now)
+		if h := th.LagHealth(lag); h != platform.Ready {
+			where := v.Name
+			if i := v.Watermark.MinSubtask; i >= 0 {
+				// Flink's own notation: "(index+1/parallelism)".
+				where += fmt.Sprintf(", subtask %d/%d holds the minimum", i+1, v.Watermark.Subtasks)
+			}
+			add(h, Lagging, "lagging %s behind: %s", Duration(lag), where)
+		}
+	}
+	for i := range j.Vertices {
+		v := &j.Vertices[i]
+		bp := v.BackPressure
+		if bp == nil || bp.Err != nil {
+			continue
+		}
+		worst, ratio := bp.Worst()
+		var h platform.Health
+		switch {
+		case bp.Level == "high" || ratio >= th.BackPressureBad:
+			h = platform.Failed
+		case bp.Level == "low":
+			h = platform.Degraded
+		default:
+			continue
+		}
+		add(h, BackPressured, "back-pressured (%s): %s, subtask %d/%d %.0f%% of the time", bp.Level, v.Name, worst+1, len(bp.Subtasks), ratio*100)
+	}
+	sortFindings(out)
+	return out
+}
+
+// RecentRestarts is how often a job restarted in the last RestartWindow
+// and since when that is counted: from its numRestarts readings, or from
+// its exception history when that was read and says more (each entry is a
+// failure Flink restarted for).
+func RecentRestarts(j *flink.Job, now time.Time) (int64, time.Time) {
+	n, since := int64(0), time.Time{}
+	if j.Restarts.Known {
+		n, since = j.Restarts.Recent, j.Restarts.Since
+	}
+	if e := j.Exceptions; e != nil {
+		from := now.Add(-RestartWindow)
+		if k := int64(e.Since(from)); k > n || (k == n && k > 0) {
+			n, since = k, from
+			if !j.Start.IsZero() && j.Start.After(from) {
+				since = j.Start
+			}
+		}
+	}
+	return n, since
+}
+
+// latestException names the latest failure, when the history was read.
+func latestException(j *flink.Job) string {
+	if j.Exceptions == nil || len(j.Exceptions.Entries) == 0 {
+		return ""
+	}
+	x := j.Exceptions.Entries[0]
+	s := " · latest: " + ShortClass(x.Name)
+	if x.Task != "" {
+		s += " in " + x.Task
+	}
+	return s
+}
+
+// ShortClass drops a Java class name's package:
+// org.apache.flink.util.FlinkRuntimeException → FlinkRuntimeException.
+// Anything else (a message) stays as it is.
+func ShortClass(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 && i+1 < len(name) && !strings.ContainsAny(name, " :") {
+		return name[i+1:]
+	}
+	return name
+}
+
+// PravegaFindings says what is wrong in a Pravega cluster's inventory,
+// worst first.
+func PravegaFindings(inv *pravega.Inventory) []Finding {
+	if inv == nil {
+		return nil
+	}
+	var out []Finding
+	for _, sc := range inv.Scopes {
+		if sc.StreamErr != nil {
+			out = append(out, Finding{Health: platform.Failed, Problem: Unreadable, Text: "scope " + sc.Name + ": streams unreadable: " + sc.StreamErr.Error()})
+		}
+		if sc.GroupErr != nil {
+			out = append(out, Finding{Health: platform.Failed, Problem: Unreadable, Text: "scope " + sc.Name + ": reader groups unreadable: " + sc.GroupErr.Error()})
+		}
+		for _, g := range sc.Groups {
+			switch {
+			case g.Err != nil:
+				out = append(out, Finding{Health: platform.Degraded, Problem: Unreadable, Text: "reader group " + sc.Name + "/" + g.Name + " unreadable: " + g.Err.Error()})
+			case len(g.OnlineReaders) == 0:
+				out = append(out, Finding{Health: platform.Degraded, Problem: NoReaders, Text: "reader group " + sc.Name + "/" + g.Name + ": no reader online (reads " + strings.Join(g.Streams, ", ") + ")"})
+			}
+		}
+	}
+	sortFindings(out)
+	return out
+}
+
+// Worst is the worst health of the findings, Ready when there are none.
+func Worst(fs []Finding) platform.Health {
+	w := platform.Ready
+	for _, f := range fs {
+		if rank(f.Health) > rank(w) {
+			w = f.Health
+		}
+	}
+	return w
+}
+
+func rank(h platform.Health) int {
+	switch h {
+	case platform.Failed:
+		return 3
+	case platform.Degraded:
+		return 2
+	case platform.Progressing:
+		return 1
+	}
+	return 0
+}
+
+func sortFindings(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		if ra, rb := rank(a.Health), rank(b.Health); ra != rb {
+			return rb - ra
+		}
+		return int(a.Problem) - int(b.Problem)
+	})
+}
+
+// window says over what time restarts were counted: "in the last hour",
+// "in the last 12m" (when fewer readings go back).
+func window(now, since time.Time) string {
+	if since.IsZero() || now.Sub(since) >= RestartWindow-time.Minute {
+		return "in the last hour"
+	}
+	return "in the last " + Duration(now.Sub(since))
+}
+
+// Duration is a short duration: 0.4s, 12s, 4m20s, 2h05m, 3d.
+func Duration(d time.Duration) string {
+	d = max(d, 0)
+	switch {
+	case d < time.Second:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", d/time.Second)
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", d/time.Minute, d%time.Minute/time.Second)
+	case d < 100*time.Hour:
+		return fmt.Sprintf("%dh%02dm", d/time.Hour, d%time.Hour/time.Minute)
+	}
+	return fmt.Sprintf("%dd", d/(24*time.Hour))
+}

@@ -1,0 +1,127 @@
+package restapi_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/pravega"
+	"github.com/streamops/streamops/backend/restapi"
+)
+
+// healthyJob runs, its watermark 2s behind, its checkpoints completing,
+// never restarted: no finding.
+func healthyJob() flink.Job {
+	return flink.Job{ID: "j", Name: "agg", State: "RUNNING", Start: t0.Add(-48 * time.Hour),
+		Vertices: []flink.Vertex{
+			{ID: "v1", Name: "Source", Parallelism: 4, Watermark: flink.Watermark{Read: true, Subtasks: 4, Missing: 4, MinSubtask: -1}},
+			{ID: "v2", Name: "Window -> Aggregate", Parallelism: 6, Watermark: flink.Watermark{Read: true, Subtasks: 6, Millis: t0.Add(-2 * time.Second).UnixMilli(), MinSubtask: 2}},
+		},
+		Restarts: flink.Restarts{Known: true, Total: 7, Since: t0.Add(-time.Hour)},
+		Checkpoints: &flink.Checkpoints{Completed: 100, Failed: 3, Recent: []flink.Attempt{{ID: 10, Status: "COMPLETED"}, {ID: 9, Status: "COMPLETED"}, {ID: 8, Status: "IN_PROGRESS"}},
+			Latest:        &flink.Completed{ID: 10, Trigger: t0.Add(-20 * time.Second)},
+			LatestFailure: &flink.Failure{ID: 5, Trigger: t0.Add(-time.Hour), Message: "old"}}}
+}
+
+func TestJobFindings(t *testing.T) {
+	th := restapi.DefaultThresholds
+	lagging := func(d time.Duration) func(*flink.Job) {
+		return func(j *flink.Job) { j.Vertices[1].Watermark.Millis = t0.Add(-d).UnixMilli() }
+	}
+	failing := func(failed, completed int) func(*flink.Job) {
+		return func(j *flink.Job) {
+			c := j.Checkpoints
+			c.Recent = nil
+			for i := range failed {
+				c.Recent = append(c.Recent, flink.Attempt{ID: int64(100 - i), Status: "FAILED"})
+			}
+			for i := range completed {
+				c.Recent = append(c.Recent, flink.Attempt{ID: int64(50 - i), Status: "COMPLETED"})
+			}
+			c.LatestFailure = &flink.Failure{ID: 100, Trigger: t0.Add(-10 * time.Second), Message: "Checkpoint expired before completing."}
+		}
+	}
+	cases := []struct {
+		name   string
+		change func(*flink.Job)
+		want   []string // the findings' texts, worst first; health glyph first
+	}{
+		{"healthy", func(*flink.Job) {}, nil},
+		{"lag under the threshold", lagging(29 * time.Second), nil},
+		{"lagging", lagging(4*time.Minute + 20*time.Second), []string{"▲ lagging 4m20s behind: Window -> Aggregate, subtask 3/6 holds the minimum"}},
+		{"far behind", lagging(6 * time.Minute), []string{"✖ lagging 6m00s behind: Window -> Aggregate, subtask 3/6 holds the minimum"}},
+		{"lagging, no subtask index", func(j *flink.Job) { lagging(time.Minute)(j); j.Vertices[1].Watermark.MinSubtask = -1 }, []string{"▲ lagging 1m00s behind: Window -> Aggregate"}},
+		{"checkpoints: one of ten failed", failing(1, 9), []string{"▲ checkpoints failing: 1 of the last 10 · latest: Checkpoint expired before completing."}},
+		{"checkpoints: two of three fail", failing(7, 3), []string{"✖ checkpoints failing: 7 of the last 10 · latest: Checkpoint expired before completing."}},
+		{"checkpoints: no history, latest failed", func(j *flink.Job) {
+			j.Checkpoints.Recent = nil
+			j.Checkpoints.LatestFailure = &flink.Failure{Trigger: t0.Add(-time.Second), Message: "declined"}
+		}, []string{"✖ checkpoints failing: the latest failed · latest: declined"}},
+		{"checkpoints: no history, an old failure", func(j *flink.Job) { j.Checkpoints.Recent = nil }, nil},
+		{"restarted once in the hour", func(j *flink.Job) { j.Restarts.Recent = 1 }, []string{"▲ restarted 1× in the last hour"}},
+		{"restarted 3× since readings began", func(j *flink.Job) { j.Restarts.Recent, j.Restarts.Since = 3, t0.Add(-12*time.Minute) }, []string{"✖ restarted 3× in the last 12m00s"}},
+		{"restarting now", func(j *flink.Job) { j.State = "RESTARTING" }, []string{"✖ restarting now"}},
+		{"restarts from the exception history", func(j *flink.Job) {
+			j.Exceptions = &flink.Exceptions{Entries: []flink.Exception{
+				{Name: "java.io.IOException", Task: "Window (2/6)", Time: t0.Add(-5 * time.Minute)},
+				{Name: "x", Time: t0.Add(-30 * time.Minute)},
+				{Name: "y", Time: t0.Add(-2 * time.Hour)},
+			}}
+		}, []string{"▲ restarted 2× in the last hour · latest: IOException in Window (2/6)"}},
+		{"an old exception is no restart", func(j *flink.Job) {
+			j.Exceptions = &flink.Exceptions{Entries: []flink.Exception{{Name: "y", Time: t0.Add(-2 * time.Hour)}}}
+		}, nil},
+		{"back-pressured", func(j *flink.Job) {
+			j.Vertices[1].BackPressure = &flink.BackPressure{Level: "high", Subtasks: []flink.SubtaskPressure{{Index: 0, Ratio: 0.2}, {Index: 1, Ratio: 0.87}}}
+		}, []string{"✖ back-pressured (high): Window -> Aggregate, subtask 2/2 87% of the time"}},
+		{"back-pressure low", func(j *flink.Job) {
+			j.Vertices[1].BackPressure = &flink.BackPressure{Level: "low", Subtasks: []flink.SubtaskPressure{{Index: 0, Ratio: 0.3}}}
+		}, []string{"▲ back-pressured (low): Window -> Aggregate, subtask 1/1 30% of the time"}},
+		{"back-pressure ok or unreadable", func(j *flink.Job) {
+			j.Vertices[0].BackPressure = &flink.BackPressure{Level: "ok", Subtasks: []flink.SubtaskPressure{{Index: 0, Ratio: 0.05}}}
+			j.Vertices[1].BackPressure = &flink.BackPressure{Err: errors.New("404")}
+		}, nil},
+		{"worst first", func(j *flink.Job) { lagging(time.Minute)(j); failing(7, 3)(j); j.Restarts.Recent = 1 }, []string{
+			"✖ checkpoints failing: 7 of the last 10 · latest: Checkpoint expired before completing.",
+			"▲ restarted 1× in the last hour",
+			"▲ lagging 1m00s behind: Window -> Aggregate, subtask 3/6 holds the minimum",
+		}},
+		{"a finished job has none", func(j *flink.Job) { j.State = "FINISHED"; lagging(time.Hour)(j) }, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			j := healthyJob()
+			tc.change(&j)
+			var got []string
+			for _, f := range th.JobFindings(&j, t0) {
+				g := map[platform.Health]string{platform.Degraded: "▲", platform.Failed: "✖"}[f.Health]
+				got = append(got, g+" "+f.Text)
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestPravegaFindings(t *testing.T) {
+	ok := &pravega.Inventory{Scopes: []pravega.Scope{{Name: "iot", Groups: []pravega.ReaderGroup{{Scope: "iot", Name: "agg", OnlineReaders: []string{"r-0"}}}}}}
+	if fs := restapi.PravegaFindings(ok); len(fs) != 0 {
+		t.Errorf("healthy inventory: %+v", fs)
+	}
+	bad := &pravega.Inventory{Scopes: []pravega.Scope{
+		{Name: "audit", GroupErr: errors.New("500 Internal Server Error")},
+		{Name: "iot", Groups: []pravega.ReaderGroup{{Scope: "iot", Name: "dashboard", Streams: []string{"iot/aggregates"}}}},
+	}}
+	fs := restapi.PravegaFindings(bad)
+	if len(fs) != 2 || fs[0].Health != platform.Failed || fs[0].Text != "scope audit: reader groups unreadable: 500 Internal Server Error" ||
+		fs[1].Health != platform.Degraded || fs[1].Text != "reader group iot/dashboard: no reader online (reads iot/aggregates)" {
+		t.Errorf("findings %+v", fs)
+	}
+	if restapi.Worst(fs) != platform.Failed || restapi.Worst(nil) != platform.Ready {
+		t.Error("worst")
+	}
+}

@@ -1,0 +1,151 @@
+package streams
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	clocktesting "k8s.io/utils/clock/testing"
+
+	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/keymap"
+	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/themes"
+)
+
+// TestFocusFollowsSelection: the pane tells the Source which job the
+// selection is on (the job, or its finding, exception or vertex), once
+// per change, and no job when it leaves the jobs.
+func TestFocusFollowsSelection(t *testing.T) {
+	m, src := newPane(t, 160, 48)
+	m, _ = m.Update(ReportMsg{Report: fixture()})
+	step := func(m Model, msg tea.Msg) Model {
+		m, cmd := m.Update(msg)
+		runCmd(cmd)
+		return m
+	}
+	m = step(m, keymap.Press(m.deps.Keys.Streams.Section)) // the Flink view; the cursor on the first endpoint
+	for range 3 {                                          // the job, a finding, another finding: one job
+		m = step(m, keymap.Press(m.deps.Keys.Global.Down))
+	}
+	for range 11 { // past sensor-aggregation's endpoint (no job) to its finding
+		m = step(m, keymap.Press(m.deps.Keys.Global.Down))
+	}
+	for range 2 { // its job row, then its endpoint
+		m = step(m, keymap.Press(m.deps.Keys.Global.Up))
+	}
+	src.mu.Lock()
+	got := strings.Join(src.focus, "\n")
+	src.mu.Unlock()
+	want := strings.Join([]string{
+		"flink:fraud-detection/fraud-scoring 6f1d0c2e8a5b4f3e9d7c1b0a2e4f6a8c",
+		"none",
+		"flink:iot-analytics/sensor-aggregation a1b2c3d4e5f60718293a4b5c6d7e8f90",
+		"none",
+	}, "\n")
+	if got != want {
+		t.Errorf("focus calls:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestVerdictWithoutColour: under the Mono theme (NO_COLOR) the lag, the
+// job's verdict and failed checkpoints still read from their glyphs.
+func TestVerdictWithoutColour(t *testing.T) {
+	m := New(pane.Deps{Styles: themes.New(themes.Mono), Keys: keymap.Default(), Clock: clocktesting.NewFakeClock(now)}, newFakeSource())
+	m.loc = time.UTC
+	m.SetSize(160, 48)
+	m, _ = m.Update(ReportMsg{Report: fixture()})
+	m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+	v := ansi.Strip(m.View())
+	for _, want := range []string{"✖ RUNNING", "✖ 6m12s", "✖ lagging 6m12s behind", "▲ restarted 2×", "✖2187"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("no %q in\n%s", want, v)
+		}
+	}
+	if got := ansi.Strip(m.lagCell(40*time.Second, false)); got != "▲ 40s" {
+		t.Errorf("lag over the warning threshold: %q", got)
+	}
+	if got := ansi.Strip(m.lagCell(2*time.Second, true)); got != "2s ◀" {
+		t.Errorf("lag under it: %q", got)
+	}
+}
+
+// TestCheckpointCellColours: failed checkpoints are not drawn in the
+// colour of completed ones.
+func TestCheckpointCellColours(t *testing.T) {
+	m, _ := newPane(t, 160, 48)
+	st := m.deps.Styles
+	failing := m.checkpointCell(&flink.Checkpoints{Completed: 6724, Failed: 13445})
+	if !strings.Contains(failing, st.Err.Render("✖13445")) || strings.Contains(failing, st.OK.Render("✖13445")) || !strings.Contains(failing, st.OK.Render("✓6724")) {
+		t.Errorf("failing cell %q", failing)
+	}
+	healthy := m.checkpointCell(&flink.Checkpoints{Completed: 10})
+	if strings.Contains(healthy, st.Err.Render("✖0")) || !strings.Contains(healthy, st.Muted.Render("✖0")) {
+		t.Errorf("healthy cell %q", healthy)
+	}
+}
+
+// runCmd runs a command and the commands of a batch it returns.
+func runCmd(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	if batch, ok := cmd().(tea.BatchMsg); ok {
+		for _, c := range batch {
+			runCmd(c)
+		}
+	}
+}
+
+// TestStackTraceInert: a stack trace carrying a screen clear and a window
+// title reaches the terminal without either (the goldens are stripped of
+// escape sequences, so they cannot show it).
+func TestStackTraceInert(t *testing.T) {
+	m, _ := newPane(t, 160, 48)
+	m, _ = m.Update(ReportMsg{Report: fixture()})
+	m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+	for range 7 { // the IllegalStateException, whose stack has them
+		m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+	}
+	if r, _ := m.selected(); r.kind != rowException || !strings.Contains(r.exc.Stack, "\x1b]0;pwned") {
+		t.Fatalf("selected %+v", r)
+	}
+	v := m.View()
+	if !strings.Contains(ansi.Strip(v), "bad record from account 4711") {
+		t.Fatalf("stack trace not shown:\n%s", ansi.Strip(v))
+	}
+	for _, bad := range []string{"\x1b[2J", "\x1b]0;", "pwned", "\x07"} {
+		if strings.Contains(v, bad) {
+			t.Errorf("%q reached the terminal", bad)
+		}
+	}
+}
+
+// TestBackPressureUnreadable: a vertex whose sample could not be read says
+// so in its cell and detail; the other vertices and the job's verdict
+// stand.
+func TestBackPressureUnreadable(t *testing.T) {
+	m, _ := newPane(t, 160, 48)
+	rep := fixture()
+	rep.Flink[0].Cluster.Jobs[0].Vertices[0].BackPressure = &flink.BackPressure{Err: errors.New("GET /jobs/x/vertices/y/backpressure: malformed JSON at byte 12")}
+	m, _ = m.Update(ReportMsg{Report: rep})
+	m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+	for range 8 { // fraud-scoring's source (one finding fewer above it)
+		m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+	}
+	if r, _ := m.selected(); r.kind != rowVertex || r.vertex.Name != "Source: Pravega fraud/payments" {
+		t.Fatalf("selected %+v", r)
+	}
+	v := ansi.Strip(m.View())
+	for _, want := range []string{"bp ✖", "back-pressure: ✖ GET /jobs/x/vertices/y/backpressure: malformed JSON at byte 12", "✖ checkpoints failing", "bp ok"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("no %q in\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "back-pressured (high)") {
+		t.Errorf("an unreadable sample made a verdict:\n%s", v)
+	}
+}
