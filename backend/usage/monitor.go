@@ -343,6 +343,10 @@ func (m *Monitor) readVolumes(ctx context.Context, snap *platform.Snapshot) (map
 				return
 			}
 			defer func() { <-sem }()
+			if ctx.Err() != nil { // forbidden meanwhile
+				answers <- answer{node: n, err: ctx.Err()}
+				return
+			}
 			tctx, tcancel := context.WithTimeout(ctx, m.cfg.Timeout)
 			defer tcancel()
 			s, err := m.cfg.Summaries.Summary(tctx, n)
