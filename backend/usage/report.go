@@ -178,9 +178,13 @@ func joinPods(prev *Report, snap *platform.Snapshot, items []metricsv1beta1.PodM
 	}
 	for p := range r.pods {
 		m := r.pods[p].member
-		pp := prev.find(m.Namespace, m.Name)
-		if pp < 0 {
-			continue
+		// Unchanged members keep their place (and pointer) from one
+		// snapshot to the next: look there before hashing.
+		pp := p
+		if pp >= len(prev.pods) || (prev.pods[pp].member != m && (prev.pods[pp].member.Name != m.Name || prev.pods[pp].member.Namespace != m.Namespace)) {
+			if pp = prev.find(m.Namespace, m.Name); pp < 0 {
+				continue
+			}
 		}
 		old := prev.pods[pp].member
 		if old.UID != m.UID {
