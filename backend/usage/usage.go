@@ -12,6 +12,7 @@
 package usage
 
 import (
+	"slices"
 	"time"
 
 	"github.com/streamops/streamops/backend/platform"
@@ -133,6 +134,12 @@ type NodeUsage struct {
 	Ready       bool
 	Pressure    []string // True pressure conditions (MemoryPressure, DiskPressure, PIDPressure)
 	Members     int      // members of the snapshot on it
+}
+
+// UnderPressure reports whether the node has the given pressure condition
+// (e.g. "MemoryPressure") True.
+func (n NodeUsage) UnderPressure(condition string) bool {
+	return slices.Contains(n.Pressure, condition)
 }
 
 // MemoryOfAllocatable is the memory used as a fraction of allocatable.
