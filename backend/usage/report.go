@@ -54,9 +54,10 @@ type endedSlot struct {
 
 var seed = maphash.MakeSeed()
 
-func hashPod(namespace, name string) uint64 {
-	return maphash.String(seed, name) ^ (maphash.String(seed, namespace) * 0x9e3779b97f4a7c15)
-}
+// hashPod hashes a pod's name only: the same name in several namespaces
+// (zookeeper-0 of two clusters) only probes one slot further, and hashing
+// the name alone is half the work.
+func hashPod(name string) uint64 { return maphash.String(seed, name) }
 
 // find returns the pod index of namespace/name, or -1.
 func (r *Report) find(namespace, name string) int {
@@ -64,7 +65,7 @@ func (r *Report) find(namespace, name string) int {
 		return -1
 	}
 	mask := uint64(len(r.table) - 1)
-	for i := hashPod(namespace, name) & mask; ; i = (i + 1) & mask {
+	for i := hashPod(name) & mask; ; i = (i + 1) & mask {
 		v := r.table[i]
 		if v == 0 {
 			return -1
@@ -78,7 +79,7 @@ func (r *Report) find(namespace, name string) int {
 func (r *Report) insert(idx int) {
 	m := r.pods[idx].member
 	mask := uint64(len(r.table) - 1)
-	for i := hashPod(m.Namespace, m.Name) & mask; ; i = (i + 1) & mask {
+	for i := hashPod(m.Name) & mask; ; i = (i + 1) & mask {
 		if r.table[i] == 0 {
 			r.table[i] = int32(idx + 1)
 			return
@@ -187,18 +188,23 @@ func joinPods(prev *Report, snap *platform.Snapshot, items []metricsv1beta1.PodM
 			}
 		}
 		old := prev.pods[pp].member
+		if old == m { // unchanged since: no restart, same containers
+			was := prev.ctrs[prev.pods[pp].first : int(prev.pods[pp].first)+len(m.Containers)]
+			cur := r.ctrs[r.pods[p].first : int(r.pods[p].first)+len(m.Containers)]
+			for ci := range cur {
+				if cur[ci].seen == 0 {
+					cur[ci] = was[ci]
+				}
+			}
+			for _, e := range prev.endedOf(pp) {
+				r.ended = append(r.ended, endedSlot{pod: int32(p), ctr: e.ctr, use: e.use, seen: e.seen})
+			}
+			continue
+		}
 		if old.UID != m.UID {
 			continue // another pod of the same name: nothing carries over
 		}
-		var oldEnded []endedSlot
-		if len(prev.ended) > 0 {
-			lo, _ := slices.BinarySearchFunc(prev.ended, int32(pp), func(e endedSlot, t int32) int { return int(e.pod - t) })
-			hi := lo
-			for hi < len(prev.ended) && prev.ended[hi].pod == int32(pp) {
-				hi++
-			}
-			oldEnded = prev.ended[lo:hi]
-		}
+		oldEnded := prev.endedOf(pp)
 		for ci := range m.Containers {
 			oi := containerIndex(old, m.Containers[ci].Name, ci)
 			if oi < 0 {
@@ -221,6 +227,19 @@ func joinPods(prev *Report, snap *platform.Snapshot, items []metricsv1beta1.PodM
 		}
 	}
 	return r
+}
+
+// endedOf is the ended samples of pod p (ended is sorted by pod).
+func (r *Report) endedOf(p int) []endedSlot {
+	if len(r.ended) == 0 {
+		return nil
+	}
+	lo, _ := slices.BinarySearchFunc(r.ended, int32(p), func(e endedSlot, t int32) int { return int(e.pod - t) })
+	hi := lo
+	for hi < len(r.ended) && r.ended[hi].pod == int32(p) {
+		hi++
+	}
+	return r.ended[lo:hi]
 }
 
 // joinNodes lists the nodes that hold members with their usage (items
