@@ -2,6 +2,7 @@ package usage
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -201,25 +202,33 @@ func claimSnapshot() *platform.Snapshot {
 func TestVolumeFillFromSummaries(t *testing.T) {
 	var mu sync.Mutex
 	var asked []string
+	worker1Down := false
 	reader := summaryFunc(func(_ context.Context, node string) (*Summary, error) {
 		mu.Lock()
 		asked = append(asked, node)
+		down := worker1Down
 		mu.Unlock()
-		switch node {
-		case "worker-1":
+		switch {
+		case node == "worker-1" && down:
+			return nil, apierrors.NewServiceUnavailable("kubelet unreachable")
+		case node == "worker-1":
 			return &Summary{Pods: []PodStats{{PodRef: PodReference{Name: "bookkeeper-bookie-0", Namespace: "pravega"}, Volumes: []VolumeStats{
 				{Name: "ledger", PVCRef: &PVCRef{Name: "ledger-bookkeeper-bookie-0", Namespace: "pravega"}, UsedBytes: u64(91 * gi), AvailableBytes: u64(9 * gi), CapacityBytes: u64(100 * gi)},
 				{Name: "journal", PVCRef: &PVCRef{Name: "journal-bookkeeper-bookie-0", Namespace: "pravega"}, UsedBytes: u64(2 * gi), AvailableBytes: u64(8 * gi), CapacityBytes: u64(10 * gi)},
 				{Name: "config", UsedBytes: u64(1)}, // not a claim
 			}}}}, nil
-		case "worker-2":
+		case node == "worker-2":
 			return nil, apierrors.NewServiceUnavailable("kubelet unreachable")
 		default:
 			return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "nodes"}, node)
 		}
 	})
-	m, _ := start(t, Config{Summaries: reader})
-	m.Observe(claimSnapshot())
+	m, fc := start(t, Config{Summaries: reader})
+	snap := claimSnapshot()
+	// A member in a namespace without claims: its node is not asked.
+	snap.Components = append(snap.Components, &platform.Component{Kind: platform.Other, Cluster: "web", Namespace: "web",
+		Members: []*platform.Member{{Name: "web-0", Namespace: "web", UID: "uid-web", Node: "worker-7"}}})
+	m.Observe(snap)
 	m.Activate("storage")
 	r := eventually(t, m, "fill", func(r *Report) bool { return r.Volumes.State == OK })
 	ledger, _ := r.Claim("pravega/ledger-bookkeeper-bookie-0")
@@ -237,6 +246,29 @@ func TestVolumeFillFromSummaries(t *testing.T) {
 	}
 	if !strings.Contains(r.Volumes.Reason, "1 of 3 nodes failed (worker-2)") {
 		t.Errorf("partial failure reason %q", r.Volumes.Reason)
+	}
+	mu.Lock()
+	slices.Sort(asked)
+	if !slices.Equal(asked, []string{"worker-1", "worker-2", "worker-9"}) {
+		t.Errorf("summaries asked of %v", asked)
+	}
+	worker1Down = true
+	mu.Unlock()
+
+	// worker-1's kubelet goes away: its claims keep the fill last seen;
+	// a claim that leaves the snapshot leaves the report.
+	next := *snap
+	next.Claims = snap.Claims[:2]
+	m.Observe(&next)
+	fc.Step(DefaultVolumeInterval)
+	r = eventually(t, m, "a round with worker-1 down", func(r *Report) bool {
+		return r.Volumes.State == Failing && r.Snapshot == &next
+	})
+	if ledger, _ := r.Claim("pravega/ledger-bookkeeper-bookie-0"); ledger.Level != FillCritical || !ledger.Seen.Equal(epoch) {
+		t.Errorf("fill of a claim on a failed node was dropped: %+v", ledger)
+	}
+	if _, ok := r.Claim("pravega/ledger-bookkeeper-bookie-1"); ok || len(r.Claims) != 2 {
+		t.Errorf("claims %+v", r.Claims)
 	}
 }
 
