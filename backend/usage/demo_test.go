@@ -27,6 +27,9 @@ func TestTheDemoPlaysUsage(t *testing.T) {
 	if err := p.Settle(ctx, fc, 200); err != nil {
 		t.Fatal(err)
 	}
+	if err := p.Troubles(ctx); err != nil { // the OOMKilled bookie among them
+		t.Fatal(err)
+	}
 	w := watch.New(watch.Config{Clients: p.Clients(), Scope: p.Scope(), Clock: fc})
 	if err := w.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -79,6 +82,22 @@ func TestTheDemoPlaysUsage(t *testing.T) {
 	for _, c := range r.Claims {
 		if c.Level == usage.FillUnknown {
 			t.Errorf("claim %s has no fill (pod %q node %q)", c.Key(), c.Pod, c.Node)
+		}
+	}
+
+	// bookkeeper-bookie-1 was OOMKilled (one of the demo's troubles): it
+	// is shown against its 4 GiB limit.
+	for _, c := range r.Snapshot.Components {
+		for _, mem := range c.Members {
+			if mem.Name != "bookkeeper-bookie-1" {
+				continue
+			}
+			u, _ := r.Member(mem)
+			bookie := u.Containers[0]
+			f, ok := bookie.MemoryOfLimit()
+			if !bookie.OOMKilled() || bookie.Limits.Memory != 4<<30 || !ok || f <= 0 || f >= 1 {
+				t.Errorf("OOMKilled bookie: %+v (%.2f of its limit)", bookie, f)
+			}
 		}
 	}
 
