@@ -535,3 +535,18 @@ func oneLine(s string) string {
 	}
 	return s
 }
+
+// ClientsFor makes the monitor's clients for a cluster's connection: the
+// metrics.k8s.io client on its rest.Config and the node proxy on its typed
+// client. The demo platform has no rest.Config: it hands its own (Metrics,
+// Summaries).
+func ClientsFor(c *kube.Clients) (metricsclient.Interface, SummaryReader, error) {
+	if c == nil || c.Config == nil || c.Typed == nil {
+		return nil, nil, errors.New("usage: no cluster connection (the demo gives its own metrics and summaries)")
+	}
+	mc, err := metricsclient.NewForConfig(c.Config)
+	if err != nil {
+		return nil, nil, fmt.Errorf("metrics.k8s.io client: %w", err)
+	}
+	return mc, NodeProxy{Client: c.Typed}, nil
+}

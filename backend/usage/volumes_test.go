@@ -10,6 +10,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/streamops/streamops/backend/kube"
 )
 
 // summaryJSON is trimmed from a real kubelet's /stats/summary.
@@ -77,5 +79,20 @@ func TestNodeProxyReadsAndDecodesTheSummary(t *testing.T) {
 	}
 	if len(paths) != 3 {
 		t.Errorf("paths %v", paths)
+	}
+}
+
+func TestClientsForNeedsAConnection(t *testing.T) {
+	if _, _, err := ClientsFor(&kube.Clients{}); err == nil {
+		t.Error("clients without a rest.Config")
+	}
+	cfg := &rest.Config{Host: "https://127.0.0.1:1"}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc, sr, err := ClientsFor(&kube.Clients{Config: cfg, Typed: cs})
+	if err != nil || mc == nil || sr.(NodeProxy).Client != cs {
+		t.Errorf("clients %v %v %v", mc, sr, err)
 	}
 }
