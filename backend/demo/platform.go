@@ -61,6 +61,8 @@ type Platform struct {
 	writes   []string // spec writes that reached the store, newest last (bounded)
 
 	errs chan error // internal failures (a recovered panic) for the status bar
+
+	usageState // metrics.k8s.io and kubelet summaries (usage.go)
 }
 
 // Errors delivers the simulator's internal failures (a recovered panic),

@@ -131,13 +131,18 @@ func seedNodes() []*corev1.Node {
 			corev1.ResourceEphemeralStorage: resource.MustParse("200Gi"),
 			corev1.ResourcePods:             resource.MustParse("110"),
 		}
+		conds := []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady"}}
+		if name == PressureNode {
+			conds = append(conds, corev1.NodeCondition{Type: corev1.NodeMemoryPressure, Status: corev1.ConditionTrue,
+				Reason: "KubeletHasInsufficientMemory", Message: "kubelet has insufficient memory available"})
+		}
 		out = append(out, &corev1.Node{
 			ObjectMeta: metav1.ObjectMeta{Name: name, UID: types.UID("node-" + name), Labels: map[string]string{
 				"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "topology.kubernetes.io/zone": fmt.Sprintf("zone-%c", 'a'+i%2),
 			}},
 			Status: corev1.NodeStatus{
 				Capacity: res, Allocatable: res,
-				Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady"}},
+				Conditions: conds,
 				Addresses:  []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: fmt.Sprintf("10.0.0.%d", 11+i)}},
 				NodeInfo:   corev1.NodeSystemInfo{KubeletVersion: "v1.34.10"},
 			},

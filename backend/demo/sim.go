@@ -55,6 +55,7 @@ type memberSpec struct {
 	name, container, owner, ownerKind string
 	labels, annotations               map[string]string
 	requests                          corev1.ResourceList
+	limits                            corev1.ResourceList // what the custom resource limits the container to
 	image                             string
 }
 
@@ -201,7 +202,25 @@ func nestedString(u *unstructured.Unstructured, path ...string) string {
 }
 
 func requestsAt(u *unstructured.Unstructured, path ...string) corev1.ResourceList {
-	m, _, _ := unstructured.NestedStringMap(u.Object, append(path, "requests")...)
+	return resourceListAt(u, append(path, "requests")...)
+}
+
+// limitsAt reads the limits of a resources block (which the OOMKilled
+// members are shown against).
+func limitsAt(u *unstructured.Unstructured, path ...string) corev1.ResourceList {
+	return resourceListAt(u, append(path, "limits")...)
+}
+
+// withLimits gives every member of a component the limits.
+func withLimits(c componentSpec, l corev1.ResourceList) componentSpec {
+	for i := range c.members {
+		c.members[i].limits = l
+	}
+	return c
+}
+
+func resourceListAt(u *unstructured.Unstructured, path ...string) corev1.ResourceList {
+	m, _, _ := unstructured.NestedStringMap(u.Object, path...)
 	out := corev1.ResourceList{}
 	for k, v := range m {
 		if q, err := resource.ParseQuantity(v); err == nil {
@@ -259,6 +278,7 @@ func specsFor(res operator.Resource, u *unstructured.Unstructured) []componentSp
 		tag := nestedString(u, "spec", "image", "tag")
 		c := mk(platform.ZooKeeper, name, true, ordinal(name, n), "zookeeper", "pravega/zookeeper:"+tag,
 			map[string]string{"app": name, "release": name, "kind": "ZookeeperMember"}, nil, requestsAt(u, "spec", "pod", "resources"))
+		c = withLimits(c, limitsAt(u, "spec", "pod", "resources"))
 		c.version = tag
 		return []componentSpec{c}
 	case "BookkeeperCluster":
@@ -267,6 +287,7 @@ func specsFor(res operator.Resource, u *unstructured.Unstructured) []componentSp
 		c := mk(platform.BookKeeper, name+"-bookie", true, ordinal(name+"-bookie", n), "bookie", "pravega/bookkeeper:"+v,
 			map[string]string{"app": "bookkeeper-cluster", "bookkeeper_cluster": name, "component": "bookie"},
 			map[string]string{"bookkeeper.version": v}, requestsAt(u, "spec", "resources"))
+		c = withLimits(c, limitsAt(u, "spec", "resources"))
 		c.version = v
 		return []componentSpec{c}
 	case "PravegaCluster":
@@ -282,6 +303,8 @@ func specsFor(res operator.Resource, u *unstructured.Unstructured) []componentSp
 			hashed(name+"-pravega-controller", nestedInt(u, 1, "spec", "pravega", "controllerReplicas")),
 			"pravega-controller", "pravega/pravega:"+v, common("pravega-controller"), map[string]string{"pravega.version": v},
 			requestsAt(u, "spec", "pravega", "controllerResources"))
+		ss = withLimits(ss, limitsAt(u, "spec", "pravega", "segmentStoreResources"))
+		ct = withLimits(ct, limitsAt(u, "spec", "pravega", "controllerResources"))
 		ss.version, ct.version = v, v
 		ss.statusFor, ct.statusFor = "pravega", "pravega"
 		return []componentSpec{ss, ct}
@@ -507,7 +530,7 @@ func (s *simulator) createPod(ctx context.Context, ns string, m memberSpec, stat
 		},
 		Spec: corev1.PodSpec{
 			NodeName:   nodeName,
-			Containers: []corev1.Container{{Name: m.container, Image: m.image, Resources: corev1.ResourceRequirements{Requests: m.requests}}},
+			Containers: []corev1.Container{{Name: m.container, Image: m.image, Resources: corev1.ResourceRequirements{Requests: m.requests, Limits: m.limits}}},
 		},
 		Status: corev1.PodStatus{
 			Phase: corev1.PodPending,

@@ -227,6 +227,9 @@ type Container struct {
 	Message      string
 	Since        time.Time // when the current state began (running/terminated)
 	Last         *Termination
+	// Requests and Limits are the container's spec.resources (CPU in
+	// millicores, memory in bytes; zero when not set).
+	Requests, Limits Resources
 }
 
 // Event is a Kubernetes Warning event about an object of the platform.
@@ -254,6 +257,20 @@ type Node struct {
 	Allocatable Resources
 	Requested   Resources
 	Pods        int
+	// Pressure lists the node's pressure conditions that are True
+	// (MemoryPressure, DiskPressure, PIDPressure), in that order.
+	Pressure []string
+}
+
+// UnderPressure reports whether the node reports the given pressure
+// condition (e.g. "MemoryPressure") as True.
+func (n *Node) UnderPressure(condition string) bool {
+	for _, p := range n.Pressure {
+		if p == condition {
+			return true
+		}
+	}
+	return false
 }
 
 // Taint is a node taint.

@@ -63,7 +63,8 @@ func member(p *corev1.Pod) *platform.Member {
 
 func appendContainers(out []platform.Container, spec []corev1.Container, statuses []corev1.ContainerStatus, init bool) []platform.Container {
 	for _, sc := range spec {
-		c := platform.Container{Name: sc.Name, Init: init, Image: sc.Image}
+		c := platform.Container{Name: sc.Name, Init: init, Image: sc.Image,
+			Requests: platform.ResourcesOf(sc.Resources.Requests), Limits: platform.ResourcesOf(sc.Resources.Limits)}
 		for i := range statuses {
 			if statuses[i].Name == sc.Name {
 				fillStatus(&c, &statuses[i])
@@ -135,11 +136,22 @@ func event(e *corev1.Event) platform.Event {
 	return ev
 }
 
+// pressureConditions are the node conditions a member's node is shown
+// with when True, in this order.
+var pressureConditions = []corev1.NodeConditionType{corev1.NodeMemoryPressure, corev1.NodeDiskPressure, corev1.NodePIDPressure}
+
 func node(n *corev1.Node) platform.Node {
 	out := platform.Node{Name: n.Name, Schedulable: !n.Spec.Unschedulable, Labels: n.Labels, Allocatable: platform.ResourcesOf(n.Status.Allocatable)}
 	for _, c := range n.Status.Conditions {
 		if c.Type == corev1.NodeReady {
 			out.Ready = c.Status == corev1.ConditionTrue
+		}
+	}
+	for _, t := range pressureConditions {
+		for _, c := range n.Status.Conditions {
+			if c.Type == t && c.Status == corev1.ConditionTrue {
+				out.Pressure = append(out.Pressure, string(t))
+			}
 		}
 	}
 	for _, t := range n.Spec.Taints {

@@ -1,6 +1,8 @@
 package watch
 
 import (
+	"slices"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -72,7 +74,7 @@ func slimNode(n *corev1.Node) *corev1.Node {
 		},
 	}
 	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
+		if c.Type == corev1.NodeReady || (c.Status == corev1.ConditionTrue && slices.Contains(pressureConditions, c.Type)) {
 			out.Status.Conditions = append(out.Status.Conditions, corev1.NodeCondition{Type: c.Type, Status: c.Status, Reason: c.Reason})
 		}
 	}
