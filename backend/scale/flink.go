@@ -133,10 +133,10 @@ func flinkStep(s *Step, c *platform.Component, u *unstructured.Unstructured, val
 	}
 	// the step adds slots the job's parallelism cannot use
 	idle := sh.Slots() - sh.parallelism
-	s.Warnings = append(s.Warnings, fmt.Sprintf("%d of %d slots sit idle: job parallelism %d uses %d (%d TaskManager(s) × %d slots); raise the parallelism to %d to use them",
-		idle, sh.Slots(), sh.parallelism, sh.parallelism, sh.replicas, sh.slots, sh.Slots()))
+	s.Warnings = append(s.Warnings, fmt.Sprintf("%d of %d slots would sit idle: job parallelism %d uses only %d of %d TaskManager(s) × %d slots",
+		idle, sh.Slots(), sh.parallelism, sh.parallelism, sh.replicas, sh.slots))
 	s.suggest = &Suggestion{
-		Reason: fmt.Sprintf("raise job parallelism %d→%d in this step, so that the job uses all %d slots", sh.parallelism, sh.Slots(), sh.Slots()),
+		Reason: fmt.Sprintf("raise job parallelism %d→%d to use all %d slots", sh.parallelism, sh.Slots(), sh.Slots()),
 		Change: Change{Key: c.Key(), Field: Parallelism, To: strconv.Itoa(sh.Slots())},
 	}
 }

@@ -27,15 +27,15 @@ func TestFlinkIdleSlots(t *testing.T) {
 		suggest string // the parallelism suggested, "" for none
 	}{
 		{name: "TaskManagers 3→5 at parallelism 6 on 6 slots", changes: []Change{tm(Replicas, "5")},
-			warn: "4 of 10 slots sit idle: job parallelism 6 uses 6 (5 TaskManager(s) × 2 slots); raise the parallelism to 10", suggest: "10"},
-		{name: "more slots per TaskManager", changes: []Change{tm(TaskSlots, "3")}, warn: "3 of 9 slots sit idle", suggest: "9"},
+			warn: "4 of 10 slots would sit idle: job parallelism 6 uses only 6 of 5 TaskManager(s) × 2 slots", suggest: "10"},
+		{name: "more slots per TaskManager", changes: []Change{tm(TaskSlots, "3")}, warn: "3 of 9 slots would sit idle", suggest: "9"},
 		{name: "parallelism raised with them uses the slots", changes: []Change{tm(Replicas, "5"), tm(Parallelism, "10")}},
-		{name: "parallelism raised but not enough", changes: []Change{tm(Replicas, "5"), tm(Parallelism, "8")}, warn: "2 of 10 slots sit idle", suggest: "10"},
+		{name: "parallelism raised but not enough", changes: []Change{tm(Replicas, "5"), tm(Parallelism, "8")}, warn: "2 of 10 slots would sit idle", suggest: "10"},
 		{name: "a job that already had idle slots", changes: []Change{tm(Replicas, "4")},
 			edit: func(u *unstructured.Unstructured) {
 				_ = unstructured.SetNestedField(u.Object, int64(4), "spec", "job", "parallelism")
 			},
-			warn: "4 of 8 slots sit idle", suggest: "8"},
+			warn: "4 of 8 slots would sit idle", suggest: "8"},
 		{name: "resources add no slots", changes: []Change{tm(TaskManagerMemory, "8192m")}},
 		{name: "reactive mode uses every slot", changes: []Change{tm(Replicas, "5")}, edit: func(u *unstructured.Unstructured) {
 			_ = unstructured.SetNestedField(u.Object, "standalone", "spec", "mode")
