@@ -148,6 +148,7 @@ func TestFlinkRestartLine(t *testing.T) {
 		state      string // status.jobStatus.state
 		suspended  bool   // spec.job.state suspended
 		standalone bool   // reactive standalone
+		session    bool   // no spec.job
 		changes    []Change
 		from       RestartFrom
 		line       string
@@ -165,6 +166,7 @@ func TestFlinkRestartLine(t *testing.T) {
 		{name: "reactive replicas", mode: "savepoint", state: "RUNNING", standalone: true, from: NoRestart, line: "standalone reactive mode"},
 		{name: "reactive still redeploys for resources", mode: "savepoint", state: "RUNNING", standalone: true,
 			changes: []Change{tm(TaskManagerCPU, "4")}, from: FromSavepoint, line: "job restarts from a savepoint"},
+		{name: "session cluster", session: true, from: NoRestart, line: "session cluster: the operator redeploys it"},
 		{name: "unknown mode", mode: "upgrade-please", state: "RUNNING", from: RestartUnknown, line: `upgradeMode "upgrade-please" is none of`},
 	}
 	for _, tt := range tests {
@@ -185,6 +187,9 @@ func TestFlinkRestartLine(t *testing.T) {
 			if tt.standalone {
 				_ = unstructured.SetNestedField(u.Object, "standalone", "spec", "mode")
 				_ = unstructured.SetNestedField(u.Object, "reactive", "spec", "flinkConfiguration", "scheduler-mode")
+			}
+			if tt.session {
+				unstructured.RemoveNestedField(u.Object, "spec", "job")
 			}
 			changes := tt.changes
 			if changes == nil {
