@@ -127,11 +127,14 @@ func flinkStep(s *Step, c *platform.Component, u *unstructured.Unstructured, val
 	}
 	s.Restart = flinkRestart(s, u)
 
+	_, moreReplicas := values[Replicas]
+	_, moreSlots := values[TaskSlots]
 	before := shapeOf(c, u, nil, s.Before)
-	if !sh.hasParallelism || reactive(u) || sh.Slots() <= before.Slots() || sh.parallelism >= sh.Slots() {
+	if !moreReplicas && !moreSlots || !sh.hasParallelism || reactive(u) || sh.Slots() <= before.Slots() || sh.parallelism >= sh.Slots() {
 		return
 	}
-	// the step adds slots the job's parallelism cannot use
+	// the step asks for slots the job's parallelism cannot use (not the
+	// TaskManagers the operator adds itself when replicas are unset)
 	idle := sh.Slots() - sh.parallelism
 	s.Warnings = append(s.Warnings, fmt.Sprintf("%d of %d slots would sit idle: job parallelism %d uses only %d of %d TaskManager(s) × %d slots",
 		idle, sh.Slots(), sh.parallelism, sh.parallelism, sh.replicas, sh.slots))

@@ -36,6 +36,10 @@ func TestFlinkIdleSlots(t *testing.T) {
 				_ = unstructured.SetNestedField(u.Object, int64(4), "spec", "job", "parallelism")
 			},
 			warn: "4 of 8 slots would sit idle", suggest: "8"},
+		{name: "replicas unset follow a raised parallelism", changes: []Change{tm(Parallelism, "7")},
+			edit: func(u *unstructured.Unstructured) {
+				unstructured.RemoveNestedField(u.Object, "spec", "taskManager", "replicas")
+			}},
 		{name: "resources add no slots", changes: []Change{tm(TaskManagerMemory, "8192m")}},
 		{name: "reactive mode uses every slot", changes: []Change{tm(Replicas, "5")}, edit: func(u *unstructured.Unstructured) {
 			_ = unstructured.SetNestedField(u.Object, "standalone", "spec", "mode")
