@@ -50,6 +50,9 @@ type Scale struct {
 	// Storage toggles between the compute targets and the storage claims;
 	// Template grows the operator's claim template of the selected claim.
 	Storage, Template key.Binding
+	// Suggest adds the change the plan suggests (a Flink job's parallelism
+	// raised to the slots a TaskManager scale-out adds) and plans again.
+	Suggest key.Binding
 }
 
 // Access pane bindings.
@@ -144,6 +147,7 @@ func Default() KeyMap {
 			Audit:    b("a", "audit log", "a"),
 			Storage:  b("s", "storage / compute", "s"),
 			Template: b("t", "grow claim template (new members)", "t"),
+			Suggest:  b("u", "use the plan's suggestion", "u"),
 		},
 		Access: Access{
 			CanI:    b("c", "can-i matrix", "c"),

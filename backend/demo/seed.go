@@ -94,6 +94,9 @@ func seedResources() []*unstructured.Unstructured {
 				"longtermStorage": map[string]any{"filesystem": map[string]any{"persistentVolumeClaim": map[string]any{"claimName": "pravega-tier2"}}},
 			},
 		}),
+		// The sensor job pins its slots: parallelism 6 on 3 TaskManagers × 2
+		// slots, so a TaskManager scale-out in the wizard shows the idle
+		// slots and the parallelism it suggests (seed_test.go keeps it so).
 		obj("flink.apache.org/v1beta1", "FlinkDeployment", ProjectIoT, SensorJobName, map[string]any{
 			"image":              "flink:1.19",
 			"flinkVersion":       flinkVersionTag,

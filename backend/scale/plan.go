@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,6 +179,10 @@ type Step struct {
 	Problems []string // block the plan
 	// Claim is set on a storage step: the PersistentVolumeClaim it grows.
 	Claim *ClaimStep
+	// Restart is set on a FlinkDeployment step: whether the job restarts
+	// and from what (flink.go).
+	Restart Restart
+	suggest *Suggestion // collected into Plan.Suggestions
 }
 
 // Target names the object the step patches: "Kind namespace/name".
@@ -222,12 +225,19 @@ type Plan struct {
 	// Refusals are the rules the plan breaks: while one holds (is not
 	// overridden), the engine sends neither a dry run nor a patch.
 	Refusals []Refusal
+	// Suggestions are changes the engine offers to add (planning again
+	// with them): raise a Flink job's parallelism to the slots a
+	// TaskManager scale-out adds.
+	Suggestions []Suggestion
 }
 
 // Warnings and Problems of every step.
 func (p Plan) Warnings() []string {
 	var out []string
 	for _, s := range p.Steps {
+		if s.Restart.Line != "" {
+			out = append(out, fmt.Sprintf("step %d: %s", s.N, s.Restart.Line))
+		}
 		for _, w := range s.Warnings {
 			out = append(out, fmt.Sprintf("step %d: %s", s.N, w))
 		}
@@ -309,6 +319,12 @@ func BuildPlan(snap *platform.Snapshot, objs Objects, changes []Change, id strin
 		}
 		for _, st := range splitStep(step) {
 			st.N = len(plan.Steps) + 1
+			if st.suggest != nil {
+				sg := *st.suggest
+				sg.Step = st.N
+				plan.Suggestions = append(plan.Suggestions, sg)
+				st.suggest = nil
+			}
 			plan.Steps = append(plan.Steps, st)
 		}
 		if !nsSeen[step.Namespace] {
@@ -400,46 +416,6 @@ func streamStoreWarnings(s *Step) {
 		if to == 1 && from > 1 {
 			s.Warnings = append(s.Warnings, "one controller leaves the stream store without controller high availability")
 		}
-	}
-}
-
-// flinkStep works out how many TaskManagers a FlinkDeployment runs after the
-// step and what the change costs the running job.
-func flinkStep(s *Step, c *platform.Component, u *unstructured.Unstructured, values map[Field]string) {
-	val := func(f Field) string {
-		if v, ok := values[f]; ok {
-			return v
-		}
-		b, _ := bindingFor(c, f)
-		return b.read(u)
-	}
-	slots, _ := strconv.Atoi(val(TaskSlots))
-	slots = max(slots, 1)
-	parallelism, parErr := strconv.Atoi(val(Parallelism))
-	hasPar := parErr == nil
-	replicas, err := strconv.Atoi(val(Replicas))
-	if _, set := values[Replicas]; !set && err != nil {
-		// without spec.taskManager.replicas the operator runs ceil(parallelism/slots)
-		if hasPar {
-			s.Expect = int(math.Ceil(float64(parallelism) / float64(slots)))
-		}
-	} else if err == nil {
-		s.Expect = replicas
-	}
-	upgradeMode, _, _ := unstructured.NestedString(u.Object, "spec", "job", "upgradeMode")
-	for _, d := range s.Diffs {
-		if d.Field != Replicas {
-			s.Redeploy = true
-		}
-	}
-	if hasPar && s.Expect*slots < parallelism {
-		s.Problems = append(s.Problems, fmt.Sprintf("job parallelism %d needs %d slots; %d TaskManager(s) × %d slots give %d", parallelism, parallelism, s.Expect, slots, s.Expect*slots))
-	}
-	switch {
-	case s.Redeploy:
-		s.Warnings = append(s.Warnings, fmt.Sprintf("the operator redeploys the job to apply this (upgradeMode %s): every TaskManager is replaced", orUnset(upgradeMode)))
-	case s.Expect < s.Before:
-		s.Warnings = append(s.Warnings, fmt.Sprintf("scale-down: the job restarts on fewer TaskManagers (upgradeMode %s)", orUnset(upgradeMode)))
 	}
 }
 

@@ -170,12 +170,6 @@ func TestStepWarningsAndProblems(t *testing.T) {
 	}{
 		{name: "segment store scale-down", changes: []Change{{Key: key(platform.SegmentStore, prRef), Field: Replicas, To: "2"}}, warn: "segment containers move", expect: 2},
 		{name: "single controller", changes: []Change{{Key: key(platform.Controller, prRef), Field: Replicas, To: "1"}}, warn: "high availability", expect: 1},
-		{name: "TaskManagers too few for the parallelism", changes: []Change{{Key: key(platform.FlinkTaskManager, flinkRef), Field: Replicas, To: "2"}},
-			warn: "scale-down", problem: "parallelism 6 needs 6 slots; 2 TaskManager(s) × 2 slots give 4", expect: 2},
-		{name: "more slots let the job fit", changes: []Change{{Key: key(platform.FlinkTaskManager, flinkRef), Field: Replicas, To: "2"}, {Key: key(platform.FlinkTaskManager, flinkRef), Field: TaskSlots, To: "3"}},
-			warn: "redeploys the job", redeploy: true, expect: 2},
-		{name: "resource change redeploys", changes: []Change{{Key: key(platform.FlinkTaskManager, flinkRef), Field: TaskManagerMemory, To: "8192m"}},
-			warn: "every TaskManager is replaced", redeploy: true, expect: 3},
 		{name: "scale-out is plain", changes: []Change{{Key: key(platform.SegmentStore, prRef), Field: Replicas, To: "5"}}, expect: 5},
 	}
 	for _, tt := range tests {

@@ -389,7 +389,7 @@ func refusals(snap *platform.Snapshot, objs Objects, plan Plan) []Refusal {
 				Phrase: "delete-bookie-data " + bookie})
 		}
 	}
-	return out
+	return append(out, flinkRefusals(snap, objs, plan)...)
 }
 
 // pending keeps the refusals of fresh whose override was not accepted in

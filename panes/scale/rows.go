@@ -126,6 +126,7 @@ type line struct {
 	status scale.Status // for kindCheck
 	indent int
 	text   string
+	glyph  string // leads a kindText line, wrapped lines hang after it
 }
 
 func heading(s string) line { return line{kind: kindHeading, text: s} }
@@ -151,8 +152,20 @@ func planLines(plan scale.Plan, pf *scale.Preflight, dry []scale.DryRunResult, r
 			}
 			out = append(out, line{kind: kindText, indent: 3, text: fmt.Sprintf("%s: %s → %s", d.PathString(), from, d.To)})
 		}
+		if r := s.Restart; r.Line != "" {
+			if r.LosesState() {
+				out = append(out, check(scale.Warn, 3, r.Line))
+			} else {
+				out = append(out, line{kind: kindText, indent: 3, text: r.Line, glyph: "↻"})
+			}
+		}
 		for _, w := range s.Warnings {
 			out = append(out, check(scale.Warn, 3, w))
+		}
+		for _, sg := range plan.Suggestions {
+			if sg.Step == s.N {
+				out = append(out, line{kind: kindFix, indent: 6, text: "suggested: " + sg.Reason})
+			}
 		}
 		for _, p := range s.Problems {
 			out = append(out, check(scale.Fail, 3, p))
@@ -177,6 +190,10 @@ func planLines(plan scale.Plan, pf *scale.Preflight, dry []scale.DryRunResult, r
 		return out
 	}
 	out = append(out, heading("Preflight"))
+	onSteps := map[string]bool{}
+	for _, w := range plan.Warnings() {
+		onSteps[w] = true
+	}
 	for _, c := range pf.Checks {
 		out = append(out, check(c.Status, 1, fmt.Sprintf("%-19s %s", c.Name, c.Summary)))
 		if c.Status == scale.Pass || c.Status == scale.Skipped {
@@ -184,6 +201,9 @@ func planLines(plan scale.Plan, pf *scale.Preflight, dry []scale.DryRunResult, r
 		}
 		granted := 0
 		for _, e := range c.Evidence {
+			if onSteps[e] {
+				continue // shown on its step above
+			}
 			if strings.HasPrefix(e, "✓ ") {
 				granted++ // what is fine is counted, not listed
 				continue

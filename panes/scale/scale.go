@@ -522,6 +522,8 @@ func (m Model) onScrollKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		m.busy = "planning…"
 		return m, planCmd(m.ctx, m.eng, ch)
+	case key.Matches(msg, k.Suggest) && m.mode == modePlan && m.busy == "" && m.storageChange == nil:
+		return m.onSuggest()
 	case key.Matches(msg, k.DryRun) && m.mode == modePlan && m.busy == "":
 		if m.deps.ReadOnly() {
 			return m, statusCmd("scale: read-only mode sends no dry run and applies nothing")
@@ -558,6 +560,24 @@ func (m Model) onScrollKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	m.offset = min(m.offset, m.maxOffset())
 	m.updateKeys()
 	return m, nil
+}
+
+// onSuggest adds the plan's first suggestion to the changes and plans
+// again: the engine builds the new plan, the pane only keeps the value.
+func (m Model) onSuggest() (Model, tea.Cmd) {
+	if m.plan == nil || len(m.plan.Suggestions) == 0 {
+		return m, statusCmd("scale: this plan suggests nothing")
+	}
+	sg := m.plan.Suggestions[0]
+	for _, t := range m.targets {
+		if t.Key == sg.Change.Key && t.Field == sg.Change.Field {
+			m.setEdit(t, sg.Change.To)
+			m.busy, m.err = "planning…", ""
+			m.updateKeys()
+			return m, planCmd(m.ctx, m.eng, changes(m.targets, m.edits))
+		}
+	}
+	return m.fail("suggestion", fmt.Errorf("%s %s is not a target any more", sg.Change.Key, sg.Change.Field))
 }
 
 // applyBlocked says why apply cannot start yet, "" when it can.
@@ -726,6 +746,7 @@ func (m *Model) updateKeys() {
 	}
 	k.Override.SetEnabled(m.deps.Keys.Scale.Override.Enabled() && m.mode == modePlan && !m.deps.ReadOnly() && !m.showAudit && canOverride)
 	k.Value.SetEnabled(compute && m.level != scale.KubernetesLevel && !m.typing)
+	k.Suggest.SetEnabled(m.mode == modePlan && !m.showAudit && m.plan != nil && len(m.plan.Suggestions) > 0 && m.storageChange == nil)
 	k.Stop.SetEnabled(m.mode == modeRun && !m.stopAsked)
 	k.Audit.SetEnabled(m.mode != modeConfirm && m.mode != modeOverride)
 }
@@ -733,13 +754,13 @@ func (m *Model) updateKeys() {
 // ShortHelp lists the keys that work now.
 func (m Model) ShortHelp() []key.Binding {
 	k := m.keys
-	return []key.Binding{k.Increase, k.Decrease, k.Value, k.Level, k.Storage, k.Template, k.Plan, k.DryRun, k.Override, k.Apply, k.Stop, k.Audit}
+	return []key.Binding{k.Increase, k.Decrease, k.Value, k.Level, k.Storage, k.Template, k.Plan, k.Suggest, k.DryRun, k.Override, k.Apply, k.Stop, k.Audit}
 }
 
 // FullHelp lists every key of the pane.
 func (m Model) FullHelp() [][]key.Binding {
 	k, g := m.keys, m.deps.Keys.Global
-	return [][]key.Binding{{k.Level, k.PrevLevel, g.Up, g.Down, k.Increase, k.Decrease, k.Value, k.Reset, k.Storage, k.Template}, {k.Plan, k.DryRun, k.Override, k.Apply, k.Stop, k.Audit, g.Back}}
+	return [][]key.Binding{{k.Level, k.PrevLevel, g.Up, g.Down, k.Increase, k.Decrease, k.Value, k.Reset, k.Storage, k.Template}, {k.Plan, k.Suggest, k.DryRun, k.Override, k.Apply, k.Stop, k.Audit, g.Back}}
 }
 
 // Cmds. Each copies what it needs into locals before returning its closure.

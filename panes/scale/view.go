@@ -163,6 +163,9 @@ func (m Model) promptLine() string {
 		return st.Muted.Render(m.keys.Stop.Help().Key + " or esc: stop after the current step")
 	case m.mode == modeDone:
 		return st.Muted.Render("esc: back to the targets")
+	case m.mode == modePlan && m.plan != nil && len(m.plan.Suggestions) > 0 && m.keys.Suggest.Enabled():
+		sg := m.plan.Suggestions[0]
+		return st.Accent.Render(m.keys.Suggest.Help().Key+": ") + st.Text.Render(fmt.Sprintf("%s (step %d; plans again)", sg.Reason, sg.Step))
 	case m.mode == modeSelect && m.level == scale.KubernetesLevel && m.nodes != nil && len(m.nodes.Notes) > 0:
 		return st.Warn.Render("▲ " + strings.Join(m.nodes.Notes, "; "))
 	}
@@ -241,6 +244,9 @@ func (m Model) renderLine(l line) []string {
 		}
 	default:
 		style = st.Text
+		if l.glyph != "" {
+			prefix = st.Info.Render(l.glyph) + " "
+		}
 	}
 	wrapped := wrap(text, width)
 	out := make([]string, len(wrapped))
