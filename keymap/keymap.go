@@ -49,6 +49,10 @@ type Scale struct {
 	// Storage toggles between the compute targets and the storage claims;
 	// Template grows the operator's claim template of the selected claim.
 	Storage, Template key.Binding
+	// Logs opens the logs of the pod a step waits for; Revert plans the
+	// values the applied steps changed back (a new plan, checked and
+	// confirmed like any).
+	Logs, Revert key.Binding
 }
 
 // Access pane bindings.
@@ -142,6 +146,8 @@ func Default() KeyMap {
 			Audit:    b("a", "audit log", "a"),
 			Storage:  b("s", "storage / compute", "s"),
 			Template: b("t", "grow claim template (new members)", "t"),
+			Logs:     b("L", "logs of the pod a step waits for", "L"),
+			Revert:   b("R", "revert: plan the before values", "R"),
 		},
 		Access: Access{
 			CanI:    b("c", "can-i matrix", "c"),

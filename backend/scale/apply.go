@@ -455,6 +455,9 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 		rec.Result, rec.After = "applied", s.values(res)
 		gens[s.Ref.Namespace+"/"+s.Ref.Name+"/"+s.Ref.Kind] = res.GetGeneration()
 		applied = append(applied, appliedStep{step: s, started: started})
+		e.mu.Lock()
+		ps.patched = append(ps.patched, s.N)
+		e.mu.Unlock()
 		if err := e.record(ctx, plan, rec); err != nil {
 			emit(Event{Kind: StepFailed, Step: s.N, Message: err.Error()}, true)
 			finish(Failed, s.N, fmt.Sprintf("step %d was applied but the audit log failed (%v): stopping.", s.N, err))
@@ -478,7 +481,7 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 			msg := fmt.Sprintf("step %d (%s) did not converge within %s: %s.%s The patch stays applied and the operator keeps working on it; no later step was started.",
 				s.N, s.Title(), e.cfg.StepTimeout, prog, whyLine(prog))
 			note(audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "timeout", Message: msg})
-			emit(Event{Kind: StepFailed, Step: s.N, Progress: prog, Message: "timed out: " + prog.String() + whyLine(prog)}, true)
+			emit(Event{Kind: StepFailed, Step: s.N, Progress: prog, Message: "timed out: " + prog.String()}, true)
 			finish(TimedOut, s.N, msg)
 			return
 		default:

@@ -105,6 +105,7 @@ type planState struct {
 	dryRunAt  time.Time
 	started   bool
 	stop      atomic.Bool
+	patched   []int // steps whose patch was applied, for RevertPlan
 }
 
 // New returns an engine for a real cluster or the demo platform: both give

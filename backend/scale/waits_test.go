@@ -130,3 +130,30 @@ func TestStepWaitsForTheOperatorsStatus(t *testing.T) {
 		t.Error("a resource without conditions blocks the step")
 	}
 }
+
+// TestHealthOfAScaleDownRemovingTheStuckMember: the revert of a stuck
+// step removes exactly the member that is not ready, which only warns; a
+// member that stays and is not ready still fails the check.
+func TestHealthOfAScaleDownRemovingTheStuckMember(t *testing.T) {
+	ssKey := key(platform.SegmentStore, prRef)
+	setup := func(stuck int) (*platform.Snapshot, Plan) {
+		snap, objs := platformFixture()
+		c := snap.Components[2]
+		c.Desired, c.Members = 4, members("pravega-pravega-segment-store", 4, 4)
+		c.Members[stuck].Ready, c.Ready = false, 3
+		plan, err := BuildPlan(snap, objs, []Change{{Key: ssKey, Field: Replicas, To: "3"}}, "rev", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return snap, plan
+	}
+	snap, plan := setup(3)
+	c := checkHealth(snap, plan)
+	if ev := strings.Join(c.Evidence, "\n"); c.Status != Warn || !strings.Contains(ev, "▲ SegmentStore pravega/pravega 3/4 ready: pravega-pravega-segment-store-3 not ready, which the plan removes") {
+		t.Errorf("removing the stuck member: %s %q\n%s", c.Status, c.Summary, ev)
+	}
+	snap, plan = setup(1)
+	if c := checkHealth(snap, plan); c.Status != Fail || !strings.Contains(c.Summary, "not ready: SegmentStore 3/4") {
+		t.Errorf("a kept member not ready: %s %q", c.Status, c.Summary)
+	}
+}
