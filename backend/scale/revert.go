@@ -54,15 +54,12 @@ func (e *Engine) RevertPlan(ctx context.Context, planID string) (Plan, error) {
 			lines = append(lines, fmt.Sprintf("reverts step %d %s %s: %s → %s", n, s.Target(), d.PathString(), d.To, d.From))
 		}
 	}
-	if running {
-		if err := e.record(ctx, plan, audit.Record{Action: audit.ActionStop, Result: "interrupted", Message: "the wait is interrupted to revert the plan"}); err != nil {
-			return Plan{}, err
-		}
-		cancel()
-	}
 	now := e.clock.Now()
 	id := e.nextID(now)
 	rev, err := BuildPlan(e.cfg.Source.Snapshot(), e.cfg.Source, changes, id, now)
+	if errors.Is(err, ErrNothingToDo) {
+		return rev, fmt.Errorf("revert %s: every value is at its before value already (or the watch has not seen the patch yet: try again): %w", planID, err)
+	}
 	if err != nil {
 		return rev, fmt.Errorf("revert %s: %w", planID, err)
 	}
@@ -72,7 +69,18 @@ func (e *Engine) RevertPlan(ctx context.Context, planID string) (Plan, error) {
 		}
 	}
 	msg := fmt.Sprintf("revert of plan %s (steps %s): %d step(s); confirm with %q", planID, joinInts(patched), len(rev.Steps), rev.Confirm)
-	return rev, e.keep(ctx, rev, msg, lines)
+	if err := e.keep(ctx, rev, msg, lines); err != nil {
+		return rev, err
+	}
+	if running {
+		// Only once the revert is planned: a revert that cannot be
+		// planned leaves the wait alone.
+		if err := e.record(ctx, plan, audit.Record{Action: audit.ActionStop, Result: "interrupted", Message: "the wait is interrupted to revert the plan: " + rev.ID}); err != nil {
+			return rev, err
+		}
+		cancel()
+	}
+	return rev, nil
 }
 
 func joinInts(ns []int) string {

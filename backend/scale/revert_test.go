@@ -127,8 +127,8 @@ func TestRevertWhileWaitingInterruptsTheWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	for ev := range ch {
-		if ev.Kind == scale.StepProgress {
-			break
+		if ev.Kind == scale.StepProgress && ev.Progress.Desired == 4 {
+			break // the watch has seen the patch
 		}
 	}
 	rev, err := e.eng.RevertPlan(e.ctx, plan.ID)

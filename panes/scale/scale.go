@@ -421,7 +421,9 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			return m, statusCmd("scale: no step waits for a pod")
 		}
 		t := pane.LogTarget{Namespace: w.Namespace, Pod: w.Pod, Container: w.Container}
-		return m, func() tea.Msg { return pane.OpenLogsMsg{Targets: []pane.LogTarget{t}, Title: t.Namespace + "/" + t.Pod} }
+		return m, func() tea.Msg {
+			return pane.OpenLogsMsg{Targets: []pane.LogTarget{t}, Title: t.Namespace + "/" + t.Pod}
+		}
 	case key.Matches(msg, k.Revert) && (m.mode == modeRun || m.mode == modeDone) && !m.showAudit && m.plan != nil && m.busy == "":
 		m.busy, m.err, m.storageChange = "planning the revert (the before values)…", "", nil
 		clear(m.edits)
