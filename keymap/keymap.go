@@ -53,6 +53,10 @@ type Scale struct {
 	// Suggest adds the change the plan suggests (a Flink job's parallelism
 	// raised to the slots a TaskManager scale-out adds) and plans again.
 	Suggest key.Binding
+	// Logs opens the logs of the pod a step waits for; Revert plans the
+	// values the applied steps changed back (a new plan, checked and
+	// confirmed like any).
+	Logs, Revert key.Binding
 }
 
 // Access pane bindings.
@@ -148,6 +152,8 @@ func Default() KeyMap {
 			Storage:  b("s", "storage / compute", "s"),
 			Template: b("t", "grow claim template (new members)", "t"),
 			Suggest:  b("u", "use the plan's suggestion", "u"),
+			Logs:     b("L", "logs of the pod a step waits for", "L"),
+			Revert:   b("R", "revert: plan the before values", "R"),
 		},
 		Access: Access{
 			CanI:    b("c", "can-i matrix", "c"),

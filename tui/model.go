@@ -130,6 +130,7 @@ type Model struct {
 	crash      *Crash
 	next       string // the context to switch to after quitting
 	mouse      bool   // mouse capture is on (off: the terminal selects text)
+	quitAsked  bool   // quit was pressed while a pane was busy: the next quit quits
 }
 
 // NextContext is the kubeconfig context the user switched to; the caller
@@ -364,13 +365,20 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m.onHelpKey(msg)
 	}
 	if key.Matches(msg, g.Quit) {
-		// A scale plan is running: quitting would stop it between steps
-		// without asking. Ask the way its own stop key does.
+		// A scale plan is running: quitting would interrupt its wait
+		// without asking. Ask once (the pane says what quitting does);
+		// the next quit key quits, and the engine records the
+		// interruption when the session closes.
 		if id, busy := m.busyPane(); busy {
+			if m.quitAsked {
+				return m, tea.Quit
+			}
+			m.quitAsked = true
 			m, cmd := m.switchTo(id)
 			return m, tea.Batch(cmd, m.panes[id].update(pane.StopMsg{}))
 		}
 	}
+	m.quitAsked = false // any other key withdraws the question
 	active := m.panes[m.active]
 	if active.capturing() {
 		if msg.String() == "ctrl+c" {

@@ -163,6 +163,7 @@ type Member struct {
 	IP              string
 	Phase           string // Pending, Running, Succeeded, Failed, Unknown
 	Reason          string // pod-level reason (Evicted, NodeLost...) or the worst container reason
+	Unschedulable   string // PodScheduled=False: "reason: message", e.g. "Unschedulable: 0/4 nodes are available: ..."
 	Ready           bool
 	Terminating     bool
 	Restarts        int32

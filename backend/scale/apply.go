@@ -215,7 +215,14 @@ type Progress struct {
 	Expect, Desired, Members, Ready int
 	Waiting                         []string // members not ready yet, with why
 	Note                            string   // e.g. "operator has not reconciled generation 4"
-	Elapsed                         time.Duration
+	// On says what the step waits for: the pods, or the custom
+	// resource's status once the pods are as the step wants them.
+	On WaitingOn
+	// Stuck are the members waited for, each with the cluster's reasons;
+	// Operator is what the custom resource's conditions say.
+	Stuck    []MemberWait
+	Operator string
+	Elapsed  time.Duration
 	// Storage is where a storage step stands ("capacity 50Gi of 80Gi;
 	// Resizing"); it replaces the member counts.
 	Storage string
@@ -349,10 +356,14 @@ func (e *Engine) Apply(ctx context.Context, planID, confirm string) (<-chan Even
 		return nil, err
 	}
 	ch := make(chan Event, 64)
-	if plan.Storage() {
-		go e.runStorage(ctx, ps, ch)
-	} else {
-		go e.run(ctx, ps, ch)
+	if err := e.startRun(ctx, ps, func(ctx context.Context) {
+		if plan.Storage() {
+			e.runStorage(ctx, ps, ch)
+		} else {
+			e.run(ctx, ps, ch)
+		}
+	}); err != nil {
+		return refuse(err)
 	}
 	return ch, nil
 }
@@ -444,6 +455,9 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 		rec.Result, rec.After = "applied", s.values(res)
 		gens[s.Ref.Namespace+"/"+s.Ref.Name+"/"+s.Ref.Kind] = res.GetGeneration()
 		applied = append(applied, appliedStep{step: s, started: started})
+		e.mu.Lock()
+		ps.patched = append(ps.patched, s.N)
+		e.mu.Unlock()
 		if err := e.record(ctx, plan, rec); err != nil {
 			emit(Event{Kind: StepFailed, Step: s.N, Message: err.Error()}, true)
 			finish(Failed, s.N, fmt.Sprintf("step %d was applied but the audit log failed (%v): stopping.", s.N, err))
@@ -464,8 +478,8 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 			}
 			emit(Event{Kind: StepConverged, Step: s.N, Progress: prog, Message: fmt.Sprintf("%d/%d ready in %s", prog.Ready, prog.Expect, prog.Elapsed.Truncate(time.Second))}, true)
 		case errors.Is(err, context.DeadlineExceeded):
-			msg := fmt.Sprintf("step %d (%s) did not converge within %s: %s. The patch stays applied and the operator keeps working on it; no later step was started.",
-				s.N, s.Title(), e.cfg.StepTimeout, prog)
+			msg := fmt.Sprintf("step %d (%s) did not converge within %s: %s.%s The patch stays applied and the operator keeps working on it; no later step was started.",
+				s.N, s.Title(), e.cfg.StepTimeout, prog, whyLine(prog))
 			note(audit.Record{Action: audit.ActionWait, Step: s.N, Target: s.Target(), Result: "timeout", Message: msg})
 			emit(Event{Kind: StepFailed, Step: s.N, Progress: prog, Message: "timed out: " + prog.String()}, true)
 			finish(TimedOut, s.N, msg)
@@ -478,6 +492,15 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 		}
 	}
 	finish(Completed, 0, fmt.Sprintf("all %d step(s) converged.", len(plan.Steps)))
+}
+
+// whyLine is " Why: …" with the reasons a step waited for, "" when none.
+func whyLine(p Progress) string {
+	r := p.Reasons()
+	if r == "" {
+		return ""
+	}
+	return " Why: " + r + "."
 }
 
 // send delivers ev to the run's reader: an important event waits for the
@@ -580,8 +603,22 @@ func Converged(snap *platform.Snapshot, s Step, gen int64, objs Objects) (Progre
 			why = "not ready"
 		}
 		p.Waiting = append(p.Waiting, m.Name+" "+why)
+		p.Stuck = append(p.Stuck, memberWait(snap, m, why))
 	}
 	done := p.Desired == s.Expect && p.Members == s.Expect && p.Ready == s.Expect && len(p.Waiting) == 0
+	if !done {
+		p.On = WaitingPods
+	}
+	if s.Ref.Kind != "FlinkDeployment" {
+		// The pods are not all: the operator's status must say so too
+		// (it requeues every 30 s, OBSERVED.md).
+		msg, waiting := resourceWait(c)
+		p.Operator = msg
+		if done && waiting {
+			done, p.On = false, WaitingResource
+			p.Note = "pods ready; waiting for " + s.Ref.Kind + " " + s.Ref.Name + " to report PodsReady (the operator requeues every 30 s)"
+		}
+	}
 	if objs != nil && s.Ref.Kind == "FlinkDeployment" {
 		if u, ok := objs.Object(gvrOf(s.Ref), s.Ref.Namespace, s.Ref.Name); ok {
 			if og, found, _ := unstructured.NestedInt64(u.Object, "status", "observedGeneration"); found && og < gen {
@@ -596,6 +633,12 @@ func Converged(snap *platform.Snapshot, s Step, gen int64, objs Objects) (Progre
 				break
 			}
 		}
+		if !done && p.On == WaitingNothing {
+			p.On = WaitingResource
+		}
+	}
+	if done {
+		p.On = WaitingNothing
 	}
 	return p, done
 }

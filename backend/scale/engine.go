@@ -76,6 +76,7 @@ var (
 	ErrConflict      = errors.New("conflict")
 	ErrAlreadyRun    = errors.New("the plan has already been applied (plan again)")
 	ErrNotRunning    = errors.New("the plan is not running")
+	ErrClosed        = errors.New("the scale engine is closed (the console is quitting)")
 	errAuditRequired = errors.New("scale engine needs an audit log")
 )
 
@@ -89,6 +90,12 @@ type Engine struct {
 	seq   int
 	plans map[string]*planState
 	user  string
+
+	// runs are the plans being applied: Close interrupts them and waits
+	// until each has written how it ended to the audit log.
+	runs    sync.WaitGroup
+	cancels map[string]context.CancelFunc
+	closed  bool
 }
 
 type planState struct {
@@ -98,6 +105,7 @@ type planState struct {
 	dryRunAt  time.Time
 	started   bool
 	stop      atomic.Bool
+	patched   []int // steps whose patch was applied, for RevertPlan
 }
 
 // New returns an engine for a real cluster or the demo platform: both give
@@ -131,7 +139,7 @@ func New(cfg Config) (*Engine, error) {
 		}
 		cfg.Logs = SourceScanner{Source: logs.KubeSource{Client: client}}
 	}
-	return &Engine{cfg: cfg, clock: cfg.Clock, log: cfg.Log, plans: map[string]*planState{}}, nil
+	return &Engine{cfg: cfg, clock: cfg.Clock, log: cfg.Log, plans: map[string]*planState{}, cancels: map[string]context.CancelFunc{}}, nil
 }
 
 // ReadOnly reports whether the engine refuses every write.
@@ -272,6 +280,44 @@ func (e *Engine) StopAfterStep(ctx context.Context, planID string) error {
 		return nil
 	}
 	return e.record(ctx, ps.plan, audit.Record{Action: audit.ActionStop, Result: "requested", Message: "stop after the current step"})
+}
+
+// Close interrupts the plans being applied, as quitting the console does,
+// and waits until each has recorded the interruption in the audit log (a
+// patch already sent is waited for: it is never abandoned half way). Call
+// it before closing the audit log. Apply refuses once Close was called.
+func (e *Engine) Close() {
+	e.mu.Lock()
+	e.closed = true
+	for _, cancel := range e.cancels {
+		cancel()
+	}
+	e.mu.Unlock()
+	e.runs.Wait()
+}
+
+// startRun runs a plan under a context Close can end, counting it in runs.
+func (e *Engine) startRun(ctx context.Context, ps *planState, run func(context.Context)) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	id := ps.plan.ID
+	e.cancels[id] = cancel
+	e.runs.Add(1)
+	go func() {
+		defer e.runs.Done()
+		defer func() {
+			e.mu.Lock()
+			delete(e.cancels, id)
+			e.mu.Unlock()
+			cancel()
+		}()
+		run(rctx)
+	}()
+	return nil
 }
 
 // Cancel records that the user abandoned a plan before applying it (for

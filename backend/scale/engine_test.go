@@ -546,3 +546,84 @@ func TestReadOnlyTurnedOnMidPlanStopsBeforeTheNextStep(t *testing.T) {
 		t.Fatalf("segment stores at %d after a stop before their step", got)
 	}
 }
+
+// TestStuckStepExplainsItself plays the stuck-member scenario: while the
+// step waits, its progress names the member and the kubelet's reason (the
+// readiness probe refused), and the timeout message carries it.
+func TestStuckStepExplainsItself(t *testing.T) {
+	e := startDemo(t, demo.ScenarioStuckMember, func(c *scale.Config) { c.StepTimeout = 4 * time.Second })
+	plan, pf, dry := e.check(t, scale.Change{Key: ss, Field: scale.Replicas, To: "4"})
+	if !pf.Passed() || !dry[0].OK {
+		t.Fatalf("checks: %s %+v", failing(pf), dry)
+	}
+	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, evs := drain(t, ch)
+	if out.State != scale.TimedOut {
+		t.Fatalf("outcome %s: %s", out.State, out.Message)
+	}
+	const pod, why = "pravega-pravega-segment-store-3", "Unhealthy: Readiness probe failed: Get"
+	explained := false
+	for _, ev := range evs {
+		if ev.Kind != scale.StepProgress && ev.Kind != scale.StepFailed {
+			continue
+		}
+		for _, w := range ev.Progress.Stuck {
+			if w.Pod == pod && w.Namespace == "pravega" && w.Container == "pravega-segmentstore" && ev.Progress.On == scale.WaitingPods &&
+				len(w.Reasons) > 0 && strings.HasPrefix(w.Reasons[0], why) && strings.Contains(w.Reasons[0], "connection refused") {
+				explained = true
+			}
+		}
+	}
+	if !explained {
+		t.Errorf("no progress said why %s is not ready", pod)
+	}
+	for _, want := range []string{"Why: " + pod + " not ready (" + why, "connection refused"} {
+		if !strings.Contains(out.Message, want) {
+			t.Errorf("timeout message lacks %q: %s", want, out.Message)
+		}
+	}
+	var timeout audit.Record
+	for _, r := range mustTail(e) {
+		if r.Action == audit.ActionWait {
+			timeout = r
+		}
+	}
+	if timeout.Result != "timeout" || !strings.Contains(timeout.Message, why) {
+		t.Errorf("audit of the timeout %+v", timeout)
+	}
+}
+
+// TestQuittingInterruptsTheRunAndRecordsIt: closing the engine (the
+// console quitting) ends a step's wait at once, and the interruption is in
+// the audit log before Close returns.
+func TestQuittingInterruptsTheRunAndRecordsIt(t *testing.T) {
+	e := startDemo(t, demo.ScenarioStuckMember, func(c *scale.Config) { c.StepTimeout = time.Minute })
+	plan, pf, dry := e.check(t, scale.Change{Key: ss, Field: scale.Replicas, To: "4"}, scale.Change{Key: ctl, Field: scale.Replicas, To: "3"})
+	if !pf.Passed() || !dry[0].OK {
+		t.Fatalf("checks: %s %+v", failing(pf), dry)
+	}
+	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ev := range ch {
+		if ev.Kind == scale.StepProgress {
+			break // waiting on the stuck member
+		}
+	}
+	start := time.Now()
+	e.eng.Close()
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("Close took %s", d)
+	}
+	a := actions(e)
+	if !slices.Contains(a, "wait:interrupted#1") || !slices.Contains(a, "finished:interrupted") || slices.Contains(a, "patch:applied#2") {
+		t.Errorf("audit %q", a)
+	}
+	if _, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm); err == nil {
+		t.Error("apply after Close")
+	}
+}

@@ -3,6 +3,7 @@ package scale
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -304,6 +305,15 @@ func checkHealth(snap *platform.Snapshot, plan Plan) Check {
 	for _, comp := range comps {
 		line := fmt.Sprintf("%s %d/%d ready", compName(comp), comp.Ready, comp.Desired)
 		notReady := notReadyMembers(comp)
+		if gone, keep := removedNotReady(plan, comp); len(gone) > 0 && len(gone) == len(notReady) && comp.Ready >= keep && comp.Health != platform.Failed {
+			// A scale-down removing exactly the members that are not
+			// ready (the revert of a stuck step) does not add load.
+			if c.Status == Pass {
+				c.Status = Warn
+			}
+			c.Evidence = append(c.Evidence, "▲ "+line+": "+strings.Join(gone, ", ")+", which the plan removes")
+			continue
+		}
 		if comp.Ready < comp.Desired || len(notReady) > 0 || comp.Health == platform.Failed {
 			c.Status = Fail
 			bad = append(bad, fmt.Sprintf("%s %d/%d", comp.Kind, comp.Ready, comp.Desired))
@@ -340,6 +350,43 @@ func isCRWatch(resource string, plan Plan) bool {
 		}
 	}
 	return false
+}
+
+// removedNotReady lists the members of a StatefulSet-ordered component
+// (ZooKeeper, bookies, segment stores) that are not ready and that a
+// scale-down step of plan removes (ordinal at or above its new count), and
+// the count it keeps.
+func removedNotReady(plan Plan, c *platform.Component) ([]string, int) {
+	keep := -1
+	for _, s := range plan.Steps {
+		if s.Key == c.Key() && s.Claim == nil && s.Expect < s.Before {
+			keep = s.Expect
+		}
+	}
+	if keep < 0 || (c.Kind != platform.ZooKeeper && c.Kind != platform.BookKeeper && c.Kind != platform.SegmentStore) {
+		return nil, keep
+	}
+	var out []string
+	for _, m := range c.Members {
+		if m.Ready {
+			continue
+		}
+		idx := m.Labels["apps.kubernetes.io/pod-index"]
+		if idx == "" {
+			idx = m.Name[strings.LastIndex(m.Name, "-")+1:]
+		}
+		if n, err := strconv.Atoi(idx); err != nil || n < keep {
+			return nil, keep // a member that stays is not ready
+		}
+		why := m.Phase
+		if m.Reason != "" {
+			why = m.Reason
+		} else if m.Phase == "Running" {
+			why = "not ready"
+		}
+		out = append(out, m.Name+" "+why)
+	}
+	return out, keep
 }
 
 func notReadyMembers(c *platform.Component) []string {

@@ -196,6 +196,9 @@ func (s *Session) Close() error {
 	s.closed.Do(func() {
 		s.cancel()
 		s.wg.Wait()
+		if s.Scale != nil {
+			s.Scale.Close() // a plan being applied records its interruption first
+		}
 		err = s.Audit.Close()
 	})
 	return err

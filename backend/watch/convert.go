@@ -31,8 +31,11 @@ func member(p *corev1.Pod) *platform.Member {
 		if c.Type == corev1.PodReady {
 			m.Ready = c.Status == corev1.ConditionTrue
 		}
-		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && m.Reason == "" {
-			m.Reason = c.Reason // Unschedulable
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+			if m.Reason == "" {
+				m.Reason = c.Reason // Unschedulable
+			}
+			m.Unschedulable = strings.TrimSpace(c.Reason + ": " + c.Message)
 		}
 	}
 	for _, o := range p.OwnerReferences {

@@ -118,6 +118,7 @@ const (
 	kindMuted
 	kindCheck // carries a status glyph
 	kindFix
+	kindWarn // a reason something waits: the cluster's words
 )
 
 // line is one line of a scrollable view, before styling.
@@ -277,6 +278,7 @@ func runLines(plan scale.Plan, steps map[int]stepState, outcome *scale.Outcome, 
 			out = append(out, check(scale.Pass, 0, title+" — "+st.message))
 		case st.phase == scale.StepFailed:
 			out = append(out, check(scale.Fail, 0, title+" — "+st.message))
+			out = append(out, waitLines(st.progress)...)
 		default:
 			elapsed := now.Sub(st.started).Truncate(time.Second)
 			out = append(out, line{kind: kindStep, text: fmt.Sprintf("◐ %s — %s of %s", title, elapsed, timeout)})
@@ -286,12 +288,15 @@ func runLines(plan scale.Plan, steps map[int]stepState, outcome *scale.Outcome, 
 			} else {
 				out = append(out, line{kind: kindText, indent: 4, text: fmt.Sprintf("%d/%d ready, %d member(s), spec %d", p.Ready, p.Expect, p.Members, p.Desired)})
 			}
-			for _, w := range p.Waiting {
-				out = append(out, line{kind: kindMuted, indent: 4, text: "waiting: " + w})
+			if len(p.Stuck) == 0 {
+				for _, w := range p.Waiting {
+					out = append(out, line{kind: kindMuted, indent: 4, text: "waiting: " + w})
+				}
 			}
 			if p.Note != "" {
 				out = append(out, line{kind: kindMuted, indent: 4, text: p.Note})
 			}
+			out = append(out, waitLines(p)...)
 			if st.phase == scale.StepStarted && st.message != "" {
 				out = append(out, line{kind: kindMuted, indent: 4, text: st.message})
 			}
@@ -313,6 +318,25 @@ func runLines(plan scale.Plan, steps map[int]stepState, outcome *scale.Outcome, 
 		for _, e := range pc.Evidence {
 			out = append(out, line{kind: kindMuted, indent: 4, text: e})
 		}
+	}
+	return out
+}
+
+// waitLines say what a step waits for: each member with the cluster's
+// reasons, one line each, and the operator's conditions.
+func waitLines(p scale.Progress) []line {
+	var out []line
+	if p.On != scale.WaitingNothing {
+		out = append(out, line{kind: kindMuted, indent: 4, text: "waits on: " + p.On.String()})
+	}
+	for _, w := range p.Stuck {
+		out = append(out, line{kind: kindText, indent: 4, text: "waiting: " + w.Pod + " " + w.State})
+		for _, r := range w.Reasons {
+			out = append(out, line{kind: kindWarn, indent: 6, text: r})
+		}
+	}
+	if p.Operator != "" {
+		out = append(out, line{kind: kindWarn, indent: 4, text: p.Operator})
 	}
 	return out
 }

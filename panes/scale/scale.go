@@ -40,6 +40,7 @@ type Backend interface {
 	Apply(ctx context.Context, planID, confirm string) (<-chan scale.Event, error)
 	Override(ctx context.Context, planID, refusalID, phrase string) (scale.Plan, error)
 	StopAfterStep(ctx context.Context, planID string) error
+	RevertPlan(ctx context.Context, planID string) (scale.Plan, error)
 	Cancel(ctx context.Context, planID, what string) error
 	Audit(n int) ([]audit.Record, error)
 	StepTimeout() time.Duration
@@ -103,6 +104,9 @@ type Model struct {
 	outcome   *scale.Outcome
 	askStop   bool
 	stopAsked bool
+	// quitAsked: the user pressed quit while the plan runs; the root quits
+	// on the next quit key, and the question says so.
+	quitAsked bool
 
 	showAudit bool
 	audit     []audit.Record
@@ -230,7 +234,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		m.snap = msg.Snapshot
 		return m, targetsCmd(m.eng, msg.Snapshot)
 	case pane.StopMsg:
-		return m.onStop()
+		return m.onQuit()
 	case pane.FocusMsg:
 		if m.level == scale.KubernetesLevel && m.mode == modeSelect {
 			return m, m.nodesCmd()
@@ -411,6 +415,20 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, nil
 	case m.mode == modeRun && (key.Matches(msg, k.Stop, g.Back) || msg.String() == "ctrl+c"):
 		return m.onStop()
+	case key.Matches(msg, k.Logs) && (m.mode == modeRun || m.mode == modeDone) && !m.showAudit:
+		w, ok := m.waitingPod()
+		if !ok {
+			return m, statusCmd("scale: no step waits for a pod")
+		}
+		t := pane.LogTarget{Namespace: w.Namespace, Pod: w.Pod, Container: w.Container}
+		return m, func() tea.Msg {
+			return pane.OpenLogsMsg{Targets: []pane.LogTarget{t}, Title: t.Namespace + "/" + t.Pod}
+		}
+	case key.Matches(msg, k.Revert) && (m.mode == modeRun || m.mode == modeDone) && !m.showAudit && m.plan != nil && m.busy == "":
+		m.busy, m.err, m.storageChange = "planning the revert (the before values)…", "", nil
+		clear(m.edits)
+		m.updateKeys()
+		return m, revertCmd(m.ctx, m.eng, m.plan.ID)
 	}
 	if m.showAudit || m.mode != modeSelect {
 		return m.onScrollKey(msg)
@@ -696,6 +714,42 @@ func (m Model) onSizeKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	return m, nil
 }
 
+// onQuit is the root's quit key while the plan runs: it asks whether to
+// stop after the step, and says that quitting again quits now.
+func (m Model) onQuit() (Model, tea.Cmd) {
+	if m.mode == modeRun {
+		m.askStop, m.quitAsked = !m.stopAsked, true
+	}
+	m.updateKeys()
+	return m, nil
+}
+
+// waitingPod is the first member the latest waiting (or failed) step waits
+// for.
+func (m Model) waitingPod() (scale.MemberWait, bool) {
+	if m.plan == nil {
+		return scale.MemberWait{}, false
+	}
+	for i := len(m.plan.Steps) - 1; i >= 0; i-- {
+		st, ok := m.steps[m.plan.Steps[i].N]
+		if ok && st.phase != scale.StepConverged && len(st.progress.Stuck) > 0 {
+			return st.progress.Stuck[0], true
+		}
+	}
+	return scale.MemberWait{}, false
+}
+
+// patched reports whether a step of the running plan got as far as its
+// patch, so that a revert has something to set back.
+func (m Model) patched() bool {
+	for _, st := range m.steps {
+		if st.phase != scale.StepStarted {
+			return true
+		}
+	}
+	return false
+}
+
 // onStop asks whether to stop the running plan (once: a stop already asked
 // for is under way); asked again while the question shows, it withdraws it.
 func (m Model) onStop() (Model, tea.Cmd) {
@@ -710,7 +764,7 @@ func (m Model) onStop() (Model, tea.Cmd) {
 }
 
 func (m Model) onStopKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
-	m.askStop = false
+	m.askStop, m.quitAsked = false, false
 	m.updateKeys()
 	switch msg.String() {
 	case "y", "Y":
@@ -748,19 +802,22 @@ func (m *Model) updateKeys() {
 	k.Value.SetEnabled(compute && m.level != scale.KubernetesLevel && !m.typing)
 	k.Suggest.SetEnabled(m.mode == modePlan && !m.showAudit && m.plan != nil && len(m.plan.Suggestions) > 0 && m.storageChange == nil)
 	k.Stop.SetEnabled(m.mode == modeRun && !m.stopAsked)
+	_, waiting := m.waitingPod()
+	k.Logs.SetEnabled((m.mode == modeRun || m.mode == modeDone) && !m.showAudit && waiting)
+	k.Revert.SetEnabled((m.mode == modeRun || m.mode == modeDone) && !m.showAudit && m.plan != nil && !m.plan.Storage() && m.patched())
 	k.Audit.SetEnabled(m.mode != modeConfirm && m.mode != modeOverride)
 }
 
 // ShortHelp lists the keys that work now.
 func (m Model) ShortHelp() []key.Binding {
 	k := m.keys
-	return []key.Binding{k.Increase, k.Decrease, k.Value, k.Level, k.Storage, k.Template, k.Plan, k.Suggest, k.DryRun, k.Override, k.Apply, k.Stop, k.Audit}
+	return []key.Binding{k.Increase, k.Decrease, k.Value, k.Level, k.Storage, k.Template, k.Plan, k.Suggest, k.DryRun, k.Override, k.Apply, k.Stop, k.Logs, k.Revert, k.Audit}
 }
 
 // FullHelp lists every key of the pane.
 func (m Model) FullHelp() [][]key.Binding {
 	k, g := m.keys, m.deps.Keys.Global
-	return [][]key.Binding{{k.Level, k.PrevLevel, g.Up, g.Down, k.Increase, k.Decrease, k.Value, k.Reset, k.Storage, k.Template}, {k.Plan, k.Suggest, k.DryRun, k.Override, k.Apply, k.Stop, k.Audit, g.Back}}
+	return [][]key.Binding{{k.Level, k.PrevLevel, g.Up, g.Down, k.Increase, k.Decrease, k.Value, k.Reset, k.Storage, k.Template}, {k.Plan, k.Suggest, k.DryRun, k.Override, k.Apply, k.Stop, k.Logs, k.Revert, k.Audit, g.Back}}
 }
 
 // Cmds. Each copies what it needs into locals before returning its closure.
@@ -839,6 +896,14 @@ func waitEventCmd(id string, ch <-chan scale.Event) tea.Cmd {
 	return func() tea.Msg {
 		ev, ok := <-ch
 		return eventMsg{planID: id, ev: ev, closed: !ok}
+	}
+}
+
+// revertCmd asks the engine for the revert plan; it arrives as any plan.
+func revertCmd(ctx context.Context, eng Backend, id string) tea.Cmd {
+	return func() tea.Msg {
+		p, err := eng.RevertPlan(ctx, id)
+		return planMsg{plan: p, err: err}
 	}
 }
 

@@ -157,12 +157,16 @@ func (m Model) promptLine() string {
 		return st.Accent.Render(fmt.Sprintf("Grow %s (now %s) to: ", c.Name, orDash(c.RequestedText))) + m.size.View()
 	case m.mode == modeSelect && m.storage:
 		return st.Muted.Render(m.deps.Keys.Global.Select.Help().Key + ": grow the claim · " + m.keys.Template.Help().Key + ": grow its template (new members) · " + m.keys.Storage.Help().Key + ": compute")
+	case m.quitAsked && m.askStop:
+		return st.Warn.Render(fmt.Sprintf("%s again: quit (audit log records it) · y: stop after this step · other: go on", m.deps.Keys.Global.Quit.Help().Key))
+	case m.quitAsked:
+		return st.Warn.Render(fmt.Sprintf("%s again: quit (audit log records it) · other: go on", m.deps.Keys.Global.Quit.Help().Key))
 	case m.askStop:
 		return st.Warn.Render("Stop after this step? No later step starts; the patch sent stays. [y/N]")
 	case m.mode == modeRun:
-		return st.Muted.Render(m.keys.Stop.Help().Key + " or esc: stop after the current step")
+		return st.Muted.Render(m.keys.Stop.Help().Key + " or esc: stop after the current step" + m.stuckKeys())
 	case m.mode == modeDone:
-		return st.Muted.Render("esc: back to the targets")
+		return st.Muted.Render("esc: back to the targets" + m.stuckKeys())
 	case m.mode == modePlan && m.plan != nil && len(m.plan.Suggestions) > 0 && m.keys.Suggest.Enabled():
 		sg := m.plan.Suggestions[0]
 		return st.Accent.Render(m.keys.Suggest.Help().Key+": ") + st.Text.Render(fmt.Sprintf("%s (step %d; plans again)", sg.Reason, sg.Step))
@@ -170,6 +174,18 @@ func (m Model) promptLine() string {
 		return st.Warn.Render("▲ " + strings.Join(m.nodes.Notes, "; "))
 	}
 	return ""
+}
+
+// stuckKeys names the logs and revert keys when they work.
+func (m Model) stuckKeys() string {
+	var s string
+	if m.keys.Logs.Enabled() {
+		s += " · " + m.keys.Logs.Help().Key + ": pod logs"
+	}
+	if m.keys.Revert.Enabled() {
+		s += " · " + m.keys.Revert.Help().Key + ": revert"
+	}
+	return s
 }
 
 // lines are the scrollable view's lines: the audit log, the plan, or the
@@ -235,6 +251,8 @@ func (m Model) renderLine(l line) []string {
 		style = st.Muted
 	case kindFix:
 		style = st.Accent
+	case kindWarn:
+		style = st.Warn
 	case kindCheck:
 		gs, glyph := statusStyle(m, l.status)
 		prefix = gs.Render(glyph) + " "
