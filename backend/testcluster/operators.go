@@ -15,7 +15,6 @@ package testcluster
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -68,7 +67,11 @@ type OperatorOptions struct {
 	// ZookeeperClusters are the names of the ZookeeperClusters (in
 	// Namespace) whose client Service the zookeeper-operator must reach:
 	// it dials <name>-client.<namespace>.svc.cluster.local:2181, which the
-	// operator's own /etc/hosts maps to the test's ZooKeeper server.
+	// operator's own /etc/hosts maps to a ZooKeeper server of that
+	// cluster's own, as each ZookeeperCluster is its own ensemble (the
+	// operator fails to create the metadata of a second cluster in a
+	// ZooKeeper that holds a first: "Error creating parent zkNode:
+	// /zookeeper-operator: zk: node already exists").
 	// Default: "zookeeper" (the upstream sample's name).
 	ZookeeperClusters []string
 }
@@ -76,15 +79,15 @@ type OperatorOptions struct {
 // Operators are the operator processes of one test.
 type Operators struct {
 	Namespace string
-	LogDir    string // <operator>.log and zookeeper.log
-	// ZooKeeper is the address of the ZooKeeper server (a loopback IP of its
-	// own, port 2181), empty without the zookeeper-operator.
-	ZooKeeper string
+	LogDir    string // <operator>.log and zookeeper-<cluster>.log
+	// ZooKeepers are the addresses of the ZooKeeper servers by
+	// ZookeeperCluster name (each on a loopback IP of its own, port 2181).
+	ZooKeepers map[string]string
 
 	procs []*process
 }
 
-// Log returns the log of one of the operators (or "zookeeper").
+// Log returns the log of one of the operators (or "zookeeper-<cluster>").
 func (o *Operators) Log(name string) string {
 	b, _ := os.ReadFile(filepath.Join(o.LogDir, name+".log"))
 	return string(b)
@@ -135,7 +138,7 @@ func StartOperators(t testing.TB, c *Cluster, opts OperatorOptions) *Operators {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	begin := time.Now()
-	o := &Operators{Namespace: opts.Namespace, LogDir: t.TempDir()}
+	o := &Operators{Namespace: opts.Namespace, LogDir: t.TempDir(), ZooKeepers: map[string]string{}}
 	// Registered first, so it runs last: after the volumes' cleanup below.
 	t.Cleanup(func() { o.stop(t) })
 
@@ -167,16 +170,16 @@ func StartOperators(t testing.TB, c *Cluster, opts OperatorOptions) *Operators {
 		if op != ZookeeperOperator {
 			continue
 		}
-		zk, err := o.startZooKeeper(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
 		names := opts.ZookeeperClusters
 		if len(names) == 0 {
 			names = []string{"zookeeper"}
 		}
-		ip, _, _ := net.SplitHostPort(zk)
 		for _, n := range names {
+			zk, err := o.startZooKeeper(ctx, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ip, _, _ := net.SplitHostPort(zk)
 			hosts += fmt.Sprintf("%s %s-client.%s.svc.cluster.local\n", ip, n, opts.Namespace)
 		}
 	}
@@ -240,11 +243,12 @@ func (o *Operators) exited(p *process) error {
 	}
 }
 
-// startZooKeeper runs a standalone ZooKeeper on port 2181 of a random
-// loopback address of its own (127.0.0.0/8 is all loopback on Linux), so
-// that parallel tests and packages each have their own, and waits until it
-// answers "ruok".
-func (o *Operators) startZooKeeper(ctx context.Context) (string, error) {
+// startZooKeeper runs a standalone ZooKeeper for one ZookeeperCluster on
+// port 2181 of a random loopback address of its own (127.0.0.0/8 is all
+// loopback on Linux), so that clusters, parallel tests and packages each
+// have their own, and waits until it answers "ruok".
+func (o *Operators) startZooKeeper(ctx context.Context, cluster string) (string, error) {
+	name := "zookeeper-" + cluster
 	var addr string
 	for range 20 {
 		ip := fmt.Sprintf("127.%d.%d.%d", 10+rand.IntN(240), rand.IntN(256), 2+rand.IntN(250))
@@ -256,17 +260,17 @@ func (o *Operators) startZooKeeper(ctx context.Context) (string, error) {
 		}
 	}
 	if addr == "" {
-		return "", errors.New("start zookeeper: no free loopback address for port 2181")
+		return "", fmt.Errorf("start %s: no free loopback address for port 2181", name)
 	}
 	ip, _, _ := net.SplitHostPort(addr)
-	dir := filepath.Join(o.LogDir, "zookeeper-data")
+	dir := filepath.Join(o.LogDir, name+"-data")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("start zookeeper: %w", err)
+		return "", fmt.Errorf("start %s: %w", name, err)
 	}
-	cfg := filepath.Join(o.LogDir, "zoo.cfg")
+	cfg := filepath.Join(o.LogDir, name+".cfg")
 	conf := fmt.Sprintf("tickTime=2000\ndataDir=%s\nclientPort=2181\nclientPortAddress=%s\nadmin.enableServer=false\n4lw.commands.whitelist=ruok,srvr\n", dir, ip)
 	if err := os.WriteFile(cfg, []byte(conf), 0o644); err != nil {
-		return "", fmt.Errorf("start zookeeper: %w", err)
+		return "", fmt.Errorf("start %s: %w", name, err)
 	}
 	var cp []string
 	for _, j := range zookeeperJars {
@@ -276,21 +280,21 @@ func (o *Operators) startZooKeeper(ctx context.Context) (string, error) {
 	}
 	cmd := exec.Command(javaBinary, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", strings.Join(cp, ":"),
 		"org.apache.zookeeper.server.ZooKeeperServerMain", cfg)
-	p, err := o.spawn("zookeeper", cmd)
+	p, err := o.spawn(name, cmd)
 	if err != nil {
 		return "", err
 	}
 	for {
 		if ruok(addr) {
-			o.ZooKeeper = addr
+			o.ZooKeepers[cluster] = addr
 			return addr, nil
 		}
 		if err := o.exited(p); err != nil {
-			return "", fmt.Errorf("start zookeeper: %w", err)
+			return "", fmt.Errorf("start %s: %w", name, err)
 		}
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("start zookeeper on %s: %w:\n%s", addr, ctx.Err(), tail(o.Log("zookeeper"), 20))
+			return "", fmt.Errorf("start %s on %s: %w:\n%s", name, addr, ctx.Err(), tail(o.Log(name), 20))
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

@@ -161,6 +161,9 @@ func TestIntegrationOperatorsReconcile(t *testing.T) {
 			}
 		}
 	}
+	if !ruok(ops.ZooKeepers["zookeeper"]) {
+		t.Errorf("ZooKeeper of cluster zookeeper at %q does not answer", ops.ZooKeepers["zookeeper"])
+	}
 	cs, err := kubernetes.NewForConfig(c.RESTConfig)
 	if err != nil {
 		t.Fatal(err)
@@ -176,5 +179,59 @@ func TestIntegrationOperatorsReconcile(t *testing.T) {
 		if cl.Status.Phase != corev1.ClaimBound {
 			t.Errorf("claim %s is %s", cl.Name, cl.Status.Phase)
 		}
+	}
+}
+
+// TestIntegrationReadyDelayStage: a pod annotated
+// testcluster.local/ready-delay (a Go duration) becomes Ready only after that delay
+// (stages/pod-ready-delayed.yaml); one without is Ready at once.
+func TestIntegrationReadyDelayStage(t *testing.T) {
+	c := Require(t)
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cs, err := kubernetes.NewForConfig(c.RESTConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := "ready-delay"
+	if err := ensureNamespace(ctx, cs, ns); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cs.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) })
+	const delay = 3 * time.Second
+	begin := time.Now()
+	for name, ann := range map[string]map[string]string{"slow": {"testcluster.local/ready-delay": delay.String()}, "fast": nil} {
+		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Annotations: ann},
+			Spec: corev1.PodSpec{NodeName: "kwok-node-1", Containers: []corev1.Container{{Name: "c", Image: "example/c"}}}}
+		if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readyAfter := map[string]time.Duration{}
+	for len(readyAfter) < 2 {
+		for _, name := range []string{"slow", "fast"} {
+			if _, done := readyAfter[name]; done {
+				continue
+			}
+			p, err := cs.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, cond := range p.Status.Conditions {
+				if cond.Type == corev1.PodReady && cond.Status == corev1.ConditionTrue {
+					readyAfter[name] = time.Since(begin)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("pods not ready: %v", readyAfter)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	t.Logf("ready after: %v", readyAfter)
+	if readyAfter["slow"] < delay || readyAfter["fast"] >= delay {
+		t.Errorf("slow pod ready after %s, fast after %s, want ≥ and < %s", readyAfter["slow"], readyAfter["fast"], delay)
 	}
 }
