@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
@@ -67,6 +68,11 @@ func realOperators(t *testing.T, base string, ops []testcluster.Operator, crs ..
 		}
 	}
 	testcluster.StartOperators(t, c, testcluster.OperatorOptions{Namespace: ns, Operators: ops, ZookeeperClusters: zookeepers})
+	t.Cleanup(func() {
+		if t.Failed() {
+			e.logPods(t)
+		}
+	})
 	e.w = e.watcher(t, e.admin)
 	for _, cr := range crs {
 		cr.SetNamespace(ns)
@@ -84,6 +90,24 @@ func realOperators(t *testing.T, base string, ops []testcluster.Operator, crs ..
 	}
 	t.Logf("%s: the operators report every member ready %s after create", ns, time.Since(begin).Round(100*time.Millisecond))
 	return e
+}
+
+// logPods logs where each pod of the namespace stands, for a failed test.
+func (e *itEnv) logPods(t *testing.T) {
+	pods, err := e.admin.Typed.CoreV1().Pods(e.ns).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Logf("list pods: %v", err)
+		return
+	}
+	for _, p := range pods.Items {
+		line := fmt.Sprintf("%s %s node %q", p.Name, p.Status.Phase, p.Spec.NodeName)
+		for _, c := range p.Status.Conditions {
+			if c.Status != corev1.ConditionTrue {
+				line += fmt.Sprintf("; %s=%s %s %s", c.Type, c.Status, c.Reason, c.Message)
+			}
+		}
+		t.Log(line)
+	}
 }
 
 func resourceOf(t *testing.T, u *unstructured.Unstructured) operator.Resource {
@@ -326,8 +350,19 @@ func TestIntegrationRealZooKeeper(t *testing.T) {
 // that names the member and why.
 func TestIntegrationRealBookKeeper(t *testing.T) {
 	t.Parallel()
-	stuck := sample(t, "bookkeeper_v1alpha1_cr.yaml")
-	stuck.SetName("bk-stuck")
+	// Small bookies: the other tests of the package leave their members
+	// on the shared nodes, and each bk-stuck bookie needs room on one
+	// particular node (the operator's default asks for 500m and 1Gi).
+	bookies := func(name string) *unstructured.Unstructured {
+		u := sample(t, "bookkeeper_v1alpha1_cr.yaml")
+		u.SetName(name)
+		res := map[string]any{"requests": map[string]any{"cpu": "100m", "memory": "256Mi"}, "limits": map[string]any{"cpu": "500m", "memory": "1Gi"}}
+		if err := unstructured.SetNestedField(u.Object, res, "spec", "resources"); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	stuck := bookies("bk-stuck")
 	antiAffinity := map[string]any{"podAntiAffinity": map[string]any{"requiredDuringSchedulingIgnoredDuringExecution": []any{
 		map[string]any{"topologyKey": "kubernetes.io/hostname", "labelSelector": map[string]any{
 			"matchLabels": map[string]any{"bookkeeper_cluster": "bk-stuck", "component": "bookie"}}},
@@ -335,8 +370,7 @@ func TestIntegrationRealBookKeeper(t *testing.T) {
 	if err := unstructured.SetNestedField(stuck.Object, antiAffinity, "spec", "affinity"); err != nil {
 		t.Fatal(err)
 	}
-	e := realOperators(t, "real-bk", []testcluster.Operator{testcluster.BookkeeperOperator},
-		sample(t, "bookkeeper_v1alpha1_cr.yaml"), stuck)
+	e := realOperators(t, "real-bk", []testcluster.Operator{testcluster.BookkeeperOperator}, bookies("bookkeeper"), stuck)
 	if n := len(e.w.Snapshot().Nodes); n != 3 {
 		t.Fatalf("the test needs exactly 3 nodes for the 3 bk-stuck bookies, the cluster has %d", n)
 	}
