@@ -474,12 +474,17 @@ func TestPanicWhileApplyingFinishesThePlan(t *testing.T) {
 		t.Fatalf("checks: %s %+v", failing(pf), dry)
 	}
 	var once sync.Once
-	e.p.Clients().Dynamic.(*dynamicfake.FakeDynamicClient).PrependReactor("patch", "bookkeeperclusters", func(a clienttesting.Action) (bool, runtime.Object, error) {
+	// The demo is running: client-go's PrependReactor takes no lock, while
+	// every call through the fake holds it (the race detector saw it).
+	dyn := e.p.Clients().Dynamic.(*dynamicfake.FakeDynamicClient)
+	dyn.Lock()
+	dyn.PrependReactor("patch", "bookkeeperclusters", func(a clienttesting.Action) (bool, runtime.Object, error) {
 		if a.GetSubresource() == "" {
 			once.Do(func() { panic("injected in the patch") })
 		}
 		return false, nil, nil
 	})
+	dyn.Unlock()
 	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
 	if err != nil {
 		t.Fatal(err)
