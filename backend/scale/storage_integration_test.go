@@ -315,6 +315,16 @@ func TestIntegrationStorageForbiddenForLimitedUser(t *testing.T) {
 	limited := e.viewerClients(t)
 	e.w = e.watcher(t, limited)
 	e.awaitClaims(t)
+	// The watcher calls a forbidden watch failing after its list is
+	// refused; on a loaded machine that can come after the claims.
+	e.await(t, "the storage classes watch to fail", func(s *platform.Snapshot) string {
+		for _, st := range s.Syncs {
+			if st.Resource == "storageclasses" && st.Phase == platform.Failing {
+				return ""
+			}
+		}
+		return "storage classes not failing yet"
+	})
 	eng, _ := e.engine(t, limited, nil)
 	_, pf, dry := storageCheck(t, e.ctx, eng, e.ns, "data-zookeeper-0", "2Gi")
 	cred := checkNamed(pf, scale.CheckCredentials)
