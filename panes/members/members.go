@@ -342,6 +342,9 @@ func (m Model) View() string {
 func (m Model) summaryLine() string {
 	st := m.deps.Styles
 	comps := m.snap.Components
+	if len(comps) == 0 && !m.snap.Synced() {
+		return st.Muted.Render("syncing " + scopeText(m.snap) + "… (no component listed yet)")
+	}
 	if len(comps) == 0 {
 		return st.Muted.Render("no platform components found in " + scopeText(m.snap) + " (ZookeeperCluster, BookkeeperCluster, PravegaCluster, FlinkDeployment, FlinkCluster)")
 	}

@@ -280,3 +280,19 @@ func TestNamesKeepTheirEnd(t *testing.T) {
 		t.Errorf("detail lines %q lack the whole condition %q", detail, want)
 	}
 }
+
+// TestEmptyWhileSyncingSaysSyncing: before the watches have listed, no
+// component is not "no platform components found" (the first screen of a
+// large namespace said so while its pods were still arriving).
+func TestEmptyWhileSyncingSaysSyncing(t *testing.T) {
+	m := newPane(100, 30)
+	m, _ = m.Update(pane.SnapshotMsg{Snapshot: &platform.Snapshot{Seq: 1, Syncs: []platform.SyncState{{Resource: "pods", Phase: platform.Syncing}}}})
+	out := ansi.Strip(m.View())
+	if !strings.Contains(out, "syncing") || strings.Contains(out, "no platform components found") {
+		t.Errorf("while syncing:\n%s", out)
+	}
+	m, _ = m.Update(pane.SnapshotMsg{Snapshot: &platform.Snapshot{Seq: 2, Syncs: []platform.SyncState{{Resource: "pods", Phase: platform.Synced}}}})
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "no platform components found") {
+		t.Errorf("once synced and empty:\n%s", out)
+	}
+}
