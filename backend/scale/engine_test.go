@@ -126,7 +126,31 @@ func (e *env) check(t *testing.T, changes ...scale.Change) (scale.Plan, scale.Pr
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The demo's simulator writes the custom resources while it runs, so
+	// a write can land between the plan's read and its dry run: the engine
+	// rightly answers 409. A test that needs a passing dry run plans again
+	// (as a user would), a few times.
+	for try := 0; try < 5 && conflicted(dry); try++ {
+		if plan, err = e.eng.Plan(e.ctx, changes); err != nil {
+			t.Fatal(err)
+		}
+		if pf, err = e.eng.Preflight(e.ctx, plan.ID); err != nil {
+			t.Fatal(err)
+		}
+		if dry, err = e.eng.DryRun(e.ctx, plan.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return plan, pf, dry
+}
+
+func conflicted(dry []scale.DryRunResult) bool {
+	for _, d := range dry {
+		if !d.OK && d.Reason == "Conflict" {
+			return true
+		}
+	}
+	return false
 }
 
 // refusedReadOnly fails the test unless the engine refuses both the dry
