@@ -13,8 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
-	"sync"
 	"sync/atomic"
 
 	"k8s.io/client-go/rest"
@@ -27,11 +25,7 @@ var ErrReadOnly = errors.New("read-only mode: the console never writes to the cl
 
 // Switch is the read-only state. The zero value is off; a nil *Switch is
 // off and cannot be turned on.
-type Switch struct {
-	on   atomic.Bool
-	mu   sync.Mutex
-	subs []chan struct{}
-}
+type Switch struct{ on atomic.Bool }
 
 // New returns a switch, on from the start when on is true.
 func New(on bool) *Switch {
@@ -45,36 +39,7 @@ func (s *Switch) On() bool { return s != nil && s.on.Load() }
 
 // Set turns read-only on; it reports whether this call changed it.
 func (s *Switch) Set() bool {
-	if s == nil {
-		return false
-	}
-	if !s.on.CompareAndSwap(false, true) {
-		return false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, c := range s.subs {
-		close(c)
-	}
-	s.subs = nil
-	return true
-}
-
-// Done returns a channel closed once read-only is on (at once when it
-// already is), for a writer that waits and must stop when it turns on.
-func (s *Switch) Done() <-chan struct{} {
-	c := make(chan struct{})
-	if s == nil {
-		return c
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.on.Load() {
-		close(c)
-		return c
-	}
-	s.subs = append(s.subs, c)
-	return c
+	return s != nil && s.on.CompareAndSwap(false, true)
 }
 
 // Check returns nil when what may be sent, and an error wrapping
@@ -123,17 +88,17 @@ func (t transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			_ = req.Body.Close()
 		}
-		return nil, fmt.Errorf("%s %s refused: %w", req.Method, redactPath(req.URL.Path), ErrReadOnly)
+		return nil, fmt.Errorf("%s %s refused: %w", req.Method, shortPath(req.URL.Path), ErrReadOnly)
 	}
 	return t.next.RoundTrip(req)
 }
 
-// redactPath keeps the resource part of a path short in an error line.
-func redactPath(p string) string {
+// shortPath keeps a request path short in an error line.
+func shortPath(p string) string {
 	if len(p) > 120 {
 		return p[:117] + "..."
 	}
-	return strings.TrimSpace(p)
+	return p
 }
 
 // Wrap returns a round tripper that refuses writes while s is on.

@@ -227,6 +227,10 @@ func (e *Engine) Run(ctx context.Context) error {
 				continue
 			}
 			e.Observe(s)
+			select { // Observe's own wake: the loop reconciles now
+			case <-e.poke:
+			default:
+			}
 		case <-ctx.Done():
 			e.mu.Lock()
 			for _, st := range e.streams {

@@ -347,6 +347,10 @@ func (m *Monitor) Run(ctx context.Context) error {
 				snaps = nil
 			} else if snap != nil {
 				m.Observe(snap)
+				select { // Observe's own poke: the loop runs again now
+				case <-m.wake:
+				default:
+				}
 			}
 		}
 		if timer != nil {
