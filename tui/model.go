@@ -123,6 +123,7 @@ type Model struct {
 	status     string    // last informational or error line
 	statusErr  bool      // status is an error
 	statusAt   time.Time // when it was set
+	statusPane int       // the pane it belongs to; -1: the console's own (backend errors)
 	showHelp   bool
 	helpScroll helpScroll
 	palette    palette
@@ -255,10 +256,12 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.onSnapshot(msg.snap)
 	case backendErrMsg:
 		m.setStatus(msg.err.Error(), true)
+		m.statusPane = -1
 		return m, waitErr(m.opts.Errors)
 	case closedMsg:
 		return m, nil
 	case tickMsg:
+		m.fadeStatus()
 		return m, tea.Batch(m.broadcast(pane.TickMsg{Now: time.Time(msg)}), m.tick())
 	case crashMsg:
 		m.crash = msg.crash
@@ -274,6 +277,12 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.setStatus(msg.Err.Error(), true)
 		return m, nil
 	case pane.StatusMsg:
+		if msg.Text == "" {
+			if m.statusPane == m.active {
+				m.status = ""
+			}
+			return m, nil
+		}
 		m.setStatus(msg.Text, false)
 		return m, nil
 	case pane.SwitchMsg:
@@ -295,8 +304,21 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	return m, m.broadcast(msg)
 }
 
+// setStatus shows one line in the message line, as the active pane's.
 func (m *Model) setStatus(s string, isErr bool) {
-	m.status, m.statusErr, m.statusAt = firstLine(s), isErr, m.opts.Clock.Now()
+	m.status, m.statusErr, m.statusAt, m.statusPane = firstLine(s), isErr, m.opts.Clock.Now(), m.active
+}
+
+// statusFade is how long an informational line covers the key hints.
+const statusFade = 6 * time.Second
+
+// fadeStatus takes an informational line away once it is old: the key
+// hints under it are what the user needs next. Errors stay until
+// replaced, esc, or a switch to another pane.
+func (m *Model) fadeStatus() {
+	if m.status != "" && !m.statusErr && m.opts.Clock.Since(m.statusAt) >= statusFade {
+		m.status = ""
+	}
 }
 
 func firstLine(s string) string {
@@ -350,6 +372,9 @@ func (m Model) switchTo(id int) (Model, tea.Cmd) {
 	var blur tea.Cmd
 	if id != m.active {
 		blur = m.panes[m.active].update(pane.BlurMsg{})
+		if m.statusPane >= 0 {
+			m.status = "" // a pane's line says nothing about the next pane
+		}
 	}
 	m.active = id
 	m.showHelp = false

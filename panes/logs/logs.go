@@ -183,7 +183,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 // onOpen follows what another pane asked for.
 func (m Model) onOpen(msg pane.OpenLogsMsg) (Model, tea.Cmd) {
 	if m.eng == nil {
-		return m, statusCmd("logs are not available in this session")
+		return m, pane.Status("logs are not available in this session")
 	}
 	m.sel = inferSelection(m.snap, msg.Targets)
 	m.title = msg.Title
@@ -236,8 +236,7 @@ func (m Model) restart() (Model, tea.Cmd) {
 	return m, nil
 }
 
-func statusCmd(text string) tea.Cmd { return func() tea.Msg { return pane.StatusMsg{Text: text} } }
-func errCmd(err error) tea.Cmd      { return func() tea.Msg { return pane.ErrMsg{Err: err} } }
+func errCmd(err error) tea.Cmd { return func() tea.Msg { return pane.ErrMsg{Err: err} } }
 
 func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if m.picker.open {
@@ -282,7 +281,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.Follow):
 		m.set.stream.Follow = !m.set.stream.Follow
 		m.eng.SetFollow(m.set.stream.Follow)
-		return m, statusCmd(map[bool]string{true: "following: streams resume where they stopped", false: "not following: streams stop at what is there"}[m.set.stream.Follow])
+		return m, pane.Status(map[bool]string{true: "following: streams resume where they stopped", false: "not following: streams stop at what is there"}[m.set.stream.Follow])
 	case key.Matches(msg, k.Previous):
 		m.set.stream.Previous = !m.set.stream.Previous
 		return m.restart()
@@ -369,7 +368,7 @@ func (m Model) applySearch(q string) (Model, tea.Cmd) {
 		return m, nil
 	}
 	if st := m.eng.Buffer().Stats(); st.Matches == 0 {
-		return m, statusCmd(fmt.Sprintf("no line matches %q", q))
+		return m, pane.Status(fmt.Sprintf("no line matches %q", q))
 	}
 	return m.jumpFrom(m.bottomSeq()+1, m.eng.Buffer().PrevMatch, false, "match")
 }
@@ -427,15 +426,15 @@ func (m Model) jumpFrom(start uint64, find func(uint64) (uint64, bool), forward 
 		// line, "before" it is the last
 		seq, ok = find(^uint64(0))
 		if forward {
-			note = statusCmd(fmt.Sprintf("no %s below: went on from the top", what))
+			note = pane.Status(fmt.Sprintf("no %s below: went on from the top", what))
 		} else {
-			note = statusCmd(fmt.Sprintf("no %s above: went on from the bottom", what))
+			note = pane.Status(fmt.Sprintf("no %s above: went on from the bottom", what))
 		}
 		if !ok {
 			if what == "match" && m.search == "" {
-				return m, statusCmd("no search: " + m.deps.Keys.Logs.Search.Help().Key + " searches")
+				return m, pane.Status("no search: " + m.deps.Keys.Logs.Search.Help().Key + " searches")
 			}
-			return m, statusCmd(fmt.Sprintf("no %s in the buffer", what))
+			return m, pane.Status(fmt.Sprintf("no %s in the buffer", what))
 		}
 	}
 	m.cursor, m.hasCursor = seq, true

@@ -10,6 +10,8 @@ package pane
 import (
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"k8s.io/utils/clock"
 
 	"github.com/streamops/streamops/backend/guard"
@@ -50,10 +52,17 @@ type StopMsg struct{}
 type BlurMsg struct{}
 
 // ErrMsg is an error for the status bar: one line, e.g.
-// "scale bookkeeper 3→5: preflight: bk-2 not ready".
+// "scale bookkeeper 3→5: preflight: bk-2 not ready". It belongs to the
+// pane that was active when it came, stays until that pane's state
+// replaces it (a StatusMsg, an empty one included), esc, or a switch to
+// another pane.
 type ErrMsg struct{ Err error }
 
-// StatusMsg is an informational line for the status bar.
+// StatusMsg is an informational line for the status bar. It belongs to
+// the pane that was active when it came: switching panes takes it away,
+// and it fades after a few seconds so the key hints come back. An empty
+// Text withdraws the active pane's line (its state changed: a valid plan
+// replaced a failed one).
 type StatusMsg struct{ Text string }
 
 // LogTarget names one container whose logs to show.
@@ -85,3 +94,11 @@ type ReadOnlyMsg struct{}
 
 // SwitchMsg asks the root to show another pane.
 type SwitchMsg struct{ To int }
+
+// Status is a Cmd that shows text as the active pane's line in the
+// message line (StatusMsg).
+func Status(text string) tea.Cmd { return func() tea.Msg { return StatusMsg{Text: text} } }
+
+// Withdraw is a Cmd that takes the active pane's line away: the state it
+// described has changed.
+func Withdraw() tea.Cmd { return Status("") }

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -329,7 +330,8 @@ func (m Model) onPlan(msg planMsg) (Model, tea.Cmd) {
 	m.mode, m.offset, m.showAudit = modePlan, 0, false
 	m.busy = "running the preflight…"
 	m.updateKeys()
-	return m, preflightCmd(m.ctx, m.eng, p.ID)
+	// a failed plan's error no longer describes what is on screen
+	return m, tea.Batch(pane.Withdraw(), preflightCmd(m.ctx, m.eng, p.ID))
 }
 
 func (m Model) onApply(msg applyMsg) (Model, tea.Cmd) {
@@ -378,7 +380,7 @@ func (m Model) onEvent(msg eventMsg) (Model, tea.Cmd) {
 		if ev.Outcome != nil && ev.Outcome.State != scale.Completed {
 			cmd = errCmd(m.title(), fmt.Errorf("%s: %s", ev.Outcome.State, ev.Outcome.Message))
 		} else {
-			cmd = statusCmd(m.title() + ": completed")
+			cmd = pane.Status(m.title() + ": completed")
 		}
 		m.updateKeys()
 		return m, tea.Batch(cmd, waitEventCmd(msg.planID, m.events))
@@ -418,7 +420,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.Logs) && (m.mode == modeRun || m.mode == modeDone) && !m.showAudit:
 		w, ok := m.waitingPod()
 		if !ok {
-			return m, statusCmd("scale: no step waits for a pod")
+			return m, pane.Status("scale: no step waits for a pod")
 		}
 		t := pane.LogTarget{Namespace: w.Namespace, Pod: w.Pod, Container: w.Container}
 		return m, func() tea.Msg {
@@ -438,6 +440,13 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.updateKeys()
 		return m, nil
 	}
+	if key.Matches(msg, k.Level, k.PrevLevel) {
+		step := 1
+		if key.Matches(msg, k.PrevLevel) {
+			step = -1
+		}
+		return m.cycleLevel(step)
+	}
 	if m.storage {
 		return m.onClaimKey(msg)
 	}
@@ -448,27 +457,16 @@ func (m Model) onSelectKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	g, k := m.deps.Keys.Global, m.keys
 	rows := targetRows(m.targets, m.level, m.edits)
 	switch {
-	case key.Matches(msg, k.Level, k.PrevLevel):
-		if key.Matches(msg, k.Level) {
-			m.level = (m.level + 1) % 3
-		} else {
-			m.level = (m.level + 2) % 3
-		}
-		m.cursor = 0
-		if m.level == scale.KubernetesLevel {
-			return m, m.nodesCmd()
-		}
-	case key.Matches(msg, g.Up):
-		m.cursor, m.err = max(m.cursor-1, 0), ""
-	case key.Matches(msg, g.Down):
-		m.cursor, m.err = min(m.cursor+1, max(len(rows)-1, 0)), ""
+	case key.Matches(msg, g.Up, g.Down, g.PageUp, g.PageDn, g.Top, g.Bottom):
+		m.cursor, _ = pane.Cursor(msg, g, m.cursor, m.bodyHeight(), len(rows))
+		m.err = ""
 	case key.Matches(msg, k.Increase, k.Decrease):
 		if m.cursor >= len(rows) {
 			return m, nil
 		}
 		t := rows[m.cursor].target
 		if t.Disabled != "" {
-			return m, statusCmd(t.Kind.String() + " " + t.Cluster + ": " + t.Disabled)
+			return m, pane.Status(t.Kind.String() + " " + t.Cluster + ": " + t.Disabled)
 		}
 		delta := 1
 		if key.Matches(msg, k.Decrease) {
@@ -489,7 +487,7 @@ func (m Model) onSelectKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		if t := rows[m.cursor].target; t.Disabled != "" {
-			return m, statusCmd(t.Kind.String() + " " + t.Cluster + ": " + t.Disabled)
+			return m, pane.Status(t.Kind.String() + " " + t.Cluster + ": " + t.Disabled)
 		}
 		m.typing, m.err = true, ""
 		m.value.Reset()
@@ -503,12 +501,36 @@ func (m Model) onSelectKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		ch := changes(m.targets, m.edits)
 		if len(ch) == 0 {
-			return m, statusCmd("scale: change a value with " + k.Increase.Help().Key + " / " + k.Decrease.Help().Key + " first")
+			return m, pane.Status("scale: change a value with " + k.Increase.Help().Key + " / " + k.Decrease.Help().Key + " first")
 		}
 		m.busy, m.err, m.storageChange = "planning…", "", nil
 		return m, planCmd(m.ctx, m.eng, ch)
 	}
 	m.updateKeys()
+	return m, nil
+}
+
+// levels are the select view's stops, in the order its header shows
+// them; Storage is the last.
+var levels = []scale.Level{scale.KubernetesLevel, scale.ComponentLevel, scale.ApplicationLevel}
+
+// cycleLevel moves step stops along Kubernetes, Components, Application,
+// Storage, round.
+func (m Model) cycleLevel(step int) (Model, tea.Cmd) {
+	n := len(levels) + 1
+	at := len(levels) // Storage
+	if !m.storage {
+		at = slices.Index(levels, m.level)
+	}
+	at = ((at+step)%n + n) % n
+	m.storage, m.err = at == len(levels), ""
+	if !m.storage {
+		m.level, m.cursor = levels[at], 0
+	}
+	m.updateKeys()
+	if !m.storage && m.level == scale.KubernetesLevel {
+		return m, m.nodesCmd()
+	}
 	return m, nil
 }
 
@@ -544,14 +566,14 @@ func (m Model) onScrollKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m.onSuggest()
 	case key.Matches(msg, k.DryRun) && m.mode == modePlan && m.busy == "":
 		if m.deps.ReadOnly() {
-			return m, statusCmd("scale: read-only mode sends no dry run and applies nothing")
+			return m, pane.Status("scale: read-only mode sends no dry run and applies nothing")
 		}
 		m.busy = "dry run…"
 		return m, dryRunCmd(m.ctx, m.eng, m.plan.ID)
 	case key.Matches(msg, k.Override) && m.mode == modePlan && m.busy == "":
 		r, ok := m.plan.NextOverride()
 		if !ok {
-			return m, statusCmd("scale: no refusal of this plan can be overridden")
+			return m, pane.Status("scale: no refusal of this plan can be overridden")
 		}
 		m.mode, m.overriding, m.err, m.offset = modeOverride, r, "", 0
 		m.phrase.Reset()
@@ -584,7 +606,7 @@ func (m Model) onScrollKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 // again: the engine builds the new plan, the pane only keeps the value.
 func (m Model) onSuggest() (Model, tea.Cmd) {
 	if m.plan == nil || len(m.plan.Suggestions) == 0 {
-		return m, statusCmd("scale: this plan suggests nothing")
+		return m, pane.Status("scale: this plan suggests nothing")
 	}
 	sg := m.plan.Suggestions[0]
 	for _, t := range m.targets {
@@ -662,10 +684,8 @@ func (m Model) onClaimKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		claims = m.snap.Claims
 	}
 	switch {
-	case key.Matches(msg, g.Up):
-		m.claimCursor = max(m.claimCursor-1, 0)
-	case key.Matches(msg, g.Down):
-		m.claimCursor = min(m.claimCursor+1, max(len(claims)-1, 0))
+	case key.Matches(msg, g.Up, g.Down, g.PageUp, g.PageDn, g.Top, g.Bottom):
+		m.claimCursor, _ = pane.Cursor(msg, g, m.claimCursor, m.bodyHeight(), len(claims))
 	case key.Matches(msg, g.Select, m.keys.Template):
 		if m.claimCursor >= len(claims) {
 			return m, nil
@@ -786,8 +806,8 @@ func (m *Model) updateKeys() {
 	compute := sel && !m.storage
 	k.Increase.SetEnabled(compute && m.level != scale.KubernetesLevel)
 	k.Decrease.SetEnabled(compute && m.level != scale.KubernetesLevel)
-	k.Level.SetEnabled(compute)
-	k.PrevLevel.SetEnabled(compute)
+	k.Level.SetEnabled(sel && !m.editing && !m.typing)
+	k.PrevLevel.SetEnabled(sel && !m.editing && !m.typing)
 	k.Reset.SetEnabled(compute && len(m.edits) > 0)
 	k.Storage.SetEnabled(sel && !m.editing)
 	k.Template.SetEnabled(sel && m.storage && !m.editing)
@@ -811,6 +831,11 @@ func (m *Model) updateKeys() {
 // ShortHelp lists the keys that work now.
 func (m Model) ShortHelp() []key.Binding {
 	k := m.keys
+	if m.mode == modeSelect && len(m.edits) > 0 {
+		// a change waits to be planned: that is the next key, first in a
+		// footer that 80 columns cut
+		return []key.Binding{k.Plan, k.Increase, k.Decrease, k.Reset, k.Value, k.Level, k.Storage, k.Template, k.Audit}
+	}
 	return []key.Binding{k.Increase, k.Decrease, k.Value, k.Level, k.Storage, k.Template, k.Plan, k.Suggest, k.DryRun, k.Override, k.Apply, k.Stop, k.Logs, k.Revert, k.Audit}
 }
 
@@ -935,10 +960,6 @@ func errCmd(what string, err error) tea.Cmd {
 	return func() tea.Msg { return pane.ErrMsg{Err: e} }
 }
 
-func statusCmd(text string) tea.Cmd {
-	return func() tea.Msg { return pane.StatusMsg{Text: text} }
-}
-
 // setEdit keeps a target's new value, or forgets it when it is the
 // current one.
 func (m *Model) setEdit(t scale.Target, v string) {
@@ -1028,5 +1049,5 @@ func (m Model) onOverride(msg overrideMsg) (Model, tea.Cmd) {
 	m.phrase.Blur()
 	m.busy = "running the preflight…"
 	m.updateKeys()
-	return m, tea.Batch(statusCmd(fmt.Sprintf("%s: override of step %d recorded in the audit log", m.title(), m.overriding.Step)), preflightCmd(m.ctx, m.eng, p.ID))
+	return m, tea.Batch(pane.Status(fmt.Sprintf("%s: override of step %d recorded in the audit log", m.title(), m.overriding.Step)), preflightCmd(m.ctx, m.eng, p.ID))
 }

@@ -213,7 +213,7 @@ func TestGoldenWizard(t *testing.T) {
 	views := []goldenView{
 		{"components", seq(down(1), one(keymap.Press(k.Increase), keymap.Press(k.Increase))), nil},
 		{"application", one(keymap.Press(k.Level), keymap.Press(k.Increase)), nil},
-		{"kubernetes", one(keymap.Press(k.Level), keymap.Press(k.Level)), nil},
+		{"kubernetes", one(keymap.Press(k.PrevLevel)), nil},
 		{"plan", plan, nil},
 		{"plan-dry-run", seq(plan, one(keymap.Press(k.DryRun))), nil},
 		{"credentials-fail", seq(down(4), one(keymap.Press(k.Increase), keymap.Press(k.Plan))), nil},
@@ -386,4 +386,65 @@ func TestGoldenStorage(t *testing.T) {
 		}},
 	}
 	runGoldens(t, w, views)
+}
+
+// TestLevelsCycleInTheOrderShown: → and ← go round Kubernetes,
+// Components, Application and Storage as the header shows them (Storage
+// was reachable only with s), and g/G move in the target and claim lists.
+func TestLevelsCycleInTheOrderShown(t *testing.T) {
+	w := settledDemo(t, false)
+	km := keymap.Default()
+	g, k := km.Global, paneKeys(km)
+	m := newWizard(t, w, 160, 45, false)
+	stop := func(m Model) string {
+		if m.storage {
+			return "Storage"
+		}
+		return m.level.String()
+	}
+	want := []string{"Application", "Storage", "Kubernetes", "Components"}
+	for _, w := range want {
+		m = run(t, m, keymap.Press(k.Level))
+		if got := stop(m); got != w {
+			t.Fatalf("→ went to %s, want %s", got, w)
+		}
+		if !strings.Contains(ansi.Strip(m.View()), "["+w+"]") {
+			t.Fatalf("header does not mark [%s]:\n%s", w, ansi.Strip(m.View()))
+		}
+	}
+	for _, w := range []string{"Kubernetes", "Storage", "Application", "Components"} {
+		m = run(t, m, keymap.Press(k.PrevLevel))
+		if got := stop(m); got != w {
+			t.Fatalf("← went to %s, want %s", got, w)
+		}
+	}
+	rows := len(targetRows(m.targets, m.level, m.edits))
+	m = run(t, m, keymap.Press(g.Bottom))
+	if m.cursor != rows-1 || rows < 3 {
+		t.Fatalf("G: cursor %d of %d targets", m.cursor, rows)
+	}
+	m = run(t, m, keymap.Press(g.Top))
+	if m.cursor != 0 {
+		t.Fatalf("g: cursor %d", m.cursor)
+	}
+	m = run(t, m, keymap.Press(k.Storage), keymap.Press(g.Bottom))
+	if n := len(m.snap.Claims); m.claimCursor != n-1 || n < 3 {
+		t.Fatalf("G in storage: cursor %d of %d claims", m.claimCursor, n)
+	}
+	m = run(t, m, keymap.Press(g.Top))
+	if m.claimCursor != 0 {
+		t.Fatalf("g in storage: cursor %d", m.claimCursor)
+	}
+}
+
+// TestFooterPutsPlanFirstOnceAValueChanged: at 80 columns the footer is
+// cut; after + the next key, p plan, must be on it.
+func TestFooterPutsPlanFirstOnceAValueChanged(t *testing.T) {
+	w := settledDemo(t, false)
+	k := paneKeys(keymap.Default())
+	m := newWizard(t, w, 80, 21, false)
+	m = run(t, m, keymap.Press(k.Increase))
+	if h := m.ShortHelp(); len(h) == 0 || h[0].Help().Key != k.Plan.Help().Key {
+		t.Fatalf("footer after +: %v", h[0].Help())
+	}
 }
