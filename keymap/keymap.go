@@ -169,12 +169,13 @@ func (k *KeyMap) ReadOnly() {
 	k.Scale.Override.SetEnabled(false)
 }
 
-// GlobalHelp groups the global bindings for the help overlay.
+// GlobalHelp groups the bindings that work the same in every pane, for
+// the help overlay. Movement, filter and back do what each pane makes of
+// them, or nothing: each pane lists them with its own section.
 func (k KeyMap) GlobalHelp() [][]key.Binding {
 	g := k.Global
 	return [][]key.Binding{
-		{g.Members, g.Restarts, g.Logs, g.Streams, g.Scale, g.Access, g.NextPane},
-		{g.Up, g.Down, g.Top, g.Bottom, g.PageUp, g.PageDn},
-		{g.Filter, g.Palette, g.Snapshot, g.Mouse, g.Help, g.Back, g.Quit},
+		{g.Members, g.Restarts, g.Logs, g.Streams, g.Scale, g.Access, g.NextPane, g.PrevPane},
+		{g.Palette, g.Snapshot, g.Mouse, g.Help, g.Quit},
 	}
 }

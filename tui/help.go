@@ -28,7 +28,7 @@ func (s *paneSlot[M]) filterColumns() []string {
 }
 
 // onHelpKey handles a key while the help overlay is open: the cursor keys
-// scroll it, help or back closes it, ctrl+c quits.
+// scroll it, help or back closes it, any other key closes it and works.
 func (m Model) onHelpKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	g := m.opts.Keys.Global
 	top := m.helpTop()
@@ -38,8 +38,6 @@ func (m Model) onHelpKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.showHelp = false
 		m.helpScroll = helpScroll{}
 		return m, nil
-	case key.Matches(msg, g.Quit) && msg.String() == "ctrl+c":
-		return m, tea.Quit
 	case key.Matches(msg, g.Down):
 		top++
 	case key.Matches(msg, g.Up):
@@ -53,7 +51,11 @@ func (m Model) onHelpKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, g.Bottom):
 		top = len(m.helpBody())
 	default:
-		return m, nil
+		// Any other key closes help and does what it does without it: q
+		// quits (asking first while a plan runs), 3 goes to logs.
+		m.showHelp = false
+		m.helpScroll = helpScroll{}
+		return m.onKey(msg)
 	}
 	m.helpScroll = helpScroll{pane: m.active, top: m.clampHelpTop(top)}
 	return m, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/keymap"
+	"github.com/streamops/streamops/panes/pane"
 	"github.com/streamops/streamops/panes/pane/panetest"
 	"github.com/streamops/streamops/themes"
 )
@@ -142,5 +143,26 @@ func TestHelpScrollsWhenTaller(t *testing.T) {
 	m = drive(m, keymap.Press(km.Global.Help), keymap.Press(km.Global.Help))
 	if m.helpTop() != 0 {
 		t.Errorf("help reopened scrolled to %d", m.helpTop())
+	}
+}
+
+// TestKeysWorkWithHelpOpen: a key that is not help's own closes help and
+// does what it does: q quits (it was swallowed), 3 goes to logs.
+func TestKeysWorkWithHelpOpen(t *testing.T) {
+	snap, fc := demoSnapshot(t)
+	km := keymap.Default()
+	m := newConsole(t, fc, themes.Dark)
+	m = drive(m, tea.WindowSizeMsg{Width: 80, Height: 24}, snapshotMsg{snap}, keymap.Press(km.Global.Help))
+	next, cmd := m.Update(keymap.Press(km.Global.Quit))
+	quit := false
+	for _, msg := range results(cmd) {
+		_, quit = msg.(tea.QuitMsg)
+	}
+	if !quit {
+		t.Fatal("q with help open did not quit")
+	}
+	m = drive(next.(Model), keymap.Press(km.Global.Help), keymap.Press(km.Global.Logs))
+	if m.showHelp || m.active != pane.LogsID {
+		t.Fatalf("3 with help open: help %v, pane %d", m.showHelp, m.active)
 	}
 }

@@ -1,14 +1,17 @@
 package tui
 
 import (
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/panes/pane"
 	"github.com/streamops/streamops/themes"
 )
 
@@ -69,5 +72,56 @@ func TestStatusBarNamesFailingWatches(t *testing.T) {
 				t.Errorf("at 80 columns: %q", got)
 			}
 		})
+	}
+}
+
+// TestMessagesBelongToTheirPane: a pane's line stays off the other panes,
+// information fades so the key hints come back, a pane withdraws its own
+// line when its state changed, and backend errors stay where the user is.
+func TestMessagesBelongToTheirPane(t *testing.T) {
+	fc := clocktesting.NewFakeClock(epoch)
+	m := newConsole(t, fc, themes.Dark)
+	m = drive(m, tea.WindowSizeMsg{Width: 160, Height: 48})
+	line := func(m Model) string { return ansi.Strip(m.messageLine()) }
+	hints := line(m)
+
+	m, _ = m.switchTo(pane.LogsID)
+	m = drive(m, pane.StatusMsg{Text: "following: streams resume where they stopped"})
+	if !strings.Contains(line(m), "following:") {
+		t.Fatalf("message not shown: %q", line(m))
+	}
+	m, _ = m.switchTo(pane.MembersID)
+	if got := line(m); got != hints {
+		t.Fatalf("the logs pane's message stayed on members: %q", got)
+	}
+
+	m = drive(m, pane.StatusMsg{Text: "no containers to follow"})
+	fc.Step(statusFade - time.Second)
+	m = drive(m, tickMsg(fc.Now()))
+	if !strings.Contains(line(m), "no containers") {
+		t.Fatalf("faded too early: %q", line(m))
+	}
+	fc.Step(time.Second)
+	m = drive(m, tickMsg(fc.Now()))
+	if got := line(m); got != hints {
+		t.Fatalf("information did not fade: %q", got)
+	}
+
+	m = drive(m, pane.ErrMsg{Err: errors.New("scale: plan: refused")})
+	fc.Step(time.Minute)
+	m = drive(m, tickMsg(fc.Now()))
+	if !strings.Contains(line(m), "refused") {
+		t.Fatalf("an error faded by itself: %q", line(m))
+	}
+	m = drive(m, pane.StatusMsg{}) // the pane's state changed
+	if got := line(m); got != hints {
+		t.Fatalf("withdrawn error stayed: %q", got)
+	}
+
+	m = drive(m, backendErrMsg{errors.New("watch pods: connection refused")})
+	m, _ = m.switchTo(pane.StreamsID)
+	m = drive(m, pane.StatusMsg{}) // another pane's withdrawal is not the backend's
+	if !strings.Contains(line(m), "connection refused") {
+		t.Fatalf("the console's own error went with a pane switch: %q", line(m))
 	}
 }

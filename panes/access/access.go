@@ -270,7 +270,7 @@ func (m Model) ShortHelp() []key.Binding {
 // FullHelp lists every key of the pane.
 func (m Model) FullHelp() [][]key.Binding {
 	k, g := m.deps.Keys.Access, m.deps.Keys.Global
-	return [][]key.Binding{{k.Section, k.CanI, g.Filter, g.Back}}
+	return [][]key.Binding{pane.NavHelp(g, len(m.lines[m.section]) > m.bodyHeight()), append([]key.Binding{k.Section, k.CanI}, m.filter.Help(g)...)}
 }
 
 // View renders the pane.

@@ -545,9 +545,21 @@ func (m Model) ShortHelp() []key.Binding {
 // FullHelp lists every key of the pane.
 func (m Model) FullHelp() [][]key.Binding {
 	k, g := m.deps.Keys.Logs, m.deps.Keys.Global
+	sel := m.eng != nil && !m.sel.Empty()
+	back := pane.Derive(g.Back, "back", false)
+	switch {
+	case m.search != "":
+		back = pane.Derive(g.Back, "clear the search", sel)
+	case m.paused:
+		back = pane.Derive(g.Back, "resume following", sel)
+	}
 	return [][]key.Binding{
 		{k.Sources, k.Options, k.Follow, k.Previous, k.Timestamps, k.Wrap},
-		{k.Pause, k.Search, k.NextMatch, k.PrevMatch, k.NextError, k.PrevError},
-		{k.Save, k.SaveAll, k.Clear, g.Top, g.Bottom, g.Left, g.Right},
+		{k.Pause, k.Search, k.NextMatch, k.PrevMatch, k.NextError, k.PrevError, back},
+		{pane.Derive(g.Up, "older line (pauses)", sel), pane.Derive(g.Down, "newer line", sel && m.paused),
+			pane.Derive(g.PageUp, "page older", sel), pane.Derive(g.PageDn, "page newer", sel && m.paused),
+			pane.Derive(g.Top, "oldest line (pauses)", sel), pane.Derive(g.Bottom, "newest line, follow", sel && m.paused),
+			pane.Derive(g.Left, "scroll left", sel && !m.wrap && m.hscroll > 0), pane.Derive(g.Right, "scroll right", sel && !m.wrap)},
+		{k.Save, k.SaveAll, k.Clear},
 	}
 }

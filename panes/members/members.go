@@ -219,7 +219,7 @@ func (m Model) FilterColumns() []string { return FilterColumns }
 // FullHelp lists every key of the pane.
 func (m Model) FullHelp() [][]key.Binding {
 	k, g := m.deps.Keys.Members, m.deps.Keys.Global
-	return [][]key.Binding{{k.Expand, g.Right, g.Left, k.ExpandAll, k.CollapseAll}, {k.ToLogs, g.Filter, g.Back}}
+	return [][]key.Binding{pane.NavHelp(g, len(m.rows) > 1), {k.Expand, g.Right, g.Left, k.ExpandAll, k.CollapseAll}, append([]key.Binding{k.ToLogs}, m.filter.Help(g)...)}
 }
 
 // columns lays out the component table for the pane's width, by

@@ -44,3 +44,20 @@ func Cursor(msg tea.Msg, g keymap.Global, cursor, page, n int) (int, bool) {
 	}
 	return max(min(to, n-1), 0), true
 }
+
+// NavHelp is the list movement keys Cursor handles, for a pane's help
+// (enabled: the list has rows to move over).
+func NavHelp(g keymap.Global, enabled bool) []key.Binding {
+	out := []key.Binding{g.Up, g.Down, g.PageUp, g.PageDn, g.Top, g.Bottom}
+	for i := range out {
+		out[i].SetEnabled(enabled)
+	}
+	return out
+}
+
+// Derive is b's keys with a description of a pane's own, enabled or not.
+func Derive(b key.Binding, desc string, enabled bool) key.Binding {
+	d := key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+	d.SetEnabled(enabled && b.Enabled())
+	return d
+}

@@ -282,3 +282,10 @@ func InputView(in textinput.Model) string {
 	}
 	return in.View()
 }
+
+// Help is the filter's keys for the help overlay, as they work now: the
+// filter key, and back (esc) only while a query is set, since that is all
+// it does then.
+func (f Filter) Help(g keymap.Global) []key.Binding {
+	return []key.Binding{g.Filter, Derive(g.Back, "clear the filter", f.Query() != "")}
+}

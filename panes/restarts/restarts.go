@@ -183,5 +183,5 @@ func (m Model) FilterColumns() []string { return FilterColumns }
 // FullHelp lists every key of the pane.
 func (m Model) FullHelp() [][]key.Binding {
 	k, g := m.deps.Keys.Restarts, m.deps.Keys.Global
-	return [][]key.Binding{{g.Up, g.Down, g.PageUp, g.PageDn, g.Top, g.Bottom}, {k.ToLogs, k.Events, g.Filter, g.Back}}
+	return [][]key.Binding{pane.NavHelp(g, len(m.rows) > 1), append([]key.Binding{k.ToLogs, k.Events}, m.filter.Help(g)...)}
 }

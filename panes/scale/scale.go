@@ -804,8 +804,9 @@ func (m *Model) updateKeys() {
 	k := &m.keys
 	sel := m.mode == modeSelect && !m.showAudit
 	compute := sel && !m.storage
-	k.Increase.SetEnabled(compute && m.level != scale.KubernetesLevel)
-	k.Decrease.SetEnabled(compute && m.level != scale.KubernetesLevel)
+	rows := len(targetRows(m.targets, m.level, m.edits)) > 0
+	k.Increase.SetEnabled(compute && rows && m.level != scale.KubernetesLevel)
+	k.Decrease.SetEnabled(compute && rows && m.level != scale.KubernetesLevel)
 	k.Level.SetEnabled(sel && !m.editing && !m.typing)
 	k.PrevLevel.SetEnabled(sel && !m.editing && !m.typing)
 	k.Reset.SetEnabled(compute && len(m.edits) > 0)
@@ -819,7 +820,7 @@ func (m *Model) updateKeys() {
 		_, canOverride = m.plan.NextOverride()
 	}
 	k.Override.SetEnabled(m.deps.Keys.Scale.Override.Enabled() && m.mode == modePlan && !m.deps.ReadOnly() && !m.showAudit && canOverride)
-	k.Value.SetEnabled(compute && m.level != scale.KubernetesLevel && !m.typing)
+	k.Value.SetEnabled(compute && rows && m.level != scale.KubernetesLevel && !m.typing)
 	k.Suggest.SetEnabled(m.mode == modePlan && !m.showAudit && m.plan != nil && len(m.plan.Suggestions) > 0 && m.storageChange == nil)
 	k.Stop.SetEnabled(m.mode == modeRun && !m.stopAsked)
 	_, waiting := m.waitingPod()
@@ -842,7 +843,35 @@ func (m Model) ShortHelp() []key.Binding {
 // FullHelp lists every key of the pane.
 func (m Model) FullHelp() [][]key.Binding {
 	k, g := m.keys, m.deps.Keys.Global
-	return [][]key.Binding{{k.Level, k.PrevLevel, g.Up, g.Down, k.Increase, k.Decrease, k.Value, k.Reset, k.Storage, k.Template}, {k.Plan, k.Suggest, k.DryRun, k.Override, k.Apply, k.Stop, k.Logs, k.Revert, k.Audit, g.Back}}
+	return [][]key.Binding{pane.NavHelp(g, m.canMove()), {k.Level, k.PrevLevel, k.Increase, k.Decrease, k.Value, k.Reset, k.Storage, k.Template},
+		{k.Plan, k.Suggest, k.DryRun, k.Override, k.Apply, k.Stop, k.Logs, k.Revert, k.Audit, m.backHelp()}}
+}
+
+// canMove: the movement keys move something (a list of more than one
+// row, or a view taller than the pane).
+func (m Model) canMove() bool {
+	switch {
+	case m.showAudit || m.mode != modeSelect:
+		return m.maxOffset() > 0
+	case m.storage:
+		return m.snap != nil && len(m.snap.Claims) > 1
+	}
+	return len(targetRows(m.targets, m.level, m.edits)) > 1
+}
+
+// backHelp is what esc does now, for help: in the target list it discards
+// the changes (Reset says so); elsewhere it goes back or stops.
+func (m Model) backHelp() key.Binding {
+	g := m.deps.Keys.Global
+	switch {
+	case m.showAudit:
+		return pane.Derive(g.Back, "close the audit log", true)
+	case m.mode == modeRun:
+		return pane.Derive(g.Back, "stop after this step", !m.stopAsked)
+	case m.mode == modePlan || m.mode == modeDone:
+		return pane.Derive(g.Back, "back to the targets", true)
+	}
+	return pane.Derive(g.Back, "back", false)
 }
 
 // Cmds. Each copies what it needs into locals before returning its closure.

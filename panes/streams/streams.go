@@ -418,5 +418,7 @@ func (m Model) ShortHelp() []key.Binding {
 // FullHelp lists every key of the pane.
 func (m Model) FullHelp() [][]key.Binding {
 	k, g := m.deps.Keys.Streams, m.deps.Keys.Global
-	return [][]key.Binding{{k.Section, k.Internal, k.Refresh}, {g.Select, g.Right, g.Left}, {g.Filter, g.Back}}
+	return [][]key.Binding{pane.NavHelp(g, len(m.rows) > 1), {k.Section, k.Internal, k.Refresh},
+		{pane.Derive(g.Select, g.Select.Help().Desc, len(m.rows) > 0), pane.Derive(g.Right, g.Right.Help().Desc, len(m.rows) > 0),
+			pane.Derive(g.Left, g.Left.Help().Desc, len(m.rows) > 0)}, m.filter.Help(g)}
 }
