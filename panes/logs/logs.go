@@ -75,7 +75,7 @@ type Model struct {
 func New(deps pane.Deps, eng *logengine.Engine, opts Options) Model {
 	in := textinput.New()
 	in.CharLimit = 512
-	m := Model{deps: deps, eng: eng, opts: opts, input: in, picker: newPicker(), cache: newRenderCache(deps.Styles)}
+	m := Model{deps: deps, eng: eng, opts: opts, input: in, picker: newPicker(deps.Styles), cache: newRenderCache(deps.Styles)}
 	m.set.stream = logengine.DefaultOptions()
 	m.updateKeys()
 	return m

@@ -5,21 +5,24 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	logengine "github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/themes"
 )
 
 // picker chooses what to follow: whole components (their members now and
-// those that appear later) or single pods, narrowed by a fuzzy query.
+// those that appear later) or single pods. It is a list like the others:
+// j/k and the arrows move, space marks, enter follows, "/" narrows it
+// (typing goes to the query only then), esc clears the query or cancels.
 type picker struct {
 	open   bool
-	query  textinput.Model
+	query  pane.Filter
 	items  []pickItem
-	shown  []int // indexes into items matching the query
+	fields [][]pane.Field
+	shown  []int // indexes into items matching the query, best first
 	cursor int
 	offset int
 	marked map[string]bool
@@ -32,19 +35,15 @@ type pickItem struct {
 	label string
 }
 
-func newPicker() picker {
-	in := textinput.New()
-	in.Prompt = "/"
-	in.Placeholder = "type to narrow: pod, component, namespace"
-	in.CharLimit = 128
-	return picker{query: in, marked: map[string]bool{}}
+func newPicker(st themes.Styles) picker {
+	return picker{query: pane.NewFilter(st), marked: map[string]bool{}}
 }
 
 // show opens the picker over the platform's components and pods, with
 // the current selection marked.
 func (p *picker) show(snap *platform.Snapshot, sel logengine.Selection) tea.Cmd {
 	p.open = true
-	p.query.SetValue("")
+	p.query.Clear()
 	p.cursor, p.offset = 0, 0
 	clear(p.marked)
 	for _, k := range sel.Components {
@@ -54,45 +53,59 @@ func (p *picker) show(snap *platform.Snapshot, sel logengine.Selection) tea.Cmd 
 		p.marked[t.Namespace+"/"+t.Pod] = true
 	}
 	p.setItems(snap)
-	return p.query.Focus()
+	return nil
 }
 
 func (p *picker) setItems(snap *platform.Snapshot) {
-	p.items = p.items[:0]
+	p.items, p.fields = p.items[:0], p.fields[:0]
 	if snap != nil {
 		for _, c := range snap.Components {
 			p.items = append(p.items, pickItem{key: c.Key(), comp: c,
 				label: fmt.Sprintf("▣ %s %s/%s (%d pods)", c.Kind, c.Namespace, c.Cluster, len(c.Members))})
+			p.fields = append(p.fields, []pane.Field{{Name: "kind", Value: c.Kind.String()}, {Name: "namespace", Value: c.Namespace},
+				{Name: "cluster", Value: c.Cluster}})
 		}
 		for _, c := range snap.Components {
 			for _, m := range c.Members {
 				p.items = append(p.items, pickItem{key: m.Namespace + "/" + m.Name, pod: m,
 					label: fmt.Sprintf("  %s/%s  %s", m.Namespace, m.Name, c.Kind)})
+				p.fields = append(p.fields, []pane.Field{{Name: "pod", Value: m.Name}, {Name: "namespace", Value: m.Namespace},
+					{Name: "kind", Value: c.Kind.String()}})
 			}
 		}
 	}
 	p.filter()
 }
 
+// filter ranks the items for the query: an exact name before a prefix
+// before text inside a name; with no query, components before pods.
 func (p *picker) filter() {
-	texts := make([]string, len(p.items))
-	for i, it := range p.items {
-		texts[i] = it.label
-	}
-	// components first, then pods, whatever the match score
-	p.shown = pane.MatchInOrder(p.query.Value(), texts)
+	p.shown = pane.MatchFields(p.query.Query(), p.fields)
 	p.cursor = min(p.cursor, max(len(p.shown)-1, 0))
 }
 
 // update handles a key; done is true when the picker closed, apply when
 // the user chose (the selection is then in selection()).
-func (p *picker) update(msg tea.KeyPressMsg, km pane.Deps, height int) (done, apply bool, cmd tea.Cmd) {
-	g := km.Keys.Global
+func (p *picker) update(msg tea.KeyPressMsg, d pane.Deps, height int) (done, apply bool, cmd tea.Cmd) {
+	g := d.Keys.Global
+	if handled, changed, cmd := p.query.Key(msg, g); handled {
+		if changed {
+			p.cursor = 0
+			p.filter()
+		}
+		p.offset = pane.Scroll(p.offset, p.cursor, height, len(p.shown))
+		return false, false, cmd
+	}
+	if c, ok := pane.Cursor(msg, g, p.cursor, height, len(p.shown)); ok {
+		p.cursor = c
+		p.offset = pane.Scroll(p.offset, p.cursor, height, len(p.shown))
+		return false, false, nil
+	}
 	switch {
-	case msg.String() == "esc":
+	case key.Matches(msg, g.Back):
 		p.open = false
 		return true, false, nil
-	case msg.String() == "enter":
+	case key.Matches(msg, g.Select):
 		if len(p.marked) == 0 && p.cursor < len(p.shown) {
 			p.marked[p.items[p.shown[p.cursor]].key] = true
 		}
@@ -106,25 +119,8 @@ func (p *picker) update(msg tea.KeyPressMsg, km pane.Deps, height int) (done, ap
 				delete(p.marked, k)
 			}
 		}
-		return false, false, nil
-	case msg.String() == "up", key.Matches(msg, g.PageUp):
-		step := 1
-		if msg.String() != "up" {
-			step = height
-		}
-		p.cursor = max(p.cursor-step, 0)
-	case msg.String() == "down", key.Matches(msg, g.PageDn):
-		step := 1
-		if msg.String() != "down" {
-			step = height
-		}
-		p.cursor = max(min(p.cursor+step, len(p.shown)-1), 0)
-	default:
-		p.query, cmd = p.query.Update(msg)
-		p.filter()
 	}
-	p.offset = pane.Scroll(p.offset, p.cursor, height, len(p.shown))
-	return false, false, cmd
+	return false, false, nil
 }
 
 // selection is what the marked items select, and a title for it.
@@ -154,11 +150,13 @@ func (p *picker) selection() (logengine.Selection, string) {
 func (p *picker) view(d pane.Deps, w, h int) string {
 	st := d.Styles
 	var b strings.Builder
-	b.WriteString(st.Title.Render("Follow which logs?") + st.Muted.Render("  space marks · enter follows · esc cancels"))
+	b.WriteString(pane.Truncate(st.Title.Render("Follow which logs?")+st.Muted.Render("  space marks · enter follows · / narrows · esc cancels"), w))
 	b.WriteByte('\n')
-	q := p.query
-	q.SetStyles(st.InputStyles()) // the placeholder muted, as in every other input
-	b.WriteString(pane.Truncate(pane.InputView(q), w))
+	if f := p.query.View(st); f != "" {
+		b.WriteString(pane.Truncate(f, w))
+	} else {
+		b.WriteString(st.Muted.Render(pane.Truncate("/ narrows: pod, component, namespace, or kind:, namespace:, cluster:, pod:", w)))
+	}
 	rows := max(h-3, 1)
 	p.offset = pane.Scroll(p.offset, p.cursor, rows, len(p.shown))
 	n := 0
