@@ -30,6 +30,27 @@ const (
 // Kinds lists every kind in display order.
 var Kinds = []Kind{ZooKeeper, BookKeeper, SegmentStore, Controller, FlinkJobManager, FlinkTaskManager, Other}
 
+// Short is the kind's abbreviation for labels where space is short (log
+// line prefixes: "bk-2"); "" for Other, which has no common name.
+func (k Kind) Short() string {
+	switch k {
+	case ZooKeeper:
+		return "zk"
+	case BookKeeper:
+		return "bk"
+	case SegmentStore:
+		return "ss"
+	case Controller:
+		return "ctl"
+	case FlinkJobManager:
+		return "jm"
+	case FlinkTaskManager:
+		return "tm"
+	default:
+		return ""
+	}
+}
+
 func (k Kind) String() string {
 	switch k {
 	case ZooKeeper:

@@ -510,7 +510,7 @@ func (m Model) save(all bool) tea.Cmd {
 		}
 		lines = w.Lines
 	}
-	labels := sourceLabels(m.eng.Sources())
+	labels := podLabels(m.eng.Sources()) // a saved file has no legend: whole pod names
 	label := func(id uint32) string { return labels[id] }
 	dir := m.opts.SaveDir
 	stamp := m.deps.Clock.Now().UTC().Format("20060102-150405")

@@ -95,7 +95,12 @@ func (m Model) View() string {
 	b.Grow(m.width * m.height * 2)
 	srcs := m.eng.Sources() // once a frame: it takes the engine's lock
 	b.WriteString(pane.Truncate(m.header(srcs), m.width))
-	body, foot := m.body(rows, srcs)
+	lb := shortLabels(srcs, m.snap)
+	if lb.legend != "" {
+		b.WriteByte('\n')
+		b.WriteString(st.Muted.Render(pane.Truncate(lb.legend, m.width)))
+	}
+	body, foot := m.body(rows, srcs, lb)
 	for _, l := range body {
 		b.WriteByte('\n')
 		b.WriteString(l)
@@ -112,7 +117,16 @@ func (m Model) View() string {
 func (m Model) bodyHeight() int { return max(m.height-1, 1) }
 
 // logRows is the rows log lines get: the pane less header and footer.
-func (m Model) logRows() int { return max(m.height-2, 1) }
+func (m Model) logRows() int { return max(m.height-2-m.legendRows(), 1) }
+
+// legendRows is 1 while several sources of components are followed: the
+// legend of their short labels takes a line under the header.
+func (m Model) legendRows() int {
+	if m.eng != nil && shortLabels(m.eng.Sources(), m.snap).legend != "" {
+		return 1
+	}
+	return 0
+}
 
 func (m Model) header(srcs []logengine.SourceInfo) string {
 	st := m.deps.Styles
@@ -164,9 +178,9 @@ func (m Model) header(srcs []logengine.SourceInfo) string {
 // clean keeps text from other panes (titles) free of control sequences.
 func clean(s string) string { return string(logengine.Sanitize(nil, []byte(s), 512)) }
 
-// sourceLabels names every source of the session: its pod, and its container
+// podLabels names every source of the session: its pod, and its container
 // when a pod has several.
-func sourceLabels(srcs []logengine.SourceInfo) map[uint32]string {
+func podLabels(srcs []logengine.SourceInfo) map[uint32]string {
 	perPod := map[string]int{}
 	for _, s := range srcs {
 		perPod[s.Target.Namespace+"/"+s.Target.Pod]++
@@ -225,7 +239,7 @@ func shorten(names []string) []string {
 }
 
 // body renders the log rows and the footer line.
-func (m Model) body(rows int, srcs []logengine.SourceInfo) ([]string, string) {
+func (m Model) body(rows int, srcs []logengine.SourceInfo, lb labels) ([]string, string) {
 	buf := m.eng.Buffer()
 	var w logengine.Window
 	if m.paused {
@@ -237,19 +251,14 @@ func (m Model) body(rows int, srcs []logengine.SourceInfo) ([]string, string) {
 	if len(w.Lines) == 0 {
 		return m.emptyBody(rows, srcs), m.footer(w, 0)
 	}
-	labels := sourceLabels(srcs)
-	labelW := 0
-	for _, l := range labels {
-		labelW = max(labelW, utf8.RuneCountInString(l))
-	}
-	labelW = min(labelW, max(m.width/4, 12))
+	labelW := min(lb.width, max(m.width/5, 10))
 	search := buf.Search()
 	var out []string
 	if w.Pos == 0 && w.Stats.Dropped > 0 {
 		out = append(out, m.cache.muted.wrap(pane.Fit(fmt.Sprintf("── %s older lines dropped (the buffer keeps %s) ──", thousands(w.Stats.Dropped), thousands(uint64(w.Stats.Limit))), m.width)))
 	}
 	for _, l := range w.Lines {
-		out = append(out, m.renderLine(l, labels[l.Source], labelW, search)...)
+		out = append(out, m.renderLine(l, lb.byID[l.Source], labelW, search)...)
 		if m.paused && len(out) >= rows {
 			break
 		}
@@ -356,8 +365,10 @@ func (m Model) renderLine(l logengine.Line, label string, labelW int, search *lo
 		pre.WriteString(c.muted.wrap(ts))
 		pre.WriteByte(' ')
 	}
-	pre.WriteString(c.sources[int(l.Source)%len(c.sources)].wrap(pane.Fit(pane.ElideName(label, labelW), labelW)))
-	pre.WriteByte(' ')
+	if labelW > 0 {
+		pre.WriteString(c.sources[int(l.Source)%len(c.sources)].wrap(pane.Fit(pane.ElideName(label, labelW), labelW)))
+		pre.WriteByte(' ')
+	}
 	switch {
 	case l.Notice:
 		pre.WriteString(c.info.wrap("»"))
@@ -376,7 +387,10 @@ func (m Model) renderLine(l logengine.Line, label string, labelW int, search *lo
 		pre.WriteByte(' ')
 	}
 	prefix := pre.String()
-	prefixW := labelW + 3
+	prefixW := 2
+	if labelW > 0 {
+		prefixW += labelW + 1
+	}
 	if m.set.timestamps {
 		prefixW += 13
 	}
