@@ -32,7 +32,7 @@ type Logs struct {
 	Follow, Previous, Timestamps, Wrap, Pause  key.Binding
 	NextError, PrevError, NextMatch, PrevMatch key.Binding
 	Save, SaveAll, Sources, Clear              key.Binding
-	Search, Options                            key.Binding
+	Search, Options, JSON, Context             key.Binding
 }
 
 // Streams pane bindings.
@@ -133,7 +133,9 @@ func Default() KeyMap {
 			Sources:    b("c", "choose sources", "c"),
 			Clear:      b("x", "clear buffer", "x"),
 			Search:     b("/", "search", "/"),
-			Options:    b("o", "options: since, tail, -c, -i, -e", "o"),
+			Options:    b("o", "options: since, tail, -c, -i, -e, --fields", "o"),
+			JSON:       b("J", "JSON lines as level, message, fields", "J"),
+			Context:    b("C", "context: the source's lines around the hit", "C"),
 		},
 		Streams: Streams{
 			Internal: b("i", "internal streams", "i"),

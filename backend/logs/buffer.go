@@ -446,3 +446,36 @@ func (q *seqs) dropBefore(first uint64) {
 		q.s, q.head = q.s[:n], 0
 	}
 }
+
+// Around returns the line seq with up to n lines of its source before and
+// after it, whatever the view's filter hides (grep's -C for the line a
+// search or error jump stopped on), oldest first, reusing dst. It looks at
+// most scan lines away on each side; ok is false when seq is no longer
+// held.
+func (b *Buffer) Around(seq uint64, n, scan int, dst []Line) (lines []Line, ok bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	dst = dst[:0]
+	if b.n == 0 || seq < b.first() || seq >= b.next {
+		return dst, false
+	}
+	src := b.at(seq).Source
+	var before []Line
+	for s, looked := seq, 0; s > b.first() && len(before) < n && looked < scan; looked++ {
+		s--
+		if l := b.at(s); l.Source == src {
+			before = append(before, *l)
+		}
+	}
+	for i := len(before) - 1; i >= 0; i-- {
+		dst = append(dst, before[i])
+	}
+	dst = append(dst, *b.at(seq))
+	for s, after, looked := seq+1, 0, 0; s < b.next && after < n && looked < scan; s, looked = s+1, looked+1 {
+		if l := b.at(s); l.Source == src {
+			dst = append(dst, *l)
+			after++
+		}
+	}
+	return dst, true
+}

@@ -63,6 +63,7 @@ type Model struct {
 	cursor    uint64 // the line the last jump went to
 	hasCursor bool
 	hscroll   int
+	context   bool // the cursor line's source around it, filters off (C)
 
 	mode   inputMode
 	input  textinput.Model
@@ -89,9 +90,10 @@ func (m *Model) updateKeys() {
 	sel := has && !m.sel.Empty()
 	k.Sources.SetEnabled(has)
 	for _, b := range []*key.Binding{&k.Follow, &k.Previous, &k.Timestamps, &k.Wrap, &k.Pause, &k.NextError, &k.PrevError,
-		&k.Save, &k.SaveAll, &k.Clear, &k.Search, &k.Options} {
+		&k.Save, &k.SaveAll, &k.Clear, &k.Search, &k.Options, &k.JSON} {
 		b.SetEnabled(sel)
 	}
+	k.Context.SetEnabled(sel && (m.hasCursor || m.context))
 	k.NextMatch.SetEnabled(sel && m.search != "")
 	k.PrevMatch.SetEnabled(sel && m.search != "")
 }
@@ -264,6 +266,13 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, m.openInput(optionsInput, m.set.flagLine())
 	case key.Matches(msg, k.Sources):
 		return m, m.picker.show(m.snap, m.sel)
+	case key.Matches(msg, k.Context): // enabled while a search or error jump stopped on a line
+		m.context = !m.context
+	case key.Matches(msg, k.JSON):
+		m.set.json = !m.set.json
+		return m, pane.Status(map[bool]string{true: "JSON lines read as level, message and fields (--fields= in options chooses them)", false: "JSON lines as written"}[m.set.json])
+	case m.context && key.Matches(msg, g.Back):
+		m.context = false
 	case key.Matches(msg, g.Back):
 		switch {
 		case m.search != "":
@@ -449,7 +458,7 @@ func (m *Model) pause() {
 }
 
 func (m *Model) follow() {
-	m.paused, m.hasCursor = false, false
+	m.paused, m.hasCursor, m.context = false, false, false
 }
 
 // scroll moves the view by n lines; moving up pauses.
@@ -548,6 +557,8 @@ func (m Model) FullHelp() [][]key.Binding {
 	sel := m.eng != nil && !m.sel.Empty()
 	back := pane.Derive(g.Back, "back", false)
 	switch {
+	case m.context:
+		back = pane.Derive(g.Back, "close the context", sel)
 	case m.search != "":
 		back = pane.Derive(g.Back, "clear the search", sel)
 	case m.paused:
@@ -555,7 +566,7 @@ func (m Model) FullHelp() [][]key.Binding {
 	}
 	return [][]key.Binding{
 		{k.Sources, k.Options, k.Follow, k.Previous, k.Timestamps, k.Wrap},
-		{k.Pause, k.Search, k.NextMatch, k.PrevMatch, k.NextError, k.PrevError, back},
+		{k.Pause, k.Search, k.NextMatch, k.PrevMatch, k.NextError, k.PrevError, k.Context, k.JSON, back},
 		{pane.Derive(g.Up, "older line (pauses)", sel), pane.Derive(g.Down, "newer line", sel && m.paused),
 			pane.Derive(g.PageUp, "page older", sel), pane.Derive(g.PageDn, "page newer", sel && m.paused),
 			pane.Derive(g.Top, "oldest line (pauses)", sel), pane.Derive(g.Bottom, "newest line, follow", sel && m.paused),

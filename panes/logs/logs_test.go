@@ -645,3 +645,66 @@ func TestPickerIsAList(t *testing.T) {
 		t.Fatal("esc esc did not close the picker")
 	}
 }
+
+// TestJSONAndContext: J reads a JSON line as level, message and fields
+// (and --fields in the options chooses them); C after a search shows the
+// hit's source around it with the include filter off, esc closes it.
+func TestJSONAndContext(t *testing.T) {
+	w := newWorld(t)
+	m := w.pane(t, 160, 48)
+	m, _ = m.Update(segmentStores(w))
+	waitSources(t, w.eng, 3, logengine.Streaming)
+	m, _ = m.Update(press(km.Logs.Pause))
+	src := w.eng.Sources()[0].ID
+	w.eng.Buffer().Append(logengine.Line{Source: src, Level: logengine.LevelError,
+		Text: []byte(`{"@timestamp":"2026-11-24T10:00:00Z","level":"error","message":"container 3 failed","container":3,"thread":"core-1"}`)})
+	m, _ = m.Update(press(km.Global.Bottom))
+	if out := ansi.Strip(m.View()); !strings.Contains(out, `"message":"container 3 failed"`) {
+		t.Fatalf("the JSON line is not shown as written:\n%s", out)
+	}
+	m, _ = m.Update(press(km.Logs.JSON))
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "ERROR container 3 failed container=3 thread=core-1") {
+		t.Fatalf("J did not read the JSON line:\n%s", out)
+	}
+	m, _ = m.Update(press(km.Logs.Options))
+	m.input.SetValue(m.input.Value() + " --fields=thread")
+	m, cmd := m.Update(press(km.Global.Select))
+	run(cmd)
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "ERROR container 3 failed thread=core-1") {
+		t.Fatalf("--fields=thread:\n%s", out)
+	}
+
+	if m, _ := m.Update(press(km.Logs.Context)); m.context {
+		t.Fatal("C with no line to show around")
+	}
+	m, _ = m.Update(press(km.Logs.Options))
+	m.input.SetValue("--tail=200 -i StorageWriter")
+	m, cmd = m.Update(press(km.Global.Select))
+	run(cmd)
+	waitSources(t, w.eng, 3, logengine.Streaming)
+	m, _ = m.Update(press(km.Logs.Search))
+	m = typeText(m, "StorageWriter")
+	m, _ = m.Update(press(km.Global.Select))
+	if !m.hasCursor {
+		t.Fatal("the search did not stop on a line")
+	}
+	if out := ansi.Strip(m.View()); strings.Contains(out, "DurableLog") {
+		t.Fatalf("the include filter shows other lines:\n%s", out)
+	}
+	m, _ = m.Update(press(km.Logs.Context))
+	out := ansi.Strip(m.View())
+	if !strings.Contains(out, "around the line, filters off") || !strings.Contains(out, "DurableLog") {
+		t.Fatalf("C shows no context with the filter off:\n%s", out)
+	}
+	hit, _ := w.eng.Buffer().Around(m.cursor, 0, 0, nil)
+	label := shortLabels(w.eng.Sources(), w.snap).byID[hit[0].Source]
+	for _, l := range strings.Split(out, "\n")[3 : 48-2] {
+		if l != "" && !strings.HasPrefix(l, label+" ") {
+			t.Errorf("a line of another source in the context of %s: %q", label, l)
+		}
+	}
+	m, _ = m.Update(press(km.Global.Back))
+	if m.context || !m.hasCursor {
+		t.Fatalf("esc: context %v, cursor %v", m.context, m.hasCursor)
+	}
+}

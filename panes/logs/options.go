@@ -18,6 +18,8 @@ type settings struct {
 	stream           logengine.Options
 	timestamps       bool
 	include, exclude []string
+	json             bool     // JSON lines as level, message and fields
+	fields           []string // the fields JSON lines show (none: all)
 }
 
 // flagLine writes settings as the flags the options line starts with.
@@ -42,6 +44,12 @@ func (s settings) flagLine() string {
 	}
 	for _, p := range s.exclude {
 		parts = append(parts, "-e "+quote(p))
+	}
+	if s.json {
+		parts = append(parts, "--json")
+	}
+	if len(s.fields) > 0 {
+		parts = append(parts, "--fields="+quote(strings.Join(s.fields, ",")))
 	}
 	return strings.Join(parts, " ")
 }
@@ -72,6 +80,9 @@ func (s settings) summary() string {
 	for _, p := range s.exclude {
 		parts = append(parts, "-e "+p)
 	}
+	if s.json {
+		parts = append(parts, "json")
+	}
 	return strings.Join(parts, " · ")
 }
 
@@ -92,11 +103,16 @@ func parseFlags(line string, cur settings) (settings, error) {
 	fs.StringVarP(&next.stream.Container, "container", "c", "", "container name pattern")
 	fs.StringArrayVarP(&next.include, "include", "i", nil, "show only lines matching (regexp)")
 	fs.StringArrayVarP(&next.exclude, "exclude", "e", nil, "hide lines matching (regexp)")
+	fs.BoolVar(&next.json, "json", false, "JSON lines as level, message and fields")
+	fs.StringSliceVar(&next.fields, "fields", nil, "the fields JSON lines show, e.g. --fields=logger,thread (implies --json)")
 	if err := fs.Parse(args); err != nil {
 		return cur, err
 	}
 	if fs.NArg() > 0 {
 		return cur, fmt.Errorf("unexpected %q: choose pods with the sources key", fs.Arg(0))
+	}
+	if len(next.fields) > 0 {
+		next.json = true
 	}
 	if next.stream.Since < 0 {
 		return cur, errors.New("--since must not be negative")

@@ -241,6 +241,9 @@ func shorten(names []string) []string {
 // body renders the log rows and the footer line.
 func (m Model) body(rows int, srcs []logengine.SourceInfo, lb labels) ([]string, string) {
 	buf := m.eng.Buffer()
+	if m.context && m.hasCursor {
+		return m.contextBody(rows, lb), m.footer(buf.Tail(0, nil), 0)
+	}
 	var w logengine.Window
 	if m.paused {
 		w = buf.From(m.anchor, rows, m.cache.lines[:0])
@@ -352,6 +355,43 @@ func (m Model) footer(w logengine.Window, waiting int) string {
 	return out
 }
 
+// contextBody is the cursor line's source around it, every line of it
+// whatever the filters hide (C): grep -C for the hit or error at hand.
+func (m Model) contextBody(rows int, lb labels) []string {
+	st := m.deps.Styles
+	n := max((rows-2)/2, 1)
+	lines, ok := m.eng.Buffer().Around(m.cursor, n, 20000, nil)
+	if !ok {
+		return []string{st.Muted.Render(pane.Truncate("  the line is no longer in the buffer · "+m.deps.Keys.Logs.Context.Help().Key+" closes", m.width))}
+	}
+	title := fmt.Sprintf("── %d lines of %s around the line, filters off · %s or esc closes ──", len(lines)-1, orSource(lb.byID[lines[0].Source]),
+		m.deps.Keys.Logs.Context.Help().Key)
+	out := []string{st.Muted.Render(pane.Fit(title, m.width))}
+	labelW := min(lb.width, max(m.width/5, 10))
+	var at int
+	var body []string
+	for _, l := range lines {
+		if l.Seq == m.cursor {
+			at = len(body)
+		}
+		body = append(body, m.renderLine(l, lb.byID[l.Source], labelW, m.eng.Buffer().Search())...)
+	}
+	// keep the cursor line in view: cut from the far side of it
+	room := rows - 1
+	if len(body) > room {
+		from := max(min(at-room/2, len(body)-room), 0)
+		body = body[from : from+room]
+	}
+	return append(out, body...)
+}
+
+func orSource(label string) string {
+	if label == "" {
+		return "its source"
+	}
+	return label
+}
+
 // renderLine draws one log line: its source, level and text, with the
 // search highlighted; one row, or several when wrapping.
 func (m Model) renderLine(l logengine.Line, label string, labelW int, search *logengine.Search) []string {
@@ -397,6 +437,11 @@ func (m Model) renderLine(l logengine.Line, label string, labelW int, search *lo
 	avail := max(m.width-prefixW, 8)
 
 	text := l.Text
+	if m.set.json && !l.Notice {
+		if p, ok := logengine.PrettyJSON(text, m.set.fields); ok {
+			text = p
+		}
+	}
 	limit := len(text)
 	if !m.wrap {
 		limit = (m.hscroll+avail)*4 + 8
