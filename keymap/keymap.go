@@ -116,7 +116,7 @@ func Default() KeyMap {
 		},
 		Restarts: Restarts{
 			ToLogs: b("L", "logs (previous if restarted)", "L"),
-			Events: b("e", "toggle events", "e"),
+			Events: b("e", "Warning events in the detail on/off", "e"),
 		},
 		Logs: Logs{
 			Follow:     b("f", "follow", "f"),

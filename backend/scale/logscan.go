@@ -2,6 +2,7 @@ package scale
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -83,6 +84,7 @@ func (s SourceScanner) scanOne(ctx context.Context, t LogTarget, since time.Time
 				}
 			}
 			if line != nil {
+				line = bytes.TrimRight(line, "\r\n") // the line's end is no character of it (it showed as ␊)
 				clean = logs.Sanitize(clean[:0], line, 4096)
 				lvl, class := logs.Detect(clean)
 				lvl, cont := logs.Resolve(prev, lvl, class)

@@ -43,8 +43,8 @@ func TestSourceScannerCountsEventsNotLines(t *testing.T) {
 		t.Errorf("bk-0: %d errors %q, want 2 (the stack trace is one event; the line before the step does not count)", got[0].Errors, got[0].Samples)
 	}
 	for _, s := range got[0].Samples {
-		if strings.ContainsRune(s, 0x1b) {
-			t.Errorf("unsanitised sample %q", s)
+		if strings.ContainsRune(s, 0x1b) || strings.ContainsAny(s, "␊\n\r") {
+			t.Errorf("unsanitised sample %q (the line end showed as ␊)", s)
 		}
 	}
 	if got[1].Errors != 0 || got[1].Err != "" {

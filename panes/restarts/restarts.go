@@ -161,8 +161,11 @@ func (m *Model) refresh() {
 
 // detailHeight is the rows the selected container's details take.
 func (m Model) detailHeight() int {
-	if !m.showEvents || m.height < 12 {
+	switch {
+	case m.height < 12:
 		return 0
+	case !m.showEvents:
+		return 4 // the title, state, last end and the logs hint
 	}
 	return min(max(m.height/3, 6), 12)
 }

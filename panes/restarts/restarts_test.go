@@ -158,8 +158,9 @@ func TestGoldenNavigate(t *testing.T) {
 			golden.RequireEqual(t, out)
 
 			m, _ = m.Update(press(km.Restarts.Events))
-			if strings.Contains(ansi.Strip(m.View()), "── ") {
-				t.Fatal("details still shown")
+			if out := ansi.Strip(m.View()); strings.Contains(out, "▲ BackOff") && strings.Contains(out, "events ") ||
+				!strings.Contains(out, "── ") || !strings.Contains(out, "last ") {
+				t.Fatalf("e must hide the events and keep the detail (it hid the whole detail):\n%s", out)
 			}
 			m, _ = m.Update(press(km.Global.Back))
 			if len(m.rows) != len(m.all) {

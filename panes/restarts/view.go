@@ -233,12 +233,16 @@ func (m Model) details(h int, now time.Time) []string {
 	}
 	out = append(out, label("last")+last)
 
-	if len(r.Events) == 0 {
+	events := r.Events
+	switch {
+	case !m.showEvents:
+		events = nil
+	case len(events) == 0:
 		out = append(out, label("events")+st.Muted.Render("no Warning events"))
 	}
-	for i, e := range r.Events {
+	for i, e := range events {
 		if len(out) >= h-1 {
-			out = append(out, label("")+st.Muted.Render(fmt.Sprintf("… %d more", len(r.Events)-i)))
+			out = append(out, label("")+st.Muted.Render(fmt.Sprintf("… %d more", len(events)-i)))
 			break
 		}
 		l := label("")

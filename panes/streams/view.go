@@ -147,9 +147,13 @@ func (m *Model) tabLine() string {
 	var pr, fl, problems string
 	if m.report != nil {
 		streams, internal, pf := pravegaCounts(m.report.Pravega)
-		pr = plural(streams, "stream")
-		if internal > 0 && !m.internal {
-			pr += fmt.Sprintf(" (+%d internal hidden)", internal)
+		switch {
+		case internal > 0 && m.internal:
+			pr = plural(streams+internal, "stream") + fmt.Sprintf(" (%d internal)", internal)
+		case internal > 0:
+			pr = plural(streams, "stream") + fmt.Sprintf(" (+%d internal hidden)", internal)
+		default:
+			pr = plural(streams, "stream")
 		}
 		if pf > 0 {
 			pr += " " + st.Err.Render(fmt.Sprintf("✖ %d failing", pf))
