@@ -525,3 +525,44 @@ func TestMouseCaptureIsOffByDefault(t *testing.T) {
 		t.Fatalf("Options.Mouse: mode %v", mode)
 	}
 }
+
+// checkingScope is a fakeScope that knows which namespaces exist.
+type checkingScope struct {
+	fakeScope
+	exist map[string]bool
+}
+
+func (c *checkingScope) CheckNamespace(_ context.Context, ns string) error {
+	if !c.exist[ns] {
+		return fmt.Errorf("namespace %q does not exist on demo", ns)
+	}
+	return nil
+}
+
+// TestPaletteRefusesAMissingNamespace: ":ns nosuchns" was accepted and
+// the table said "nothing matches" as if filtered.
+func TestPaletteRefusesAMissingNamespace(t *testing.T) {
+	snap, fc := demoSnapshot(t)
+	km := keymap.Default()
+	scope := &checkingScope{exist: map[string]bool{"pravega": true}}
+	m := newConsole(t, fc, themes.Dark, Backends{Scope: scope})
+	m = drive(m, tea.WindowSizeMsg{Width: 160, Height: 48}, snapshotMsg{snap})
+	ns := func(name string) {
+		msgs := []tea.Msg{keymap.Press(km.Global.Palette)}
+		for _, r := range "ns " + name {
+			msgs = append(msgs, keymap.PressString(string(r)))
+		}
+		m = drive(m, append(msgs, keymap.PressString("enter"), runCmd{})...)
+	}
+	ns("nosuchns")
+	if len(scope.got) != 0 {
+		t.Fatalf("the scope moved to %v", scope.got)
+	}
+	if out := ansi.Strip(m.render()); !strings.Contains(out, `ns: namespace "nosuchns" does not exist on demo; still watching all namespaces`) {
+		t.Fatalf("no refusal in the message line:\n%s", out)
+	}
+	ns("pravega")
+	if len(scope.got) != 1 || scope.got[0].String() != "pravega" {
+		t.Fatalf("scopes %v", scope.got)
+	}
+}

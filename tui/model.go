@@ -266,6 +266,12 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case crashMsg:
 		m.crash = msg.crash
 		return m, tea.Quit
+	case nsCheckedMsg:
+		if msg.err != nil {
+			m.setStatus("ns: "+msg.err.Error()+"; still watching "+m.opts.Scope, true)
+			return m, nil
+		}
+		return m.rescope(msg.scope), nil
 	case contextCheckedMsg:
 		if msg.err != nil {
 			m.setStatus(fmt.Sprintf("ctx %s: %v", msg.name, msg.err), true)

@@ -1,9 +1,11 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -151,10 +153,39 @@ func (m Model) setNamespace(arg string) (Model, tea.Cmd) {
 		m.setStatus(fmt.Sprintf("ns %q: not a namespace name: %s", arg, errs[0]), true)
 		return m, nil
 	}
+	nc, ok := m.opts.Backends.Scope.(NamespaceChecker)
+	if scope.All() || !ok {
+		return m.rescope(scope), nil
+	}
+	m.setStatus("checking namespace "+arg+"…", false)
+	ctx := m.opts.Ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return m, func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return nsCheckedMsg{scope: scope, err: nc.CheckNamespace(ctx, arg)}
+	}
+}
+
+// NamespaceChecker is what a ScopeSetter may add: whether a namespace
+// exists and is visible, asked before the scope moves to it.
+type NamespaceChecker interface {
+	CheckNamespace(ctx context.Context, ns string) error
+}
+
+type nsCheckedMsg struct {
+	scope kube.Scope
+	err   error
+}
+
+// rescope moves the watches to scope.
+func (m Model) rescope(scope kube.Scope) Model {
 	m.opts.Backends.Scope.SetScope(scope)
 	m.opts.Scope = scope.String()
 	m.setStatus("watching "+scope.String()+"…", false)
-	return m, nil
+	return m
 }
 
 // readOnly turns the backend's read-only switch on: from here the scale
