@@ -109,7 +109,9 @@ func (m Model) renderMember(mem *platform.Member, widths []int, now time.Time) s
 	st := m.deps.Styles
 	glyph, gs, state := m.memberLook(mem)
 	// member rows span the columns after the glyph: name under KIND+CLUSTER,
-	// node under NAMESPACE, ready flag under READY, age under VERSION.
+	// node under NAMESPACE, ready flag under READY, age under VERSION —
+	// labelled ("on worker-2", "4m old"), as they are not what the header
+	// says.
 	nameW := widths[1] + 1 + widths[2]
 	rst := strconv.Itoa(int(mem.Restarts))
 	rstCell := st.Muted.Render(rst)
@@ -120,7 +122,7 @@ func (m Model) renderMember(mem *platform.Member, widths []int, now time.Time) s
 	if !mem.Ready {
 		readyFlag = "-"
 	}
-	age := pane.Since(now, mem.Created)
+	age := pane.Since(now, mem.Created) + " old"
 	stateCell := gs.Render(state)
 	if widths[5] == 0 { // no version column: the age goes with the state
 		stateCell += st.Muted.Render(" · " + age)
@@ -128,7 +130,7 @@ func (m Model) renderMember(mem *platform.Member, widths []int, now time.Time) s
 	parts := []string{
 		gs.Render(glyph),
 		pane.Fit("  "+pane.ElideName(mem.Name, nameW-2), nameW),
-		pane.Fit(st.Muted.Render(pane.ElideName(orDash(mem.Node), widths[3])), widths[3]),
+		pane.Fit(st.Muted.Render(pane.ElideName("on "+orDash(mem.Node), widths[3])), widths[3]),
 		pane.Fit(readyFlag, widths[4]),
 	}
 	if widths[5] > 0 {
