@@ -190,7 +190,7 @@ func planLines(plan scale.Plan, pf *scale.Preflight, dry []scale.DryRunResult, r
 		out = append(out, heading("Preflight"), line{kind: kindMuted, indent: 1, text: "running…"})
 		return out
 	}
-	out = append(out, heading("Preflight"))
+	out = append(out, heading("Preflight · checked "+pf.At.Local().Format("15:04:05")+", again when the cluster changes"))
 	onSteps := map[string]bool{}
 	for _, w := range plan.Warnings() {
 		onSteps[w] = true

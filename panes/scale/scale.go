@@ -233,7 +233,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case pane.SnapshotMsg:
 		m.snap = msg.Snapshot
-		return m, targetsCmd(m.eng, msg.Snapshot)
+		return m, tea.Batch(targetsCmd(m.eng, msg.Snapshot), m.recheck())
 	case pane.StopMsg:
 		return m.onQuit()
 	case pane.FocusMsg:
@@ -296,6 +296,21 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	}
 	m.updateKeys()
 	return m, nil
+}
+
+// preflightEvery is how often at most a plan on screen is checked again
+// while the cluster changes: a result says what held when it was taken.
+const preflightEvery = 10 * time.Second
+
+// recheck runs the preflight of the plan on screen again when the cluster
+// changed and its result is older than preflightEvery; nothing is waiting
+// on it (a dry run or apply in flight keeps the one it started with).
+func (m Model) recheck() tea.Cmd {
+	if m.mode != modePlan || m.busy != "" || m.plan == nil || m.preflight == nil || m.showAudit ||
+		m.deps.Clock.Since(m.preflight.At) < preflightEvery {
+		return nil
+	}
+	return preflightCmd(m.ctx, m.eng, m.plan.ID)
 }
 
 func (m Model) fail(what string, err error) (Model, tea.Cmd) {

@@ -448,3 +448,37 @@ func TestFooterPutsPlanFirstOnceAValueChanged(t *testing.T) {
 		t.Fatalf("footer after +: %v", h[0].Help())
 	}
 }
+
+// TestPreflightIsCheckedAgainWhenTheClusterChanges: the results carry
+// their time, and a snapshot after preflightEvery runs them again (they
+// did not refresh); a snapshot sooner does not.
+func TestPreflightIsCheckedAgainWhenTheClusterChanges(t *testing.T) {
+	w := settledDemo(t, false)
+	k := paneKeys(keymap.Default())
+	m := newWizard(t, w, 160, 45, false)
+	m = run(t, m, keymap.Press(keymap.Default().Global.Down), keymap.Press(k.Increase), keymap.Press(k.Plan))
+	if m.preflight == nil {
+		t.Fatal("no preflight")
+	}
+	first := m.preflight.At
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "Preflight · checked "+first.Local().Format("15:04:05")) {
+		t.Fatalf("the preflight has no time:\n%s", out)
+	}
+	rechecked := func(m Model) bool {
+		_, cmd := m.Update(pane.SnapshotMsg{Snapshot: m.snap})
+		for _, msg := range results(cmd) {
+			if _, ok := msg.(preflightMsg); ok {
+				return true
+			}
+		}
+		return false
+	}
+	w.fc.Step(preflightEvery / 2)
+	if rechecked(m) {
+		t.Fatal("checked again before preflightEvery")
+	}
+	w.fc.Step(preflightEvery)
+	if !rechecked(m) {
+		t.Fatal("a changed cluster did not check the plan again")
+	}
+}
