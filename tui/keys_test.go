@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/backend/session"
 	"github.com/streamops/streamops/keymap"
@@ -74,6 +75,9 @@ func TestEveryListedKeyDoesSomething(t *testing.T) {
 				m = drive(m, tea.WindowSizeMsg{Width: 160, Height: 48}, snapshotMsg{snap})
 				m, _ = m.switchTo(id)
 				m = drive(m, states[state]...)
+				if len(states[state]) > 0 && isOpenLogs(states[state][0]) {
+					waitLines(t, s.Logs)
+				}
 				if m.active != id { // a state's keys may open logs
 					m, _ = m.switchTo(id)
 				}
@@ -115,3 +119,19 @@ func TestEveryListedKeyDoesSomething(t *testing.T) {
 		})
 	}
 }
+
+// waitLines waits until the log engine holds lines to act on.
+func waitLines(t *testing.T, eng *logs.Engine) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for eng.Buffer().Stats().Visible == 0 {
+		select {
+		case <-eng.Changed():
+		case <-time.After(10 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("no log lines arrived")
+		}
+	}
+}
+
+func isOpenLogs(msg tea.Msg) bool { _, ok := msg.(pane.OpenLogsMsg); return ok }

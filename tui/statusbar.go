@@ -96,11 +96,11 @@ func orDash(s string) string {
 // messageLine shows the last error or message, or the keys that work here.
 func (m Model) messageLine() string {
 	st := m.opts.Styles
-	if m.status != "" {
+	if m.status != "" { // cut in the middle: the start says what, the end why or where
 		if m.statusErr {
-			return pane.Truncate(st.StatusBar.Err.Render("✖ "+m.status), m.width)
+			return st.StatusBar.Err.Render(pane.ElideMiddle("✖ "+m.status, m.width))
 		}
-		return pane.Truncate(st.StatusBar.Value.Render(m.status), m.width)
+		return st.StatusBar.Value.Render(pane.ElideMiddle(m.status, m.width))
 	}
 	g := m.opts.Keys.Global
 	keys := append(m.panes[m.active].shortHelp(), g.Palette, g.Help, g.Quit)

@@ -46,6 +46,6 @@ func (m Model) triage() tea.Cmd {
 		if err != nil {
 			return pane.ErrMsg{Err: err}
 		}
-		return pane.StatusMsg{Text: "triage report written to " + path}
+		return pane.StatusMsg{Text: "triage report: " + pane.HomePath(path)}
 	}
 }

@@ -167,7 +167,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 			err := msg.err
 			return m, func() tea.Msg { return pane.ErrMsg{Err: err} }
 		}
-		text := fmt.Sprintf("saved %d lines to %s", msg.lines, msg.path)
+		text := fmt.Sprintf("saved %d lines: %s", msg.lines, pane.HomePath(msg.path))
 		return m, func() tea.Msg { return pane.StatusMsg{Text: text} }
 	case tea.KeyPressMsg:
 		return m.onKey(msg)

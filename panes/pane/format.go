@@ -2,6 +2,7 @@ package pane
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -175,4 +176,31 @@ func Scroll(offset, cursor, height, total int) int {
 		offset = max(maxOff, 0)
 	}
 	return max(offset, 0)
+}
+
+// ElideMiddle shortens one line of plain text to width cells by cutting
+// its middle: a message's start says what it is about and its end holds
+// the cause or the file written ("…/triage-prod-20261204-2359.md"), so
+// both stay.
+func ElideMiddle(s string, width int) string {
+	if ansi.StringWidth(s) <= width {
+		return s
+	}
+	if width <= 1 {
+		return ansi.Truncate(s, width, "")
+	}
+	head := (width - 1) / 2
+	tail := width - 1 - head
+	return ansi.Truncate(s, head, "") + "…" + ansi.TruncateLeft(s, ansi.StringWidth(s)-tail, "")
+}
+
+// HomePath writes a path under the home directory with ~, as people type
+// it.
+func HomePath(p string) string {
+	if home, err := os.UserHomeDir(); err == nil && home != "" && home != "/" {
+		if rest, ok := strings.CutPrefix(p, home+string(os.PathSeparator)); ok {
+			return "~" + string(os.PathSeparator) + rest
+		}
+	}
+	return p
 }
