@@ -61,6 +61,23 @@ func (m Model) onHelpKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	return m, nil
 }
 
+// onHelpWheel scrolls help with the wheel (over the palette it does
+// nothing): the pane under the overlay must not move.
+func (m Model) onHelpWheel(msg tea.MouseWheelMsg) Model {
+	if !m.showHelp {
+		return m
+	}
+	top := m.helpTop()
+	switch msg.Button {
+	case tea.MouseWheelDown:
+		top += 3
+	case tea.MouseWheelUp:
+		top -= 3
+	}
+	m.helpScroll = helpScroll{pane: m.active, top: m.clampHelpTop(top)}
+	return m
+}
+
 func (m Model) helpTop() int {
 	if m.helpScroll.pane != m.active {
 		return 0

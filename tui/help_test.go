@@ -166,3 +166,20 @@ func TestKeysWorkWithHelpOpen(t *testing.T) {
 		t.Fatalf("3 with help open: help %v, pane %d", m.showHelp, m.active)
 	}
 }
+
+// TestWheelOverHelpScrollsHelp: the wheel moved the members list hidden
+// under the help overlay; it scrolls help, and a click there does nothing.
+func TestWheelOverHelpScrollsHelp(t *testing.T) {
+	snap, fc := demoSnapshot(t)
+	km := keymap.Default()
+	m := newConsole(t, fc, themes.Dark)
+	m = drive(m, tea.WindowSizeMsg{Width: 80, Height: 24}, snapshotMsg{snap}, keymap.Press(km.Global.Help))
+	under := ansi.Strip(m.panes[m.active].view())
+	m = drive(m, tea.MouseWheelMsg{Button: tea.MouseWheelDown, X: 10, Y: 8}, tea.MouseClickMsg{Button: tea.MouseLeft, X: 10, Y: 6})
+	if m.helpTop() == 0 {
+		t.Error("the wheel did not scroll help")
+	}
+	if got := ansi.Strip(m.panes[m.active].view()); got != under {
+		t.Error("the pane under help moved")
+	}
+}

@@ -300,9 +300,20 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, tea.Batch(cmd, m.panes[pane.LogsID].update(msg))
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
+	case tea.MouseWheelMsg:
+		if m.showHelp || m.palette.open { // the overlay is what is under the wheel
+			return m.onHelpWheel(msg), nil
+		}
+		return m, m.toActive(msg, 1)
 	case tea.MouseClickMsg:
+		if m.showHelp || m.palette.open {
+			return m, nil // not the pane hidden under the overlay
+		}
 		return m.onClick(msg)
 	case tea.MouseMsg:
+		if m.showHelp || m.palette.open {
+			return m, nil
+		}
 		return m, m.toActive(msg, 1)
 	}
 	// Anything else (pane-internal messages from their Cmds) goes to every
