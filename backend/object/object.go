@@ -91,10 +91,10 @@ type Story struct {
 
 // Limits of what a Story holds.
 const (
-	MaxLines    = 2000      // lines of YAML
-	MaxLineLen  = 1024      // bytes of one line (sanitised, then cut)
-	MaxEvents   = 200       // events kept, newest first
-	maxDepth    = 8         // owners followed up the chain
+	MaxLines    = 2000 // lines of YAML
+	MaxLineLen  = 1024 // bytes of one line (sanitised, then cut)
+	MaxEvents   = 200  // events kept, newest first
+	maxDepth    = 8    // owners followed up the chain
 	redactedFmt = "<redacted, %d bytes>"
 )
 
