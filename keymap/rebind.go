@@ -101,6 +101,7 @@ func (k *KeyMap) conflicts() error {
 var sharedOK = []string{
 	"members.expand=global.select",
 	"logs.search=global.filter", // in the logs pane, "/" searches: its filter
+	"object.search=global.filter", // in the object overlay, "/" searches its text
 }
 
 // Describe lists every binding as "name  keys  description".

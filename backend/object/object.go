@@ -140,3 +140,14 @@ func clean(s string) string {
 	}
 	return string(sanitize([]byte(strings.TrimSpace(s)), MaxLineLen))
 }
+
+// Reader loads stories through one session's clients.
+type Reader struct{ clients *kube.Clients }
+
+// NewReader returns a reader over clients (the session's guarded ones).
+func NewReader(clients *kube.Clients) *Reader { return &Reader{clients: clients} }
+
+// Load is Load through the reader's clients.
+func (r *Reader) Load(ctx context.Context, ref Ref) (Story, error) {
+	return Load(ctx, r.clients, ref)
+}
