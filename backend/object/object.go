@@ -20,7 +20,8 @@ import (
 
 // Ref names the object to tell: Group and Version ("" and "v1" for the
 // core group), Resource (plural, e.g. pods) or Kind (e.g. Pod), and its
-// Namespace ("" for a cluster-scoped one) and Name.
+// Namespace ("" for a cluster-scoped one) and Name. A Kind with neither
+// group nor version is looked for among the kinds the console knows.
 type Ref struct {
 	Group, Version  string
 	Resource, Kind  string

@@ -95,8 +95,11 @@ type resolver struct {
 // resolve fills in a Ref's group, version, resource and kind, from
 // whichever of resource or kind it names.
 func (r *resolver) resolve(ref Ref) (kindInfo, error) {
+	// A ref with neither group nor version (a kind as the snapshot names
+	// it, "StatefulSet") matches that kind in any group it knows.
+	anyGroup := ref.Group == "" && ref.Version == ""
 	match := func(group, kind, resource string) bool {
-		if ref.Group != group {
+		if ref.Group != group && !anyGroup {
 			return false
 		}
 		return ref.Kind != "" && strings.EqualFold(ref.Kind, kind) || ref.Kind == "" && ref.Resource == resource
