@@ -20,10 +20,10 @@ import (
 
 	"github.com/streamops/streamops/backend/audit"
 	"github.com/streamops/streamops/backend/config"
-	"github.com/streamops/streamops/backend/object"
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/guard"
 	"github.com/streamops/streamops/backend/kube"
+	"github.com/streamops/streamops/backend/object"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/backend/session"
 	"github.com/streamops/streamops/keymap"
