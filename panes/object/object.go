@@ -6,6 +6,7 @@ package object
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -45,8 +46,9 @@ type line struct {
 // Model is the object overlay.
 type Model struct {
 	deps   pane.Deps
-	src    Source
-	open   bool
+	src     Source
+	timeout time.Duration
+	open    bool
 	seq    int
 	ref    objectapi.Ref
 	loaded bool
@@ -71,7 +73,7 @@ func New(deps pane.Deps, src Source) Model {
 	in.Placeholder = "search"
 	in.CharLimit = 128
 	in.SetStyles(deps.Styles.InputStyles())
-	return Model{deps: deps, src: src, input: in}
+	return Model{deps: deps, src: src, input: in, timeout: Timeout}
 }
 
 // IsOpen reports whether the overlay is shown.
@@ -82,6 +84,10 @@ func (m Model) Capturing() bool { return m.typing }
 
 // SetSize sets the area the overlay covers (the pane area).
 func (m *Model) SetSize(w, h int) {
+	if w != m.width && m.loaded {
+		m.width, m.height = w, h
+		m.build() // lines wrap to the width
+	}
 	m.width, m.height = w, h
 	m.top = m.clamp(m.top)
 }
@@ -97,13 +103,13 @@ func (m Model) Open(ctx context.Context, ref objectapi.Ref) (Model, tea.Cmd) {
 		m.build()
 		return m, nil
 	}
-	src, seq := m.src, m.seq
+	src, seq, timeout := m.src, m.seq, m.timeout
 	return m, func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, Timeout)
+		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		st, err := src.Load(ctx, ref)
-		if err == nil && ctx.Err() != nil {
-			err = fmt.Errorf("%s: no answer within %s", ref.Title(), Timeout)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("%s: no answer within %s", ref.Title(), timeout)
 		}
 		return LoadedMsg{seq: seq, Story: st, Err: err}
 	}

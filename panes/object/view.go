@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/streamops/streamops/panes/pane"
 )
@@ -16,7 +17,9 @@ func (m *Model) build() {
 	now := m.deps.Clock.Now()
 	var out []line
 	add := func(style lipgloss.Style, format string, args ...any) {
-		out = append(out, line{text: fmt.Sprintf(format, args...), style: style})
+		for _, l := range wrap(fmt.Sprintf(format, args...), m.width) {
+			out = append(out, line{text: l, style: style})
+		}
 	}
 	section := func(title string) {
 		if len(out) > 0 {
@@ -116,6 +119,24 @@ func (m *Model) build() {
 	m.top = m.clamp(m.top)
 }
 
+// wrap breaks a line to width, at spaces where it can; the rest of a
+// wrapped line is indented two more than its start, so the eye sees it
+// continue.
+func wrap(s string, width int) []string {
+	if width <= 0 || ansi.StringWidth(s) <= width {
+		return []string{s}
+	}
+	indent := strings.Repeat(" ", min(len(s)-len(strings.TrimLeft(s, " "))+2, width/2))
+	first := ansi.Wrap(s, width, "")
+	head, rest, _ := strings.Cut(first, "\n")
+	out := []string{head}
+	rest = strings.ReplaceAll(rest, "\n", " ")
+	for _, l := range strings.Split(ansi.Wrap(rest, width-len(indent), ""), "\n") {
+		out = append(out, indent+strings.TrimLeft(l, " "))
+	}
+	return out
+}
+
 // healthy reports a condition in its good state: True, except for the
 // kinds whose True is bad (pressure, failure).
 func healthy(typ, status string) bool {
@@ -130,7 +151,11 @@ func healthy(typ, status string) bool {
 // footer (search input or position).
 func (m Model) View() string {
 	st := m.deps.Styles
-	title := st.Title.Render(m.ref.Title())
+	ref := m.ref
+	if m.story.Ref.Kind != "" {
+		ref = m.story.Ref // as the backend resolved it
+	}
+	title := st.Title.Render(ref.Title())
 	switch {
 	case !m.loaded:
 		title += st.Muted.Render("  · loading…")
