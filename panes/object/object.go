@@ -45,16 +45,16 @@ type line struct {
 
 // Model is the object overlay.
 type Model struct {
-	deps   pane.Deps
+	deps    pane.Deps
 	src     Source
 	timeout time.Duration
 	open    bool
-	seq    int
-	ref    objectapi.Ref
-	loaded bool
-	err    string
-	story  objectapi.Story
-	lines  []line
+	seq     int
+	ref     objectapi.Ref
+	loaded  bool
+	err     string
+	story   objectapi.Story
+	lines   []line
 
 	top           int
 	width, height int
