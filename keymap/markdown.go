@@ -18,7 +18,7 @@ func (k KeyMap) Sections() []Section {
 	g := k.Global
 	out := []Section{
 		{"everywhere", []key.Binding{g.Members, g.Restarts, g.Logs, g.Streams, g.Scale, g.Access, g.NextPane, g.PrevPane,
-			g.Up, g.Down, g.Top, g.Bottom, g.PageUp, g.PageDn, g.Left, g.Right, g.Select, g.Filter, g.Object, g.Palette, g.Snapshot, g.Mouse, g.Help, g.Back, g.Quit}},
+			g.Up, g.Down, g.Top, g.Bottom, g.PageUp, g.PageDn, g.Left, g.Right, g.Select, g.Filter, g.Palette, g.Snapshot, g.Mouse, g.Help, g.Back, g.Quit}},
 	}
 	k.walk(func(group, _ string, b *key.Binding) {
 		if group == "global" {
@@ -26,6 +26,9 @@ func (k KeyMap) Sections() []Section {
 		}
 		if last := out[len(out)-1]; last.Name != group {
 			out = append(out, Section{Name: group})
+			if group == "object" { // the overlay's own keys follow the one that opens it
+				out[len(out)-1].Bindings = append(out[len(out)-1].Bindings, g.Object)
+			}
 		}
 		out[len(out)-1].Bindings = append(out[len(out)-1].Bindings, *b)
 	})
