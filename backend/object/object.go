@@ -37,15 +37,16 @@ func (r Ref) Title() string {
 	return r.kindName() + " " + n
 }
 
+// kindName is the kind, or the resource as kubectl spells it
+// (plural.group) when the kind is not known.
 func (r Ref) kindName() string {
-	k := r.Kind
-	if k == "" {
-		k = r.Resource
+	if r.Kind != "" {
+		return r.Kind
 	}
 	if r.Group != "" {
-		k += "." + r.Group
+		return r.Resource + "." + r.Group
 	}
-	return k
+	return r.Resource
 }
 
 // Owner is one link of an object's owner chain: Depth 1 owns the object,

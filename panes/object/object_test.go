@@ -136,7 +136,7 @@ func TestGoldenFailures(t *testing.T) {
 		})
 	}
 	m := open(t, src, objectapi.Ref{Group: "example.com", Kind: "Widget", Name: "w"}, 80, 24)
-	if out := ansi.Strip(m.View()); !strings.Contains(out, "✖ Widget.example.com w: unknown kind Widget") {
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "✖ Widget w: unknown kind Widget") {
 		t.Errorf("load error not shown:\n%s", out)
 	}
 }
