@@ -96,7 +96,7 @@ func event(t *testing.T, ctx context.Context, cl *kube.Clients, pod *corev1.Pod,
 		InvolvedObject: corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID},
 		Type:           corev1.EventTypeWarning, Reason: reason, Message: message, Count: 1,
 		FirstTimestamp: metav1.NewTime(at), LastTimestamp: metav1.NewTime(at),
-		Source:         corev1.EventSource{Component: "kubelet"},
+		Source: corev1.EventSource{Component: "kubelet"},
 	}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
