@@ -59,6 +59,8 @@ var _ pane.Runner = scalepane.Model{}
 var (
 	_ pane.Selector = members.Model{}
 	_ pane.Selector = restarts.Model{}
+	_ pane.Selector = scalepane.Model{}
+	_ pane.Selector = streams.Model{}
 )
 
 // unavailable stands in for a pane whose backend this build or session

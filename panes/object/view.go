@@ -45,7 +45,7 @@ func (m *Model) build() {
 			}
 			for _, c := range s.Conditions {
 				style := st.Text
-				if !healthy(c.Type, c.Status) {
+				if troubling(c.Type, c.Status) {
 					style = st.Warn
 				}
 				txt := fmt.Sprintf("  %-18s %-7s", c.Type, c.Status)
@@ -137,14 +137,18 @@ func wrap(s string, width int) []string {
 	return out
 }
 
-// healthy reports a condition in its good state: True, except for the
-// kinds whose True is bad (pressure, failure).
-func healthy(typ, status string) bool {
-	bad := strings.Contains(typ, "Pressure") || strings.Contains(typ, "Fail") || strings.Contains(typ, "Error") || typ == "NetworkUnavailable"
-	if bad {
+// troubling reports a condition in a state to look at: one whose True is
+// bad (pressure, failure, error) being True, or one that says the object
+// is up (Ready, Available, PodsReady, …) not being True. Others
+// (Upgrading, Progressing) are drawn plainly either way.
+func troubling(typ, status string) bool {
+	switch {
+	case strings.Contains(typ, "Pressure"), strings.Contains(typ, "Fail"), strings.Contains(typ, "Error"), strings.Contains(typ, "Unavailable"):
+		return status == "True"
+	case strings.HasSuffix(typ, "Ready"), typ == "Available", typ == "Initialized", typ == "PodScheduled", typ == "Bound":
 		return status != "True"
 	}
-	return status == "True"
+	return false
 }
 
 // View renders the overlay in its whole area: the title, the lines, the
