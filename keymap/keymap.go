@@ -15,6 +15,9 @@ type Global struct {
 	Up, Down, Top, Bottom, PageUp, PageDn key.Binding
 	Left, Right, Select, Snapshot         key.Binding
 	Mouse                                 key.Binding
+	// Object opens the selected row's object (YAML, conditions, owners,
+	// events) over the pane, in the panes whose rows name one.
+	Object key.Binding
 }
 
 // Members pane bindings.
@@ -64,6 +67,12 @@ type Access struct {
 	CanI, Section key.Binding
 }
 
+// Object bindings work in the object overlay (Global.Object opens it,
+// Global.Back closes it; the cursor keys scroll it).
+type Object struct {
+	Search, NextMatch, PrevMatch key.Binding
+}
+
 // KeyMap is every binding of the console.
 type KeyMap struct {
 	Global   Global
@@ -73,6 +82,7 @@ type KeyMap struct {
 	Streams  Streams
 	Scale    Scale
 	Access   Access
+	Object   Object
 }
 
 func b(help string, desc string, keys ...string) key.Binding {
@@ -107,6 +117,7 @@ func Default() KeyMap {
 			Select:   b("enter", "select", "enter"),
 			Snapshot: b("ctrl+s", "triage report", "ctrl+s"),
 			Mouse:    b("M", "mouse capture on/off", "M"),
+			Object:   b("y", "object: YAML, owners, events", "y"),
 		},
 		Members: Members{
 			Expand:      b("enter", "expand/collapse", "enter", "space"),
@@ -160,6 +171,11 @@ func Default() KeyMap {
 		Access: Access{
 			CanI:    b("c", "can-i matrix", "c"),
 			Section: b("]", "next section", "]"),
+		},
+		Object: Object{
+			Search:    b("/", "search", "/"),
+			NextMatch: b("n", "next match", "n"),
+			PrevMatch: b("N", "previous match", "N"),
 		},
 	}
 }

@@ -26,6 +26,9 @@ func (k KeyMap) Sections() []Section {
 		}
 		if last := out[len(out)-1]; last.Name != group {
 			out = append(out, Section{Name: group})
+			if group == "object" { // the overlay's own keys follow the one that opens it
+				out[len(out)-1].Bindings = append(out[len(out)-1].Bindings, g.Object)
+			}
 		}
 		out[len(out)-1].Bindings = append(out[len(out)-1].Bindings, *b)
 	})

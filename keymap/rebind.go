@@ -100,7 +100,8 @@ func (k *KeyMap) conflicts() error {
 // sharedOK lists pane bindings that deliberately share a global key.
 var sharedOK = []string{
 	"members.expand=global.select",
-	"logs.search=global.filter", // in the logs pane, "/" searches: its filter
+	"logs.search=global.filter",   // in the logs pane, "/" searches: its filter
+	"object.search=global.filter", // in the object overlay, "/" searches its text
 }
 
 // Describe lists every binding as "name  keys  description".

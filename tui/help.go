@@ -115,7 +115,11 @@ func (m Model) helpBody() []string {
 		out = append(out, st.Header.Render(title))
 		out = append(out, lines...)
 	}
-	section(paneName(m.active), p.fullHelp())
+	own := p.fullHelp()
+	if p.selector() { // the object key works where rows name objects
+		own = append(own, []key.Binding{m.opts.Keys.Global.Object})
+	}
+	section(paneName(m.active), own)
 	if fc, ok := p.(interface{ filterColumns() []string }); ok {
 		if cols := fc.filterColumns(); len(cols) > 0 {
 			out = append(out, "", st.Header.Render("filter ("+m.opts.Keys.Global.Filter.Help().Key+")"))

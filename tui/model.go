@@ -23,6 +23,7 @@ import (
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/access"
+	objectpane "github.com/streamops/streamops/panes/object"
 	"github.com/streamops/streamops/panes/pane"
 	scalepane "github.com/streamops/streamops/panes/scale"
 	"github.com/streamops/streamops/panes/streams"
@@ -87,6 +88,9 @@ type Backends struct {
 	Scale scalepane.Backend
 	// Logs follows containers' logs (nil: not available).
 	Logs *logs.Engine
+	// Objects reads the story of one object for the object overlay
+	// (nil: the overlay says objects cannot be read).
+	Objects objectpane.Source
 	// Contexts checks another kubeconfig context before the console
 	// switches to it (nil: switching is not possible, e.g. the demo).
 	Contexts ContextChecker
@@ -127,6 +131,7 @@ type Model struct {
 	showHelp   bool
 	helpScroll helpScroll
 	palette    palette
+	object     objectpane.Model // the object overlay, over the active pane
 	help       help.Model
 	crash      *Crash
 	next       string // the context to switch to after quitting
@@ -156,7 +161,8 @@ func New(opts Options) Model {
 		opts.Keys.ReadOnly()
 	}
 	deps := pane.Deps{Styles: opts.Styles, Keys: opts.Keys, Clock: opts.Clock, Guard: opts.ReadOnly}
-	m := Model{opts: opts, deps: deps, help: help.New(), palette: newPalette(deps), mouse: opts.Mouse}
+	m := Model{opts: opts, deps: deps, help: help.New(), palette: newPalette(deps), mouse: opts.Mouse,
+		object: objectpane.New(deps, opts.Backends.Objects)}
 	m.help.Styles = opts.Styles.HelpStyles()
 	m.panes = make([]slot, len(paneTable))
 	for i, row := range paneTable {
@@ -262,7 +268,13 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	case tickMsg:
 		m.fadeStatus()
-		return m, tea.Batch(m.broadcast(pane.TickMsg{Now: time.Time(msg)}), m.tick())
+		tick := pane.TickMsg{Now: time.Time(msg)}
+		m.object, _ = m.object.Update(tick)
+		return m, tea.Batch(m.broadcast(tick), m.tick())
+	case objectpane.LoadedMsg:
+		var cmd tea.Cmd
+		m.object, cmd = m.object.Update(msg)
+		return m, cmd
 	case crashMsg:
 		m.crash = msg.crash
 		return m, tea.Quit
@@ -301,17 +313,21 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 	case tea.MouseWheelMsg:
-		if m.showHelp || m.palette.open { // the overlay is what is under the wheel
+		switch {
+		case m.showHelp || m.palette.open: // the overlay is what is under the wheel
 			return m.onHelpWheel(msg), nil
+		case m.object.IsOpen():
+			m.object, _ = m.object.Update(msg)
+			return m, nil
 		}
 		return m, m.toActive(msg, 1)
 	case tea.MouseClickMsg:
-		if m.showHelp || m.palette.open {
+		if m.showHelp || m.palette.open || m.object.IsOpen() {
 			return m, nil // not the pane hidden under the overlay
 		}
 		return m.onClick(msg)
 	case tea.MouseMsg:
-		if m.showHelp || m.palette.open {
+		if m.showHelp || m.palette.open || m.object.IsOpen() {
 			return m, nil
 		}
 		return m, m.toActive(msg, 1)
@@ -406,6 +422,9 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if m.showHelp {
 		return m.onHelpKey(msg)
 	}
+	if m.object.IsOpen() {
+		return m.onObjectKey(msg)
+	}
 	if key.Matches(msg, g.Quit) {
 		// A scale plan is running: quitting would interrupt its wait
 		// without asking. Ask once (the pane says what quitting does);
@@ -446,6 +465,8 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.setStatus("mouse capture off: the terminal selects text; M turns it on", false)
 		}
 		return m, nil
+	case key.Matches(msg, g.Object) && active.selector():
+		return m.openObject()
 	case key.Matches(msg, g.NextPane):
 		return m.switchTo((m.active + 1) % len(m.panes))
 	case key.Matches(msg, g.PrevPane):
@@ -462,6 +483,29 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	return m, active.update(msg)
 }
 
+// openObject opens the object overlay on the active pane's selection.
+func (m Model) openObject() (Model, tea.Cmd) {
+	ref, ok := m.panes[m.active].selected()
+	if !ok {
+		m.setStatus("the selected row names no object", false)
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.object, cmd = m.object.Open(m.opts.Ctx, ref)
+	return m, cmd
+}
+
+// onObjectKey gives a key to the object overlay while it is open; ctrl+c
+// still quits.
+func (m Model) onObjectKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	if msg.String() == "ctrl+c" {
+		return m, tea.Quit
+	}
+	var cmd tea.Cmd
+	m.object, cmd = m.object.Update(msg)
+	return m, cmd
+}
+
 // busyPane finds a pane running work that must not be cut short.
 func (m Model) busyPane() (int, bool) {
 	for id, p := range m.panes {
@@ -476,6 +520,7 @@ func (m *Model) resize() {
 	for _, p := range m.panes {
 		p.setSize(m.width, m.paneHeight())
 	}
+	m.object.SetSize(m.width, m.paneHeight())
 	m.help.SetWidth(m.width)
 	m.palette.width = m.width
 }
@@ -523,6 +568,9 @@ func (m Model) render() string {
 			fmt.Sprintf("terminal too small: %dx%d, streamops needs at least %dx%d", m.width, m.height, MinWidth, MinHeight), m.width))
 	}
 	body := m.panes[m.active].view()
+	if m.object.IsOpen() {
+		body = m.object.View()
+	}
 	body = fitBlock(body, m.width, m.paneHeight())
 	if m.showHelp {
 		body = overlay(body, m.helpView(), m.width, m.paneHeight())

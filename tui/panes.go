@@ -55,6 +55,14 @@ var paneTable = []paneRow{
 // The scale pane runs plans that quitting must not cut short.
 var _ pane.Runner = scalepane.Model{}
 
+// The panes whose rows name objects open the object overlay.
+var (
+	_ pane.Selector = members.Model{}
+	_ pane.Selector = restarts.Model{}
+	_ pane.Selector = scalepane.Model{}
+	_ pane.Selector = streams.Model{}
+)
+
 // unavailable stands in for a pane whose backend this build or session
 // does not have.
 func unavailable(deps pane.Deps, what string) slot {

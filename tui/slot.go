@@ -4,6 +4,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/streamops/streamops/backend/object"
 	"github.com/streamops/streamops/panes/pane"
 )
 
@@ -22,6 +23,10 @@ type slot interface {
 	fullHelp() [][]key.Binding
 	capturing() bool
 	busy() bool // running work (a scale plan) that quitting would cut
+	// selector reports whether the pane's rows name objects
+	// (pane.Selector); selected is the selected row's object.
+	selector() bool
+	selected() (object.Ref, bool)
 }
 
 type paneSlot[M paneModel[M]] struct {
@@ -51,4 +56,16 @@ func (s *paneSlot[M]) capturing() bool           { return s.m.Capturing() }
 func (s *paneSlot[M]) busy() bool {
 	r, ok := any(s.m).(pane.Runner)
 	return ok && r.Running()
+}
+
+func (s *paneSlot[M]) selector() bool {
+	_, ok := any(s.m).(pane.Selector)
+	return ok
+}
+
+func (s *paneSlot[M]) selected() (object.Ref, bool) {
+	if sel, ok := any(s.m).(pane.Selector); ok {
+		return sel.SelectedObject()
+	}
+	return object.Ref{}, false
 }

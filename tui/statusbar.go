@@ -104,6 +104,9 @@ func (m Model) messageLine() string {
 	}
 	g := m.opts.Keys.Global
 	keys := append(m.panes[m.active].shortHelp(), g.Palette, g.Help, g.Quit)
+	if m.object.IsOpen() {
+		keys = m.object.ShortHelp()
+	}
 	return pane.Truncate(m.help.ShortHelpView(enabled(keys)), m.width)
 }
 

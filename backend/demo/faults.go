@@ -269,6 +269,7 @@ func (s *simulator) troublePod(ctx context.Context, ns, workload, kind, hash, su
 		if _, err := s.p.typed.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return nil, fmt.Errorf("create deployment %s: %w", workload, err)
 		}
+		s.ensureReplicaSet(ctx, ns, workload, owner)
 	} else {
 		labels["job-name"] = workload
 	}

@@ -523,6 +523,9 @@ func (s *simulator) createPod(ctx context.Context, ns string, m memberSpec, stat
 	if stateful {
 		labels["statefulset.kubernetes.io/pod-name"] = m.name
 	}
+	if m.ownerKind == "ReplicaSet" {
+		s.ensureReplicaSet(ctx, ns, m.owner, ownerName)
+	}
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: m.name, Namespace: ns, Labels: labels, Annotations: m.annotations,
@@ -546,6 +549,27 @@ func (s *simulator) createPod(ctx context.Context, ns string, m memberSpec, stat
 	}
 	s.pods[ns+"/"+m.name] = &podSim{created: now, readyAt: now.Add(s.startAfter + s.readyAfter)}
 	return nil
+}
+
+// ensureReplicaSet records the ReplicaSet between a Deployment and its
+// pods, as the Deployment controller makes it, so that a pod's owner
+// chain reads as on a real cluster. Nothing watches ReplicaSets: it goes
+// into the tracker directly, with a fixed version and the UID the pods'
+// owner references name, so the stamps' counter (and the goldens' UIDs)
+// stay as they were.
+func (s *simulator) ensureReplicaSet(ctx context.Context, ns, deployment, name string) {
+	tracker := s.p.typed.Tracker()
+	gvr := appsv1.SchemeGroupVersion.WithResource("replicasets")
+	if _, err := tracker.Get(gvr, ns, name); err == nil {
+		return
+	}
+	rs := &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, ResourceVersion: "1", UID: types.UID("uid-" + ns + "-" + name),
+		Labels: map[string]string{"pod-template-hash": strings.TrimPrefix(name, deployment+"-")}}}
+	if d, err := s.p.typed.AppsV1().Deployments(ns).Get(ctx, deployment, metav1.GetOptions{}); err == nil {
+		rs.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: deployment, UID: d.UID, Controller: ptr.To(true)}}
+		rs.Spec.Replicas = d.Spec.Replicas
+	}
+	_ = tracker.Add(rs) // exists already: another pod of it came first
 }
 
 // schedule picks the node with the most unrequested CPU that fits.

@@ -23,6 +23,7 @@ import (
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/guard"
 	"github.com/streamops/streamops/backend/kube"
+	"github.com/streamops/streamops/backend/object"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/backend/session"
 	"github.com/streamops/streamops/keymap"
@@ -374,7 +375,7 @@ func runConsole(ctx context.Context, ui uiOptions, styles themes.Styles, log *sl
 		Context: s.Clients.Context, Server: s.Clients.Server, Scope: s.Scope.String(),
 		CrashDir: config.StateDir(), ReportDir: config.StateDir(),
 		Ctx: ctx,
-		Backends: tui.Backends{Access: s.Reviewer, Members: s.Members, Scope: s.Watcher, Streams: s.Streams, Scale: s.Scale, Logs: s.Logs,
+		Backends: tui.Backends{Access: s.Reviewer, Members: s.Members, Scope: s.Watcher, Streams: s.Streams, Scale: s.Scale, Logs: s.Logs, Objects: object.NewReader(s.Clients),
 			Contexts: ctxs},
 	})
 	// 20 frames a second at most: a log view scrolling every frame rewrites

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/streamops/streamops/backend/object"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/panes/pane"
 )
@@ -366,4 +367,21 @@ func scopeText(s *platform.Snapshot) string {
 		return "all namespaces"
 	}
 	return "namespace " + strings.Join(s.Namespaces, ",")
+}
+
+// SelectedObject is the selected row's object: the member's pod, or the
+// component's custom resource (its workload for other components).
+func (m Model) SelectedObject() (object.Ref, bool) {
+	if m.cursor >= len(m.rows) {
+		return object.Ref{}, false
+	}
+	r := m.rows[m.cursor]
+	if r.member != nil {
+		return object.Ref{Version: "v1", Kind: "Pod", Namespace: r.member.Namespace, Name: r.member.Name}, true
+	}
+	src := r.comp.Source
+	if src.Name == "" || src.Kind == "" && src.Resource == "" {
+		return object.Ref{}, false
+	}
+	return object.Ref{Group: src.Group, Version: src.Version, Resource: src.Resource, Kind: src.Kind, Namespace: src.Namespace, Name: src.Name}, true
 }

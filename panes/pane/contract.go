@@ -3,6 +3,8 @@ package pane
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/streamops/streamops/backend/object"
 )
 
 // Model is the contract every pane package's Model meets, M being the
@@ -26,4 +28,11 @@ type Model[M any] interface {
 // scale plan) adds: while Running, quitting asks first (StopMsg).
 type Runner interface {
 	Running() bool
+}
+
+// Selector is what a pane whose rows name Kubernetes objects adds: the
+// object of the selected row, which the object overlay (Global.Object)
+// tells the story of. ok is false when the selection names none.
+type Selector interface {
+	SelectedObject() (ref object.Ref, ok bool)
 }

@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/streamops/streamops/backend/object"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/panes/pane"
 )
@@ -187,4 +188,13 @@ func (m Model) FilterColumns() []string { return FilterColumns }
 func (m Model) FullHelp() [][]key.Binding {
 	k, g := m.deps.Keys.Restarts, m.deps.Keys.Global
 	return [][]key.Binding{pane.NavHelp(g, len(m.rows) > 1), append([]key.Binding{k.ToLogs, k.Events}, m.filter.Help(g)...)}
+}
+
+// SelectedObject is the selected container's pod.
+func (m Model) SelectedObject() (object.Ref, bool) {
+	r, ok := m.Selected()
+	if !ok {
+		return object.Ref{}, false
+	}
+	return object.Ref{Version: "v1", Kind: "Pod", Namespace: r.Namespace, Name: r.Pod}, true
 }

@@ -23,6 +23,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/streamops/streamops/backend/audit"
+	"github.com/streamops/streamops/backend/object"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/scale"
 	"github.com/streamops/streamops/keymap"
@@ -1094,4 +1095,23 @@ func (m Model) onOverride(msg overrideMsg) (Model, tea.Cmd) {
 	m.busy = "running the preflight…"
 	m.updateKeys()
 	return m, tea.Batch(pane.Status(fmt.Sprintf("%s: override of step %d recorded in the audit log", m.title(), m.overriding.Step)), preflightCmd(m.ctx, m.eng, p.ID))
+}
+
+// SelectedObject is the selected claim in the storage view, or the
+// custom resource of the selected target (none at the Kubernetes level,
+// whose rows are nodes' capacity).
+func (m Model) SelectedObject() (object.Ref, bool) {
+	if m.storage {
+		if m.snap == nil || m.claimCursor >= len(m.snap.Claims) {
+			return object.Ref{}, false
+		}
+		c := m.snap.Claims[m.claimCursor]
+		return object.Ref{Version: "v1", Kind: "PersistentVolumeClaim", Namespace: c.Namespace, Name: c.Name}, true
+	}
+	rows := targetRows(m.targets, m.level, m.edits)
+	if m.cursor >= len(rows) || rows[m.cursor].target.Resource == "" {
+		return object.Ref{}, false
+	}
+	t := rows[m.cursor].target
+	return object.Ref{Kind: t.Resource, Namespace: t.Namespace, Name: t.Cluster}, true
 }

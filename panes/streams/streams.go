@@ -23,6 +23,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/streamops/streamops/backend/object"
 	"github.com/streamops/streamops/backend/pravega"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/panes/pane"
@@ -421,4 +422,18 @@ func (m Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{pane.NavHelp(g, len(m.rows) > 1), {k.Section, k.Internal, k.Refresh},
 		{pane.Derive(g.Select, g.Select.Help().Desc, len(m.rows) > 0), pane.Derive(g.Right, g.Right.Help().Desc, len(m.rows) > 0),
 			pane.Derive(g.Left, g.Left.Help().Desc, len(m.rows) > 0)}, m.filter.Help(g)}
+}
+
+// SelectedObject is the custom resource behind the selected row: the
+// PravegaCluster of a scope, stream or reader group, the FlinkDeployment
+// (or FlinkCluster) of a job.
+func (m Model) SelectedObject() (object.Ref, bool) {
+	if m.cursor < 0 || m.cursor >= len(m.rows) {
+		return object.Ref{}, false
+	}
+	t := m.rows[m.cursor].target
+	if t.Kind == "" || t.Name == "" {
+		return object.Ref{}, false
+	}
+	return object.Ref{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name}, true
 }
