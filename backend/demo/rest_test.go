@@ -15,10 +15,10 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/streamops/streamops/backend/demo"
-	"github.com/streamops/streamops/backend/flink"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/backend/restapi/contract"
+	"github.com/streamops/streamops/backend/restapi/flink"
 )
 
 // validatedGet fetches base+path (with basic authentication when a user

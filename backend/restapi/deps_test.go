@@ -13,7 +13,7 @@ func TestBackendImportsNoUI(t *testing.T) {
 		t.Skip("runs go list")
 	}
 	const mod = "github.com/streamops/streamops/"
-	out, err := exec.Command("go", "list", "-deps", mod+"backend/restapi", mod+"backend/pravega", mod+"backend/flink", mod+"backend/restapi/fakeapi").CombinedOutput()
+	out, err := exec.Command("go", "list", "-deps", mod+"backend/restapi", mod+"backend/restapi/pravega", mod+"backend/restapi/flink", mod+"backend/restapi/fakeapi").CombinedOutput()
 	if err != nil {
 		t.Skipf("go list: %v\n%s", err, out)
 	}

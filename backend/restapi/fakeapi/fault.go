@@ -6,7 +6,7 @@
 // documents.
 //
 // The server types are written from the documents, not shared with the
-// clients in backend/pravega and backend/flink, so a client mistake cannot
+// clients in restapi/pravega and restapi/flink, so a client mistake cannot
 // hide behind a matching server mistake.
 //
 // Faults (malformed JSON, a 500, a slow answer, a missing field, a hang
