@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/streamops/streamops/backend/restapi/contract"
 	"github.com/streamops/streamops/backend/restapi/fakeapi"
 	"github.com/streamops/streamops/backend/restapi/pravega"
+	"github.com/streamops/streamops/backend/restapi/restapitest"
 	"github.com/streamops/streamops/backend/restapi/wire"
 )
 
@@ -79,11 +79,11 @@ func seed() *fakeapi.Pravega {
 // tests below see is validated against Controller.yaml.
 func serve(t *testing.T, p *fakeapi.Pravega) *pravega.Client {
 	t.Helper()
-	doc, _, err := contract.Load()
+	doc, _, err := restapitest.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	chk := contract.Check(t, doc, p.Handler())
+	chk := restapitest.Check(t, doc, p.Handler())
 	srv := httptest.NewServer(chk)
 	t.Cleanup(func() {
 		srv.Close()
