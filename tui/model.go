@@ -154,7 +154,7 @@ func New(opts Options) Model {
 	if opts.ReadOnly.On() {
 		opts.Keys.ReadOnly()
 	}
-	deps := pane.Deps{Styles: opts.Styles, Keys: opts.Keys, Clock: opts.Clock, Guard: opts.ReadOnly}
+	deps := pane.Deps{Styles: opts.Styles, Keys: opts.Keys, Clock: opts.Clock, Guard: opts.ReadOnly, Ctx: opts.Ctx}
 	m := Model{opts: opts, deps: deps, help: help.New(), palette: newPalette(deps), mouse: opts.Mouse}
 	m.help.Styles = opts.Styles.HelpStyles()
 	m.panes = make([]slot, len(paneTable))

@@ -386,9 +386,9 @@ func (m Model) onDetailDue(k string) (Model, tea.Cmd) {
 		return m, nil
 	}
 	m.scaling[k] = scalingInfo{loading: true, at: m.deps.Clock.Now()}
-	src, target, scope, stream := m.src, r.target, r.scope.Name, r.stream.Name
+	src, target, scope, stream, parent := m.src, r.target, r.scope.Name, r.stream.Name, m.deps.Context()
 	return m, func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), scalingWait)
+		ctx, cancel := context.WithTimeout(parent, scalingWait)
 		defer cancel()
 		h, err := src.Scaling(ctx, target, scope, stream)
 		return scalingMsg{key: k, hist: h, err: err}
