@@ -296,14 +296,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 }
 
 func (m *Model) setStatus(s string, isErr bool) {
-	m.status, m.statusErr, m.statusAt = firstLine(s), isErr, m.opts.Clock.Now()
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		return s[:i]
-	}
-	return s
+	m.status, m.statusErr, m.statusAt = kube.FirstLine(s), isErr, m.opts.Clock.Now()
 }
 
 func (m Model) onSnapshot(s *platform.Snapshot) (Model, tea.Cmd) {
