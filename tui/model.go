@@ -160,7 +160,7 @@ func New(opts Options) Model {
 	if opts.ReadOnly.On() {
 		opts.Keys.ReadOnly()
 	}
-	deps := pane.Deps{Styles: opts.Styles, Keys: opts.Keys, Clock: opts.Clock, Guard: opts.ReadOnly}
+	deps := pane.Deps{Styles: opts.Styles, Keys: opts.Keys, Clock: opts.Clock, Guard: opts.ReadOnly, Ctx: opts.Ctx}
 	m := Model{opts: opts, deps: deps, help: help.New(), palette: newPalette(deps), mouse: opts.Mouse,
 		object: objectpane.New(deps, opts.Backends.Objects)}
 	m.help.Styles = opts.Styles.HelpStyles()
@@ -339,7 +339,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 
 // setStatus shows one line in the message line, as the active pane's.
 func (m *Model) setStatus(s string, isErr bool) {
-	m.status, m.statusErr, m.statusAt, m.statusPane = firstLine(s), isErr, m.opts.Clock.Now(), m.active
+	m.status, m.statusErr, m.statusAt, m.statusPane = kube.FirstLine(s), isErr, m.opts.Clock.Now(), m.active
 }
 
 // statusFade is how long an informational line covers the key hints.
@@ -352,13 +352,6 @@ func (m *Model) fadeStatus() {
 	if m.status != "" && !m.statusErr && m.opts.Clock.Since(m.statusAt) >= statusFade {
 		m.status = ""
 	}
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 func (m Model) onSnapshot(s *platform.Snapshot) (Model, tea.Cmd) {

@@ -16,8 +16,8 @@ func (m Model) statusLine() string {
 	st := m.opts.Styles
 	sep := st.StatusBar.Key.Render(" · ")
 	parts := []string{
-		st.StatusBar.Key.Render("ctx ") + st.StatusBar.Value.Render(orDash(m.opts.Context)),
-		st.StatusBar.Value.Render(orDash(m.opts.Scope)),
+		st.StatusBar.Key.Render("ctx ") + st.StatusBar.Value.Render(pane.OrDash(m.opts.Context)),
+		st.StatusBar.Value.Render(pane.OrDash(m.opts.Scope)),
 	}
 	if m.snap != nil {
 		parts = append(parts, m.syncSummary(m.snap.Syncs))
@@ -84,13 +84,6 @@ func shortResource(r string) string {
 		return r[:i]
 	}
 	return r
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // messageLine shows the last error or message, or the keys that work here.

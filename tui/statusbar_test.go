@@ -16,7 +16,7 @@ import (
 )
 
 // TestStatusBarNamesFailingWatches renders the status line for the sync
-// states the watcher publishes in the fault tests (backend/faulttest: the
+// states the watcher publishes in the fault tests (backend/watch/faulttest: the
 // apiserver stopped; backend/watch: the one-namespace user): every failing
 // watch is named with its reason, on one line.
 func TestStatusBarNamesFailingWatches(t *testing.T) {

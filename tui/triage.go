@@ -23,11 +23,11 @@ func (m Model) triage() tea.Cmd {
 	in := report.Input{
 		Context: m.opts.Context, Scope: m.opts.Scope, Snapshot: m.snap,
 	}
-	src, clock, dir := m.opts.Backends.Streams, m.opts.Clock, m.opts.ReportDir
+	src, clock, dir, parent := m.opts.Backends.Streams, m.opts.Clock, m.opts.ReportDir, m.opts.Ctx
 	return func() tea.Msg {
 		var rest restapi.Report
 		if src != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), triageRESTWait)
+			ctx, cancel := context.WithTimeout(parent, triageRESTWait)
 			rest = src.ReadNow(ctx)
 			cancel()
 		}

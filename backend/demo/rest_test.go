@@ -15,16 +15,16 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/streamops/streamops/backend/demo"
-	"github.com/streamops/streamops/backend/flink"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/restapi"
-	"github.com/streamops/streamops/backend/restapi/contract"
+	"github.com/streamops/streamops/backend/restapi/flink"
+	"github.com/streamops/streamops/backend/restapi/restapitest"
 )
 
 // validatedGet fetches base+path (with basic authentication when a user
 // and password are given) and validates the answer against the upstream
 // API document.
-func validatedGet(t *testing.T, doc *contract.Document, base, path string, userPassword ...string) []byte {
+func validatedGet(t *testing.T, doc *restapitest.Document, base, path string, userPassword ...string) []byte {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
 	if len(userPassword) == 2 {
@@ -62,7 +62,7 @@ func TestDemoRESTFollowsSpecs(t *testing.T) {
 		t.Fatal(err)
 	}
 	user, pass := string(sec.Data["username"]), string(sec.Data["password"])
-	pdoc, fdoc, err := contract.Load()
+	pdoc, fdoc, err := restapitest.Load()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -250,10 +250,19 @@ func Explain(err error) error {
 	return firstLine(err)
 }
 
+// FirstLine is s up to its first line break: what the console shows of a
+// message that may go on (a server's multi-line answer, a stack).
+func FirstLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// firstLine is err cut to its first line; err itself when it has one.
 func firstLine(err error) error {
-	s := err.Error()
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return errors.New(s[:i])
+	if s := err.Error(); FirstLine(s) != s {
+		return errors.New(FirstLine(s))
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -100,5 +101,30 @@ func TestPanicInCheckIsItsError(t *testing.T) {
 	err := c.Check(context.Background(), 5*time.Second)
 	if err == nil || err.Error() != "cannot reach https://127.0.0.1:6443: internal error: injected in discovery" {
 		t.Errorf("check: %v", err)
+	}
+}
+
+// TestFirstLine: a message is cut at its first line break, \r or \n; an
+// error with one line is kept as it is (its wrapped chain too).
+func TestFirstLine(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"one line", "forbidden: pods", "forbidden: pods"},
+		{"newline", "conflict\nthe object has been modified", "conflict"},
+		{"carriage return", "timeout\r\nretry", "timeout"},
+		{"empty", "", ""},
+		{"leading break", "\nrest", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := FirstLine(tc.in); got != tc.want {
+				t.Errorf("FirstLine(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+	base := context.DeadlineExceeded
+	if err := firstLine(base); err != base {
+		t.Errorf("one-line error replaced: %v", err)
+	}
+	if err := firstLine(errors.New("a\nb")); err.Error() != "a" {
+		t.Errorf("two-line error: %q", err)
 	}
 }

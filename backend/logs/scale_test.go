@@ -31,8 +31,6 @@ import (
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/testcluster"
 	"github.com/streamops/streamops/backend/watch"
-
-	"github.com/streamops/streamops/backend/cpustat"
 )
 
 // scaleLines are what a Pravega + Flink platform logs, 120 to 200 bytes
@@ -366,7 +364,7 @@ func followAll(tb testing.TB, ctx context.Context, fx *scaleFixture, src logs.So
 	ctx, cancel := context.WithCancel(ctx)
 	go func() { _ = eng.Run(ctx) }()
 	ts := fx.targets()
-	cpu0 := cpustat.Process()
+	cpu0 := testcluster.ProcessCPU()
 	start := time.Now()
 	if err := eng.Follow(logs.Selection{Targets: ts}, logs.Options{Follow: true, Tail: -1}); err != nil {
 		tb.Fatal(err)
@@ -393,7 +391,7 @@ func followAll(tb testing.TB, ctx context.Context, fx *scaleFixture, src logs.So
 			tb.Fatal(ctx.Err())
 		}
 	}
-	r.client = cpustat.Process() - cpu0
+	r.client = testcluster.ProcessCPU() - cpu0
 	r.lines = want
 	r.opens = int(fb.opened.Load())
 	return r, eng, cancel
@@ -459,7 +457,7 @@ func BenchmarkLogsAtScale(b *testing.B) {
 			go serverProfile(b, ctx, c, profiles)
 			profiles = ""
 		}
-		m0, c0 := cpustat.Machine(), clusterCPU(c)
+		m0, c0 := testcluster.MachineTicks(), clusterCPU(c)
 		r, eng, stop := followAll(b, ctx, fx, src)
 		busyShare += m0.BusySince()
 		for name, d := range clusterCPU(c) {

@@ -252,7 +252,7 @@ func assess(c *platform.Component) (platform.Health, string) {
 		if to == "" {
 			to = "new version"
 		}
-		return platform.Progressing, fmt.Sprintf("upgrading %s → %s", orDash(c.Version), to)
+		return platform.Progressing, fmt.Sprintf("upgrading %s → %s", platform.OrDash(c.Version), to)
 	case c.HasSpec && c.Ready < c.Desired:
 		return platform.Degraded, joinReason(fmt.Sprintf("%d/%d ready", c.Ready, c.Desired), firstNotReady(c))
 	case crash != "":
@@ -289,11 +289,4 @@ func joinReason(a, b string) string {
 		return a
 	}
 	return a + "; " + b
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

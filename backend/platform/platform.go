@@ -524,3 +524,12 @@ func (s *Snapshot) Claim(key string) *Claim {
 type Subscriber interface {
 	Subscribe(ctx context.Context) <-chan *Snapshot
 }
+
+// OrDash is s, or "-" for a value that is not known (empty): how the
+// report and the operators' status messages write it.
+func OrDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -13,10 +13,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/streamops/streamops/backend/flink"
 	"github.com/streamops/streamops/backend/platform"
-	"github.com/streamops/streamops/backend/pravega"
 	"github.com/streamops/streamops/backend/restapi"
+	"github.com/streamops/streamops/backend/restapi/flink"
+	"github.com/streamops/streamops/backend/restapi/pravega"
 )
 
 // FlinkState is one Flink cluster as the streams backend last read it.
@@ -61,8 +61,8 @@ func Markdown(in Input) string {
 	}
 	var b strings.Builder
 	s := in.Snapshot
-	fmt.Fprintf(&b, "# streamops triage — %s — %s\n\n", cell(orDash(in.Context)), in.Now.UTC().Format("2006-01-02 15:04:05 MST"))
-	fmt.Fprintf(&b, "Scope: %s", cell(orDash(in.Scope)))
+	fmt.Fprintf(&b, "# streamops triage — %s — %s\n\n", cell(platform.OrDash(in.Context)), in.Now.UTC().Format("2006-01-02 15:04:05 MST"))
+	fmt.Fprintf(&b, "Scope: %s", cell(platform.OrDash(in.Scope)))
 	if in.User != "" {
 		fmt.Fprintf(&b, " · user: %s", cell(in.User))
 	}
@@ -101,7 +101,7 @@ func components(b *strings.Builder, s *platform.Snapshot) {
 		if cond == "" {
 			cond = c.State
 		}
-		fmt.Fprintf(b, "| %s %s | %s | %s | %s | %s | %s | %s |\n", glyph(c.Health), c.Health, c.Kind, cell(c.Cluster), cell(c.Namespace), ready, cell(orDash(c.Version)), cell(orDash(cond)))
+		fmt.Fprintf(b, "| %s %s | %s | %s | %s | %s | %s | %s |\n", glyph(c.Health), c.Health, c.Kind, cell(c.Cluster), cell(c.Namespace), ready, cell(platform.OrDash(c.Version)), cell(platform.OrDash(cond)))
 	}
 	b.WriteString("\n")
 }
@@ -131,7 +131,7 @@ func notReady(b *strings.Builder, s *platform.Snapshot, now time.Time) {
 			if m.Reason != "" {
 				why += " " + m.Reason
 			}
-			rows = append(rows, fmt.Sprintf("| %s | %s/%s | %s | %s | %s |", c.Kind, cell(m.Namespace), cell(m.Name), cell(why), cell(orDash(m.Node)), age(now, m.Created)))
+			rows = append(rows, fmt.Sprintf("| %s | %s/%s | %s | %s | %s |", c.Kind, cell(m.Namespace), cell(m.Name), cell(why), cell(platform.OrDash(m.Node)), age(now, m.Created)))
 		}
 	}
 	b.WriteString("## Members not ready\n\n")
@@ -248,7 +248,7 @@ func pravegaEndpoints(b *strings.Builder, states []PravegaState) {
 		if st.Err != nil {
 			problem = st.Err.Error()
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", cell(st.Namespace+"/"+st.Cluster), cell(orDash(st.Via)), cell(orDash(st.Auth)), streams, cell(problem),
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", cell(st.Namespace+"/"+st.Cluster), cell(platform.OrDash(st.Via)), cell(platform.OrDash(st.Auth)), streams, cell(problem),
 			cell(verdict(restapi.PravegaFindings(st.Inventory), st.Inventory != nil)))
 	}
 	b.WriteString("\n")
@@ -339,13 +339,6 @@ func cell(s string) string {
 		return r
 	}, s)
 	return strings.ReplaceAll(s, "|", `\|`)
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func age(now, t time.Time) string {

@@ -10,9 +10,9 @@ import (
 
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/streamops/streamops/backend/flink"
 	"github.com/streamops/streamops/backend/operator"
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/restapi/flink"
 )
 
 var now = time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)

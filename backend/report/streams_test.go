@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/streamops/streamops/backend/flink"
 	"github.com/streamops/streamops/backend/platform"
-	"github.com/streamops/streamops/backend/pravega"
+	"github.com/streamops/streamops/backend/restapi/flink"
+	"github.com/streamops/streamops/backend/restapi/pravega"
 )
 
 // TestStreamsVerdicts: the Flink and Pravega sections say what is wrong,

@@ -15,8 +15,8 @@ import (
 
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/restapi"
-	"github.com/streamops/streamops/backend/restapi/contract"
 	"github.com/streamops/streamops/backend/restapi/fakeapi"
+	"github.com/streamops/streamops/backend/restapi/restapitest"
 	"github.com/streamops/streamops/backend/testcluster"
 )
 
@@ -67,16 +67,16 @@ func TestIntegrationPravegaCredentials(t *testing.T) {
 		Type: corev1.SecretTypeBasicAuth, StringData: map[string]string{"username": "ops", "password": password}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	pdoc, _, err := contract.Load()
+	pdoc, _, err := restapitest.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctrl := seedPravega()
 	ctrl.RequireAuth(&fakeapi.Auth{Users: map[string]string{"ops": password}})
-	want := &recorder{next: contract.Check(t, pdoc, ctrl.Handler())}
+	want := &recorder{next: restapitest.Check(t, pdoc, ctrl.Handler())}
 	wantSrv := httptest.NewServer(want) // loopback
 	defer wantSrv.Close()
-	other := &recorder{next: contract.Check(t, pdoc, seedPravega().Handler())}
+	other := &recorder{next: restapitest.Check(t, pdoc, seedPravega().Handler())}
 	otherSrv := httptest.NewServer(other)
 	defer otherSrv.Close()
 
@@ -133,7 +133,7 @@ func TestIntegrationPravegaCredentials(t *testing.T) {
 	t.Run("service proxy", func(t *testing.T) {
 		// The controller behind a Service, read through the API server: no
 		// credentials may go that way, and its own 401 says what it is.
-		b := serveForCluster(t, c, contract.Check(t, pdoc, ctrl.Handler()))
+		b := serveForCluster(t, c, restapitest.Check(t, pdoc, ctrl.Handler()))
 		expose(t, ctx, c, admin, "pravega-auth-it", "pravega-pravega-controller",
 			map[string]string{"app": "pravega-cluster", "pravega_cluster": "pravega", "component": "pravega-controller"}, "rest", 10080, b)
 		proxied := &platform.Snapshot{Seq: 1, Components: []*platform.Component{

@@ -19,7 +19,7 @@ import (
 
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/platform"
-	"github.com/streamops/streamops/backend/pravega"
+	"github.com/streamops/streamops/backend/restapi/pravega"
 )
 
 // Credentials authenticate the console to a Pravega Controller's REST API:

@@ -24,8 +24,8 @@ import (
 
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/restapi"
-	"github.com/streamops/streamops/backend/restapi/contract"
 	"github.com/streamops/streamops/backend/restapi/fakeapi"
+	"github.com/streamops/streamops/backend/restapi/restapitest"
 )
 
 const (
@@ -177,7 +177,7 @@ func newAuthWorld(t *testing.T, srcs []restapi.CredentialSource, overrides bool,
 	t.Helper()
 	w := &authWorld{ctrl: seedPravega()}
 	w.ctrl.RequireAuth(&fakeapi.Auth{Users: map[string]string{"ops": password, "guest": "guest-pw-1"}, Tokens: []string{token}, Denied: []string{"guest"}})
-	w.srv = serveChecked(t, contract.Pravega, w.ctrl.Handler())
+	w.srv = serveChecked(t, restapitest.Pravega, w.ctrl.Handler())
 	w.cs = fake.NewClientset(
 		secret("pravega", "good", map[string]string{"username": "ops", "password": password}),
 		secret("pravega", "wrong", map[string]string{"username": "ops", "password": "not-the-password"}),

@@ -14,11 +14,12 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	clienttesting "k8s.io/client-go/testing"
 
-	"github.com/streamops/streamops/backend/flink"
 	"github.com/streamops/streamops/backend/platform"
-	"github.com/streamops/streamops/backend/pravega"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/backend/restapi/fakeapi"
+	"github.com/streamops/streamops/backend/restapi/flink"
+	"github.com/streamops/streamops/backend/restapi/pravega"
+	"github.com/streamops/streamops/backend/restapi/wire"
 	"github.com/streamops/streamops/backend/testcluster"
 )
 
@@ -55,7 +56,7 @@ func checkFault(t *testing.T, f restFault, path string, err error) {
 	var e *restapi.Error
 	switch {
 	case f.kind < 0:
-		var pde *pravega.DecodeError
+		var pde *wire.DecodeError
 		if !errors.As(err, &pde) && !strings.Contains(text, "malformed JSON") {
 			t.Errorf("%s: %v, want a decode error", f.name, err)
 		}

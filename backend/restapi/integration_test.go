@@ -31,8 +31,8 @@ import (
 
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/restapi"
-	"github.com/streamops/streamops/backend/restapi/contract"
 	"github.com/streamops/streamops/backend/restapi/fakeapi"
+	"github.com/streamops/streamops/backend/restapi/restapitest"
 	"github.com/streamops/streamops/backend/testcluster"
 )
 
@@ -172,15 +172,15 @@ func TestServiceProxyIntegration(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	admin := clientFor(t, c, "admin")
-	pdoc, fdoc, err := contract.Load()
+	pdoc, fdoc, err := restapitest.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	pv := seedPravega()
-	pvChk := contract.Check(t, pdoc, pv.Handler())
+	pvChk := restapitest.Check(t, pdoc, pv.Handler())
 	fl := seedFlink()
-	flChk := contract.Check(t, fdoc, fl.Handler())
+	flChk := restapitest.Check(t, fdoc, fl.Handler())
 	pvBackend, flBackend := serveForCluster(t, c, pvChk), serveForCluster(t, c, flChk)
 
 	// Services shaped as the operators make them (contracts/LABELS.md).

@@ -13,11 +13,12 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/clock"
 
-	"github.com/streamops/streamops/backend/fanout"
-	"github.com/streamops/streamops/backend/flink"
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/platform"
-	"github.com/streamops/streamops/backend/pravega"
+	"github.com/streamops/streamops/backend/restapi/fanout"
+	"github.com/streamops/streamops/backend/restapi/flink"
+	"github.com/streamops/streamops/backend/restapi/pravega"
+	"github.com/streamops/streamops/backend/restapi/wire"
 )
 
 // Defaults of the Monitor.
@@ -100,7 +101,7 @@ type endpoint struct {
 	override *Override
 	direct   *DirectGetter
 	route    Route
-	getter   Getter
+	getter   wire.Getter
 	sec      Section
 	inv      *pravega.Inventory
 	cluster  *flink.Cluster
@@ -672,7 +673,7 @@ func (m *Monitor) publishLocked() {
 func (m *Monitor) Scaling(ctx context.Context, t Target, scope, stream string) (pravega.ScalingHistory, error) {
 	m.mu.Lock()
 	ep := m.eps[t.String()]
-	var g Getter
+	var g wire.Getter
 	if ep != nil {
 		g = ep.getter
 	}

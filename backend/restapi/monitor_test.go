@@ -15,8 +15,8 @@ import (
 
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/restapi"
-	"github.com/streamops/streamops/backend/restapi/contract"
 	"github.com/streamops/streamops/backend/restapi/fakeapi"
+	"github.com/streamops/streamops/backend/restapi/restapitest"
 )
 
 func seedFlink() *fakeapi.Flink {
@@ -53,8 +53,8 @@ func waitTimer(t *testing.T, fc *clocktesting.FakeClock) {
 func TestMonitor(t *testing.T) {
 	p, f := seedPravega(), seedFlink()
 	pc := &counting{h: p.Handler()}
-	psrv := serveChecked(t, contract.Pravega, pc)
-	fsrv := serveChecked(t, contract.Flink, f.Handler())
+	psrv := serveChecked(t, restapitest.Pravega, pc)
+	fsrv := serveChecked(t, restapitest.Flink, f.Handler())
 	fc := clocktesting.NewFakeClock(t0)
 	m := restapi.NewMonitor(restapi.Config{
 		Overrides: []restapi.Override{

@@ -10,15 +10,15 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/streamops/streamops/backend/restapi"
-	"github.com/streamops/streamops/backend/restapi/contract"
 	"github.com/streamops/streamops/backend/restapi/fakeapi"
+	"github.com/streamops/streamops/backend/restapi/restapitest"
 )
 
 const aggJob = "0123456789abcdef0123456789abcdef"
 
 func flinkMonitor(t *testing.T, f *fakeapi.Flink, fc *clocktesting.FakeClock) (*restapi.Monitor, *checked) {
 	t.Helper()
-	srv := serveChecked(t, contract.Flink, f.Handler())
+	srv := serveChecked(t, restapitest.Flink, f.Handler())
 	m := restapi.NewMonitor(restapi.Config{
 		Overrides: []restapi.Override{{Target: restapi.Target{API: restapi.Flink, Namespace: "iot", Name: "agg"}, URL: srv.URL}},
 		Clock:     fc, Interval: 5 * time.Second, Timeout: time.Second,

@@ -19,13 +19,6 @@ import (
 	"github.com/streamops/streamops/backend/kube"
 )
 
-// Getter fetches one path of a REST API; backend/pravega and
-// backend/flink read through it. path is the URL path as sent on the wire
-// (already escaped), relative to the API's root.
-type Getter interface {
-	Get(ctx context.Context, path string, query url.Values) ([]byte, error)
-}
-
 // ErrorKind classifies a failed request for the pane and for backoff.
 type ErrorKind int
 
@@ -74,7 +67,7 @@ type ProxyGetter struct {
 	Redact                           *Redactor
 }
 
-// Get implements Getter.
+// Get implements wire.Getter.
 func (g *ProxyGetter) Get(ctx context.Context, path string, query url.Values) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeoutOr(g.Timeout))
 	defer cancel()
@@ -191,7 +184,7 @@ func (g *DirectGetter) SetCredentials(c Credentials) {
 // Shown is the URL as the console may show it.
 func (g *DirectGetter) Shown() string { return g.shown }
 
-// Get implements Getter.
+// Get implements wire.Getter.
 func (g *DirectGetter) Get(ctx context.Context, path string, query url.Values) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()

@@ -17,10 +17,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/streamops/streamops/backend/pravega"
 	"github.com/streamops/streamops/backend/restapi"
-	"github.com/streamops/streamops/backend/restapi/contract"
 	"github.com/streamops/streamops/backend/restapi/fakeapi"
+	"github.com/streamops/streamops/backend/restapi/pravega"
+	"github.com/streamops/streamops/backend/restapi/restapitest"
 )
 
 var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
@@ -41,18 +41,18 @@ type checked struct {
 	paths []string
 }
 
-func serveChecked(t *testing.T, api contract.API, h http.Handler) *checked {
+func serveChecked(t *testing.T, api restapitest.API, h http.Handler) *checked {
 	t.Helper()
-	pdoc, fdoc, err := contract.Load()
+	pdoc, fdoc, err := restapitest.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	doc := pdoc
-	if api == contract.Flink {
+	if api == restapitest.Flink {
 		doc = fdoc
 	}
 	c := &checked{}
-	chk := contract.Check(t, doc, h)
+	chk := restapitest.Check(t, doc, h)
 	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.mu.Lock()
 		c.auth = append(c.auth, r.Header.Get("Authorization"))
@@ -70,7 +70,7 @@ func serveChecked(t *testing.T, api contract.API, h http.Handler) *checked {
 
 func TestDirectGetter(t *testing.T) {
 	p := seedPravega()
-	srv := serveChecked(t, contract.Pravega, p.Handler())
+	srv := serveChecked(t, restapitest.Pravega, p.Handler())
 	u, _ := url.Parse(srv.URL)
 	withCreds := "http://ops:hunter2-pw@" + u.Host + "/prefix?apikey=k3y-material"
 	red := &restapi.Redactor{}
@@ -176,8 +176,8 @@ func fakeAPIServer(t *testing.T, backends map[string]http.Handler) *httptest.Ser
 
 func TestProxyGetter(t *testing.T) {
 	p := seedPravega()
-	pdoc, _, _ := contract.Load()
-	chk := contract.Check(t, pdoc, p.Handler())
+	pdoc, _, _ := restapitest.Load()
+	chk := restapitest.Check(t, pdoc, p.Handler())
 	api := fakeAPIServer(t, map[string]http.Handler{"pravega/pravega-pravega-controller:rest": chk})
 	client, err := kubernetes.NewForConfig(&rest.Config{Host: api.URL})
 	if err != nil {

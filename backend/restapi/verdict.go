@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/streamops/streamops/backend/flink"
 	"github.com/streamops/streamops/backend/platform"
-	"github.com/streamops/streamops/backend/pravega"
+	"github.com/streamops/streamops/backend/restapi/flink"
+	"github.com/streamops/streamops/backend/restapi/pravega"
 )
 
 // Problem is what a finding is about. The order is the order findings of

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/streamops/streamops/backend/audit"
+	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/platform"
 )
 
@@ -86,9 +87,9 @@ func (e *Engine) patch(ctx context.Context, s Step, rv string, dryRun bool) ([]b
 // serverError keeps the API server's message and marks conflicts.
 func serverError(err error) error {
 	if apierrors.IsConflict(err) {
-		return fmt.Errorf("%w (409): %s", ErrConflict, firstLine(err.Error()))
+		return fmt.Errorf("%w (409): %s", ErrConflict, kube.FirstLine(err.Error()))
 	}
-	return apiError{msg: firstLine(err.Error()), err: err}
+	return apiError{msg: kube.FirstLine(err.Error()), err: err}
 }
 
 // apiError is the server's message on one line, keeping the status for
@@ -100,13 +101,6 @@ type apiError struct {
 
 func (e apiError) Error() string { return e.msg }
 func (e apiError) Unwrap() error { return e.err }
-
-func firstLine(s string) string {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
 
 func reasonOf(err error) string {
 	var st apierrors.APIStatus

@@ -70,7 +70,7 @@ func (e *Engine) quotaCheck(ctx context.Context, snap *platform.Snapshot, s Step
 	list, err := e.cfg.Clients.Typed.CoreV1().ResourceQuotas(cs.Namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		ck.Status = Warn
-		ck.Summary = firstLine(fmt.Sprintf("cannot read ResourceQuotas in %s: %v", cs.Namespace, kube.Explain(err)))
+		ck.Summary = kube.FirstLine(fmt.Sprintf("cannot read ResourceQuotas in %s: %v", cs.Namespace, kube.Explain(err)))
 		ck.Fix = "grant list on resourcequotas to check the growth against the quota (the API server enforces it anyway)"
 		return ck, nil
 	}

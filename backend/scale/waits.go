@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/platform"
 )
 
@@ -112,7 +113,7 @@ func containerOf(fieldPath string) (string, bool) {
 }
 
 func withMessage(s, msg string) string {
-	if msg = strings.TrimSpace(firstLine(msg)); msg != "" {
+	if msg = strings.TrimSpace(kube.FirstLine(msg)); msg != "" {
 		return s + ": " + msg
 	}
 	return s

@@ -36,11 +36,11 @@ func benchPlatform(b *testing.B, nPods, nComps int) (*Watcher, []*corev1.Pod) {
 	f := informers.NewSharedInformerFactory(typed, 0)
 	df := dynamicinformer.NewDynamicSharedInformerFactory(dyn, 0)
 	w := New(Config{Clients: &kube.Clients{Typed: typed, Dynamic: dyn, Context: "bench"}, Clock: clocktesting.NewFakeClock(time.Unix(1_800_000_000, 0))})
-	w.pods = []cache.SharedIndexInformer{f.Core().V1().Pods().Informer()}
-	w.events = []cache.SharedIndexInformer{f.Core().V1().Events().Informer()}
-	w.nodes = []cache.SharedIndexInformer{f.Core().V1().Nodes().Informer()}
-	w.statefulsets = []cache.SharedIndexInformer{f.Apps().V1().StatefulSets().Informer()}
-	w.deployments = []cache.SharedIndexInformer{f.Apps().V1().Deployments().Informer()}
+	w.informers[resPods] = []cache.SharedIndexInformer{f.Core().V1().Pods().Informer()}
+	w.informers[resEvents] = []cache.SharedIndexInformer{f.Core().V1().Events().Informer()}
+	w.informers[resNodes] = []cache.SharedIndexInformer{f.Core().V1().Nodes().Informer()}
+	w.informers[resStatefulSets] = []cache.SharedIndexInformer{f.Apps().V1().StatefulSets().Informer()}
+	w.informers[resDeployments] = []cache.SharedIndexInformer{f.Apps().V1().Deployments().Informer()}
 	for _, r := range []operator.Resource{operator.ZookeeperClusters, operator.BookkeeperClusters, operator.PravegaClusters, operator.FlinkDeployments} {
 		w.crs = append(w.crs, crWatch{res: r, informers: []cache.SharedIndexInformer{df.ForResource(r.GVR).Informer()}})
 	}
@@ -76,7 +76,7 @@ func benchPlatform(b *testing.B, nPods, nComps int) (*Watcher, []*corev1.Pod) {
 				ContainerStatuses: []corev1.ContainerStatus{{Name: "main", Ready: true, RestartCount: 1, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}}},
 		}
 		pods = append(pods, p)
-		add(w.pods[0].GetStore(), entryOfPod(p))
+		add(w.informers[resPods][0].GetStore(), entryOfPod(p))
 	}
 	n := 0
 	for i := 0; i < namespaces; i++ {
@@ -118,7 +118,7 @@ func BenchmarkSnapshot(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			p := pods[i%len(pods)].DeepCopy()
 			p.ResourceVersion = strconv.Itoa(i + 2)
-			if err := w.pods[0].GetStore().Update(entryOfPod(p)); err != nil { // the informer converts as it stores
+			if err := w.informers[resPods][0].GetStore().Update(entryOfPod(p)); err != nil { // the informer converts as it stores
 				b.Fatal(err)
 			}
 			w.build()
@@ -149,11 +149,8 @@ func BenchmarkPodFootprint(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		for j := range n {
-			obj, err := transform(realisticPod(j))
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := w.pods[0].GetStore().Add(obj); err != nil {
+			obj := typedResources[resPods].slim(realisticPod(j))
+			if err := w.informers[resPods][0].GetStore().Add(obj); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -150,7 +150,7 @@ func (w *Watcher) build() *platform.Snapshot {
 		miss bool
 	}
 	var unmanaged []unmanagedPod
-	for _, obj := range list(w.pods) {
+	for _, obj := range list(w.informers[resPods]) {
 		p, ok := obj.(*podEntry)
 		if !ok {
 			continue
@@ -262,7 +262,7 @@ func (w *Watcher) build() *platform.Snapshot {
 	// ones, everything in them does.
 	inScope := func(ns string) bool { return !w.cfg.Scope.All() || platformNS[ns] }
 	snap.Events = w.buildEvents(inScope)
-	for _, obj := range list(w.nodes) {
+	for _, obj := range list(w.informers[resNodes]) {
 		if n, ok := obj.(*corev1.Node); ok {
 			snap.Nodes = append(snap.Nodes, node(n))
 		}
@@ -278,7 +278,7 @@ func (w *Watcher) build() *platform.Snapshot {
 func (w *Watcher) buildNetwork(inScope func(ns string) bool) ([]platform.Service, []platform.Ingress) {
 	type counts struct{ ready, notReady int }
 	endpoints := map[string]*counts{}
-	for _, obj := range list(w.endpointslices) {
+	for _, obj := range list(w.informers[resEndpointSlices]) {
 		es, ok := obj.(*discoveryv1.EndpointSlice)
 		if !ok || !inScope(es.Namespace) {
 			continue
@@ -301,7 +301,7 @@ func (w *Watcher) buildNetwork(inScope func(ns string) bool) ([]platform.Service
 		}
 	}
 	var services []platform.Service
-	for _, obj := range list(w.services) {
+	for _, obj := range list(w.informers[resServices]) {
 		s, ok := obj.(*corev1.Service)
 		if !ok || !inScope(s.Namespace) {
 			continue
@@ -316,7 +316,7 @@ func (w *Watcher) buildNetwork(inScope func(ns string) bool) ([]platform.Service
 		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
 	})
 	var ingresses []platform.Ingress
-	for _, obj := range list(w.ingresses) {
+	for _, obj := range list(w.informers[resIngresses]) {
 		if in, ok := obj.(*networkingv1.Ingress); ok && inScope(in.Namespace) {
 			ingresses = append(ingresses, ingress(in))
 		}
@@ -330,7 +330,7 @@ func (w *Watcher) buildNetwork(inScope func(ns string) bool) ([]platform.Service
 func (w *Watcher) buildEvents(inScope func(ns string) bool) []platform.Event {
 	b := &w.builder
 	var out []platform.Event
-	for _, obj := range list(w.events) {
+	for _, obj := range list(w.informers[resEvents]) {
 		e, ok := obj.(*corev1.Event)
 		if !ok || e.Type != corev1.EventTypeWarning {
 			continue
@@ -400,12 +400,12 @@ func workloadFor(k groupKey) string {
 // to their desired replicas.
 func (w *Watcher) workloadReplicas() map[string]int {
 	out := map[string]int{}
-	for _, obj := range list(w.statefulsets) {
+	for _, obj := range list(w.informers[resStatefulSets]) {
 		if s, ok := obj.(*appsv1.StatefulSet); ok {
 			out["StatefulSet/"+s.Namespace+"/"+s.Name] = replicasOf(s.Spec.Replicas)
 		}
 	}
-	for _, obj := range list(w.deployments) {
+	for _, obj := range list(w.informers[resDeployments]) {
 		if d, ok := obj.(*appsv1.Deployment); ok {
 			out["Deployment/"+d.Namespace+"/"+d.Name] = replicasOf(d.Spec.Replicas)
 		}

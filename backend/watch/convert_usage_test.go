@@ -35,10 +35,7 @@ func TestContainersCarryRequestsAndLimits(t *testing.T) {
 
 func transformedMember(t *testing.T, p *corev1.Pod) *platform.Member {
 	t.Helper()
-	obj, err := transform(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	obj := typedResources[resPods].slim(p)
 	return obj.(*podEntry).member
 }
 
@@ -69,10 +66,7 @@ func TestNodePressureSurvivesTheCache(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			obj, err := transform(&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "worker-1"}, Status: corev1.NodeStatus{Conditions: c.conds}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			obj := typedResources[resNodes].slim(&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "worker-1"}, Status: corev1.NodeStatus{Conditions: c.conds}})
 			n := node(obj.(*corev1.Node))
 			if !slices.Equal(n.Pressure, c.want) {
 				t.Errorf("pressure %v, want %v", n.Pressure, c.want)

@@ -19,7 +19,7 @@ func TestPanicInBuildBecomesAnError(t *testing.T) {
 	p := &corev1.Pod{}
 	p.Name, p.Namespace, p.UID, p.ResourceVersion = "zk-x", "project-00", "uid-x", "7"
 	p.Labels = map[string]string{"app": "zk", "kind": "ZookeeperMember"}
-	if err := w.pods[0].GetStore().Add(entryOfPod(p)); err != nil {
+	if err := w.informers[resPods][0].GetStore().Add(entryOfPod(p)); err != nil {
 		t.Fatal(err)
 	}
 	w.builder.members["uid-x"] = &cachedMember{rv: "7", managed: true, key: groupKey{"project-00", "zk", 0}}

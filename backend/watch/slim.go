@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/tools/cache"
 
 	"github.com/streamops/streamops/backend/platform"
 )
@@ -172,35 +171,3 @@ func slimUnstructured(u *unstructured.Unstructured) *unstructured.Unstructured {
 	}
 	return u
 }
-
-// transform is the informer transform for every kind the console watches.
-// Tombstones pass through unchanged.
-func transform(obj any) (any, error) {
-	switch o := obj.(type) {
-	case *corev1.Pod:
-		return entryOfPod(o), nil
-	case *corev1.Node:
-		return slimNode(o), nil
-	case *corev1.Event:
-		return slimEvent(o), nil
-	case *appsv1.StatefulSet:
-		return slimStatefulSet(o), nil
-	case *appsv1.Deployment:
-		return slimDeployment(o), nil
-	case *corev1.Service:
-		return slimService(o), nil
-	case *discoveryv1.EndpointSlice:
-		return slimEndpointSlice(o), nil
-	case *networkingv1.Ingress:
-		return slimIngress(o), nil
-	case *corev1.PersistentVolumeClaim:
-		return slimClaim(o), nil
-	case *storagev1.StorageClass:
-		return slimStorageClass(o), nil
-	case *unstructured.Unstructured:
-		return slimUnstructured(o), nil
-	}
-	return obj, nil
-}
-
-var _ cache.TransformFunc = transform

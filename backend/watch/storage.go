@@ -76,7 +76,7 @@ func (w *Watcher) buildClaims(inScope func(ns string) bool, snap *platform.Snaps
 
 	classes := map[string]*storagev1.StorageClass{}
 	defaultClass := ""
-	for _, obj := range list(w.storageClasses) {
+	for _, obj := range list(w.informers[resStorageClasses]) {
 		if sc, ok := obj.(*storagev1.StorageClass); ok {
 			classes[sc.Name] = sc
 			if sc.Annotations[defaultClassAnnotation] == "true" {
@@ -95,7 +95,7 @@ func (w *Watcher) buildClaims(inScope func(ns string) bool, snap *platform.Snaps
 	}
 
 	var out []platform.Claim
-	for _, obj := range list(w.claims) {
+	for _, obj := range list(w.informers[resClaims]) {
 		pvc, ok := obj.(*corev1.PersistentVolumeClaim)
 		if !ok || !inScope(pvc.Namespace) {
 			continue

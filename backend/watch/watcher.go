@@ -1,5 +1,5 @@
 // Package watch keeps the platform in view: it starts shared informers (typed
-// for pods, events, nodes, statefulsets and deployments, dynamic for the
+// for the rows of typedResources in resources.go, dynamic for the
 // operators' custom resources the server actually serves), tracks the sync
 // state of every watch, and publishes coalesced immutable snapshots.
 //
@@ -18,7 +18,6 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
@@ -57,15 +56,13 @@ type Watcher struct {
 
 	// The informers of the current scope. They are replaced only by the
 	// loop goroutine (which also builds), under infMu for other readers.
-	infMu                                          sync.RWMutex
-	stopInformers                                  context.CancelFunc
-	crs                                            []crWatch
-	pods, events, nodes, statefulsets, deployments []cache.SharedIndexInformer
-	services, endpointslices, ingresses            []cache.SharedIndexInformer
-	claims, storageClasses                         []cache.SharedIndexInformer
-	rescope                                        chan kube.Scope
-	infTyped                                       kubernetes.Interface // the informers' clients (conn.go)
-	infDynamic                                     dynamic.Interface
+	infMu         sync.RWMutex
+	stopInformers context.CancelFunc
+	crs           []crWatch
+	informers     [numResources][]cache.SharedIndexInformer // per row of typedResources
+	rescope       chan kube.Scope
+	infTyped      kubernetes.Interface // the informers' clients (conn.go)
+	infDynamic    dynamic.Interface
 
 	notify     chan struct{}
 	lastChange atomic.Int64 // unix nanos of the last observed change
@@ -193,9 +190,7 @@ func (w *Watcher) switchScope(ctx context.Context, s kube.Scope) {
 	}
 	w.cfg.Scope = s
 	w.crs = nil
-	w.pods, w.events, w.nodes, w.statefulsets, w.deployments = nil, nil, nil, nil, nil
-	w.services, w.endpointslices, w.ingresses = nil, nil, nil
-	w.claims, w.storageClasses = nil, nil
+	w.informers = [numResources][]cache.SharedIndexInformer{}
 	w.infMu.Unlock()
 	w.mu.Lock()
 	w.watches = nil
@@ -218,50 +213,51 @@ func (w *Watcher) startInformers(parent context.Context) {
 		namespaces = []string{""}
 	}
 	var starters []func(<-chan struct{})
+	// typedInformers makes the informers of the rows of typedResources that are
+	// (or are not) cluster-scoped, in namespace ns ("" for all), from one
+	// factory shared by the rows that list everything.
+	typedInformers := func(ns string, cluster bool) {
+		shared := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithNamespace(ns))
+		starters = append(starters, shared.Start)
+		for i, r := range typedResources {
+			if r.cluster != cluster {
+				continue
+			}
+			f := shared
+			if r.list != nil {
+				f = informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithNamespace(ns), informers.WithTweakListOptions(r.list))
+				starters = append(starters, f.Start)
+			}
+			inf := r.informer(f)
+			if err := inf.SetTransform(w.transformer(r.slim)); err != nil {
+				w.log.Warn("set transform", "resource", r.name, "err", err)
+			}
+			w.informers[i] = append(w.informers[i], inf)
+		}
+	}
+	slimCR := w.transformer(slimmer(slimUnstructured))
 	for _, ns := range namespaces {
-		f := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithNamespace(ns), informers.WithTransform(w.safeTransform))
-		w.pods = append(w.pods, f.Core().V1().Pods().Informer())
-		w.statefulsets = append(w.statefulsets, f.Apps().V1().StatefulSets().Informer())
-		w.deployments = append(w.deployments, f.Apps().V1().Deployments().Informer())
-		w.services = append(w.services, f.Core().V1().Services().Informer())
-		w.endpointslices = append(w.endpointslices, f.Discovery().V1().EndpointSlices().Informer())
-		w.ingresses = append(w.ingresses, f.Networking().V1().Ingresses().Informer())
-		w.claims = append(w.claims, f.Core().V1().PersistentVolumeClaims().Informer())
-		ef := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithNamespace(ns), informers.WithTransform(w.safeTransform),
-			informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = "type=Warning" }))
-		w.events = append(w.events, ef.Core().V1().Events().Informer())
+		typedInformers(ns, false)
 		df := dynamicinformer.NewFilteredDynamicSharedInformerFactory(w.infDynamic, 0, ns, nil)
 		for i, res := range w.cfg.Resources {
 			if served[i].phase != platform.Synced {
 				continue
 			}
 			inf := df.ForResource(res.GVR).Informer()
-			if err := inf.SetTransform(w.safeTransform); err != nil {
+			if err := inf.SetTransform(slimCR); err != nil {
 				w.log.Warn("set transform", "resource", res.Name(), "err", err)
 			}
 			w.addCR(res, inf)
 		}
-		starters = append(starters, f.Start, ef.Start, df.Start)
+		starters = append(starters, df.Start)
 	}
-	nf := informers.NewSharedInformerFactoryWithOptions(typed, 0, informers.WithTransform(w.safeTransform))
-	w.nodes = append(w.nodes, nf.Core().V1().Nodes().Informer())
-	// StorageClasses are cluster-scoped: a user who may not list them sees
-	// "expansion unknown" on every claim and this watch failing.
-	w.storageClasses = append(w.storageClasses, nf.Storage().V1().StorageClasses().Informer())
-	starters = append(starters, nf.Start)
+	typedInformers("", true)
 
 	var watches []*watchState
 	track := func(name string, infs []cache.SharedIndexInformer) { watches = append(watches, w.track(name, infs)) }
-	track("pods", w.pods)
-	track("events", w.events)
-	track("nodes", w.nodes)
-	track("statefulsets", w.statefulsets)
-	track("deployments", w.deployments)
-	track("services", w.services)
-	track("endpointslices", w.endpointslices)
-	track("ingresses", w.ingresses)
-	track("persistentvolumeclaims", w.claims)
-	track("storageclasses", w.storageClasses)
+	for i, r := range typedResources {
+		track(r.name, w.informers[i])
+	}
 	for i, res := range w.cfg.Resources {
 		st := served[i]
 		if st.phase == platform.Synced {
@@ -502,18 +498,20 @@ func (w *Watcher) hook(site string) {
 	}
 }
 
-// safeTransform is transform for the informers: a panic keeps the object
-// as it came and becomes an error event, instead of taking the reflector's
-// goroutine, and the program, down.
-func (w *Watcher) safeTransform(obj any) (out any, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			w.recovered("transform", r)
-			out, err = obj, nil
-		}
-	}()
-	w.hook("transform")
-	return transform(obj)
+// transformer is an informer's transform that slims what enters its
+// cache: a panic keeps the object as it came and becomes an error event,
+// instead of taking the reflector's goroutine, and the program, down.
+func (w *Watcher) transformer(slim func(any) any) cache.TransformFunc {
+	return func(obj any) (out any, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				w.recovered("transform", r)
+				out, err = obj, nil
+			}
+		}()
+		w.hook("transform")
+		return slim(obj), nil
+	}
 }
 
 // loop runs the snapshot loop, and runs it again a second after a panic

@@ -34,7 +34,7 @@ import (
 	"github.com/streamops/streamops/themes"
 	"github.com/streamops/streamops/tui"
 
-	"github.com/streamops/streamops/backend/cpustat"
+	"github.com/streamops/streamops/backend/testcluster"
 )
 
 // Measurement windows (issue 8): RSS 10 s after the first complete frame,
@@ -94,7 +94,7 @@ func measureCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	machine0 := cpustat.Machine()
+	machine0 := testcluster.MachineTicks()
 	r := result{Mode: "console", StartToMain: time.Since(start)}
 	fs := flag.NewFlagSet("measure", flag.ContinueOnError)
 	var o measureOptions
@@ -179,11 +179,11 @@ func measureCmd(args []string) error {
 		return err
 	}
 	snaps, writes, bytes := counters.snapshots.Load(), counters.writes.Load(), counters.bytes.Load()
-	cpu0, t0, machine1 := cpustat.Process(), time.Now(), cpustat.Machine()
+	cpu0, t0, machine1 := testcluster.ProcessCPU(), time.Now(), testcluster.MachineTicks()
 	if err := wait(ctx, idle); err != nil {
 		return err
 	}
-	r.IdleCPU = 100 * float64(cpustat.Process()-cpu0) / float64(time.Since(t0))
+	r.IdleCPU = 100 * float64(testcluster.ProcessCPU()-cpu0) / float64(time.Since(t0))
 	r.BusyIdle = machine1.BusySince()
 	stopProfile()
 	r.IdleSnapshots = int(counters.snapshots.Load() - snaps)

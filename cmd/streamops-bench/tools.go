@@ -13,7 +13,7 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/streamops/streamops/backend/cpustat"
+	"github.com/streamops/streamops/backend/testcluster"
 )
 
 // k9sVersion is the peer the issue compares with.
@@ -230,7 +230,7 @@ func measureTool(ctx context.Context, t tool, e measureEnv, pods, run int) (tool
 			}
 		}
 	}
-	machine0 := cpustat.Machine()
+	machine0 := testcluster.MachineTicks()
 	s, err := startSession(t.bin, t.args(e.kubeconfig), env, e.cols, e.rows, stderr,
 		func(screen string) bool { return t.complete(screen, pods) }, onScreen)
 	if err != nil {
@@ -259,7 +259,7 @@ func measureTool(ctx context.Context, t tool, e measureEnv, pods, run int) (tool
 	if err != nil {
 		return r, fmt.Errorf("%s: %w", t.name, err)
 	}
-	bytes0, t0, machine1 := s.bytes.Load(), time.Now(), cpustat.Machine()
+	bytes0, t0, machine1 := s.bytes.Load(), time.Now(), testcluster.MachineTicks()
 	if err := wait(ctx, e.idle); err != nil {
 		return r, err
 	}

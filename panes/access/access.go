@@ -117,9 +117,9 @@ func (m Model) review() tea.Cmd {
 	}
 	rev, checks, nss := m.rev, accessapi.ConsoleChecks(m.snap), accessapi.Namespaces(m.snap)
 	key := reviewKey(checks, nss)
-	now := m.deps.Clock.Now()
+	now, parent := m.deps.Clock.Now(), m.deps.Context()
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		ctx, cancel := context.WithTimeout(parent, 15*time.Second)
 		defer cancel()
 		msg := reviewMsg{key: key, at: now}
 		if u, err := rev.WhoAmI(ctx); err == nil {

@@ -60,7 +60,7 @@ func (m Model) renderRow(r row, widths []int, cols []pane.Column, now time.Time)
 		pane.ElideName(c.Cluster, widths[2]),
 		st.Muted.Render(c.Namespace),
 		readyCell,
-		orDash(c.Version),
+		pane.OrDash(c.Version),
 		rst,
 		condCell,
 	}
@@ -130,7 +130,7 @@ func (m Model) renderMember(mem *platform.Member, widths []int, now time.Time) s
 	parts := []string{
 		gs.Render(glyph),
 		pane.Fit("  "+pane.ElideName(mem.Name, nameW-2), nameW),
-		pane.Fit(st.Muted.Render(pane.ElideName("on "+orDash(mem.Node), widths[3])), widths[3]),
+		pane.Fit(st.Muted.Render(pane.ElideName("on "+pane.OrDash(mem.Node), widths[3])), widths[3]),
 		pane.Fit(readyFlag, widths[4]),
 	}
 	if widths[5] > 0 {
@@ -147,13 +147,6 @@ func leftPad(s string, w int) string {
 	return s
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 // detail is the selected row said whole, in detailHeight lines: what the
 // table's cells may cut (long names, the condition) is read here.
 func (m Model) detail(now time.Time) []string {
@@ -162,7 +155,7 @@ func (m Model) detail(now time.Time) []string {
 	if m.cursor < len(m.rows) {
 		r := m.rows[m.cursor]
 		if mem := r.member; mem != nil {
-			text = fmt.Sprintf("%s/%s · %s · node %s · %s old · %d restarts", mem.Namespace, mem.Name, memberState(mem), orDash(mem.Node), pane.Since(now, mem.Created), mem.Restarts)
+			text = fmt.Sprintf("%s/%s · %s · node %s · %s old · %d restarts", mem.Namespace, mem.Name, memberState(mem), pane.OrDash(mem.Node), pane.Since(now, mem.Created), mem.Restarts)
 		} else {
 			c := r.comp
 			text = fmt.Sprintf("%s %s/%s · %s ready · %s", c.Kind, c.Namespace, c.Cluster, readyText(c), conditionCell(c))

@@ -12,6 +12,14 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
+// OrDash is s, or "-" for a value that is not known (empty).
+func OrDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
 // Age formats a duration as kubectl does: 45s, 12m, 3h4m, 5d.
 func Age(d time.Duration) string {
 	if d < 0 {

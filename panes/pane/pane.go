@@ -8,6 +8,7 @@
 package pane
 
 import (
+	"context"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -29,6 +30,18 @@ type Deps struct {
 	// a pane reads it to show what is refused; the backend does the
 	// refusing.
 	Guard *guard.Switch
+	// Ctx is the console's context, cancelled when it quits: the requests
+	// a pane's Cmds make derive from it (through Context).
+	Ctx context.Context
+}
+
+// Context is Ctx, or context.Background() where a test built Deps
+// without one.
+func (d Deps) Context() context.Context {
+	if d.Ctx == nil {
+		return context.Background()
+	}
+	return d.Ctx
 }
 
 // ReadOnly reports whether the console is read-only now.

@@ -55,13 +55,6 @@ func claimState(c platform.Claim) string {
 	return c.Phase
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 // storageView lists the platform's claims grouped by component.
 func (m Model) storageView() []string {
 	st := m.deps.Styles
@@ -135,7 +128,7 @@ func (m Model) storageView() []string {
 				grow = st.Muted.Render("unknown")
 			}
 		}
-		capacity := orDash(c.CapacityText)
+		capacity := pane.OrDash(c.CapacityText)
 		if c.Capacity > 0 && c.Capacity < c.Requested {
 			capacity = st.Warn.Render(capacity)
 		}
@@ -145,7 +138,7 @@ func (m Model) storageView() []string {
 		} else if state != "Bound" {
 			state = st.Warn.Render(state)
 		}
-		cells := []string{sel, orDash(role), c.Name, orDash(c.RequestedText), capacity, orDash(c.Class), grow, state}
+		cells := []string{sel, pane.OrDash(role), c.Name, pane.OrDash(c.RequestedText), capacity, pane.OrDash(c.Class), grow, state}
 		if wide {
 			cells = append(cells, st.Muted.Render(c.Member))
 		}

@@ -146,7 +146,7 @@ func (m Model) promptLine() string {
 		if t.Field == scale.Replicas {
 			floor = fmt.Sprintf(", at least %d", t.Min)
 		}
-		return st.Accent.Render(fmt.Sprintf("New %s for %s %s (now %s%s): ", t.Field, t.Kind, t.Cluster, orDash(t.Current), floor)) + m.value.View()
+		return st.Accent.Render(fmt.Sprintf("New %s for %s %s (now %s%s): ", t.Field, t.Kind, t.Cluster, pane.OrDash(t.Current), floor)) + m.value.View()
 	case m.mode == modeConfirm:
 		return st.Warn.Render(fmt.Sprintf("Type %q + enter to apply %d step(s), esc cancels: ", m.plan.Confirm, len(m.plan.Steps))) + m.confirm.View()
 	case m.editing && m.snap != nil && m.claimCursor < len(m.snap.Claims):
@@ -154,7 +154,7 @@ func (m Model) promptLine() string {
 		if m.template {
 			return st.Accent.Render(fmt.Sprintf("Grow the template of %s (new members) to: ", c.Name)) + m.size.View()
 		}
-		return st.Accent.Render(fmt.Sprintf("Grow %s (now %s) to: ", c.Name, orDash(c.RequestedText))) + m.size.View()
+		return st.Accent.Render(fmt.Sprintf("Grow %s (now %s) to: ", c.Name, pane.OrDash(c.RequestedText))) + m.size.View()
 	case m.mode == modeSelect && m.storage:
 		return st.Muted.Render(m.deps.Keys.Global.Select.Help().Key + ": grow the claim · " + m.keys.Template.Help().Key + ": grow its template (new members) · " + m.keys.Storage.Help().Key + ": compute")
 	case m.quitAsked && m.askStop:

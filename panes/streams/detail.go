@@ -7,9 +7,9 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/streamops/streamops/backend/flink"
 	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/restapi"
+	"github.com/streamops/streamops/backend/restapi/flink"
 	"github.com/streamops/streamops/panes/pane"
 )
 

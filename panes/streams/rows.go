@@ -6,10 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/streamops/streamops/backend/flink"
 	"github.com/streamops/streamops/backend/platform"
-	"github.com/streamops/streamops/backend/pravega"
 	"github.com/streamops/streamops/backend/restapi"
+	"github.com/streamops/streamops/backend/restapi/flink"
+	"github.com/streamops/streamops/backend/restapi/pravega"
 )
 
 // kind is what a row shows.

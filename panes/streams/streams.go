@@ -24,8 +24,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/streamops/streamops/backend/object"
-	"github.com/streamops/streamops/backend/pravega"
 	"github.com/streamops/streamops/backend/restapi"
+	"github.com/streamops/streamops/backend/restapi/pravega"
 	"github.com/streamops/streamops/panes/pane"
 )
 
@@ -387,9 +387,9 @@ func (m Model) onDetailDue(k string) (Model, tea.Cmd) {
 		return m, nil
 	}
 	m.scaling[k] = scalingInfo{loading: true, at: m.deps.Clock.Now()}
-	src, target, scope, stream := m.src, r.target, r.scope.Name, r.stream.Name
+	src, target, scope, stream, parent := m.src, r.target, r.scope.Name, r.stream.Name, m.deps.Context()
 	return m, func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), scalingWait)
+		ctx, cancel := context.WithTimeout(parent, scalingWait)
 		defer cancel()
 		h, err := src.Scaling(ctx, target, scope, stream)
 		return scalingMsg{key: k, hist: h, err: err}

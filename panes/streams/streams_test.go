@@ -16,10 +16,10 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/streamops/streamops/backend/demo"
-	"github.com/streamops/streamops/backend/flink"
 	"github.com/streamops/streamops/backend/platform"
-	"github.com/streamops/streamops/backend/pravega"
 	"github.com/streamops/streamops/backend/restapi"
+	"github.com/streamops/streamops/backend/restapi/flink"
+	"github.com/streamops/streamops/backend/restapi/pravega"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/pane"
 	"github.com/streamops/streamops/themes"
@@ -38,6 +38,8 @@ type fakeSource struct {
 	focus       []string
 	hist        pravega.ScalingHistory
 	redact      restapi.Redactor
+	// scalingCtxErr is the error of the last Scaling read's context
+	scalingCtxErr error
 }
 
 func newFakeSource() *fakeSource { return &fakeSource{ch: make(chan restapi.Report, 1)} }
@@ -57,10 +59,11 @@ func (f *fakeSource) Focus(t restapi.Target, job string) {
 	f.mu.Unlock()
 }
 func (f *fakeSource) ReadNow(context.Context) restapi.Report { return restapi.Report{} }
-func (f *fakeSource) Scaling(_ context.Context, t restapi.Target, scope, stream string) (pravega.ScalingHistory, error) {
+func (f *fakeSource) Scaling(ctx context.Context, t restapi.Target, scope, stream string) (pravega.ScalingHistory, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.scalings = append(f.scalings, t.String()+" "+scope+"/"+stream)
+	f.scalingCtxErr = ctx.Err()
 	return f.hist, nil
 }
 func (f *fakeSource) Redactor() *restapi.Redactor { return &f.redact }
@@ -463,6 +466,28 @@ func TestScalingDetail(t *testing.T) {
 	}
 	if m.detailCmd() != nil {
 		t.Error("read again while fresh")
+	}
+}
+
+// TestScalingReadEndsWithTheConsole: the scale-event read derives from
+// the console's context, so quitting ends it.
+func TestScalingReadEndsWithTheConsole(t *testing.T) {
+	m, src := newPane(t, 160, 48)
+	ctx, cancel := context.WithCancel(context.Background())
+	m.deps.Ctx = ctx
+	m, _ = m.Update(ReportMsg{Report: fixture()})
+	for m.selectedKey() != "pravega:pravega/pravega/iot/s/sensor-readings" {
+		m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+	}
+	m.pending = ""
+	_, read := m.Update(m.detailCmd()().(detailDueMsg))
+	if read == nil {
+		t.Fatal("no read after the delay")
+	}
+	cancel()
+	read()
+	if !errors.Is(src.scalingCtxErr, context.Canceled) {
+		t.Errorf("the read's context after the console's ended: %v, want context.Canceled", src.scalingCtxErr)
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	clocktesting "k8s.io/utils/clock/testing"
 
-	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/restapi/flink"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/pane"
 	"github.com/streamops/streamops/themes"

@@ -9,9 +9,9 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/streamops/streamops/backend/flink"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/restapi"
+	"github.com/streamops/streamops/backend/restapi/flink"
 	"github.com/streamops/streamops/panes/pane"
 )
 

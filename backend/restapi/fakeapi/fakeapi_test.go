@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/streamops/streamops/backend/restapi/contract"
 	"github.com/streamops/streamops/backend/restapi/fakeapi"
+	"github.com/streamops/streamops/backend/restapi/restapitest"
 )
 
 var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
@@ -69,11 +69,11 @@ func get(t *testing.T, srv *httptest.Server, path string) (int, []byte, http.Hea
 // TestPravegaFollowsSpec serves every path the client uses, in every shape
 // the fake can produce, and validates each response against Controller.yaml.
 func TestPravegaFollowsSpec(t *testing.T) {
-	doc, _, err := contract.Load()
+	doc, _, err := restapitest.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	chk := contract.Check(t, doc, seedPravega().Handler())
+	chk := restapitest.Check(t, doc, seedPravega().Handler())
 	srv := httptest.NewServer(chk)
 	defer srv.Close()
 	paths := []struct {
@@ -112,7 +112,7 @@ func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 // TestFlinkFollowsSpec does the same against rest_v1_dispatcher.yml.
 func TestFlinkFollowsSpec(t *testing.T) {
-	_, doc, err := contract.Load()
+	_, doc, err := restapitest.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestFlinkFollowsSpec(t *testing.T) {
 	_ = f.Restart(jobA, fakeapi.Exception{Name: "java.io.IOException", Task: "window-aggregate (2/3)", Location: "10.0.0.7:6122", TaskManager: "tm-1", At: t0.Add(-time.Minute), Stack: "java.io.IOException: disk full"})
 	_ = f.Restart(jobA, fakeapi.Exception{Name: "org.apache.flink.runtime.JobException", At: t0.Add(-30 * time.Second), Stack: "global failure"})
 	_ = f.SetBackPressure(jobA, aggV, fakeapi.Pressure{Ratio: []float64{0.05, 0.3, 0.9}, Busy: []float64{0.5, 0.8, 1}, Idle: []float64{0.5, 0.2, 0}})
-	chk := contract.Check(t, doc, f.Handler())
+	chk := restapitest.Check(t, doc, f.Handler())
 	srv := httptest.NewServer(chk)
 	defer srv.Close()
 	paths := []string{
@@ -150,8 +150,8 @@ func TestFlinkFollowsSpec(t *testing.T) {
 	}
 	// Flink answers 404 with {"errors":[...]}, which the document does not
 	// list: the fake marks it as outside the contract.
-	if code, _, h := get(t, srv, "/jobs/00000000000000000000000000000000"); code != 404 || h.Get(contract.FaultHeader) == "" {
-		t.Errorf("unknown job: %d, fault header %q", code, h.Get(contract.FaultHeader))
+	if code, _, h := get(t, srv, "/jobs/00000000000000000000000000000000"); code != 404 || h.Get(restapitest.FaultHeader) == "" {
+		t.Errorf("unknown job: %d, fault header %q", code, h.Get(restapitest.FaultHeader))
 	}
 }
 
@@ -217,13 +217,13 @@ func TestPravegaScaling(t *testing.T) {
 // without or with wrong credentials, 403 to a denied principal, and the
 // usual (validated) answers to good basic or bearer credentials.
 func TestPravegaAuth(t *testing.T) {
-	doc, _, err := contract.Load()
+	doc, _, err := restapitest.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := seedPravega()
 	p.RequireAuth(&fakeapi.Auth{Users: map[string]string{"admin": "s3cret-pw", "guest": "guest-pw"}, Tokens: []string{"tok-123456"}, Denied: []string{"guest"}})
-	chk := contract.Check(t, doc, p.Handler())
+	chk := restapitest.Check(t, doc, p.Handler())
 	srv := httptest.NewServer(chk)
 	defer srv.Close()
 	cases := []struct {

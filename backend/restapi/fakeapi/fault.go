@@ -2,16 +2,16 @@
 // JobManager REST APIs the console reads, from in-memory state, following
 // the upstream documents exactly (field names, types, status codes). Tests
 // and the demo platform share these servers; tests wrap them with
-// contract.Check so that every response is validated against the upstream
+// restapitest.Check so that every response is validated against the upstream
 // documents.
 //
 // The server types are written from the documents, not shared with the
-// clients in backend/pravega and backend/flink, so a client mistake cannot
+// clients in restapi/pravega and restapi/flink, so a client mistake cannot
 // hide behind a matching server mistake.
 //
 // Faults (malformed JSON, a 500, a slow answer, a missing field, a hang
 // after half the body, a reset connection, an HTML page) can be
-// injected per path; such responses carry contract.FaultHeader so the
+// injected per path; such responses carry restapitest.FaultHeader so the
 // validator knows they break the contract on purpose.
 package fakeapi
 
@@ -24,7 +24,7 @@ import (
 	"time"
 )
 
-// FaultHeader mirrors contract.FaultHeader (this package must not import
+// FaultHeader mirrors restapitest.FaultHeader (this package must not import
 // the validator, which only tests carry).
 const FaultHeader = "X-Streamops-Fake-Fault"
 

@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/streamops/streamops/backend/pravega"
+	"github.com/streamops/streamops/backend/restapi/pravega"
+	"github.com/streamops/streamops/backend/restapi/wire"
 )
 
 // bodies answers each Controller path with one fuzzed body per kind of
@@ -51,7 +52,7 @@ func FuzzInventory(f *testing.F) {
 		ctx := context.Background()
 		inv, err := c.Inventory(ctx, true)
 		if err != nil {
-			var de *pravega.DecodeError
+			var de *wire.DecodeError
 			if !errors.As(err, &de) || de.Path != "/v1/scopes" {
 				t.Fatalf("inventory failed with %v, want a DecodeError for /v1/scopes", err)
 			}

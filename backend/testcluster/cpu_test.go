@@ -1,14 +1,14 @@
-package cpustat
+package testcluster
 
 import (
 	"testing"
 	"time"
 )
 
-// TestProcessAndMachine: spinning shows up in this process's CPU time and
+// TestProcessCPUAndMachineTicks: spinning shows up in this process's CPU time and
 // in the machine's busy share.
-func TestProcessAndMachine(t *testing.T) {
-	p0, m0 := Process(), Machine()
+func TestProcessCPUAndMachineTicks(t *testing.T) {
+	p0, m0 := ProcessCPU(), MachineTicks()
 	if m0.total == 0 {
 		t.Skip("/proc/stat cannot be read here")
 	}
@@ -16,9 +16,9 @@ func TestProcessAndMachine(t *testing.T) {
 	// fixed wall-clock spin may get only a share of a core. The deadline
 	// only stops a counter that never moves.
 	deadline := time.Now().Add(10 * time.Second)
-	for Process()-p0 < 20*time.Millisecond {
+	for ProcessCPU()-p0 < 20*time.Millisecond {
 		if time.Now().After(deadline) {
-			t.Fatalf("process CPU grew %v in 10s of spinning", Process()-p0)
+			t.Fatalf("process CPU grew %v in 10s of spinning", ProcessCPU()-p0)
 		}
 	}
 	if b := m0.BusySince(); b <= 0 || b > 100 {

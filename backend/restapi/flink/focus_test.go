@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/streamops/streamops/backend/flink"
 	"github.com/streamops/streamops/backend/restapi/fakeapi"
+	"github.com/streamops/streamops/backend/restapi/flink"
 )
 
 // TestReadRestartsAndHistory: numRestarts, the recent checkpoint history

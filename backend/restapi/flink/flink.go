@@ -13,7 +13,6 @@ package flink
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -21,15 +20,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/streamops/streamops/backend/fanout"
+	"github.com/streamops/streamops/backend/restapi/fanout"
+	"github.com/streamops/streamops/backend/restapi/wire"
 )
-
-// Getter fetches one path of the API (e.g. "/overview") and returns the
-// body of a 2xx answer; any other outcome is an error that already names
-// the request.
-type Getter interface {
-	Get(ctx context.Context, path string, query url.Values) ([]byte, error)
-}
 
 // Overview is the cluster overview (/overview).
 type Overview struct {
@@ -210,7 +203,7 @@ type Cluster struct {
 
 // Client reads the Flink REST API.
 type Client struct {
-	get Getter
+	get wire.Getter
 	// Parallel bounds the requests in flight at once (default 4).
 	Parallel int
 	// MaxDetailed bounds the jobs whose details are read (default 50).
@@ -218,40 +211,7 @@ type Client struct {
 }
 
 // New returns a client reading through g.
-func New(g Getter) *Client { return &Client{get: g, Parallel: 4, MaxDetailed: 50} }
-
-// DecodeError says that a 2xx body could not be used: malformed JSON or a
-// field the console needs missing.
-type DecodeError struct {
-	Path string
-	Err  error
-}
-
-func (e *DecodeError) Error() string { return "GET " + e.Path + ": " + e.Err.Error() }
-func (e *DecodeError) Unwrap() error { return e.Err }
-
-func decode(path string, body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
-		return &DecodeError{Path: path, Err: explainJSON(err)}
-	}
-	return nil
-}
-
-func explainJSON(err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Errorf("malformed JSON at byte %d: %w", syn.Offset, err)
-	case errors.As(err, &typ):
-		return fmt.Errorf("field %s is %s, the API document says %s", typ.Field, typ.Value, typ.Type)
-	}
-	return fmt.Errorf("malformed JSON: %w", err)
-}
-
-func missing(path, field, in string) error {
-	return &DecodeError{Path: path, Err: fmt.Errorf("%s without %s (required by the console)", in, field)}
-}
+func New(g wire.Getter) *Client { return &Client{get: g, Parallel: 4, MaxDetailed: 50} }
 
 // Wire types, named after rest_v1_dispatcher.yml's schemas.
 type (
@@ -340,7 +300,7 @@ func ms(v int64) time.Time {
 // DecodeOverview decodes /overview.
 func DecodeOverview(path string, body []byte) (*Overview, error) {
 	var o clusterOverviewWithVersion
-	if err := decode(path, body, &o); err != nil {
+	if err := wire.Decode(path, body, &o); err != nil {
 		return nil, err
 	}
 	return &Overview{TaskManagers: o.TaskManagers, SlotsTotal: o.SlotsTotal, SlotsAvailable: o.SlotsAvailable,
@@ -351,13 +311,13 @@ func DecodeOverview(path string, body []byte) (*Overview, error) {
 // DecodeJobs decodes /jobs/overview.
 func DecodeJobs(path string, body []byte) ([]Job, error) {
 	var l multipleJobsDetails
-	if err := decode(path, body, &l); err != nil {
+	if err := wire.Decode(path, body, &l); err != nil {
 		return nil, err
 	}
 	out := make([]Job, 0, len(l.Jobs))
 	for _, j := range l.Jobs {
 		if j.JID == nil {
-			return nil, missing(path, "jid", "a job")
+			return nil, wire.Missing(path, "jid", "a job")
 		}
 		out = append(out, Job{ID: *j.JID, Name: j.Name, State: j.State, Start: ms(j.StartTime), End: ms(j.EndTime),
 			Duration: time.Duration(j.Duration) * time.Millisecond})
@@ -368,11 +328,11 @@ func DecodeJobs(path string, body []byte) ([]Job, error) {
 // DecodeJob decodes /jobs/{id} into j (vertices without watermarks).
 func DecodeJob(path string, body []byte, j *Job) error {
 	var d jobDetailsInfo
-	if err := decode(path, body, &d); err != nil {
+	if err := wire.Decode(path, body, &d); err != nil {
 		return err
 	}
 	if d.JID == nil {
-		return missing(path, "jid", "the job")
+		return wire.Missing(path, "jid", "the job")
 	}
 	j.ID, j.Name, j.State = *d.JID, d.Name, d.State
 	j.Start, j.End, j.Duration = ms(d.StartTime), ms(d.EndTime), time.Duration(d.Duration)*time.Millisecond
@@ -380,7 +340,7 @@ func DecodeJob(path string, body []byte, j *Job) error {
 	j.Vertices = make([]Vertex, 0, len(d.Vertices))
 	for _, v := range d.Vertices {
 		if v.ID == nil {
-			return missing(path, "id", "a vertex")
+			return wire.Missing(path, "id", "a vertex")
 		}
 		j.Vertices = append(j.Vertices, Vertex{ID: *v.ID, Name: v.Name, Status: v.Status, Parallelism: v.Parallelism, MaxParallelism: v.MaxParallelism})
 	}
@@ -390,11 +350,11 @@ func DecodeJob(path string, body []byte, j *Job) error {
 // DecodeCheckpoints decodes /jobs/{id}/checkpoints.
 func DecodeCheckpoints(path string, body []byte) (*Checkpoints, error) {
 	var s checkpointingStatistics
-	if err := decode(path, body, &s); err != nil {
+	if err := wire.Decode(path, body, &s); err != nil {
 		return nil, err
 	}
 	if s.Counts == nil {
-		return nil, missing(path, "counts", "the statistics")
+		return nil, wire.Missing(path, "counts", "the statistics")
 	}
 	c := &Checkpoints{Completed: s.Counts.Completed, Failed: s.Counts.Failed, Restored: s.Counts.Restored,
 		Total: s.Counts.Total, InProgress: s.Counts.InProgress}
@@ -458,18 +418,18 @@ func DecodeRestarts(path string, body []byte) (Restarts, error) {
 		}
 	}
 	if err != nil {
-		return Restarts{}, &DecodeError{Path: path, Err: explainJSON(err)}
+		return Restarts{}, &wire.DecodeError{Path: path, Err: wire.ExplainJSON(err)}
 	}
 	for _, m := range list {
 		if m.ID == nil {
-			return Restarts{}, missing(path, "id", "a metric")
+			return Restarts{}, wire.Missing(path, "id", "a metric")
 		}
 		if *m.ID != "numRestarts" {
 			continue
 		}
 		n, ok := parseInt([]byte(m.Value))
 		if !ok || n < 0 {
-			return Restarts{}, &DecodeError{Path: path, Err: fmt.Errorf("metric numRestarts has value %q, not a count", m.Value)}
+			return Restarts{}, &wire.DecodeError{Path: path, Err: fmt.Errorf("metric numRestarts has value %q, not a count", m.Value)}
 		}
 		return Restarts{Known: true, Total: n}, nil
 	}

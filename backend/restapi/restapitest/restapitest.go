@@ -1,4 +1,4 @@
-// Package contract holds the upstream API documents of the Pravega
+// Package restapitest holds the upstream API documents of the Pravega
 // Controller (Swagger 2.0) and the Flink JobManager (OpenAPI 3.0.1) REST
 // APIs, and checks HTTP responses against them with a real OpenAPI
 // validator (github.com/getkin/kin-openapi). Tests wrap the fake servers
@@ -7,7 +7,7 @@
 //
 // Only tests import this package; the console binary does not carry the
 // validator.
-package contract
+package restapitest
 
 import (
 	"bytes"

@@ -13,9 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/streamops/streamops/backend/pravega"
-	"github.com/streamops/streamops/backend/restapi/contract"
 	"github.com/streamops/streamops/backend/restapi/fakeapi"
+	"github.com/streamops/streamops/backend/restapi/pravega"
+	"github.com/streamops/streamops/backend/restapi/restapitest"
+	"github.com/streamops/streamops/backend/restapi/wire"
 )
 
 var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
@@ -78,11 +79,11 @@ func seed() *fakeapi.Pravega {
 // tests below see is validated against Controller.yaml.
 func serve(t *testing.T, p *fakeapi.Pravega) *pravega.Client {
 	t.Helper()
-	doc, _, err := contract.Load()
+	doc, _, err := restapitest.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	chk := contract.Check(t, doc, p.Handler())
+	chk := restapitest.Check(t, doc, p.Handler())
 	srv := httptest.NewServer(chk)
 	t.Cleanup(func() {
 		srv.Close()
@@ -207,7 +208,7 @@ func TestDecodeErrorType(t *testing.T) {
 	p := seed()
 	p.Inject("/v1/scopes", fakeapi.Fault{Kind: fakeapi.Malformed})
 	_, err := serve(t, p).Scopes(context.Background())
-	var de *pravega.DecodeError
+	var de *wire.DecodeError
 	if !errors.As(err, &de) || de.Path != "/v1/scopes" {
 		t.Errorf("want a DecodeError for /v1/scopes, got %v", err)
 	}
@@ -257,7 +258,7 @@ func TestScaling(t *testing.T) {
 // panicky is a Getter that panics on one path and reads the rest from a
 // fake Controller.
 type panicky struct {
-	next pravega.Getter
+	next wire.Getter
 	path string
 }
 

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+
+	"github.com/streamops/streamops/backend/restapi/wire"
 )
 
 // watermarkSuffix names the metric a subtask reports its input watermark
@@ -23,7 +25,7 @@ func DecodeWatermarks(path string, body []byte) (Watermark, error) {
 	s := scanner{b: body}
 	w := Watermark{Read: true, MinSubtask: -1}
 	if err := s.document(&w); err != nil {
-		return Watermark{}, &DecodeError{Path: path, Err: err}
+		return Watermark{}, &wire.DecodeError{Path: path, Err: err}
 	}
 	return w, nil
 }

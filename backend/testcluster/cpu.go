@@ -1,7 +1,9 @@
-// Package cpustat reads CPU time for measurements: this process's, and the
-// whole machine's, which the benchmarks share with the test cluster's API
+package testcluster
+
+// CPU time for measurements against the cluster (the log engine's scale
+// benchmark, cmd/streamops-bench): this process's, and the whole
+// machine's, which the benchmarks share with the test cluster's API
 // server, etcd and kwok.
-package cpustat
 
 import (
 	"bytes"
@@ -12,10 +14,10 @@ import (
 	"time"
 )
 
-// Process is the user and system CPU time of this process so far, all
+// ProcessCPU is the user and system CPU time of this process so far, all
 // threads (getrusage: the accounting of utime+stime in /proc/self/stat,
 // with microsecond resolution instead of 10 ms).
-func Process() time.Duration {
+func ProcessCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
@@ -27,8 +29,8 @@ func Process() time.Duration {
 // (/proc/stat); zero where it cannot be read.
 type Ticks struct{ busy, total uint64 }
 
-// Machine reads the machine's ticks now.
-func Machine() Ticks {
+// MachineTicks reads the machine's ticks now.
+func MachineTicks() Ticks {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return Ticks{}
@@ -49,7 +51,7 @@ func Machine() Ticks {
 
 // BusySince is the share of all cores that was busy since t, in percent.
 func (t Ticks) BusySince() float64 {
-	now := Machine()
+	now := MachineTicks()
 	if now.total <= t.total {
 		return 0
 	}

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/streamops/streamops/backend/fanout"
+	"github.com/streamops/streamops/backend/restapi/fanout"
+	"github.com/streamops/streamops/backend/restapi/wire"
 )
 
 // BackPressure is a vertex's back-pressure sample
@@ -107,17 +108,17 @@ type (
 // DecodeBackPressure decodes /jobs/{id}/vertices/{vid}/backpressure.
 func DecodeBackPressure(path string, body []byte) (*BackPressure, error) {
 	var b jobVertexBackPressureInfo
-	if err := decode(path, body, &b); err != nil {
+	if err := wire.Decode(path, body, &b); err != nil {
 		return nil, err
 	}
 	out := &BackPressure{Level: b.BackpressureLevel, Status: b.Status, At: ms(b.EndTimestamp)}
 	for _, s := range b.Subtasks {
 		if s.Subtask < 0 {
-			return nil, &DecodeError{Path: path, Err: fmt.Errorf("a subtask with index %d", s.Subtask)}
+			return nil, &wire.DecodeError{Path: path, Err: fmt.Errorf("a subtask with index %d", s.Subtask)}
 		}
 		for _, r := range []float64{s.Ratio, s.BusyRatio, s.IdleRatio} {
 			if r < 0 || r > 1 {
-				return nil, &DecodeError{Path: path, Err: fmt.Errorf("subtask %d has a ratio of %g, outside 0..1", s.Subtask, r)}
+				return nil, &wire.DecodeError{Path: path, Err: fmt.Errorf("subtask %d has a ratio of %g, outside 0..1", s.Subtask, r)}
 			}
 		}
 		out.Subtasks = append(out.Subtasks, SubtaskPressure{Index: s.Subtask, Level: s.BackpressureLevel, Ratio: s.Ratio, Busy: s.BusyRatio, Idle: s.IdleRatio})
@@ -129,11 +130,11 @@ func DecodeBackPressure(path string, body []byte) (*BackPressure, error) {
 // the deprecated first-level members are ignored).
 func DecodeExceptions(path string, body []byte) (*Exceptions, error) {
 	var e jobExceptionsInfoWithHistory
-	if err := decode(path, body, &e); err != nil {
+	if err := wire.Decode(path, body, &e); err != nil {
 		return nil, err
 	}
 	if e.ExceptionHistory == nil {
-		return nil, missing(path, "exceptionHistory", "the answer (Flink before 1.13 has none)")
+		return nil, wire.Missing(path, "exceptionHistory", "the answer (Flink before 1.13 has none)")
 	}
 	out := &Exceptions{Truncated: e.ExceptionHistory.Truncated}
 	for _, x := range e.ExceptionHistory.Entries {

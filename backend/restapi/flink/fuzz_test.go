@@ -5,7 +5,8 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/streamops/streamops/backend/flink"
+	"github.com/streamops/streamops/backend/restapi/flink"
+	"github.com/streamops/streamops/backend/restapi/wire"
 )
 
 // FuzzDecodeResponses: each JobManager response decoder takes any body
@@ -28,7 +29,7 @@ func FuzzDecodeResponses(f *testing.F) {
 		valid := json.Valid(body)
 		check := func(what string, err error) bool {
 			if err != nil {
-				var de *flink.DecodeError
+				var de *wire.DecodeError
 				if !errors.As(err, &de) || de.Path != "/p" {
 					t.Fatalf("%s failed with %v, want a DecodeError for /p", what, err)
 				}

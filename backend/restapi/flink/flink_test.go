@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/streamops/streamops/backend/flink"
-	"github.com/streamops/streamops/backend/restapi/contract"
 	"github.com/streamops/streamops/backend/restapi/fakeapi"
+	"github.com/streamops/streamops/backend/restapi/flink"
+	"github.com/streamops/streamops/backend/restapi/restapitest"
 )
 
 var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
@@ -85,11 +85,11 @@ func must(err error) {
 
 func serve(t *testing.T, f *fakeapi.Flink) *flink.Client {
 	t.Helper()
-	_, doc, err := contract.Load()
+	_, doc, err := restapitest.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	chk := contract.Check(t, doc, f.Handler())
+	chk := restapitest.Check(t, doc, f.Handler())
 	srv := httptest.NewServer(chk)
 	t.Cleanup(func() {
 		srv.Close()

@@ -2,31 +2,22 @@
 // groups through the Controller REST API (Controller.yaml, Swagger 2.0,
 // base path /v1), decoding with the document's field names.
 //
-// The client does not know how the API is reached: it asks a Getter
+// The client does not know how the API is reached: it asks a wire.Getter
 // (backend/restapi provides one through the Kubernetes API server's service
 // proxy and one for a direct URL).
 package pravega
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/streamops/streamops/backend/fanout"
+	"github.com/streamops/streamops/backend/restapi/fanout"
+	"github.com/streamops/streamops/backend/restapi/wire"
 )
-
-// Getter fetches one path of the API (e.g. "/v1/scopes") and returns the
-// body of a 2xx answer; any other outcome is an error that already names
-// the request.
-type Getter interface {
-	Get(ctx context.Context, path string, query url.Values) ([]byte, error)
-}
 
 // ScalingType is how a stream's segment count follows its load.
 type ScalingType int
@@ -133,44 +124,13 @@ func (s Scope) StreamCounts() (user, internal int) {
 
 // Client reads the Controller REST API.
 type Client struct {
-	get Getter
+	get wire.Getter
 	// Parallel bounds the requests in flight at once (default 4).
 	Parallel int
 }
 
 // New returns a client reading through g.
-func New(g Getter) *Client { return &Client{get: g, Parallel: 4} }
-
-// DecodeError says that a 2xx body could not be used: malformed JSON or a
-// field the console needs missing.
-type DecodeError struct {
-	Path string
-	Err  error
-}
-
-func (e *DecodeError) Error() string { return "GET " + e.Path + ": " + e.Err.Error() }
-func (e *DecodeError) Unwrap() error { return e.Err }
-
-func decode(path string, body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &syn):
-			err = fmt.Errorf("malformed JSON at byte %d: %w", syn.Offset, err)
-		case errors.As(err, &typ):
-			err = fmt.Errorf("field %s is %s, the API document says %s", typ.Field, typ.Value, typ.Type)
-		default:
-			err = fmt.Errorf("malformed JSON: %w", err)
-		}
-		return &DecodeError{Path: path, Err: err}
-	}
-	return nil
-}
-
-func missing(path, field, in string) error {
-	return &DecodeError{Path: path, Err: fmt.Errorf("%s without %s (required by the console)", in, field)}
-}
+func New(g wire.Getter) *Client { return &Client{get: g, Parallel: 4} }
 
 // Wire types, named after Controller.yaml's definitions.
 type (
@@ -251,13 +211,13 @@ func (c *Client) Scopes(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	var l scopesList
-	if err := decode(path, body, &l); err != nil {
+	if err := wire.Decode(path, body, &l); err != nil {
 		return nil, err
 	}
 	out := make([]string, 0, len(l.Scopes))
 	for _, s := range l.Scopes {
 		if s.ScopeName == nil {
-			return nil, missing(path, "scopeName", "a scope")
+			return nil, wire.Missing(path, "scopeName", "a scope")
 		}
 		out = append(out, *s.ScopeName)
 	}
@@ -282,12 +242,12 @@ func (c *Client) Streams(ctx context.Context, scope string, internal bool) ([]St
 			return nil, err
 		}
 		var l streamsList
-		if err := decode(path, body, &l); err != nil {
+		if err := wire.Decode(path, body, &l); err != nil {
 			return nil, err
 		}
 		for _, p := range l.Streams {
 			if p.StreamName == nil {
-				return nil, missing(path, "streamName", "a stream")
+				return nil, wire.Missing(path, "streamName", "a stream")
 			}
 			if seen[*p.StreamName] {
 				continue
@@ -350,13 +310,13 @@ func (c *Client) ReaderGroups(ctx context.Context, scope string) ([]string, erro
 		return nil, err
 	}
 	var l readerGroupsList
-	if err := decode(path, body, &l); err != nil {
+	if err := wire.Decode(path, body, &l); err != nil {
 		return nil, err
 	}
 	out := make([]string, 0, len(l.ReaderGroups))
 	for _, g := range l.ReaderGroups {
 		if g.ReaderGroupName == nil {
-			return nil, missing(path, "readerGroupName", "a reader group")
+			return nil, wire.Missing(path, "readerGroupName", "a reader group")
 		}
 		out = append(out, *g.ReaderGroupName)
 	}
@@ -373,7 +333,7 @@ func (c *Client) ReaderGroup(ctx context.Context, scope, name string) (ReaderGro
 		return rg, err
 	}
 	var p readerGroupProperty
-	if err := decode(path, body, &p); err != nil {
+	if err := wire.Decode(path, body, &p); err != nil {
 		return rg, err
 	}
 	rg.Streams, rg.OnlineReaders = p.StreamList, p.OnlineReaderIDs
@@ -413,7 +373,7 @@ func (c *Client) Scaling(ctx context.Context, scope, stream string, from, to tim
 		return h, err
 	}
 	var l scalingEventList
-	if err := decode(path, body, &l); err != nil {
+	if err := wire.Decode(path, body, &l); err != nil {
 		return h, err
 	}
 	for _, ev := range l.ScalingEvents {
