@@ -18,7 +18,6 @@ import (
 
 	"github.com/streamops/streamops/backend/config"
 	"github.com/streamops/streamops/backend/kube"
-	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/report"
 	"github.com/streamops/streamops/backend/session"
 	"github.com/streamops/streamops/backend/status"
@@ -34,11 +33,11 @@ const reportRESTWait = 8 * time.Second
 
 // opener starts the session a command reads from: on the cluster or on
 // the demo.
-type opener func(ctx context.Context, ui uiOptions, log *slog.Logger) (*session.Session, error)
+type opener func(ctx context.Context, cmd *cobra.Command, ui uiOptions, log *slog.Logger) (*session.Session, error)
 
 // clusterOpener connects to the kubeconfig's cluster.
 func clusterOpener(kopts *kube.Options) opener {
-	return func(ctx context.Context, ui uiOptions, log *slog.Logger) (*session.Session, error) {
+	return func(ctx context.Context, _ *cobra.Command, ui uiOptions, log *slog.Logger) (*session.Session, error) {
 		cfg, err := clusterConfig(ctx, kopts, ui)
 		if err != nil {
 			return nil, err
@@ -48,12 +47,17 @@ func clusterOpener(kopts *kube.Options) opener {
 }
 
 // demoOpener starts the demo platform and waits until it settled (its
-// members ready, its troubles set up) and the watcher saw it so: the
+// members ready, its troubles set up) and the watcher caught up: the
 // commands answer about the demo one sees in the console, not about its
-// empty first second. -n narrows it to one namespace.
+// empty first seconds. Unless --speed is given it runs at demoCommandSpeed,
+// to settle in about a second. -n narrows it to one namespace.
 func demoOpener(o *demoOptions, kopts *kube.Options) opener {
-	return func(ctx context.Context, ui uiOptions, log *slog.Logger) (*session.Session, error) {
-		p, cfg, start, err := demoConfig(ctx, *o, ui, log)
+	return func(ctx context.Context, cmd *cobra.Command, ui uiOptions, log *slog.Logger) (*session.Session, error) {
+		opts := *o
+		if !cmd.Flags().Changed("speed") {
+			opts.speed = demoCommandSpeed
+		}
+		p, cfg, start, err := demoConfig(ctx, opts, ui, log)
 		if err != nil {
 			return nil, err
 		}
@@ -72,31 +76,24 @@ func demoOpener(o *demoOptions, kopts *kube.Options) opener {
 			_ = s.Close()
 			return nil, errors.New("the demo platform did not settle within " + defaultSyncWait.String())
 		}
-		waitQuiet(wctx, s.Watcher.Subscribe(wctx), demoQuiet)
+		// The settled objects reach the informers through the fake
+		// clientsets' watches and the watcher's coalescing (~100ms).
+		t := time.NewTimer(demoCatchUp)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-wctx.Done():
+		}
 		return s, nil
 	}
 }
 
-// demoQuiet is how long the demo's snapshots must stay unchanged for the
-// watcher to have caught up with the settled platform (its coalescing is
-// about 100ms).
-const demoQuiet = 400 * time.Millisecond
+// demoCommandSpeed is the demo's speed for status, report and logs.
+const demoCommandSpeed = 10
 
-// waitQuiet returns once no snapshot arrived for quiet, or ctx ended.
-func waitQuiet(ctx context.Context, snaps <-chan *platform.Snapshot, quiet time.Duration) {
-	t := time.NewTimer(quiet)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			return
-		case <-snaps:
-			t.Reset(quiet)
-		}
-	}
-}
+// demoCatchUp is how long the watcher is given to publish the settled
+// demo platform.
+const demoCatchUp = 300 * time.Millisecond
 
 // commandEnv is what every non-interactive command shares: the options,
 // how to reach the platform, and how long to wait for it.
@@ -128,7 +125,7 @@ func (e commandEnv) readOnlySession(ctx context.Context, cmd *cobra.Command, log
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	s, err = e.open(ctx, *e.ui, log)
+	s, err = e.open(ctx, cmd, *e.ui, log)
 	if err != nil {
 		closeLog()
 		return nil, nil, nil, err
