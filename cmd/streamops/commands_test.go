@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -121,5 +123,33 @@ func TestDemoLogs(t *testing.T) {
 	}
 	if _, _, code := runOut(t, "demo", "logs", "nosuch", "--calm"); code != 1 {
 		t.Errorf("unknown component: exit %d", code)
+	}
+}
+
+// TestStatusUnreachable: a server that cannot be reached is "cannot tell":
+// exit 2, one line, nothing on stdout.
+func TestStatusUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	os.WriteFile(kc, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://`+addr+`"}}]
+users: [{name: u, user: {token: abc}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`), 0o600)
+	root := newRoot()
+	root.SetArgs([]string{"status", "--kubeconfig", kc, "--log-file", filepath.Join(t.TempDir(), "log")})
+	var out bytes.Buffer
+	root.SetOut(&out)
+	err = root.ExecuteContext(context.Background())
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), "cannot reach https://"+addr) || strings.Contains(err.Error(), "\n") || out.Len() > 0 {
+		t.Errorf("err %v, stdout %q: want exit 2 with one line", err, out.String())
 	}
 }
