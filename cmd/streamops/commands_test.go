@@ -153,3 +153,5 @@ current-context: x
 		t.Errorf("err %v, stdout %q: want exit 2 with one line", err, out.String())
 	}
 }
+
+func asExit(err error, ee **exitError) bool { return errors.As(err, ee) }
