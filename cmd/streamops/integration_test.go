@@ -45,6 +45,28 @@ func TestStatusOnTheTestCluster(t *testing.T) {
 		t.Errorf("empty namespace: exit %d\n%s", code, out)
 	}
 
+	// a crash-looping pod (kwok's stage) is degraded, with its finding
+	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil || len(nodes.Items) == 0 {
+		t.Fatalf("nodes: %v", err)
+	}
+	if _, err := cs.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "sync-0", Namespace: ns, Labels: map[string]string{"app": "pravega-cluster", "pravega_cluster": "pravega", "component": "pravega-segmentstore", "testcluster.local/crashloop": "true"}},
+		Spec:       corev1.PodSpec{NodeName: nodes.Items[0].Name, Containers: []corev1.Container{{Name: "sync", Image: "busybox"}}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		out, _, code = runOut(t, "status", "--kubeconfig", c.Kubeconfig, "--context", "admin", "-n", ns)
+		if code == 1 && strings.Contains(out, "restarts      container "+ns+"/sync-0/sync: CrashLoopBackOff") {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("crash loop: exit %d\n%s", code, out)
+		}
+		time.Sleep(time.Second) // kwok's stage takes a few seconds to crash the container
+	}
+
 	root := newRoot()
 	root.SetArgs([]string{"status", "--kubeconfig", c.Kubeconfig, "--context", "limited", "-A", "--log-file", t.TempDir() + "/log"})
 	var stdout strings.Builder
