@@ -32,16 +32,7 @@ func (m Model) triage() tea.Cmd {
 			cancel()
 		}
 		in.Now = clock.Now()
-		for _, f := range rest.Flink {
-			in.Flink = append(in.Flink, report.FlinkState{Namespace: f.Target.Namespace, Cluster: f.Target.Name, State: f.Cluster, Err: f.Err})
-		}
-		for _, p := range rest.Pravega {
-			st := report.PravegaState{Namespace: p.Target.Namespace, Cluster: p.Target.Name, Via: p.Route.Where(), Auth: p.Auth, Streams: -1, Err: p.Err, Inventory: p.Inventory}
-			if p.Inventory != nil {
-				st.Streams, _ = p.Inventory.Streams()
-			}
-			in.Pravega = append(in.Pravega, st)
-		}
+		in.AddREST(rest)
 		path, err := report.Write(dir, in)
 		if err != nil {
 			return pane.ErrMsg{Err: err}

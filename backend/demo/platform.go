@@ -62,6 +62,9 @@ type Platform struct {
 
 	errs chan error // internal failures (a recovered panic) for the status bar
 
+	settled     chan struct{} // closed once the platform first settled
+	settledOnce sync.Once
+
 	usageState // metrics.k8s.io and kubelet summaries (usage.go)
 }
 
@@ -173,6 +176,7 @@ func New(opts Options) *Platform {
 
 	p.clients = &kube.Clients{Typed: p.typed, Dynamic: p.dynamic, Discovery: disc, Context: "demo", User: "demo-admin"}
 	p.errs = make(chan error, 16)
+	p.settled = make(chan struct{})
 	p.sim = newSimulator(p)
 	return p
 }
@@ -187,6 +191,12 @@ func (p *Platform) Scope() kube.Scope { return kube.Scope{} }
 func (p *Platform) Run(ctx context.Context) error {
 	return p.sim.run(ctx)
 }
+
+// Settled is closed once the running platform first settled: every
+// member the resources ask for ready and, with Faults, its troubles set
+// up. `streamops demo status` answers about that platform, not about
+// the empty one of its first second.
+func (p *Platform) Settled() <-chan struct{} { return p.settled }
 
 // Step runs one simulator step (tests drive the simulator with a fake clock).
 func (p *Platform) Step(ctx context.Context) error { return p.sim.step(ctx) }

@@ -157,6 +157,9 @@ func (s *simulator) step(ctx context.Context) error {
 		return err
 	}
 	s.converged = converged
+	if converged && (!s.p.opts.Faults || s.trouble.setUp) {
+		s.p.settledOnce.Do(func() { close(s.p.settled) })
+	}
 	return nil
 }
 

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/utils/clock"
 
 	"github.com/streamops/streamops/backend/platform"
@@ -69,10 +70,15 @@ type Selection struct {
 	// Targets are containers; an empty Container means every container of
 	// the pod (init containers excepted).
 	Targets []Target
+	// Pods selects every member pod whose labels match, including those
+	// that appear later (`streamops logs app=bookie`); nil: none.
+	Pods labels.Selector
 }
 
 // Empty reports whether nothing is selected.
-func (s Selection) Empty() bool { return len(s.Components) == 0 && len(s.Targets) == 0 }
+func (s Selection) Empty() bool {
+	return len(s.Components) == 0 && len(s.Targets) == 0 && s.Pods == nil
+}
 
 // Options are what a kubectl or stern user sets.
 type Options struct {
@@ -601,6 +607,15 @@ func (e *Engine) resolve() (map[Target]want, []Target) {
 		for _, key := range e.sel.Components {
 			if c := e.snap.Component(key); c != nil {
 				for _, m := range c.Members {
+					containers(m, "")
+				}
+			}
+		}
+	}
+	if e.snap != nil && e.sel.Pods != nil {
+		for _, c := range e.snap.Components {
+			for _, m := range c.Members {
+				if e.sel.Pods.Matches(labels.Set(m.Labels)) {
 					containers(m, "")
 				}
 			}

@@ -51,6 +51,21 @@ type Input struct {
 	MaxRestarts, MaxEvent int // rows (default 20 and 30)
 }
 
+// AddREST adds what the REST monitor read (restapi.Monitor.ReadNow) to the
+// report: every Flink cluster and Pravega Controller.
+func (in *Input) AddREST(rest restapi.Report) {
+	for _, f := range rest.Flink {
+		in.Flink = append(in.Flink, FlinkState{Namespace: f.Target.Namespace, Cluster: f.Target.Name, State: f.Cluster, Err: f.Err})
+	}
+	for _, p := range rest.Pravega {
+		st := PravegaState{Namespace: p.Target.Namespace, Cluster: p.Target.Name, Via: p.Route.Where(), Auth: p.Auth, Streams: -1, Err: p.Err, Inventory: p.Inventory}
+		if p.Inventory != nil {
+			st.Streams, _ = p.Inventory.Streams()
+		}
+		in.Pravega = append(in.Pravega, st)
+	}
+}
+
 // Markdown renders the report.
 func Markdown(in Input) string {
 	if in.MaxRestarts == 0 {

@@ -4,6 +4,9 @@
 //
 //	streamops            open the console on the current kubeconfig context
 //	streamops demo       open it on the embedded demo platform
+//	streamops status     print the health and findings; exit 0, 1 or 2
+//	streamops report     write the triage report
+//	streamops logs       print merged logs of many pods
 //	streamops version    print the version
 package main
 
@@ -23,13 +26,20 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// exitError carries the process exit code of a failure already explained.
+// exitError carries the process exit code of a failure; one whose err is
+// nil was explained already (status printed its findings) and main prints
+// nothing more.
 type exitError struct {
 	code int
 	err  error
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
 func (e *exitError) Unwrap() error { return e.err }
 
 func main() {
@@ -43,6 +53,9 @@ func main() {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		code = ee.code
+		if ee.err == nil {
+			os.Exit(code)
+		}
 	}
 	fmt.Fprintln(os.Stderr, "streamops: "+oneLine(err.Error()))
 	os.Exit(code)
@@ -91,10 +104,10 @@ func newRoot() *cobra.Command {
 			return runDemo(cmd.Context(), demoOpts, ui)
 		},
 	}
-	demoCmd.Flags().Uint64Var(&demoOpts.seed, "seed", 1, "seed of the simulator's randomness")
-	demoCmd.Flags().Float64Var(&demoOpts.speed, "speed", 1, "simulation speed factor, at most 100")
-	demoCmd.Flags().BoolVar(&demoOpts.calm, "calm", false, "no simulated faults")
-	demoCmd.Flags().StringVar(&demoOpts.scenario, "scenario", "", "what goes wrong when scaling: stuck-member, short-resources, change-freeze or no-patch")
+	demoCmd.PersistentFlags().Uint64Var(&demoOpts.seed, "seed", 1, "seed of the simulator's randomness")
+	demoCmd.PersistentFlags().Float64Var(&demoOpts.speed, "speed", 1, "simulation speed factor, at most 100")
+	demoCmd.PersistentFlags().BoolVar(&demoOpts.calm, "calm", false, "no simulated faults")
+	demoCmd.PersistentFlags().StringVar(&demoOpts.scenario, "scenario", "", "what goes wrong when scaling: stuck-member, short-resources, change-freeze or no-patch")
 
 	versionCmd := &cobra.Command{
 		Use:   "version",
@@ -118,6 +131,9 @@ func newRoot() *cobra.Command {
 			return nil
 		},
 	}
+	addCommands(root, commandEnv{ui: &ui, kopts: kopts, open: clusterOpener(kopts)})
+	addCommands(demoCmd, commandEnv{ui: &ui, kopts: kopts, open: demoOpener(&demoOpts, kopts)})
+	registerCompletions(root, kopts, &ui)
 	root.AddCommand(demoCmd, versionCmd, keysCmd)
 	return root
 }

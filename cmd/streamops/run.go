@@ -260,27 +260,39 @@ func checkTimeout(kopts *kube.Options) time.Duration {
 }
 
 func runContext(ctx context.Context, kopts *kube.Options, ui uiOptions, styles themes.Styles, log *slog.Logger) error {
-	clients, scope, err := kopts.Connect()
+	cfg, err := clusterConfig(ctx, kopts, ui)
 	if err != nil {
 		return err
 	}
+	return runConsole(ctx, ui, styles, log, cfg, contexts{kopts})
+}
+
+// clusterConfig connects to the kubeconfig's cluster, checks that it
+// answers, and returns the session's configuration for it: what the
+// console and the non-interactive commands run on.
+func clusterConfig(ctx context.Context, kopts *kube.Options, ui uiOptions) (session.Config, error) {
+	clients, scope, err := kopts.Connect()
+	if err != nil {
+		return session.Config{}, err
+	}
 	if err := clients.Check(ctx, checkTimeout(kopts)); err != nil {
-		return err
+		return session.Config{}, err
 	}
 	overrides, err := ui.overrides()
 	if err != nil {
-		return err
+		return session.Config{}, err
 	}
 	creds, err := ui.credentialSources()
 	if err != nil {
-		return err
+		return session.Config{}, err
 	}
-	return runConsole(ctx, ui, styles, log, "audit.jsonl", session.Config{
+	return session.Config{
 		Clients: clients, Scope: scope,
 		Streams: restapi.Config{ServiceProxy: clients.Typed, Overrides: overrides, Credentials: creds, Secrets: clients.Typed,
 			Interval: ui.cfg.Refresh.Streams.Duration},
 		StepTimeout: ui.cfg.Scale.StepTimeout.Duration,
-	}, contexts{kopts})
+		AuditPath:   ui.auditPath("audit.jsonl"),
+	}, nil
 }
 
 func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
@@ -293,28 +305,39 @@ func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
 		return err
 	}
 	defer closeLog()
-	if !(o.speed > 0 && o.speed <= demo.MaxSpeed) {
-		return fmt.Errorf("--speed %g: want a factor above 0 and at most %d", o.speed, demo.MaxSpeed)
-	}
-	p := demo.New(demo.Options{Seed: o.seed, Speed: o.speed, Faults: !o.calm})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	_, cfg, start, err := demoConfig(ctx, o, ui, log)
+	if err != nil {
+		return err
+	}
+	return runConsole(ctx, ui, styles, log, cfg, nil, start)
+}
+
+// demoConfig makes the demo platform (with its scenario, under ctx) and
+// returns it, the session's configuration for it, and what starts its
+// simulator once the session runs.
+func demoConfig(ctx context.Context, o demoOptions, ui uiOptions, log *slog.Logger) (*demo.Platform, session.Config, func(*session.Session), error) {
+	if !(o.speed > 0 && o.speed <= demo.MaxSpeed) {
+		return nil, session.Config{}, nil, fmt.Errorf("--speed %g: want a factor above 0 and at most %d", o.speed, demo.MaxSpeed)
+	}
+	p := demo.New(demo.Options{Seed: o.seed, Speed: o.speed, Faults: !o.calm})
 	if o.scenario != "" {
 		if err := p.Scenario(ctx, o.scenario); err != nil {
-			return fmt.Errorf("demo scenario: %w", err)
+			return nil, session.Config{}, nil, fmt.Errorf("demo scenario: %w", err)
 		}
 	}
 	// The demo serves the Pravega and Flink REST APIs in process, on
 	// loopback; they are reached by direct URL (there is no API server).
 	// Its Controller requires credentials, read from the demo's Secret as
-	// a real run reads them (after the user's own, which come first).
+	// a real run would read them (after the user's own, which come first).
 	endpoints, err := p.Endpoints(ctx)
 	if err != nil {
-		return fmt.Errorf("demo REST servers: %w", err)
+		return nil, session.Config{}, nil, fmt.Errorf("demo REST servers: %w", err)
 	}
 	creds, err := ui.credentialSources()
 	if err != nil {
-		return err
+		return nil, session.Config{}, nil, err
 	}
 	// A demo step that cannot converge (the stuck-member scenario) should
 	// time out while someone watches, not after the real default.
@@ -322,53 +345,73 @@ func runDemo(ctx context.Context, o demoOptions, ui uiOptions) error {
 	if stepTimeout == config.Defaults().Scale.StepTimeout.Duration {
 		stepTimeout = 45 * time.Second
 	}
-	return runConsole(ctx, ui, styles, log, "audit-demo.jsonl", session.Config{
+	cfg := session.Config{
 		Clients: p.Clients(), Scope: p.Scope(),
 		Streams: restapi.Config{Overrides: endpoints, Credentials: append(creds, p.CredentialSources()...), Secrets: p.Clients().Typed,
 			Interval: ui.cfg.Refresh.Streams.Duration},
 		Logs: p.LogSource(), StepTimeout: stepTimeout,
 		// Panics in the simulator's steps come out of p.Errors().
-		Errors: p.Errors(),
-	}, nil, func(s *session.Session) {
+		Errors:    p.Errors(),
+		AuditPath: ui.auditPath("audit-demo.jsonl"),
+	}
+	start := func(s *session.Session) {
 		// One in its loop is caught by the session.
 		s.Go("the demo platform", func(ctx context.Context) {
 			if err := p.Run(ctx); err != nil {
 				log.Error("demo platform stopped", "err", err)
 			}
 		})
-	})
+	}
+	return p, cfg, start, nil
+}
+
+// auditPath is the audit log's path: the configuration file's, or name
+// in the state directory ("" when that cannot be found: the session then
+// refuses to start, saying so).
+func (o uiOptions) auditPath(name string) string {
+	if o.cfg.Audit.Path != "" {
+		return o.cfg.Audit.Path
+	}
+	p, err := audit.DefaultPath(name)
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+// startSession starts the session of cfg with the options the console
+// and the commands share (the read-only switch, the log buffer's size,
+// the log), then runs each of also on it.
+func startSession(ctx context.Context, ui uiOptions, log *slog.Logger, cfg session.Config, also ...func(*session.Session)) (*session.Session, error) {
+	cfg.ReadOnly, cfg.LogLimit, cfg.Log = ui.readOnlySwitch, ui.cfg.Logs.BufferLines, log
+	s, err := session.Start(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range also {
+		f(s)
+	}
+	return s, nil
 }
 
 // runConsole starts the session (backend/session: the watcher and every
 // service) and the console on it, and returns when the user quits.
 // Quitting cancels ctx, which stops every watch. Each also runs once the
 // session started (the demo starts its simulator under it).
-func runConsole(ctx context.Context, ui uiOptions, styles themes.Styles, log *slog.Logger, auditName string, cfg session.Config,
+func runConsole(ctx context.Context, ui uiOptions, styles themes.Styles, log *slog.Logger, cfg session.Config,
 	ctxs tui.ContextChecker, also ...func(*session.Session)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cfg.AuditPath = ui.cfg.Audit.Path
-	if cfg.AuditPath == "" {
-		p, err := audit.DefaultPath(auditName)
-		if err != nil {
-			return err
-		}
-		cfg.AuditPath = p
-	}
 	if ui.pprof != "" {
 		if err := servePprof(ctx, ui.pprof, log); err != nil {
 			return err
 		}
 	}
-	cfg.ReadOnly, cfg.LogLimit, cfg.Log = ui.readOnlySwitch, ui.cfg.Logs.BufferLines, log
-	s, err := session.Start(ctx, cfg)
+	s, err := startSession(ctx, ui, log, cfg, also...)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	for _, f := range also {
-		f(s)
-	}
 	model := tui.New(tui.Options{
 		Styles: styles, Keys: ui.keys, ReadOnly: s.ReadOnly, Mouse: ui.cfg.Mouse,
 		Snapshots: s.Watcher.Subscribe(ctx), Errors: s.Errors(),

@@ -14,6 +14,7 @@ import (
 
 	"github.com/streamops/streamops/backend/object"
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/status"
 	"github.com/streamops/streamops/panes/pane"
 )
 
@@ -349,25 +350,14 @@ func (m Model) summaryLine() string {
 	if len(comps) == 0 {
 		return st.Muted.Render("no platform components found in " + scopeText(m.snap) + " (ZookeeperCluster, BookkeeperCluster, PravegaCluster, FlinkDeployment, FlinkCluster)")
 	}
-	bad := false
-	for _, c := range comps {
-		if c.Health == platform.Failed || c.Health == platform.Degraded {
-			bad = true
-		}
-	}
-	s := summary(comps)
-	if bad {
+	s := status.SummaryLine(comps)
+	if status.Flagged(comps) {
 		return st.Warn.Render("▲ " + s)
 	}
 	return st.OK.Render("● " + s)
 }
 
-func scopeText(s *platform.Snapshot) string {
-	if len(s.Namespaces) == 0 {
-		return "all namespaces"
-	}
-	return "namespace " + strings.Join(s.Namespaces, ",")
-}
+func scopeText(s *platform.Snapshot) string { return status.ScopeText(s) }
 
 // SelectedObject is the selected row's object: the member's pod, or the
 // component's custom resource (its workload for other components).

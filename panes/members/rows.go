@@ -3,9 +3,9 @@ package members
 import (
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/status"
 	"github.com/streamops/streamops/panes/pane"
 )
 
@@ -97,41 +97,9 @@ func readyText(c *platform.Component) string {
 	return fmt.Sprintf("%d/%d", c.Ready, c.Desired)
 }
 
-// conditionText summarises what the operator says: an invalid resource,
-// the health reason, the operator's state and any true condition that is
-// not routine.
-func conditionText(c *platform.Component) string {
-	if c.Invalid != "" {
-		return c.Invalid
-	}
-	var parts []string
-	if c.Reason != "" {
-		parts = append(parts, c.Reason)
-	}
-	for _, cond := range c.Conditions {
-		switch {
-		case cond.Type == "PodsReady" || cond.Type == "Running" || cond.Type == "Error" && cond.Status != "True":
-			continue
-		case cond.Status == "True" && (cond.Type == "Upgrading" || cond.Type == "RollbackInProgress"):
-			if !strings.Contains(c.Reason, "upgrading") {
-				parts = append(parts, cond.Type)
-			}
-		case cond.Status == "False" && cond.Reason != "" && cond.Type != "Upgrading" && cond.Type != "RollbackInProgress":
-			parts = append(parts, cond.Type+": "+cond.Reason)
-		}
-	}
-	if c.State != "" && !strings.Contains(strings.Join(parts, " "), c.State) {
-		parts = append(parts, c.State)
-	}
-	if len(parts) == 0 {
-		if c.Health != platform.Ready {
-			// the backend said nothing more: its verdict, never "ok"
-			return strings.ToLower(c.Health.String())
-		}
-		return "ok"
-	}
-	return strings.Join(parts, " · ")
-}
+// conditionText is the component's condition as backend/status says it
+// (what `streamops status` prints too).
+func conditionText(c *platform.Component) string { return status.Condition(c) }
 
 // readyPrefix is the count the backend starts a reason with, "0/1 ready; ".
 var readyPrefix = regexp.MustCompile(`^\d+/\d+ ready; `)
@@ -141,26 +109,4 @@ var readyPrefix = regexp.MustCompile(`^\d+/\d+ ready; `)
 // (the detail line says it whole).
 func conditionCell(c *platform.Component) string {
 	return readyPrefix.ReplaceAllString(conditionText(c), "")
-}
-
-// summary is the line above the table.
-func summary(comps []*platform.Component) string {
-	members, ready := 0, 0
-	byHealth := map[platform.Health]int{}
-	for _, c := range comps {
-		members += len(c.Members)
-		for _, m := range c.Members {
-			if m.Ready {
-				ready++
-			}
-		}
-		byHealth[c.Health]++
-	}
-	s := fmt.Sprintf("%d components · %d/%d members ready", len(comps), ready, members)
-	for _, h := range []platform.Health{platform.Failed, platform.Degraded, platform.Progressing, platform.Unknown} {
-		if n := byHealth[h]; n > 0 {
-			s += fmt.Sprintf(" · %d %s", n, strings.ToLower(h.String()))
-		}
-	}
-	return s
 }

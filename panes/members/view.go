@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/status"
 	"github.com/streamops/streamops/panes/pane"
 )
 
@@ -88,19 +89,7 @@ func (m Model) memberLook(mem *platform.Member) (string, lipgloss.Style, string)
 
 // memberState is the state text of a member row, e.g. "Pending
 // Unschedulable".
-func memberState(mem *platform.Member) string {
-	state := mem.Phase
-	switch {
-	case mem.Terminating:
-		state = "Terminating"
-	case !mem.Ready && mem.Phase == "Running":
-		state = "NotReady"
-	}
-	if mem.Reason != "" && mem.Reason != state {
-		state += " " + mem.Reason
-	}
-	return state
-}
+func memberState(mem *platform.Member) string { return status.MemberState(mem) }
 
 // renderMember draws a member pod under its component: name, phase and
 // readiness, node, age, restarts and why it is not ready. A name too long
