@@ -102,6 +102,15 @@ func memberState(mem *platform.Member) string {
 	return state
 }
 
+// pressureMark is " ▲" after the node of a member whose node reports a
+// pressure condition.
+func (m Model) pressureMark(mem *platform.Member) string {
+	if n := m.nodes[mem.Node]; n != nil && len(n.Pressure) > 0 {
+		return " ▲"
+	}
+	return ""
+}
+
 // renderMember draws a member pod under its component: name, phase and
 // readiness, node, age, restarts and why it is not ready. A name too long
 // for its cells loses its middle, never the end that tells pods apart.
@@ -122,13 +131,27 @@ func (m Model) renderMember(mem *platform.Member, widths []int, now time.Time) s
 	}
 	age := pane.Since(now, mem.Created)
 	stateCell := gs.Render(state)
+	// what is near a limit or pressed comes before the age, so a narrow
+	// cell still shows its glyph; the figures after it
+	use := m.usageOf(mem)
+	for _, mark := range use.marks {
+		stateCell += " " + st.Warn.Render(mark)
+	}
 	if widths[5] == 0 { // no version column: the age goes with the state
 		stateCell += st.Muted.Render(" · " + age)
+	}
+	if len(use.figures) > 0 {
+		stateCell += st.Muted.Render(" · " + strings.Join(use.figures, " · "))
+	}
+	mark := m.pressureMark(mem)
+	node := st.Muted.Render(pane.ElideName(orDash(mem.Node), widths[3]-len(mark)))
+	if mark != "" {
+		node += st.Warn.Render(mark)
 	}
 	parts := []string{
 		gs.Render(glyph),
 		pane.Fit("  "+pane.ElideName(mem.Name, nameW-2), nameW),
-		pane.Fit(st.Muted.Render(pane.ElideName(orDash(mem.Node), widths[3])), widths[3]),
+		pane.Fit(node, widths[3]),
 		pane.Fit(readyFlag, widths[4]),
 	}
 	if widths[5] > 0 {
@@ -161,11 +184,24 @@ func (m Model) detail(now time.Time) []string {
 		r := m.rows[m.cursor]
 		if mem := r.member; mem != nil {
 			text = fmt.Sprintf("%s/%s · %s · node %s · %s old · %d restarts", mem.Namespace, mem.Name, memberState(mem), orDash(mem.Node), pane.Since(now, mem.Created), mem.Restarts)
+			use := m.usageOf(mem)
+			for _, part := range append(use.marks, use.figures...) {
+				text += " · " + part
+			}
+			if use.unknown != "" {
+				text += " · " + use.unknown
+			}
+			if n := m.nodeText(mem.Node); n != "" {
+				text += " · " + n
+			}
 		} else {
 			c := r.comp
 			text = fmt.Sprintf("%s %s/%s · %s ready · %s", c.Kind, c.Namespace, c.Cluster, readyText(c), conditionCell(c))
 			if c.Version != "" {
 				text += " · version " + c.Version
+			}
+			if u := m.componentUsage(c); u != "" {
+				text += " · " + u
 			}
 		}
 	}

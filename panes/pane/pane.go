@@ -10,10 +10,13 @@ package pane
 import (
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"k8s.io/utils/clock"
 
 	"github.com/streamops/streamops/backend/guard"
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/usage"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/themes"
 )
@@ -27,6 +30,36 @@ type Deps struct {
 	// a pane reads it to show what is refused; the backend does the
 	// refusing.
 	Guard *guard.Switch
+	// Usage is the usage monitor a pane tells when it shows usage
+	// (Activate on focus, Deactivate on blur); nil: none in this session.
+	Usage Usage
+}
+
+// Usage is what a pane tells the usage monitor: that it shows usage
+// (holder is the pane's name) or no longer does. *usage.Monitor meets it.
+type Usage interface {
+	Activate(holder string)
+	Deactivate(holder string)
+}
+
+// UsageMsg carries the usage monitor's newest report to every pane.
+type UsageMsg struct{ Report *usage.Report }
+
+// ShowUsageCmd tells the monitor that holder shows usage (on) or no
+// longer does; nil without a monitor.
+func (d Deps) ShowUsageCmd(holder string, on bool) tea.Cmd {
+	u := d.Usage
+	if u == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		if on {
+			u.Activate(holder)
+		} else {
+			u.Deactivate(holder)
+		}
+		return nil
+	}
 }
 
 // ReadOnly reports whether the console is read-only now.
