@@ -24,8 +24,8 @@ import (
 	"github.com/streamops/streamops/backend/audit"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/scale"
-	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/backend/usage"
+	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/pane"
 )
 
