@@ -274,7 +274,7 @@ func (m Model) columns() ([]pane.Column, []int) {
 	}
 	for _, r := range m.rows {
 		if r.member != nil {
-			nsW = max(nsW, len(r.member.Node)+len(m.pressureMark(r.member)))
+			nsW = max(nsW, len(r.member.Node)+len(pressureMark(m.nodes, r.member)))
 			stateW = max(stateW, ansi.StringWidth(memberState(r.member))+len(" · 99m"))
 		}
 	}

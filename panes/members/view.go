@@ -104,8 +104,10 @@ func memberState(mem *platform.Member) string {
 
 // pressureMark is " ▲" after the node of a member whose node reports a
 // pressure condition.
-func (m Model) pressureMark(mem *platform.Member) string {
-	if n := m.nodes[mem.Node]; n != nil && len(n.Pressure) > 0 {
+// (A function of the nodes, not a method: the columns call it per row,
+// and a method would copy the Model each time.)
+func pressureMark(nodes map[string]*platform.Node, mem *platform.Member) string {
+	if n := nodes[mem.Node]; n != nil && len(n.Pressure) > 0 {
 		return " ▲"
 	}
 	return ""
@@ -143,7 +145,7 @@ func (m Model) renderMember(mem *platform.Member, widths []int, now time.Time) s
 	if len(use.figures) > 0 {
 		stateCell += st.Muted.Render(" · " + strings.Join(use.figures, " · "))
 	}
-	mark := m.pressureMark(mem)
+	mark := pressureMark(m.nodes, mem)
 	node := st.Muted.Render(pane.ElideName(orDash(mem.Node), widths[3]-len(mark)))
 	if mark != "" {
 		node += st.Warn.Render(mark)
