@@ -21,6 +21,7 @@ import (
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/usage"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/access"
 	objectpane "github.com/streamops/streamops/panes/object"
@@ -94,6 +95,17 @@ type Backends struct {
 	// Contexts checks another kubeconfig context before the console
 	// switches to it (nil: switching is not possible, e.g. the demo).
 	Contexts ContextChecker
+	// Usage reads CPU, memory and volume fill while a pane that shows
+	// them is visible (nil: not available).
+	Usage UsageSource
+}
+
+// UsageSource is the usage monitor: the panes that show usage tell it when
+// they are visible; the root hands its reports to every pane.
+type UsageSource interface {
+	pane.Usage
+	Reports() <-chan *usage.Report
+	Latest() *usage.Report
 }
 
 // ContextChecker lists kubeconfig contexts and checks that one answers.
@@ -124,10 +136,11 @@ type Model struct {
 	height int
 
 	snap       *platform.Snapshot
-	status     string    // last informational or error line
-	statusErr  bool      // status is an error
-	statusAt   time.Time // when it was set
-	statusPane int       // the pane it belongs to; -1: the console's own (backend errors)
+	usage      *usage.Report // the newest usage report handed to the panes
+	status     string        // last informational or error line
+	statusErr  bool          // status is an error
+	statusAt   time.Time     // when it was set
+	statusPane int           // the pane it belongs to; -1: the console's own (backend errors)
 	showHelp   bool
 	helpScroll helpScroll
 	palette    palette
@@ -161,6 +174,9 @@ func New(opts Options) Model {
 		opts.Keys.ReadOnly()
 	}
 	deps := pane.Deps{Styles: opts.Styles, Keys: opts.Keys, Clock: opts.Clock, Guard: opts.ReadOnly, Ctx: opts.Ctx}
+	if opts.Backends.Usage != nil {
+		deps.Usage = opts.Backends.Usage
+	}
 	m := Model{opts: opts, deps: deps, help: help.New(), palette: newPalette(deps), mouse: opts.Mouse,
 		object: objectpane.New(deps, opts.Backends.Objects)}
 	m.help.Styles = opts.Styles.HelpStyles()
@@ -183,6 +199,7 @@ func New(opts Options) Model {
 func (m Model) Crash() *Crash { return m.crash }
 
 type snapshotMsg struct{ snap *platform.Snapshot }
+type usageMsg struct{ report *usage.Report }
 type backendErrMsg struct{ err error }
 type tickMsg time.Time
 type closedMsg struct{ what string }
@@ -198,6 +215,21 @@ func waitSnapshot(ch <-chan *platform.Snapshot) tea.Cmd {
 			return closedMsg{"snapshots"}
 		}
 		return snapshotMsg{s}
+	}
+}
+
+// waitUsage blocks on one report of the usage monitor; Update re-arms it.
+func waitUsage(src UsageSource) tea.Cmd {
+	if src == nil {
+		return nil
+	}
+	ch := src.Reports()
+	return func() tea.Msg {
+		r, ok := <-ch
+		if !ok {
+			return closedMsg{"usage"}
+		}
+		return usageMsg{r}
 	}
 }
 
@@ -234,6 +266,13 @@ func (m Model) Init() tea.Cmd {
 	for _, p := range m.panes {
 		cmds = append(cmds, p.init())
 	}
+	if u := m.opts.Backends.Usage; u != nil {
+		latest := u.Latest()
+		cmds = append(cmds, func() tea.Msg { return usageMsg{latest} }, waitUsage(u))
+	}
+	// The first pane is shown without a switch: it is told so, as a pane
+	// switched to is (the members pane starts reading usage).
+	cmds = append(cmds, m.panes[m.active].update(pane.FocusMsg{}))
 	return m.safe(tea.Batch(cmds...))
 }
 
@@ -260,6 +299,8 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	case snapshotMsg:
 		return m.onSnapshot(msg.snap)
+	case usageMsg:
+		return m.onUsage(msg.report)
 	case backendErrMsg:
 		m.setStatus(msg.err.Error(), true)
 		m.statusPane = -1
@@ -357,6 +398,17 @@ func (m *Model) fadeStatus() {
 func (m Model) onSnapshot(s *platform.Snapshot) (Model, tea.Cmd) {
 	m.snap = s
 	return m, tea.Batch(m.broadcast(pane.SnapshotMsg{Snapshot: s}), waitSnapshot(m.opts.Snapshots))
+}
+
+// onUsage hands a usage report to every pane; one older than the last
+// (the first Latest arriving after a report) is dropped.
+func (m Model) onUsage(r *usage.Report) (Model, tea.Cmd) {
+	wait := waitUsage(m.opts.Backends.Usage)
+	if r == nil || m.usage != nil && r.Seq < m.usage.Seq {
+		return m, wait
+	}
+	m.usage = r
+	return m, tea.Batch(m.broadcast(pane.UsageMsg{Report: r}), wait)
 }
 
 func (m Model) broadcast(msg tea.Msg) tea.Cmd {

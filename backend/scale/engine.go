@@ -33,6 +33,7 @@ import (
 	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/usage"
 )
 
 // Source is the watcher the engine reads the platform from
@@ -63,8 +64,26 @@ type Config struct {
 	// CheckMaxAge is how long a preflight and a dry run stay valid for
 	// apply (default 15m).
 	CheckMaxAge time.Duration
-	Clock       clock.PassiveClock
-	Log         *slog.Logger
+	// Usage is what the members and nodes use and how full the claims
+	// are (the usage monitor): the storage step names a claim's fill and
+	// the preflight counts nodes' real usage beside their requests. Nil:
+	// requests only.
+	Usage UsageReader
+	Clock clock.PassiveClock
+	Log   *slog.Logger
+}
+
+// UsageReader gives the newest usage report; *usage.Monitor meets it.
+type UsageReader interface {
+	Latest() *usage.Report
+}
+
+// usage is the newest usage report, nil without a reader.
+func (e *Engine) usage() *usage.Report {
+	if e.cfg.Usage == nil {
+		return nil
+	}
+	return e.cfg.Usage.Latest()
 }
 
 // Errors the engine returns when it refuses to act.

@@ -290,3 +290,41 @@ func FormatFlinkMemory(n int64, like string) string {
 
 // errNotScalable explains a component the wizard cannot change.
 var errNotScalable = errors.New("not scalable through a custom resource")
+
+// MemoryTarget is where a component's memory is raised: a field of the
+// wizard when it has one (a FlinkDeployment's TaskManager memory, the
+// Application level), otherwise the custom resource's path the operator
+// reads its members' memory limit from, to edit by hand.
+type MemoryTarget struct {
+	InWizard bool
+	Level    Level        // when InWizard
+	Field    Field        // when InWizard
+	Resource platform.Ref // the custom resource
+	Path     []string
+}
+
+// Where is the resource and path: "BookkeeperCluster
+// pravega/bookkeeper spec.resources.limits.memory".
+func (t MemoryTarget) Where() string {
+	return t.Resource.Kind + " " + t.Resource.Namespace + "/" + t.Resource.Name + " " + strings.Join(t.Path, ".")
+}
+
+// MemoryTargetOf says where c's memory is raised; false when the console
+// knows no place (an operator it does not read, a JobManager).
+func MemoryTargetOf(c *platform.Component) (MemoryTarget, bool) {
+	if c == nil {
+		return MemoryTarget{}, false
+	}
+	t := MemoryTarget{Resource: c.Source}
+	if b, ok := bindingFor(c, TaskManagerMemory); ok {
+		t.InWizard, t.Level, t.Field, t.Path = true, TaskManagerMemory.Level(), TaskManagerMemory, b.path
+		return t, true
+	}
+	b, ok := bindingFor(c, Replicas)
+	if !ok || len(b.requests) == 0 {
+		return MemoryTarget{}, false
+	}
+	// the limits sit beside the requests the binding names
+	t.Path = append(append([]string(nil), b.requests[:len(b.requests)-1]...), "limits", "memory")
+	return t, true
+}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
@@ -23,6 +24,13 @@ type NodeUsage struct {
 	Requested          platform.Resources // Pods counts the pods on it
 	Added, Released    platform.Resources // by the plan
 	AddedMembers       []string
+	// Used is what the node's containers use now (CPU and memory, from
+	// the metrics API), UsedSeen when it was measured (zero: unknown);
+	// Pressure its True pressure conditions. The scheduler places by
+	// requests: these only warn.
+	Used     platform.Resources
+	UsedSeen time.Time
+	Pressure []string
 }
 
 // Free is allocatable minus requested.

@@ -36,7 +36,7 @@ func (e *Engine) Nodes(ctx context.Context) (NodeReport, error) {
 	if err != nil {
 		return NodeReport{}, err
 	}
-	return NodeReport{Nodes: nodeUsage(snap.Nodes, pods), Notes: notes}, nil
+	return NodeReport{Nodes: withUsage(nodeUsage(snap.Nodes, pods), e.usage()), Notes: notes}, nil
 }
 
 // listPods lists the running pods of the cluster; when a cluster-wide list
@@ -67,7 +67,8 @@ func nodeUsage(nodes []platform.Node, pods []corev1.Pod) []NodeUsage {
 	idx := map[string]int{}
 	for _, n := range nodes {
 		idx[n.Name] = len(out)
-		out = append(out, NodeUsage{Name: n.Name, Ready: n.Ready, Schedulable: n.Schedulable, Labels: n.Labels, Taints: n.Taints, Allocatable: n.Allocatable})
+		out = append(out, NodeUsage{Name: n.Name, Ready: n.Ready, Schedulable: n.Schedulable, Labels: n.Labels, Taints: n.Taints, Allocatable: n.Allocatable,
+			Pressure: n.Pressure})
 	}
 	for i := range pods {
 		p := &pods[i]
@@ -113,7 +114,7 @@ func (e *Engine) Preflight(ctx context.Context, planID string) (Preflight, error
 		res.Fix = "grant list on pods (and nodes) to check capacity"
 	} else {
 		release, members := e.demand(snap, plan, pods)
-		fit := Fit(nodeUsage(snap.Nodes, pods), release, members)
+		fit := Fit(withUsage(nodeUsage(snap.Nodes, pods), e.usage()), release, members)
 		if len(snap.Nodes) == 0 && len(members) > 0 {
 			notes = append(notes, "no nodes are visible (list nodes refused?): capacity unknown")
 		}

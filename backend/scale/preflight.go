@@ -568,12 +568,19 @@ func checkResources(fit FitResult, adding int, notes []string) Check {
 		if len(n.AddedMembers) > 0 {
 			line += "; gets " + strings.Join(n.AddedMembers, ", ")
 		}
+		if u := usageText(n); u != "" {
+			line += "; " + u
+		}
 		c.Evidence = append(c.Evidence, line)
 	}
 	c.Evidence = append(c.Evidence, notes...)
 	if len(notes) > 0 {
 		c.Status = Warn
 	}
+	// usage is a reason to look, never a refusal: requests are what the
+	// scheduler places by
+	pressed := usageWarnings(fit.Nodes)
+	c.Evidence = append(pressed, c.Evidence...)
 	switch {
 	case adding == 0:
 		c.Summary = "the plan adds no members"
@@ -632,6 +639,10 @@ func checkResources(fit FitResult, adding int, notes []string) Check {
 		}
 		c.Evidence = append(lines, c.Evidence...)
 		c.Fix = "add nodes or free capacity (the console does not add nodes), or ask for fewer members"
+	}
+	if len(pressed) > 0 && c.Status == Pass {
+		c.Status = Warn
+		c.Summary += fmt.Sprintf(" by their requests, but %d node(s) receiving them are pressed now", len(pressed))
 	}
 	return c
 }

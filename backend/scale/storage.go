@@ -69,6 +69,12 @@ func (e *Engine) PlanStorage(ctx context.Context, ch StorageChange) (Plan, error
 		return plan, fmt.Errorf("plan: %w", err)
 	}
 	s := plan.Steps[0]
+	if f, ok := e.usage().Claim(ch.Namespace + "/" + ch.Claim); ok {
+		if c := e.cfg.Source.Snapshot().Claim(ch.Namespace + "/" + ch.Claim); c != nil {
+			plan.Steps[0].Warnings = append(fillReason(f, c.Requested, s.Claim.ToBytes), s.Warnings...)
+			s = plan.Steps[0]
+		}
+	}
 	_, quota := e.quotaCheck(ctx, e.cfg.Source.Snapshot(), s)
 	plan.Refusals = append(plan.Refusals, quota...)
 	lines := []string{fmt.Sprintf("step 1 %s %s: %s → %s", s.Target(), strings.Join(storagePath, "."), orUnset(s.Claim.From), s.Claim.To)}

@@ -27,6 +27,7 @@ import (
 	"github.com/streamops/streamops/backend/logs"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/backend/scale"
+	"github.com/streamops/streamops/backend/usage"
 	"github.com/streamops/streamops/backend/watch"
 )
 
@@ -44,6 +45,11 @@ type Config struct {
 	Logs      logs.Source
 	LogLimit  int    // lines the log buffer keeps (default logs.DefaultLimit)
 	AuditPath string // the audit log file (required)
+	// Usage configures the usage monitor; Scope, Snapshots and Log are
+	// filled in. Without Metrics and Summaries they are made for the
+	// cluster's connection (usage.ClientsFor on the guarded clients); the
+	// demo hands its own.
+	Usage usage.Config
 	// StepTimeout bounds one scale step (default: the engine's).
 	StepTimeout time.Duration
 	// Errors are internal failures of something besides the session's
@@ -63,6 +69,7 @@ type Session struct {
 	Reviewer *access.Reviewer
 	Logs     *logs.Engine
 	Scale    *scale.Engine
+	Usage    *usage.Monitor
 	Audit    *audit.Log
 
 	log    *slog.Logger
@@ -134,13 +141,33 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 		}
 	})
 
+	s.Usage = usage.New(s.usageConfig(cfg, clients))
+	s.Go("the usage monitor", func(ctx context.Context) { _ = s.Usage.Run(ctx) })
+
 	s.Scale, err = scale.New(scale.Config{Clients: clients, Scope: cfg.Scope, Source: s.Watcher, Audit: auditLog,
 		ReadOnly: cfg.ReadOnly, StepTimeout: cfg.StepTimeout, Log: cfg.Log,
-		Logs: scale.SourceScanner{Source: cfg.Logs}})
+		Logs: scale.SourceScanner{Source: cfg.Logs}, Usage: s.Usage})
 	if err != nil {
 		return fail(err)
 	}
 	return s, nil
+}
+
+// usageConfig completes the usage monitor's configuration: the cluster's
+// metrics client and node proxy unless the caller gave its own (a
+// connection without them leaves usage Off, said in the panes).
+func (s *Session) usageConfig(cfg Config, clients *kube.Clients) usage.Config {
+	u := cfg.Usage
+	u.Scope, u.Snapshots, u.Log = cfg.Scope, s.Watcher, cfg.Log
+	if u.Metrics == nil && u.Summaries == nil {
+		mc, sr, err := usage.ClientsFor(clients)
+		if err != nil {
+			cfg.Log.Warn("usage is not read", "err", err)
+			return u
+		}
+		u.Metrics, u.Summaries = mc, sr
+	}
+	return u
 }
 
 // Errors delivers the internal failures: the watcher's, the extra

@@ -26,6 +26,7 @@ import (
 	"github.com/streamops/streamops/backend/object"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/backend/session"
+	"github.com/streamops/streamops/backend/usage"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/themes"
 	"github.com/streamops/streamops/tui"
@@ -350,6 +351,8 @@ func demoConfig(ctx context.Context, o demoOptions, ui uiOptions, log *slog.Logg
 		Streams: restapi.Config{Overrides: endpoints, Credentials: append(creds, p.CredentialSources()...), Secrets: p.Clients().Typed,
 			Interval: ui.cfg.Refresh.Streams.Duration},
 		Logs: p.LogSource(), StepTimeout: stepTimeout,
+		// The demo's metrics-server and kubelets are in process too.
+		Usage: usage.Config{Metrics: p.Metrics(), Summaries: p.Summaries()},
 		// Panics in the simulator's steps come out of p.Errors().
 		Errors:    p.Errors(),
 		AuditPath: ui.auditPath("audit-demo.jsonl"),
@@ -419,7 +422,7 @@ func runConsole(ctx context.Context, ui uiOptions, styles themes.Styles, log *sl
 		CrashDir: config.StateDir(), ReportDir: config.StateDir(),
 		Ctx: ctx,
 		Backends: tui.Backends{Access: s.Reviewer, Members: s.Members, Scope: s.Watcher, Streams: s.Streams, Scale: s.Scale, Logs: s.Logs, Objects: object.NewReader(s.Clients),
-			Contexts: ctxs},
+			Contexts: ctxs, Usage: s.Usage},
 	})
 	// 20 frames a second at most: a log view scrolling every frame rewrites
 	// at most 160x48 cells 20 times a second (~150 KB/s) on a slow SSH

@@ -15,6 +15,7 @@ import (
 	"github.com/streamops/streamops/backend/object"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/status"
+	"github.com/streamops/streamops/backend/usage"
 	"github.com/streamops/streamops/panes/pane"
 )
 
@@ -33,6 +34,10 @@ type Model struct {
 	// member name), so the cursor does not jump when the list changes.
 	selComp, selMember string
 	memberW            int // widest member name shown, for the layout
+
+	report *usage.Report             // the usage monitor's newest (nil: no monitor)
+	nodes  map[string]*platform.Node // the snapshot's nodes by name (their pressure)
+	shown  bool                      // the usage monitor was told the pane is visible
 }
 
 // New returns the members pane.
@@ -57,7 +62,14 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case pane.SnapshotMsg:
 		m.snap = msg.Snapshot
+		m.nodes = nodesByName(m.snap)
 		m.refresh()
+	case pane.UsageMsg:
+		m.report = msg.Report
+	case pane.FocusMsg:
+		return m.show(true)
+	case pane.BlurMsg:
+		return m.show(false)
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 	case tea.MouseWheelMsg:
@@ -74,6 +86,27 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 	}
 	return m, nil
+}
+
+// show tells the usage monitor the pane is visible (focus) or not (blur):
+// usage is read only while a pane that shows it is.
+func (m Model) show(on bool) (Model, tea.Cmd) {
+	if m.shown == on {
+		return m, nil
+	}
+	m.shown = on
+	return m, m.deps.ShowUsageCmd(holder, on)
+}
+
+func nodesByName(s *platform.Snapshot) map[string]*platform.Node {
+	if s == nil {
+		return nil
+	}
+	out := make(map[string]*platform.Node, len(s.Nodes))
+	for i := range s.Nodes {
+		out[s.Nodes[i].Name] = &s.Nodes[i]
+	}
+	return out
 }
 
 func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
@@ -243,7 +276,7 @@ func (m Model) columns() ([]pane.Column, []int) {
 	}
 	for _, r := range m.rows {
 		if r.member != nil {
-			nsW = max(nsW, len(r.member.Node))
+			nsW = max(nsW, len(r.member.Node)+len(pressureMark(m.nodes, r.member)))
 			stateW = max(stateW, ansi.StringWidth(memberState(r.member))+len(" · 99m"))
 		}
 	}

@@ -91,6 +91,17 @@ func (m Model) memberLook(mem *platform.Member) (string, lipgloss.Style, string)
 // Unschedulable".
 func memberState(mem *platform.Member) string { return status.MemberState(mem) }
 
+// pressureMark is " ▲" after the node of a member whose node reports a
+// pressure condition.
+// (A function of the nodes, not a method: the columns call it per row,
+// and a method would copy the Model each time.)
+func pressureMark(nodes map[string]*platform.Node, mem *platform.Member) string {
+	if n := nodes[mem.Node]; n != nil && len(n.Pressure) > 0 {
+		return " ▲"
+	}
+	return ""
+}
+
 // renderMember draws a member pod under its component: name, phase and
 // readiness, node, age, restarts and why it is not ready. A name too long
 // for its cells loses its middle, never the end that tells pods apart.
@@ -113,13 +124,27 @@ func (m Model) renderMember(mem *platform.Member, widths []int, now time.Time) s
 	}
 	age := pane.Since(now, mem.Created) + " old"
 	stateCell := gs.Render(state)
+	// what is near a limit or pressed comes before the age, so a narrow
+	// cell still shows its glyph; the figures after it
+	use := m.usageOf(mem)
+	for _, mark := range use.marks {
+		stateCell += " " + st.Warn.Render(mark)
+	}
 	if widths[5] == 0 { // no version column: the age goes with the state
 		stateCell += st.Muted.Render(" · " + age)
+	}
+	if len(use.figures) > 0 {
+		stateCell += st.Muted.Render(" · " + strings.Join(use.figures, " · "))
+	}
+	mark := pressureMark(m.nodes, mem)
+	node := st.Muted.Render(pane.ElideName("on "+pane.OrDash(mem.Node), widths[3]-len(mark)))
+	if mark != "" {
+		node += st.Warn.Render(mark)
 	}
 	parts := []string{
 		gs.Render(glyph),
 		pane.Fit("  "+pane.ElideName(mem.Name, nameW-2), nameW),
-		pane.Fit(st.Muted.Render(pane.ElideName("on "+pane.OrDash(mem.Node), widths[3])), widths[3]),
+		pane.Fit(node, widths[3]),
 		pane.Fit(readyFlag, widths[4]),
 	}
 	if widths[5] > 0 {
@@ -145,11 +170,24 @@ func (m Model) detail(now time.Time) []string {
 		r := m.rows[m.cursor]
 		if mem := r.member; mem != nil {
 			text = fmt.Sprintf("%s/%s · %s · node %s · %s old · %d restarts", mem.Namespace, mem.Name, memberState(mem), pane.OrDash(mem.Node), pane.Since(now, mem.Created), mem.Restarts)
+			use := m.usageOf(mem)
+			for _, part := range append(use.marks, use.figures...) {
+				text += " · " + part
+			}
+			if use.unknown != "" {
+				text += " · " + use.unknown
+			}
+			if n := m.nodeText(mem.Node); n != "" {
+				text += " · " + n
+			}
 		} else {
 			c := r.comp
 			text = fmt.Sprintf("%s %s/%s · %s ready · %s", c.Kind, c.Namespace, c.Cluster, readyText(c), conditionCell(c))
 			if c.Version != "" {
 				text += " · version " + c.Version
+			}
+			if u := m.componentUsage(c); u != "" {
+				text += " · " + u
 			}
 		}
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/streamops/streamops/backend/guard"
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/usage"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/themes"
 )
@@ -33,6 +34,9 @@ type Deps struct {
 	// Ctx is the console's context, cancelled when it quits: the requests
 	// a pane's Cmds make derive from it (through Context).
 	Ctx context.Context
+	// Usage is the usage monitor a pane tells when it shows usage
+	// (Activate on focus, Deactivate on blur); nil: none in this session.
+	Usage Usage
 }
 
 // Context is Ctx, or context.Background() where a test built Deps
@@ -42,6 +46,33 @@ func (d Deps) Context() context.Context {
 		return context.Background()
 	}
 	return d.Ctx
+}
+
+// Usage is what a pane tells the usage monitor: that it shows usage
+// (holder is the pane's name) or no longer does. *usage.Monitor meets it.
+type Usage interface {
+	Activate(holder string)
+	Deactivate(holder string)
+}
+
+// UsageMsg carries the usage monitor's newest report to every pane.
+type UsageMsg struct{ Report *usage.Report }
+
+// ShowUsageCmd tells the monitor that holder shows usage (on) or no
+// longer does; nil without a monitor.
+func (d Deps) ShowUsageCmd(holder string, on bool) tea.Cmd {
+	u := d.Usage
+	if u == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		if on {
+			u.Activate(holder)
+		} else {
+			u.Deactivate(holder)
+		}
+		return nil
+	}
 }
 
 // ReadOnly reports whether the console is read-only now.

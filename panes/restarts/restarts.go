@@ -13,6 +13,7 @@ import (
 
 	"github.com/streamops/streamops/backend/object"
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/usage"
 	"github.com/streamops/streamops/panes/pane"
 )
 
@@ -29,6 +30,9 @@ type Model struct {
 	filter     pane.Filter
 	showEvents bool
 	selected   string // the selected row's key, kept across snapshots
+
+	report *usage.Report // the usage monitor's newest (nil: no monitor)
+	shown  bool          // the usage monitor was told the pane is visible
 }
 
 // New returns the restarts pane.
@@ -70,6 +74,14 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.snap = msg.Snapshot
 		m.all = Rows(msg.Snapshot)
 		m.refresh()
+	case pane.UsageMsg:
+		m.report = msg.Report
+	case pane.FocusMsg, pane.BlurMsg:
+		// usage is read only while a pane that shows it is visible
+		if _, on := msg.(pane.FocusMsg); on != m.shown {
+			m.shown = on
+			return m, m.deps.ShowUsageCmd("restarts", on)
+		}
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 	case tea.MouseWheelMsg:

@@ -2,6 +2,7 @@ package restarts
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/usage"
 	"github.com/streamops/streamops/backend/watch"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/pane"
@@ -27,6 +29,12 @@ var epoch = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 // hour later, in trouble (OOMKilled, crash loops, image pulls, a pod that
 // does not fit), as the watcher sees it.
 func troubledSnapshot(t *testing.T) (*platform.Snapshot, *clocktesting.FakeClock) {
+	t.Helper()
+	s, fc, _ := troubledPlatform(t)
+	return s, fc
+}
+
+func troubledPlatform(t *testing.T) (*platform.Snapshot, *clocktesting.FakeClock, *demo.Platform) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
@@ -54,7 +62,7 @@ func troubledSnapshot(t *testing.T) (*platform.Snapshot, *clocktesting.FakeClock
 			for _, c := range s.Components {
 				for _, m := range c.Members {
 					if m.Name == demo.BackfillJobName+"-d7w5n" {
-						return s, fc
+						return s, fc, p
 					}
 				}
 			}
@@ -169,6 +177,66 @@ func TestGoldenNavigate(t *testing.T) {
 			if r, _ := m.Selected(); r.Pod != "bookkeeper-bookie-1" {
 				t.Fatalf("selection moved to %s", r.Key())
 			}
+		})
+	}
+}
+
+// beforeRestart is snap with the container of pod one restart earlier,
+// running: what the monitor saw before it was OOMKilled.
+func beforeRestart(t *testing.T, snap *platform.Snapshot, pod, container string) *platform.Snapshot {
+	t.Helper()
+	out := *snap
+	out.Components = slices.Clone(snap.Components)
+	for i, c := range out.Components {
+		for j, m := range c.Members {
+			if m.Name != pod {
+				continue
+			}
+			cc := *c
+			cc.Members = slices.Clone(c.Members)
+			mm := *m
+			mm.Containers = slices.Clone(m.Containers)
+			for k := range mm.Containers {
+				if mm.Containers[k].Name == container {
+					mm.Containers[k].RestartCount--
+					mm.Containers[k].Last = nil
+				}
+			}
+			cc.Members[j] = &mm
+			out.Components[i] = &cc
+			return &out
+		}
+	}
+	t.Fatalf("no pod %s", pod)
+	return nil
+}
+
+// TestGoldenOOMKilledUsage shows the OOMKilled bookie's memory limit, the
+// usage the monitor saw before it died (one read before its restart, one
+// after) and where its memory is raised.
+func TestGoldenOOMKilledUsage(t *testing.T) {
+	snap, fc, p := troubledPlatform(t)
+	report := panetest.UsageReport(t, usage.Config{Metrics: p.Metrics(), Scope: p.Scope()}, fc.Now(),
+		beforeRestart(t, snap, "bookkeeper-bookie-1", "bookie"), snap)
+	km := keymap.Default()
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			m := New(deps(clocktesting.NewFakeClock(report.At)))
+			m.SetSize(sz.w, sz.h)
+			m, _ = m.Update(pane.SnapshotMsg{Snapshot: snap})
+			m, _ = m.Update(pane.UsageMsg{Report: report})
+			m, _ = m.Update(press(km.Global.Down))
+			if r, _ := m.Selected(); r.Pod != "bookkeeper-bookie-1" {
+				t.Fatalf("second row is %s", r.Key())
+			}
+			out := ansi.Strip(m.View())
+			for _, want := range []string{"limit 4.0Gi", "before it died", "spec.resources.limits.memory"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("no %q in\n%s", want, out)
+				}
+			}
+			panetest.AssertFits(t, out, sz.w, sz.h)
+			golden.RequireEqual(t, out)
 		})
 	}
 }

@@ -26,6 +26,10 @@ type Row struct {
 	Last                      *platform.Termination
 	Events                    []platform.Event // Warning events about it, newest first
 	Recent                    time.Time        // the newest of its last termination and events
+	Limits                    platform.Resources
+
+	comp   *platform.Component // what its usage and memory target are looked up by
+	member *platform.Member
 }
 
 // Key identifies a row across snapshots.
@@ -56,6 +60,7 @@ func Rows(s *platform.Snapshot) []Row {
 					Namespace: m.Namespace, Pod: m.Name, Container: ct.Name, Init: ct.Init, Node: m.Node,
 					Kind: c.Kind, Component: comp, Restarts: ct.RestartCount, State: ct.State,
 					Reason: ct.Reason, Message: ct.Message, Since: ct.Since, PodPhase: m.Phase, PodReason: m.Reason, Last: ct.Last,
+					Limits: ct.Limits, comp: c, member: m,
 				}
 				for _, e := range events {
 					if belongs(e, m, ct) {
@@ -93,6 +98,11 @@ func belongs(e platform.Event, m *platform.Member, c *platform.Container) bool {
 		return true
 	}
 	return e.FieldPath == "spec.containers{"+c.Name+"}" || e.FieldPath == "spec.initContainers{"+c.Name+"}"
+}
+
+// OOMKilled reports whether the container is, or last ended, OOMKilled.
+func (r Row) OOMKilled() bool {
+	return r.Reason == "OOMKilled" || r.Last != nil && r.Last.Reason == "OOMKilled"
 }
 
 // HasPrevious reports whether the container has a previous instance, whose

@@ -232,6 +232,13 @@ func (m Model) details(h int, now time.Time) []string {
 		}
 	}
 	out = append(out, label("last")+last)
+	for i, l := range m.memoryLines(r, now) {
+		name := "memory"
+		if i > 0 {
+			name = "raise"
+		}
+		out = append(out, label(name)+st.Warn.Render(l))
+	}
 
 	events := r.Events
 	switch {

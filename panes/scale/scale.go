@@ -26,6 +26,7 @@ import (
 	"github.com/streamops/streamops/backend/object"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/scale"
+	"github.com/streamops/streamops/backend/usage"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/pane"
 )
@@ -125,6 +126,9 @@ type Model struct {
 	size          textinput.Model
 	storageChange *scale.StorageChange
 	template      bool // the input and the change are for the claim's template
+
+	report *usage.Report // the usage monitor's newest: claims' fill (nil: no monitor)
+	shown  bool          // the usage monitor was told the pane is visible
 
 	// A value typed for the selected target (enter), and the override
 	// phrase typed for a refusal of the plan.
@@ -237,10 +241,17 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, tea.Batch(targetsCmd(m.eng, msg.Snapshot), m.recheck())
 	case pane.StopMsg:
 		return m.onQuit()
+	case pane.UsageMsg:
+		m.report = msg.Report
 	case pane.FocusMsg:
+		// usage (claims' fill, nodes' use) is read only while shown
+		show := m.show(true)
 		if m.level == scale.KubernetesLevel && m.mode == modeSelect {
-			return m, m.nodesCmd()
+			return m, tea.Batch(show, m.nodesCmd())
 		}
+		return m, show
+	case pane.BlurMsg:
+		return m, m.show(false)
 	case targetsMsg:
 		if m.snap != nil && msg.seq == m.snap.Seq {
 			m.targets = msg.targets
@@ -691,6 +702,16 @@ func (m Model) onConfirmKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	}
 }
 
+// show tells the usage monitor whether the pane is visible (a pointer
+// method: the flag must stick on the model Update returns).
+func (m *Model) show(on bool) tea.Cmd {
+	if m.shown == on {
+		return nil
+	}
+	m.shown = on
+	return m.deps.ShowUsageCmd("scale", on)
+}
+
 // onClaimKey handles the storage view: choose a claim, enter opens the
 // size input.
 func (m Model) onClaimKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
@@ -709,6 +730,9 @@ func (m Model) onClaimKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.template = key.Matches(msg, m.keys.Template)
 		m.editing, m.err = true, ""
 		m.size.Reset()
+		if size, ok := m.suggestedSize(claims[m.claimCursor]); ok && !m.template {
+			m.size.SetValue(size) // the fill's reason to grow, editable
+		}
 		m.updateKeys()
 		return m, m.size.Focus()
 	}

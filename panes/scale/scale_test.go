@@ -19,9 +19,11 @@ import (
 	"github.com/streamops/streamops/backend/guard"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/scale"
+	"github.com/streamops/streamops/backend/usage"
 	"github.com/streamops/streamops/backend/watch"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/panes/pane/panetest"
 	"github.com/streamops/streamops/themes"
 )
 
@@ -44,7 +46,13 @@ type world struct {
 	w     *watch.Watcher
 	snap  *platform.Snapshot
 	guard *guard.Switch // the console's read-only switch, shared by engine and pane
+	usage *usage.Report // what the engine and the pane know of usage (nil: no monitor)
 }
+
+// fixedUsage is a usage monitor that always has the same report.
+type fixedUsage struct{ r *usage.Report }
+
+func (f fixedUsage) Latest() *usage.Report { return f.r }
 
 // settledDemo is the demo platform settled on a frozen clock, its
 // snapshot, and an engine over it.
@@ -107,7 +115,11 @@ func (w *world) engine(t *testing.T) *scale.Engine {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = log.Close() })
-	eng, err := scale.New(scale.Config{Clients: w.p.Clients(), Scope: w.p.Scope(), Source: w.w, Audit: log, Clock: w.fc, ReadOnly: w.guard})
+	cfg := scale.Config{Clients: w.p.Clients(), Scope: w.p.Scope(), Source: w.w, Audit: log, Clock: w.fc, ReadOnly: w.guard}
+	if w.usage != nil {
+		cfg.Usage = fixedUsage{w.usage}
+	}
+	eng, err := scale.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,6 +135,9 @@ func newWizard(t *testing.T, w *world, width, height int, readOnly bool) Model {
 	}
 	m := New(w.ctx, pane.Deps{Styles: themes.New(themes.Dark), Keys: keys, Clock: w.fc, Guard: w.guard}, fixedPath{w.engine(t)})
 	m.SetSize(width, height)
+	if w.usage != nil {
+		m = run(t, m, pane.UsageMsg{Report: w.usage})
+	}
 	return run(t, m, pane.SnapshotMsg{Snapshot: w.snap})
 }
 
@@ -350,13 +365,38 @@ func TestGoldenNodesAfterPlan(t *testing.T) {
 // grouped by component, the size input, a refused preflight (a class that
 // does not allow expansion; a shrink), the confirmation, the watched step
 // and its end.
+// TestGoldenStorageFill is the storage view with the demo's kubelets'
+// volume fill: the ledger at 91 % marked, the size input starting at the
+// size that brings it under 70 %, and the plan naming the fill as the
+// reason to grow.
+func TestGoldenStorageFill(t *testing.T) {
+	w := settledDemo(t, false)
+	w.usage = panetest.UsageReport(t, usage.Config{Metrics: w.p.Metrics(), Summaries: w.p.Summaries(), Scope: w.p.Scope()}, w.fc.Now(), w.snap)
+	ledger := slices.IndexFunc(w.snap.Claims, func(c platform.Claim) bool { return c.Name == demo.LedgerNearlyFull })
+	if ledger < 0 {
+		t.Fatalf("no claim %s", demo.LedgerNearlyFull)
+	}
+	if f, ok := w.usage.Claim(w.snap.Claims[ledger].Key()); !ok || f.Level != usage.FillCritical {
+		t.Fatalf("the ledger's fill is %+v", f)
+	}
+	km := keymap.Default()
+	g, k := km.Global, paneKeys(km)
+	to := slices.Concat(one(keymap.Press(k.Storage)), slices.Repeat([]tea.Msg{keymap.Press(g.Down)}, ledger))
+	runGoldens(t, w, []goldenView{
+		{"list", to, nil},
+		{"suggested", slices.Concat(to, one(keymap.Press(g.Select))), nil},
+		{"plan", slices.Concat(to, one(keymap.Press(g.Select), keymap.Press(g.Select))), nil},
+	})
+}
+
+func one(b ...tea.Msg) []tea.Msg { return b }
+
 func TestGoldenStorage(t *testing.T) {
 	w := settledDemo(t, false)
 	km := keymap.Default()
 	g, k := km.Global, paneKeys(km)
 	down := func(n int) []tea.Msg { return slices.Repeat([]tea.Msg{keymap.Press(g.Down)}, n) }
 	seq := slices.Concat[[]tea.Msg]
-	one := func(b ...tea.Msg) []tea.Msg { return b }
 	storage := one(keymap.Press(k.Storage))
 	grow := func(claim int, size string) []tea.Msg {
 		return seq(storage, down(claim), one(keymap.Press(g.Select)), typeText(size), one(keymap.Press(g.Select)))

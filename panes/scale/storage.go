@@ -2,11 +2,14 @@ package scale
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/scale"
+	"github.com/streamops/streamops/backend/usage"
 	"github.com/streamops/streamops/panes/pane"
 )
 
@@ -55,6 +58,71 @@ func claimState(c platform.Claim) string {
 	return c.Phase
 }
 
+// fillOf is the claim's fill from the usage report, if a kubelet
+// reported its volume.
+func (m Model) fillOf(c platform.Claim) (usage.ClaimFill, bool) {
+	f, ok := m.report.Claim(c.Key())
+	return f, ok && f.Level != usage.FillUnknown
+}
+
+// fillCell is the FILL column: "91% ✖" over 90 %, "84% ▲" over 80 %, so
+// the mark reads without colour; "?" when no kubelet reported it.
+func (m Model) fillCell(c platform.Claim) string {
+	st := m.deps.Styles
+	f, ok := m.fillOf(c)
+	if !ok {
+		return st.Muted.Render("?")
+	}
+	text := pane.Percent(f.Fraction)
+	switch f.Level {
+	case usage.FillCritical:
+		return st.Err.Render(text + " ✖")
+	case usage.FillHigh:
+		return st.Warn.Render(text + " ▲")
+	}
+	return text
+}
+
+// fillText is the selected claim's fill for its detail line: "91% full
+// (9.1Gi of 10Gi) ✖ over 90%: 14Gi brings it under 70%".
+func (m Model) fillText(c platform.Claim) string {
+	if m.report == nil {
+		return ""
+	}
+	f, ok := m.fillOf(c)
+	if !ok {
+		if line := pane.UsageUnknown("fill", m.report.Volumes); line != "" {
+			return line
+		}
+		return "fill: not reported by the kubelet"
+	}
+	text := fmt.Sprintf("%s full (%s used)", pane.Percent(f.Fraction), pane.PairBytes(f.Used, f.Used+f.Available))
+	switch f.Level {
+	case usage.FillCritical:
+		text += " ✖ over 90%"
+	case usage.FillHigh:
+		text += " ▲ over 80%"
+	}
+	if size, ok := m.suggestedSize(c); ok {
+		text += fmt.Sprintf(": grow to %s to bring it under %d%%", size, int(scale.TargetFill*100))
+	}
+	return text
+}
+
+// suggestedSize is the size the size input starts with for a claim over
+// 80 % full: enough to bring it under 70 %, in whole GiB.
+func (m Model) suggestedSize(c platform.Claim) (string, bool) {
+	f, ok := m.fillOf(c)
+	if !ok || f.Level < usage.FillHigh {
+		return "", false
+	}
+	size, ok := scale.SuggestSize(f.Used, c.Requested)
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf("%dGi", size>>30), true
+}
+
 // storageView lists the platform's claims grouped by component.
 func (m Model) storageView() []string {
 	st := m.deps.Styles
@@ -74,6 +142,12 @@ func (m Model) storageView() []string {
 		cols[1].Width, cols[5].Width, cols[6].Width = 17, 16, 7
 		cols[6].Title = "EXPAND"
 		cols = append(cols[:7], pane.Column{Title: "STATE", Width: 24}, pane.Column{Title: "MEMBER"})
+	}
+	// the fill, when the usage monitor is there to read it, after the
+	// capacity it is a fraction of
+	fill := m.report != nil
+	if fill {
+		cols = slices.Insert(cols, 5, pane.Column{Title: "FILL", Width: 6, Right: true})
 	}
 	widths := fit(pane.Layout(cols, m.width), m.width, 2)
 	titles := make([]string, len(cols))
@@ -139,6 +213,9 @@ func (m Model) storageView() []string {
 			state = st.Warn.Render(state)
 		}
 		cells := []string{sel, pane.OrDash(role), c.Name, pane.OrDash(c.RequestedText), capacity, pane.OrDash(c.Class), grow, state}
+		if fill {
+			cells = slices.Insert(cells, 5, m.fillCell(c))
+		}
 		if wide {
 			cells = append(cells, st.Muted.Render(c.Member))
 		}
@@ -178,6 +255,9 @@ func (m Model) claimDetail() string {
 	}
 	if c.ResizeStatus != "" {
 		parts = append(parts, c.ResizeStatus)
+	}
+	if f := m.fillText(c); f != "" {
+		parts = append([]string{f}, parts...)
 	}
 	return c.Name + ": " + strings.Join(parts, " · ")
 }
