@@ -19,7 +19,8 @@ import (
 func UsageReport(t testing.TB, cfg usage.Config, start time.Time, snaps ...*platform.Snapshot) *usage.Report {
 	t.Helper()
 	fc := clocktesting.NewFakeClock(start)
-	cfg.Clock, cfg.Snapshots = fc, nil
+	snapshots := make(feed, 1)
+	cfg.Clock, cfg.Snapshots = fc, snapshots
 	if cfg.Interval <= 0 {
 		cfg.Interval = usage.DefaultInterval
 	}
@@ -30,7 +31,7 @@ func UsageReport(t testing.TB, cfg usage.Config, start time.Time, snaps ...*plat
 	defer func() { cancel(); <-done }()
 	m.Activate("test")
 	for i, s := range snaps {
-		m.Observe(s)
+		snapshots <- s // as the watcher publishes: the monitor follows by itself
 		if i > 0 {
 			fc.Step(cfg.Interval)
 		}
@@ -61,3 +62,9 @@ func read(s usage.Source, now time.Time) bool {
 	}
 	return true
 }
+
+// feed hands the snapshots a test publishes to the monitor that follows
+// it, as the watcher's subscription does.
+type feed chan *platform.Snapshot
+
+func (f feed) Subscribe(context.Context) <-chan *platform.Snapshot { return f }
