@@ -29,3 +29,29 @@ func TestAround(t *testing.T) {
 		t.Error("a seq not held is found")
 	}
 }
+
+// TestRelease: lines a reader wrote out go without counting as dropped,
+// the rest stay where they were.
+func TestRelease(t *testing.T) {
+	b := NewBuffer(100)
+	for i := range 10 {
+		b.Append(Line{Text: []byte{byte('a' + i)}})
+	}
+	b.Release(4)
+	st := b.Stats()
+	if st.Held != 6 || st.Dropped != 0 || st.Total != 10 {
+		t.Fatalf("after Release(4): %+v", st)
+	}
+	w := b.From(0, 100, nil)
+	if len(w.Lines) != 6 || w.Lines[0].Seq != 4 || string(w.Lines[0].Text) != "e" {
+		t.Fatalf("window from 0: %d lines from %d", len(w.Lines), w.Lines[0].Seq)
+	}
+	b.Release(100)
+	if st := b.Stats(); st.Held != 0 || st.Dropped != 0 {
+		t.Fatalf("after releasing all: %+v", st)
+	}
+	b.Append(Line{Text: []byte("k")})
+	if l, _ := b.Last(); l != 10 {
+		t.Fatalf("next seq %d, want 10", l)
+	}
+}

@@ -256,6 +256,27 @@ func (b *Buffer) Clear() {
 	b.clearLocked()
 }
 
+// Release lets go of the lines before seq, which a reader has written out
+// (`streamops logs` to a pipe): they are neither kept nor counted as
+// dropped, so the buffer holds only what is still to be written, however
+// long the logs are.
+func (b *Buffer) Release(seq uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	released := false
+	for b.n > 0 && b.first() < seq {
+		b.dropOldestLocked()
+		b.cleared++
+		released = true
+	}
+	if released {
+		first := b.first()
+		b.visible.dropBefore(first)
+		b.matches.dropBefore(first)
+		b.errors.dropBefore(first)
+	}
+}
+
 func (b *Buffer) clearLocked() {
 	b.cleared += uint64(b.n)
 	b.skipped = 0

@@ -70,6 +70,8 @@ func main() {
 		err = measureCmd(os.Args[2:])
 	case "table":
 		err = tableCmd(os.Args[2:])
+	case "logs":
+		err = logsCmd(os.Args[2:])
 	default:
 		usage()
 	}
@@ -83,6 +85,7 @@ func usage() {
 	fmt.Fprintln(os.Stderr, `usage: streamops-bench run [-pods 1000,5000,15000] [-peer k9s] [-repeat 3] [-binary STREAMOPS] [-size 160x48]
            [-settle 10s] [-idle 30s] [-frame-limit 5m] [-workers 20] [-kubeconfig K] [-results FILE] [-trace] [-screens DIR] [-keep]
        streamops-bench table [-peer k9s] RESULTS.jsonl   (the tables again, from run -results)
+       streamops-bench logs [-pods 50] [-lines 20000] [-repeat 3] [-binary STREAMOPS]   (streamops logs beside stern `+sternVersion+`)
        streamops-bench measure -kubeconfig K [-namespace bench] -pods N [-raw] [-trace] [-profile DIR]   (in-process timeline)`)
 	os.Exit(2)
 }

@@ -141,35 +141,42 @@ func buildStreamops(ctx context.Context, dir string) (string, error) {
 // k9sBinary is k9s at k9sVersion, installed from the module proxy into
 // ~/.local/streamops-bench/bin/k9s-VERSION once and reused after.
 func k9sBinary(ctx context.Context) (string, error) {
+	return installTool(ctx, "k9s", "github.com/derailed/k9s", k9sVersion)
+}
+
+// installTool is a peer's binary (name, from module at version) installed
+// from the module proxy into ~/.local/streamops-bench/bin/NAME-VERSION
+// once and reused after.
+func installTool(ctx context.Context, name, module, version string) (string, error) {
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("k9s: %w", err)
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
 	dir := filepath.Join(home, ".local", "streamops-bench", "bin")
-	exe := filepath.Join(dir, "k9s-"+k9sVersion)
+	exe := filepath.Join(dir, name+"-"+version)
 	if _, err := os.Stat(exe); err == nil {
 		return exe, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("k9s: %w", err)
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
-	// go install writes $GOBIN/k9s; build in a scratch GOBIN and move it,
+	// go install writes $GOBIN/NAME; build in a scratch GOBIN and move it,
 	// so a half-built binary never carries the versioned name.
 	tmp, err := os.MkdirTemp(dir, "install")
 	if err != nil {
-		return "", fmt.Errorf("k9s: %w", err)
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
 	defer os.RemoveAll(tmp)
-	logf("installing k9s %s from the module proxy (once; takes minutes)", k9sVersion)
-	cmd := exec.CommandContext(ctx, "go", "install", "github.com/derailed/k9s@"+k9sVersion)
+	logf("installing %s %s from the module proxy (once; takes minutes)", name, version)
+	cmd := exec.CommandContext(ctx, "go", "install", module+"@"+version)
 	cmd.Dir = tmp // outside this module, so its go.mod plays no part
 	cmd.Env = append(os.Environ(), "GOBIN="+tmp, "GOFLAGS=-mod=mod", "GOWORK=off")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go install github.com/derailed/k9s@%s: %w", k9sVersion, err)
+		return "", fmt.Errorf("go install %s@%s: %w", module, version, err)
 	}
-	if err := os.Rename(filepath.Join(tmp, "k9s"), exe); err != nil {
-		return "", fmt.Errorf("k9s: %w", err)
+	if err := os.Rename(filepath.Join(tmp, name), exe); err != nil {
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
 	return exe, nil
 }

@@ -182,6 +182,9 @@ func (w *logWriter) drain(dst *[]logs.Line) error {
 		if err := w.out.Flush(); err != nil {
 			return err
 		}
+		// written: the buffer need not hold them (it held every line of
+		// the run, 500 MiB for a million)
+		w.eng.Buffer().Release(w.next)
 	}
 }
 
