@@ -167,7 +167,7 @@ func logsSetup(ctx context.Context, c *testcluster.Cluster, typed kubernetes.Int
 				// segment stores, as the Pravega operator labels them: the
 				// console follows the platform's members
 				"app": "pravega-cluster", "pravega_cluster": "pravega", "component": "pravega-segmentstore"}},
-			Spec:       corev1.PodSpec{NodeName: node, Containers: []corev1.Container{{Name: "app", Image: "busybox"}}},
+			Spec: corev1.PodSpec{NodeName: node, Containers: []corev1.Container{{Name: "app", Image: "busybox"}}},
 		}, metav1.CreateOptions{})
 		if err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("pod %s: %w", pod, err)
