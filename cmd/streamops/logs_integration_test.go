@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/streamops/streamops/backend/testcluster"
+)
+
+// TestLogsOnTheTestCluster: `streamops logs` through the real pods/log
+// API (kwok serves each pod's log from a file): every line of three segment
+// stores, merged in time order, escape sequences removed, prefixed by pod
+// and container, and the command ends by itself without --follow.
+func TestLogsOnTheTestCluster(t *testing.T) {
+	c := testcluster.Require(t)
+	cfg, err := c.Config("admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ns := fmt.Sprintf("logs-it-%d", time.Now().UnixNano()%100000)
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cs.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) })
+	node := kubeletNode(t, ctx, cs, c.Env["TESTCLUSTER_BACKEND_IP"])
+
+	const pods, lines = 3, 40
+	base := time.Now().Add(-10 * time.Minute).UTC().Truncate(time.Second)
+	for p := range pods {
+		pod := fmt.Sprintf("pravega-segment-store-%d", p)
+		path := filepath.Join(c.Dir, ns+"-"+pod+".log")
+		var b strings.Builder
+		for i := range lines {
+			// pods interleave in time: line i of pod p at i·3+p ms
+			fmt.Fprintf(&b, "%s stdout F line %02d of %s \x1b[31mred\x1b[0m\n", base.Add(time.Duration(i*3+p)*time.Millisecond).Format(time.RFC3339Nano), i, pod)
+		}
+		if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cs.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: pod, Namespace: ns, Labels: map[string]string{
+				"app": "pravega-cluster", "pravega_cluster": "pravega", "component": "pravega-segmentstore"}},
+			Spec: corev1.PodSpec{NodeName: node, Containers: []corev1.Container{{Name: "segmentstore", Image: "pravega/pravega:0.13.0"}}},
+		}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Apply(ctx, fmt.Sprintf("apiVersion: kwok.x-k8s.io/v1alpha1\nkind: Logs\nmetadata: {name: %s, namespace: %s}\nspec:\n  logs: [{containers: [segmentstore], logsFile: %s, follow: false}]\n", pod, ns, path)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for {
+		list, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		running := 0
+		for _, p := range list.Items {
+			if p.Status.Phase == corev1.PodRunning {
+				running++
+			}
+		}
+		if running == pods {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("%d of %d pods running", running, pods)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	out, errOut, code := runOut(t, "logs", "--kubeconfig", c.Kubeconfig, "--context", "admin", "-n", ns, "component=pravega-segmentstore", "--tail", "-1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	got := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(got) != pods*lines {
+		t.Fatalf("%d lines, want %d:\n%s", len(got), pods*lines, out)
+	}
+	for k, l := range got {
+		i, p := k/pods, k%pods
+		pod := fmt.Sprintf("pravega-segment-store-%d", p)
+		want := fmt.Sprintf("%s segmentstore line %02d of %s red", pod, i, pod)
+		if l != want {
+			t.Fatalf("line %d:\n got %q\nwant %q (merged in time, sanitised)", k, l, want)
+		}
+	}
+}
+
+// kubeletNode is a Ready kwok node, given the address the API server
+// reaches kwok's kubelet API on (the test cluster's nodes have none).
+func kubeletNode(t *testing.T, ctx context.Context, cs kubernetes.Interface, ip string) string {
+	t.Helper()
+	for {
+		nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range nodes.Items {
+			ready := false
+			for _, c := range n.Status.Conditions {
+				ready = ready || c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue
+			}
+			if !ready {
+				continue
+			}
+			if len(n.Status.Addresses) == 0 && ip != "" {
+				patch := fmt.Sprintf(`{"status":{"addresses":[{"type":"InternalIP","address":%q}]}}`, ip)
+				if _, err := cs.CoreV1().Nodes().PatchStatus(ctx, n.Name, []byte(patch)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return n.Name
+		}
+		if ctx.Err() != nil {
+			t.Fatal("no Ready node")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
