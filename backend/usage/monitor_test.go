@@ -320,3 +320,37 @@ func TestNodePressureFollowsTheSnapshot(t *testing.T) {
 		t.Errorf("member node %+v", u.Node)
 	}
 }
+
+// TestUnreportedClaimsAreReadAgainSooner: a console that starts while the
+// pods start (the demo always does) reads the summaries again at the
+// metrics interval while a claim has no fill, not a minute later.
+func TestUnreportedClaimsAreReadAgainSooner(t *testing.T) {
+	var mu sync.Mutex
+	reads, started := 0, false
+	reader := summaryFunc(func(_ context.Context, node string) (*Summary, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		reads++
+		if !started || node != "worker-1" {
+			return &Summary{}, nil // the kubelets do not report volumes of pods still starting
+		}
+		return &Summary{Pods: []PodStats{{PodRef: PodReference{Name: "bookkeeper-bookie-0", Namespace: "pravega"}, Volumes: []VolumeStats{
+			{Name: "ledger", PVCRef: &PVCRef{Name: "ledger-bookkeeper-bookie-0", Namespace: "pravega"}, UsedBytes: u64(91 * gi), AvailableBytes: u64(9 * gi), CapacityBytes: u64(100 * gi)},
+		}}}}, nil
+	})
+	m, fc := start(t, Config{Summaries: reader})
+	m.Observe(claimSnapshot())
+	m.Activate("storage")
+	eventually(t, m, "a first round", func(r *Report) bool { return r.Volumes.State == OK })
+	mu.Lock()
+	started = true
+	mu.Unlock()
+	fc.Step(DefaultInterval)
+	r := eventually(t, m, "the fill a metrics interval later", func(r *Report) bool {
+		l, _ := r.Claim("pravega/ledger-bookkeeper-bookie-0")
+		return l.Level == FillCritical
+	})
+	if r.Volumes.NextTry.Sub(r.Volumes.Updated) > DefaultVolumeInterval {
+		t.Errorf("next volume read %s after the last", r.Volumes.NextTry.Sub(r.Volumes.Updated))
+	}
+}

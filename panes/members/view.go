@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -137,7 +138,11 @@ func (m Model) renderMember(mem *platform.Member, widths []int, now time.Time) s
 		stateCell += st.Muted.Render(" · " + strings.Join(use.figures, " · "))
 	}
 	mark := pressureMark(m.nodes, mem)
-	node := st.Muted.Render(pane.ElideName("on "+pane.OrDash(mem.Node), widths[3]-len(mark)))
+	label := "on " + pane.OrDash(mem.Node)
+	if room := widths[3] - ansi.StringWidth(mark); utf8.RuneCountInString(label) > room {
+		label = pane.OrDash(mem.Node) // the name before the label: "on…-3" told nothing
+	}
+	node := st.Muted.Render(pane.ElideName(label, widths[3]-ansi.StringWidth(mark)))
 	if mark != "" {
 		node += st.Warn.Render(mark)
 	}
