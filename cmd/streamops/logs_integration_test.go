@@ -132,3 +132,51 @@ func kubeletNode(t *testing.T, ctx context.Context, cs kubernetes.Interface, ip 
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestReportOnTheTestCluster: `streamops report -o -` against the real API
+// server writes the triage report of the namespace: its segment store in
+// the components, the crash-looping one among the restarting containers.
+func TestReportOnTheTestCluster(t *testing.T) {
+	c := testcluster.Require(t)
+	cfg, err := c.Config("admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ns := fmt.Sprintf("report-it-%d", time.Now().UnixNano()%100000)
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cs.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) })
+	node := kubeletNode(t, ctx, cs, "")
+	if _, err := cs.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "pravega-segment-store-0", Namespace: ns, Labels: map[string]string{
+			"app": "pravega-cluster", "pravega_cluster": "pravega", "component": "pravega-segmentstore", "testcluster.local/crashloop": "true"}},
+		Spec: corev1.PodSpec{NodeName: node, Containers: []corev1.Container{{Name: "segmentstore", Image: "pravega/pravega:0.13.0"}}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		out, errOut, code := runOut(t, "report", "--kubeconfig", c.Kubeconfig, "--context", "admin", "-n", ns, "-o", "-")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		ok := true
+		for _, want := range []string{"# streamops triage — admin", "Scope: " + ns + " ", "## Components", "| SegmentStore | pravega | " + ns + " |",
+			"## Restarting containers", "pravega-segment-store-0"} {
+			ok = ok && strings.Contains(out, want)
+		}
+		if ok && strings.Contains(out, "CrashLoopBackOff") {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("the report never showed the crash loop:\n%s", out)
+		}
+		time.Sleep(time.Second) // kwok's stage takes a few seconds to crash the container
+	}
+}
