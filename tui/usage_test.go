@@ -1,38 +1,43 @@
 package tui
 
 import (
+	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/streamops/streamops/backend/usage"
 	"github.com/streamops/streamops/keymap"
-	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/panes/pane/panetest"
 	"github.com/streamops/streamops/themes"
 )
 
-// TestUsageIsReadOnlyWhileAPaneShowsIt: the members pane, shown first,
-// activates the monitor; the logs pane does not show usage, so switching
-// there leaves nothing active; the restarts pane activates it again.
-func TestUsageIsReadOnlyWhileAPaneShowsIt(t *testing.T) {
-	_, fc := demoSnapshot(t)
-	mon := usage.New(usage.Config{})
+// TestGoldenMembersUsage pins the members pane with the demo's usage:
+// the segment stores expanded, each with its CPU and memory against its
+// limit, the one on worker-3 marked for the node's MemoryPressure, and the
+// detail line with the member's figures and its node's.
+func TestGoldenMembersUsage(t *testing.T) {
+	snap, fc, p := demoPlatform(t)
+	report := panetest.UsageReport(t, usage.Config{Metrics: p.Metrics(), Summaries: p.Summaries(), Scope: p.Scope()}, fc.Now(), snap)
 	km := keymap.Default()
-	m := newConsole(t, fc, themes.Dark, Backends{Usage: mon})
-	for _, msg := range results(m.Init()) { // runs the focus of the first pane
-		m = drive(m, msg)
-	}
-	if !mon.Active() {
-		t.Fatal("members shown first, the monitor is not active")
-	}
-	m = drive(m, keymap.Press(km.Global.Logs), runCmd{})
-	if mon.Active() {
-		t.Fatal("logs shown, the monitor is still active")
-	}
-	m = drive(m, keymap.Press(km.Global.Restarts), runCmd{})
-	if !mon.Active() {
-		t.Fatal("restarts shown, the monitor is not active")
-	}
-	_ = drive(m, pane.SwitchMsg{To: pane.StreamsID}, runCmd{})
-	if mon.Active() {
-		t.Fatal("streams shown, the monitor is still active")
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 24}, {"160x48", 160, 48}} {
+		t.Run(size.name, func(t *testing.T) {
+			m := newConsole(t, fc, themes.Dark)
+			m = drive(m, tea.WindowSizeMsg{Width: size.w, Height: size.h}, snapshotMsg{snap}, usageMsg{report},
+				keymap.Press(km.Global.Down), keymap.Press(km.Global.Down), keymap.Press(km.Members.Expand), keymap.Press(km.Global.Down))
+			out := ansi.Strip(m.render())
+			for _, want := range []string{"mem ", "MemoryPressure"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("no %q:\n%s", want, out)
+				}
+			}
+			panetest.AssertFits(t, out, size.w, size.h)
+			golden.RequireEqual(t, out)
+		})
 	}
 }
