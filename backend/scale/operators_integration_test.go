@@ -214,31 +214,53 @@ type run struct {
 }
 
 // startPlan plans, checks and applies one change that must pass its
-// checks; the plan then runs while the test goes on.
+// checks; the plan then runs while the test goes on. An apply refused
+// with a 409 before its step was patched (the operator wrote the custom
+// resource between the dry run and the apply, and the engine applies
+// only to the version it planned on) is planned again, as a user would,
+// up to 5 times.
 func startPlan(t *testing.T, e *itEnv, eng *scale.Engine, ch scale.Change) *run {
 	t.Helper()
-	plan, pf, dry := checkAndDryRun(t, e.ctx, eng, ch)
-	if !pf.Passed() {
-		t.Fatalf("preflight of %s: %s", ch.Key, failing(pf))
-	}
-	if !dry[0].OK {
-		t.Fatalf("dry run of %s: %s", ch.Key, dry[0].Message)
-	}
-	events, err := eng.Apply(e.ctx, plan.ID, plan.Confirm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &run{done: make(chan struct{})}
-	go func() {
-		defer close(r.done)
+	for attempt := 1; ; attempt++ {
+		plan, pf, dry := checkAndDryRun(t, e.ctx, eng, ch)
+		if !pf.Passed() {
+			t.Fatalf("preflight of %s: %s", ch.Key, failing(pf))
+		}
+		if !dry[0].OK {
+			t.Fatalf("dry run of %s: %s", ch.Key, dry[0].Message)
+		}
+		events, err := eng.Apply(e.ctx, plan.ID, plan.Confirm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &run{done: make(chan struct{})}
+		// until the step is patched or the plan ends
 		for ev := range events {
 			r.evs = append(r.evs, ev)
 			if ev.Kind == scale.Finished {
 				r.out = ev.Outcome
 			}
+			if ev.Kind == scale.StepPatched || ev.Kind == scale.Finished {
+				break
+			}
 		}
-	}()
-	return r
+		if r.out != nil && strings.Contains(r.out.Message, "conflict (409)") && attempt < 5 {
+			for range events { // the rest, if any
+			}
+			t.Logf("apply of %s refused (%s): planning again", ch.Key, r.out.Message)
+			continue
+		}
+		go func() {
+			defer close(r.done)
+			for ev := range events {
+				r.evs = append(r.evs, ev)
+				if ev.Kind == scale.Finished {
+					r.out = ev.Outcome
+				}
+			}
+		}()
+		return r
+	}
 }
 
 // wait returns the outcome, and when the step was patched and converged
