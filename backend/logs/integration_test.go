@@ -118,7 +118,7 @@ func TestFollowTwoPodsAndResume(t *testing.T) {
 	t.Cleanup(func() {
 		_ = cs.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{})
 	})
-	node := readyNode(t, ctx, cs, c.Env["TESTCLUSTER_BACKEND_IP"])
+	node := readyNode(t, ctx, cs, c)
 
 	base := time.Now().Add(-time.Minute).Truncate(time.Second)
 	pods := []string{"pravega-segment-store-0", "pravega-segment-store-1"}
@@ -280,40 +280,6 @@ func awaitStreaming(t testing.TB, ctx context.Context, eng *logs.Engine, n int) 
 	})
 }
 
-// readyNode returns a Ready kwok node, giving its address back first if
-// status churn took it (log requests then fail with "no preferred
-// addresses found").
-func readyNode(t testing.TB, ctx context.Context, cs kubernetes.Interface, ip string) string {
-	t.Helper()
-	for {
-		nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, n := range nodes.Items {
-			ready := false
-			for _, c := range n.Status.Conditions {
-				ready = ready || c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue
-			}
-			if !ready {
-				continue
-			}
-			if len(n.Status.Addresses) == 0 && ip != "" {
-				patch := fmt.Sprintf(`{"status":{"addresses":[{"type":"InternalIP","address":%q}]}}`, ip)
-				if _, err := cs.CoreV1().Nodes().PatchStatus(ctx, n.Name, []byte(patch)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			return n.Name
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("no Ready node")
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
 func waitRunning(t testing.TB, ctx context.Context, cs kubernetes.Interface, ns, pod string) {
 	t.Helper()
 	for {
@@ -327,4 +293,13 @@ func waitRunning(t testing.TB, ctx context.Context, cs kubernetes.Interface, ns,
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+func readyNode(t testing.TB, ctx context.Context, cs kubernetes.Interface, c *testcluster.Cluster) string {
+	t.Helper()
+	node, err := c.KubeletNode(ctx, cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return node
 }

@@ -96,7 +96,7 @@ func newScaleFixture(tb testing.TB, ctx context.Context, c *testcluster.Cluster,
 	tb.Cleanup(func() {
 		_ = cs.CoreV1().Namespaces().Delete(context.Background(), fx.ns, metav1.DeleteOptions{})
 	})
-	node := readyNode(tb, ctx, cs, c.Env["TESTCLUSTER_BACKEND_IP"])
+	node := readyNode(tb, ctx, cs, c)
 	fx.node = node
 	dir, err := os.MkdirTemp(c.Dir, fx.ns+"-")
 	if err != nil {

@@ -150,7 +150,7 @@ func logsSetup(ctx context.Context, c *testcluster.Cluster, typed kubernetes.Int
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("namespace: %w", err)
 	}
-	node, err := logsNode(ctx, typed, c.Env["TESTCLUSTER_BACKEND_IP"])
+	node, err := c.KubeletNode(ctx, typed)
 	if err != nil {
 		return err
 	}
@@ -209,34 +209,6 @@ func logsSetup(ctx context.Context, c *testcluster.Cluster, typed kubernetes.Int
 	}
 	logf("%d pods with %d log lines each in %s", o.pods, o.lines, time.Since(begin).Round(100*time.Millisecond))
 	return nil
-}
-
-// logsNode is a Ready kwok node, given the address the API server reaches
-// kwok's kubelet API on (the test cluster's nodes have none).
-func logsNode(ctx context.Context, typed kubernetes.Interface, ip string) (string, error) {
-	for {
-		nodes, err := typed.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return "", err
-		}
-		for _, n := range nodes.Items {
-			if !nodeReady(&n) {
-				continue
-			}
-			if len(n.Status.Addresses) == 0 && ip != "" {
-				patch := fmt.Sprintf(`{"status":{"addresses":[{"type":"InternalIP","address":%q}]}}`, ip)
-				if _, err := typed.CoreV1().Nodes().PatchStatus(ctx, n.Name, []byte(patch)); err != nil {
-					return "", err
-				}
-			}
-			return n.Name, nil
-		}
-		select {
-		case <-ctx.Done():
-			return "", errors.New("no Ready node")
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
 }
 
 // writeCRILog writes n lines in the kubelet's CRI log format, a

@@ -37,7 +37,10 @@ func TestLogsOnTheTestCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cs.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) })
-	node := kubeletNode(t, ctx, cs, c.Env["TESTCLUSTER_BACKEND_IP"])
+	node, err := c.KubeletNode(ctx, cs)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	const pods, lines = 3, 40
 	base := time.Now().Add(-10 * time.Minute).UTC().Truncate(time.Second)
@@ -101,38 +104,6 @@ func TestLogsOnTheTestCluster(t *testing.T) {
 	}
 }
 
-// kubeletNode is a Ready kwok node, given the address the API server
-// reaches kwok's kubelet API on (the test cluster's nodes have none).
-func kubeletNode(t *testing.T, ctx context.Context, cs kubernetes.Interface, ip string) string {
-	t.Helper()
-	for {
-		nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, n := range nodes.Items {
-			ready := false
-			for _, c := range n.Status.Conditions {
-				ready = ready || c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue
-			}
-			if !ready {
-				continue
-			}
-			if len(n.Status.Addresses) == 0 && ip != "" {
-				patch := fmt.Sprintf(`{"status":{"addresses":[{"type":"InternalIP","address":%q}]}}`, ip)
-				if _, err := cs.CoreV1().Nodes().PatchStatus(ctx, n.Name, []byte(patch)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			return n.Name
-		}
-		if ctx.Err() != nil {
-			t.Fatal("no Ready node")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
 // TestReportOnTheTestCluster: `streamops report -o -` against the real API
 // server writes the triage report of the namespace: its segment store in
 // the components, the crash-looping one among the restarting containers.
@@ -153,7 +124,10 @@ func TestReportOnTheTestCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cs.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) })
-	node := kubeletNode(t, ctx, cs, "")
+	node, err := c.KubeletNode(ctx, cs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := cs.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "pravega-segment-store-0", Namespace: ns, Labels: map[string]string{
 			"app": "pravega-cluster", "pravega_cluster": "pravega", "component": "pravega-segmentstore", "testcluster.local/crashloop": "true"}},
