@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	logengine "github.com/streamops/streamops/backend/logs"
+	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/panes/pane"
 	"github.com/streamops/streamops/themes"
 )
@@ -45,6 +46,37 @@ type renderCache struct {
 	info      codes
 	selected  codes
 	accent    codes
+
+	// the short labels of the sources last drawn, made again only when
+	// the snapshot or the sources change (View and every scroll ask)
+	labels      labels
+	labelSnap   *platform.Snapshot
+	labelSrcs   []labelKey
+}
+
+// labelKey is what a source's label depends on.
+type labelKey struct {
+	id     uint32
+	target logengine.Target
+}
+
+// labelsFor is shortLabels of srcs over the pane's snapshot, from the
+// cache while neither changed.
+func (m Model) labelsFor(srcs []logengine.SourceInfo) labels {
+	c := m.cache
+	same := c.labels.byID != nil && c.labelSnap == m.snap && len(c.labelSrcs) == len(srcs)
+	for i := 0; same && i < len(srcs); i++ {
+		same = c.labelSrcs[i] == labelKey{srcs[i].ID, srcs[i].Target}
+	}
+	if same {
+		return c.labels
+	}
+	c.labels, c.labelSnap = shortLabels(srcs, m.snap), m.snap
+	c.labelSrcs = c.labelSrcs[:0]
+	for _, s := range srcs {
+		c.labelSrcs = append(c.labelSrcs, labelKey{s.ID, s.Target})
+	}
+	return c.labels
 }
 
 // sourceStyles are the colours lines are prefixed in, one per source in
@@ -95,7 +127,7 @@ func (m Model) View() string {
 	b.Grow(m.width * m.height * 2)
 	srcs := m.eng.Sources() // once a frame: it takes the engine's lock
 	b.WriteString(pane.Truncate(m.header(srcs), m.width))
-	lb := shortLabels(srcs, m.snap)
+	lb := m.labelsFor(srcs)
 	if lb.legend != "" {
 		b.WriteByte('\n')
 		b.WriteString(st.Muted.Render(pane.Truncate(lb.legend, m.width)))
@@ -122,7 +154,7 @@ func (m Model) logRows() int { return max(m.height-2-m.legendRows(), 1) }
 // legendRows is 1 while several sources of components are followed: the
 // legend of their short labels takes a line under the header.
 func (m Model) legendRows() int {
-	if m.eng != nil && shortLabels(m.eng.Sources(), m.snap).legend != "" {
+	if m.eng != nil && m.labelsFor(m.eng.Sources()).legend != "" {
 		return 1
 	}
 	return 0
