@@ -49,9 +49,9 @@ type renderCache struct {
 
 	// the short labels of the sources last drawn, made again only when
 	// the snapshot or the sources change (View and every scroll ask)
-	labels      labels
-	labelSnap   *platform.Snapshot
-	labelSrcs   []labelKey
+	labels    labels
+	labelSnap *platform.Snapshot
+	labelSrcs []labelKey
 }
 
 // labelKey is what a source's label depends on.
