@@ -669,3 +669,42 @@ func TestQuittingInterruptsTheRunAndRecordsIt(t *testing.T) {
 		t.Error("apply after Close")
 	}
 }
+
+// TestAbsurdScaleIsSummarised: a tired finger types 99999 bookies. The
+// preflight refuses it, and its evidence stays readable: members that
+// fail alike are counted, not listed one by one, and no node line lists
+// every member it would get.
+func TestAbsurdScaleIsSummarised(t *testing.T) {
+	e := startDemo(t, "", nil)
+	plan, err := e.eng.Plan(e.ctx, []scale.Change{{Key: bk, Field: scale.Replicas, To: "99999"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := e.eng.Preflight(e.ctx, plan.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res scale.Check
+	for _, c := range pf.Checks {
+		if c.Name == scale.CheckResources {
+			res = c
+		}
+	}
+	if res.Status != scale.Fail || !strings.Contains(res.Summary, "of 99996 new member(s) do not fit") {
+		t.Fatalf("resources: %s %q", res.Status, res.Summary)
+	}
+	total := len(res.Summary)
+	for _, l := range res.Evidence {
+		total += len(l)
+		if len(l) > 400 {
+			t.Errorf("evidence line of %d bytes: %.200s…", len(l), l)
+		}
+	}
+	if len(res.Evidence) > 40 || total > 8000 {
+		t.Errorf("%d evidence lines, %d bytes in all", len(res.Evidence), total)
+	}
+	ev := strings.Join(res.Evidence, "\n")
+	if !strings.Contains(ev, "✖ BookKeeper bookkeeper #") || !strings.Contains(ev, "in all) (each needs") {
+		t.Errorf("evidence names neither the first member nor how many more:\n%s", ev)
+	}
+}

@@ -557,6 +557,19 @@ func dedupe(ss []string) []string {
 	return out
 }
 
+// listedMembers is how many names memberList shows before it counts.
+const listedMembers = 4
+
+// memberList names members for evidence: all of a few; of many, the
+// first ones, the last and how many in all, so that a plan for 99,999
+// bookies stays a few lines long.
+func memberList(names []string) string {
+	if len(names) <= listedMembers {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s … %s (%d in all)", strings.Join(names[:listedMembers-1], ", "), names[len(names)-1], len(names))
+}
+
 // checkResources turns a fit into a check: which members do not fit,
 // which resource runs short on which nodes and by how much.
 func checkResources(fit FitResult, adding int, notes []string) Check {
@@ -566,7 +579,7 @@ func checkResources(fit FitResult, adding int, notes []string) Check {
 		line := fmt.Sprintf("%s: free %s CPU, %s after the plan (allocatable %s CPU, %s)", n.Name,
 			FormatCPU(free.MilliCPU), FormatBytes(free.Memory), FormatCPU(n.Allocatable.MilliCPU), FormatBytes(n.Allocatable.Memory))
 		if len(n.AddedMembers) > 0 {
-			line += "; gets " + strings.Join(n.AddedMembers, ", ")
+			line += "; gets " + memberList(n.AddedMembers)
 		}
 		if u := usageText(n); u != "" {
 			line += "; " + u
@@ -613,7 +626,7 @@ func checkResources(fit FitResult, adding int, notes []string) Check {
 			u := g.first
 			line := fmt.Sprintf("✖ %s (needs %s) fits on no node", u.Member.Name, FormatResources(u.Member.Requests))
 			if len(g.names) > 1 {
-				line = fmt.Sprintf("✖ %s (each needs %s) fit on no node", strings.Join(g.names, ", "), FormatResources(u.Member.Requests))
+				line = fmt.Sprintf("✖ %s (each needs %s) fit on no node", memberList(g.names), FormatResources(u.Member.Requests))
 			}
 			lines = append(lines, line)
 			for _, s := range u.Short {
