@@ -44,7 +44,11 @@ type Config struct {
 	// through Clients.Logs, or Clients.Typed).
 	Logs      logs.Source
 	LogLimit  int    // lines the log buffer keeps (default logs.DefaultLimit)
-	AuditPath string // the audit log file (required)
+	AuditPath string // the audit log file (required, unless Reader)
+	// Reader starts a session that only reads, for the commands
+	// (status, report, logs): no audit log is opened or created, and
+	// there is no scale engine or project members watch to write with.
+	Reader bool
 	// Usage configures the usage monitor; Scope, Snapshots and Log are
 	// filled in. Without Metrics and Summaries they are made for the
 	// cluster's connection (usage.ClientsFor on the guarded clients); the
@@ -65,12 +69,12 @@ type Session struct {
 	Scope    kube.Scope
 	Watcher  *watch.Watcher
 	Streams  *restapi.Monitor
-	Members  *access.Follower
-	Reviewer *access.Reviewer
+	Members  *access.Follower // nil in a Reader session
+	Reviewer *access.Reviewer // nil in a Reader session
 	Logs     *logs.Engine
-	Scale    *scale.Engine
+	Scale    *scale.Engine // nil in a Reader session
 	Usage    *usage.Monitor
-	Audit    *audit.Log
+	Audit    *audit.Log // nil in a Reader session
 
 	log    *slog.Logger
 	errs   chan error
@@ -85,7 +89,7 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 	if cfg.Clients == nil {
 		return nil, errors.New("session: no clients")
 	}
-	if cfg.AuditPath == "" {
+	if cfg.AuditPath == "" && !cfg.Reader {
 		return nil, errors.New("session: no audit log path")
 	}
 	if cfg.Log == nil {
@@ -105,9 +109,11 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 		}
 		cfg.Logs = logs.KubeSource{Client: lc}
 	}
-	auditLog, err := audit.Open(cfg.AuditPath)
-	if err != nil {
-		return nil, err
+	var auditLog *audit.Log
+	if !cfg.Reader {
+		if auditLog, err = audit.Open(cfg.AuditPath); err != nil {
+			return nil, err
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	s := &Session{ReadOnly: cfg.ReadOnly, Clients: clients, Scope: cfg.Scope, Audit: auditLog,
@@ -130,9 +136,11 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 	s.Streams = restapi.NewMonitor(streams)
 	s.Go("the REST monitor", func(ctx context.Context) { _ = s.Streams.Run(ctx) })
 
-	s.Members = access.NewFollower(access.NewMemberWatcher(clients.Typed, cfg.Log), s.Watcher)
-	s.Go("the project members watch", s.Members.Run)
-	s.Reviewer = access.NewReviewer(clients.Typed)
+	if !cfg.Reader {
+		s.Members = access.NewFollower(access.NewMemberWatcher(clients.Typed, cfg.Log), s.Watcher)
+		s.Go("the project members watch", s.Members.Run)
+		s.Reviewer = access.NewReviewer(clients.Typed)
+	}
 
 	s.Logs = logs.New(logs.Config{Source: cfg.Logs, Snapshots: s.Watcher, Limit: cfg.LogLimit, Log: cfg.Log})
 	s.Go("the log engine", func(ctx context.Context) {
@@ -144,6 +152,9 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 	s.Usage = usage.New(s.usageConfig(cfg, clients))
 	s.Go("the usage monitor", func(ctx context.Context) { _ = s.Usage.Run(ctx) })
 
+	if cfg.Reader {
+		return s, nil
+	}
 	s.Scale, err = scale.New(scale.Config{Clients: clients, Scope: cfg.Scope, Source: s.Watcher, Audit: auditLog,
 		ReadOnly: cfg.ReadOnly, StepTimeout: cfg.StepTimeout, Log: cfg.Log,
 		Logs: scale.SourceScanner{Source: cfg.Logs}, Usage: s.Usage})
@@ -226,7 +237,9 @@ func (s *Session) Close() error {
 		if s.Scale != nil {
 			s.Scale.Close() // a plan being applied records its interruption first
 		}
-		err = s.Audit.Close()
+		if s.Audit != nil {
+			err = s.Audit.Close()
+		}
 	})
 	return err
 }

@@ -120,6 +120,7 @@ func (e commandEnv) readOnlySession(ctx context.Context, cmd *cobra.Command, log
 		return nil, nil, nil, err
 	}
 	e.ui.readOnlySwitch.Set()
+	e.ui.reader = true
 	e.ui.cfg.Logs.BufferLines = max(e.ui.cfg.Logs.BufferLines, logLines)
 	log, closeLog, err := openLog(e.ui.logFile)
 	if err != nil {

@@ -19,7 +19,13 @@ import (
 // exit code as main would set it.
 func runOut(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	return runIn(t, t.TempDir(), args...)
+}
+
+// runIn is runOut with the state directory (XDG_STATE_HOME) given.
+func runIn(t *testing.T, state string, args ...string) (string, string, int) {
+	t.Helper()
+	t.Setenv("XDG_STATE_HOME", state)
 	root := newRoot()
 	root.SetArgs(append(args, "--log-file", filepath.Join(t.TempDir(), "log")))
 	var out, errOut bytes.Buffer
@@ -81,6 +87,29 @@ func TestDemoStatus(t *testing.T) {
 	}
 	if _, _, code := runOut(t, "demo", "status", "-o", "xml"); code != 2 {
 		t.Errorf("-o xml: exit %d, want 2", code)
+	}
+}
+
+// TestCommandsWriteNoAuditLog: status and logs only read: they leave the
+// state directory as they found it (no audit log created, so a read-only
+// home does not stop them), and the audit log a console wrote is left
+// untouched.
+func TestCommandsWriteNoAuditLog(t *testing.T) {
+	state := t.TempDir()
+	for _, args := range [][]string{{"demo", "status", "--calm"}, {"demo", "logs", "zookeeper", "--tail", "1", "--calm"}} {
+		if _, errOut, code := runIn(t, state, args...); code != 0 {
+			t.Fatalf("%q: exit %d: %s", args, code, errOut)
+		}
+	}
+	var files []string
+	_ = filepath.WalkDir(state, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) != 0 {
+		t.Errorf("the commands wrote %q", files)
 	}
 }
 

@@ -47,6 +47,9 @@ type uiOptions struct {
 	// from --readonly and the configuration file; :readonly sets the same
 	// switch, and it stays on across context switches.
 	readOnlySwitch *guard.Switch
+	// reader: the session is for a command that only reads (no audit
+	// log, no scale engine)
+	reader bool
 }
 
 func (o *uiOptions) addFlags(c *cobra.Command) {
@@ -386,7 +389,7 @@ func (o uiOptions) auditPath(name string) string {
 // and the commands share (the read-only switch, the log buffer's size,
 // the log), then runs each of also on it.
 func startSession(ctx context.Context, ui uiOptions, log *slog.Logger, cfg session.Config, also ...func(*session.Session)) (*session.Session, error) {
-	cfg.ReadOnly, cfg.LogLimit, cfg.Log = ui.readOnlySwitch, ui.cfg.Logs.BufferLines, log
+	cfg.ReadOnly, cfg.LogLimit, cfg.Log, cfg.Reader = ui.readOnlySwitch, ui.cfg.Logs.BufferLines, log, ui.reader
 	s, err := session.Start(ctx, cfg)
 	if err != nil {
 		return nil, err
