@@ -146,6 +146,64 @@ func (th Thresholds) JobFindings(j *flink.Job, now time.Time) []Finding {
 	return out
 }
 
+// Verdict is what is wrong with a job at a moment: its findings, worst
+// first, and the worst of their healths (Ready: nothing wrong).
+type Verdict struct {
+	Health   platform.Health
+	Findings []Finding
+}
+
+// JobVerdict is a job's verdict at now.
+func (th Thresholds) JobVerdict(j *flink.Job, now time.Time) Verdict {
+	fs := th.JobFindings(j, now)
+	return Verdict{Health: Worst(fs), Findings: fs}
+}
+
+// Verdicts are the verdicts of every job of some Flink sections at a
+// moment, computed once from the decoded REST data for whoever shows
+// them (the streams pane per report, the triage report).
+type Verdicts struct {
+	// Jobs[i][k] is the verdict of the k-th job of the i-th section (nil
+	// for a section without data).
+	Jobs [][]Verdict
+	// Problems counts the jobs with something wrong; Worst is the worst
+	// of their verdicts.
+	Problems int
+	Worst    platform.Health
+}
+
+// FlinkVerdicts computes the verdict of every job of secs at now.
+func (th Thresholds) FlinkVerdicts(secs []FlinkSection, now time.Time) Verdicts {
+	out := Verdicts{Jobs: make([][]Verdict, len(secs)), Worst: platform.Ready}
+	for i := range secs {
+		c := secs[i].Cluster
+		if c == nil {
+			continue
+		}
+		vs := make([]Verdict, len(c.Jobs))
+		for k := range c.Jobs {
+			vs[k] = th.JobVerdict(&c.Jobs[k], now)
+			if len(vs[k].Findings) > 0 {
+				out.Problems++
+				if rank(vs[k].Health) > rank(out.Worst) {
+					out.Worst = vs[k].Health
+				}
+			}
+		}
+		out.Jobs[i] = vs
+	}
+	return out
+}
+
+// Of is the verdict of the k-th job of the i-th section (nothing wrong
+// when out of range).
+func (v *Verdicts) Of(i, k int) Verdict {
+	if i < len(v.Jobs) && k < len(v.Jobs[i]) {
+		return v.Jobs[i][k]
+	}
+	return Verdict{Health: platform.Ready}
+}
+
 // RecentRestarts is how often a job restarted in the last RestartWindow
 // and since when that is counted: from its numRestarts readings, or from
 // its exception history when that was read and says more (each entry is a
@@ -258,18 +316,37 @@ func window(now, since time.Time) string {
 	return "in the last " + Duration(now.Sub(since))
 }
 
-// Duration is a short duration: 0.4s, 12s, 4m20s, 2h05m, 3d.
-func Duration(d time.Duration) string {
-	d = max(d, 0)
-	switch {
-	case d < time.Second:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", d/time.Second)
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", d/time.Minute, d%time.Minute/time.Second)
-	case d < 100*time.Hour:
-		return fmt.Sprintf("%dh%02dm", d/time.Hour, d%time.Hour/time.Minute)
+// PravegaCounts summarises Pravega sections: user streams, internal
+// streams, sections that failed to read.
+func PravegaCounts(secs []PravegaSection) (streams, internal, failing int) {
+	for _, s := range secs {
+		if s.Err != nil {
+			failing++
+		}
+		if s.Inventory != nil {
+			u, i := s.Inventory.Streams()
+			streams += u
+			internal += i
+		}
 	}
-	return fmt.Sprintf("%dd", d/(24*time.Hour))
+	return streams, internal, failing
+}
+
+// FlinkCounts summarises Flink sections: jobs, running jobs, sections
+// that failed to read.
+func FlinkCounts(secs []FlinkSection) (jobs, running, failing int) {
+	for _, s := range secs {
+		if s.Err != nil {
+			failing++
+		}
+		if s.Cluster != nil {
+			for _, j := range s.Cluster.Jobs {
+				jobs++
+				if j.State == "RUNNING" {
+					running++
+				}
+			}
+		}
+	}
+	return jobs, running, failing
 }

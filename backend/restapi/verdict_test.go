@@ -2,6 +2,7 @@ package restapi_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +124,97 @@ func TestPravegaFindings(t *testing.T) {
 	}
 	if restapi.Worst(fs) != platform.Failed || restapi.Worst(nil) != platform.Ready {
 		t.Error("worst")
+	}
+}
+
+// TestFlinkVerdicts: each job's verdict sits at its section's and job's
+// index; the jobs with problems are counted, with the worst health; a
+// section without data has none.
+func TestFlinkVerdicts(t *testing.T) {
+	ok, lagging, failing := healthyJob(), healthyJob(), healthyJob()
+	lagging.Vertices[1].Watermark.Millis = t0.Add(-time.Minute).UnixMilli()
+	failing.State = "RESTARTING"
+	secs := []restapi.FlinkSection{
+		{Section: restapi.Section{Err: errors.New("unreachable")}},
+		{Cluster: &flink.Cluster{Jobs: []flink.Job{ok, lagging}}},
+		{Cluster: &flink.Cluster{Jobs: []flink.Job{failing}}},
+	}
+	v := restapi.DefaultThresholds.FlinkVerdicts(secs, t0)
+	if v.Problems != 2 || v.Worst != platform.Failed {
+		t.Errorf("problems %d, worst %v", v.Problems, v.Worst)
+	}
+	if got := v.Of(1, 0); got.Health != platform.Ready || len(got.Findings) != 0 {
+		t.Errorf("healthy job: %+v", got)
+	}
+	if got := v.Of(1, 1); got.Health != platform.Degraded || len(got.Findings) != 1 || got.Findings[0].Problem != restapi.Lagging {
+		t.Errorf("lagging job: %+v", got)
+	}
+	if got := v.Of(2, 0); got.Health != platform.Failed || got.Findings[0].Problem != restapi.Restarting {
+		t.Errorf("restarting job: %+v", got)
+	}
+	if got := v.Of(0, 0); got.Health != platform.Ready || v.Of(5, 5).Health != platform.Ready {
+		t.Errorf("no data, out of range: %+v", got)
+	}
+	if v := restapi.DefaultThresholds.FlinkVerdicts(secs[:2], t0); v.Problems != 1 || v.Worst != platform.Degraded {
+		t.Errorf("without the restarting job: %d %v", v.Problems, v.Worst)
+	}
+}
+
+// bigCluster is 50 running jobs of 200 vertices (8 subtasks each) as
+// decoded from the REST API, with something wrong in every fifth: a
+// lagging watermark, failing checkpoints, a back-pressured vertex, an
+// exception history with recent restarts.
+func bigCluster() []restapi.FlinkSection {
+	jobs := make([]flink.Job, 50)
+	for k := range jobs {
+		j := healthyJob()
+		j.ID, j.Name = fmt.Sprintf("job-%02d", k), fmt.Sprintf("pipeline-%02d", k)
+		j.Vertices = make([]flink.Vertex, 200)
+		for i := range j.Vertices {
+			v := flink.Vertex{ID: fmt.Sprintf("v%03d", i), Name: fmt.Sprintf("operator-%d", i), Status: "RUNNING", Parallelism: 8,
+				Watermark: flink.Watermark{Read: true, Subtasks: 8, Millis: t0.Add(-time.Duration(i%7) * time.Second).UnixMilli(), MinSubtask: i % 8}}
+			if k%5 == 0 {
+				sub := make([]flink.SubtaskPressure, 8)
+				for s := range sub {
+					sub[s] = flink.SubtaskPressure{Index: int32(s), Level: "ok", Ratio: float64(s) / 20, Busy: 0.5, Idle: 0.4}
+				}
+				v.BackPressure = &flink.BackPressure{Level: "ok", Subtasks: sub}
+				if i == 150 {
+					v.BackPressure.Level = "high"
+					v.BackPressure.Subtasks[5].Ratio = 0.9
+				}
+			}
+			j.Vertices[i] = v
+		}
+		switch k % 5 {
+		case 1:
+			j.Vertices[120].Watermark.Millis = t0.Add(-6 * time.Minute).UnixMilli()
+		case 2:
+			for i := range j.Checkpoints.Recent {
+				j.Checkpoints.Recent[i].Status = "FAILED"
+			}
+			j.Checkpoints.LatestFailure = &flink.Failure{ID: 11, Trigger: t0.Add(-5 * time.Second), Message: "Checkpoint expired before completing."}
+		case 3:
+			j.Exceptions = &flink.Exceptions{Entries: []flink.Exception{
+				{Name: "java.io.IOException", Task: "operator-3 (2/8)", Time: t0.Add(-5 * time.Minute)},
+				{Name: "java.lang.OutOfMemoryError", Task: "operator-9 (1/8)", Time: t0.Add(-20 * time.Minute)},
+			}}
+		}
+		jobs[k] = j
+	}
+	return []restapi.FlinkSection{{Section: restapi.Section{Target: restapi.Target{API: restapi.Flink, Namespace: "ns", Name: "big"}}, Cluster: &flink.Cluster{Jobs: jobs}}}
+}
+
+// BenchmarkJobVerdict: the verdicts of 50 jobs × 200 vertices from decoded
+// REST data (issue 15: ≤ 1 ms).
+func BenchmarkJobVerdict(b *testing.B) {
+	secs := bigCluster()
+	th := restapi.DefaultThresholds
+	if v := th.FlinkVerdicts(secs, t0); v.Problems != 40 || v.Worst != platform.Failed {
+		b.Fatalf("problems %d, worst %v", v.Problems, v.Worst)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		th.FlinkVerdicts(secs, t0)
 	}
 }

@@ -170,7 +170,7 @@ func (m *Model) streamDetail(r row, now time.Time) []string {
 	s := r.stream
 	ret := "keeps everything (no retention policy)"
 	if s.Retention != nil {
-		ret = "keeps " + retentionText(s.Retention)
+		ret = "keeps " + restapi.RetentionText(s.Retention)
 	}
 	seg := "segments: "
 	info, ok := m.scaling[r.key]
@@ -186,22 +186,15 @@ func (m *Model) streamDetail(r row, now time.Time) []string {
 			break
 		}
 		last := info.hist.Events[len(info.hist.Events)-1]
-		seg += fmt.Sprintf("%d now · %s since %s", n, plural(len(info.hist.Events)-1, "scaling"), m.clock(info.hist.Events[0].At))
-		change := "created"
-		switch {
-		case last.Splits > 0:
-			change = fmt.Sprintf("split, +%d", last.Splits)
-		case last.Merges > 0:
-			change = fmt.Sprintf("merge, −%d", last.Merges)
-		}
-		seg += fmt.Sprintf(" · last %s ago (%s)", pane.Age(now.Sub(last.At)), change)
+		seg += fmt.Sprintf("%d now · %s since %s · last %s ago (%s)", n, plural(len(info.hist.Events)-1, "scaling"), m.clock(info.hist.Events[0].At),
+			pane.Age(now.Sub(last.At)), last.Change())
 	}
 	tags := "no tags"
 	if len(s.Tags) > 0 {
 		tags = "tags " + strings.Join(s.Tags, ", ")
 	}
 	return []string{
-		"scaling " + scalingLong(s.Scaling),
+		"scaling " + restapi.ScalingLong(s.Scaling),
 		seg,
 		ret + " · " + tags + " · " + st.Muted.Render("sealed or not: the Controller REST API does not say"),
 	}
@@ -223,7 +216,7 @@ func (m *Model) jobDetail(r row, now time.Time) []string {
 		}
 		if l := c.Latest; l != nil {
 			s += fmt.Sprintf(" · latest #%d at %s (%s ago), %s checkpointed of %s state in %s", l.ID, m.clock(l.Acked), pane.Age(now.Sub(l.Acked)),
-				sizeText(l.Size), sizeText(l.StateSize), lagText(l.Duration))
+				restapi.Size(l.Size), restapi.Size(l.StateSize), restapi.Duration(l.Duration))
 		}
 		lines = append(lines, s)
 		if f := c.LatestFailure; f != nil {
@@ -237,7 +230,7 @@ func (m *Model) jobDetail(r row, now time.Time) []string {
 			lines = append(lines, st.Muted.Render("no failed checkpoint"))
 		}
 	}
-	meta := fmt.Sprintf("%s since %s (%s)", j.State, j.Start.In(m.location()).Format("2006-01-02 15:04"), pane.Age(uptime(j, now)))
+	meta := fmt.Sprintf("%s since %s (%s)", j.State, j.Start.In(m.location()).Format("2006-01-02 15:04"), pane.Age(j.Uptime(now)))
 	if p := j.Parallelism(); p > 0 {
 		meta += fmt.Sprintf(" · parallelism %d (max %d)", p, j.MaxParallelism)
 	}
@@ -252,7 +245,7 @@ func (m *Model) jobDetail(r row, now time.Time) []string {
 	}
 	if s := j.Slowest(); s >= 0 {
 		v := j.Vertices[s]
-		meta += fmt.Sprintf(" · slowest: %s, %s behind", inert(v.Name), lagText(v.Watermark.Lag(now)))
+		meta += fmt.Sprintf(" · slowest: %s, %s behind", inert(v.Name), restapi.Duration(v.Watermark.Lag(now)))
 	}
 	return append(lines, meta)
 }
@@ -267,10 +260,10 @@ func (m *Model) vertexDetail(r row, now time.Time) []string {
 		first = st.Err.Render("watermark: ✖ " + m.redact(v.WatermarkErr.Error()))
 	case w.Known() && w.MinSubtask >= 0:
 		first = fmt.Sprintf("input watermark %s, %s behind now: subtask %d/%d holds the minimum over its %d subtasks (each the minimum of what its inputs sent)",
-			m.clock(w.Time()), lagText(w.Lag(now)), w.MinSubtask+1, w.Subtasks, w.Subtasks)
+			m.clock(w.Time()), restapi.Duration(w.Lag(now)), w.MinSubtask+1, w.Subtasks, w.Subtasks)
 	case w.Known():
 		first = fmt.Sprintf("input watermark %s, %s behind now: the minimum over its %d subtasks (each the minimum of what its inputs sent)",
-			m.clock(w.Time()), lagText(w.Lag(now)), w.Subtasks)
+			m.clock(w.Time()), restapi.Duration(w.Lag(now)), w.Subtasks)
 	case w.Subtasks > 0 && w.Missing == w.Subtasks:
 		first = st.Muted.Render(fmt.Sprintf("no input watermark: none of its %d subtasks received one (sources read no watermark)", w.Subtasks))
 	default:
@@ -300,12 +293,7 @@ func (m *Model) pressureText(bp *flink.BackPressure) string {
 		return st.Muted.Render("back-pressure: sampling (no subtask reported yet)")
 	}
 	i, ratio := bp.Worst()
-	var worst flink.SubtaskPressure
-	for _, s := range bp.Subtasks {
-		if int(s.Index) == i {
-			worst = s
-		}
-	}
+	worst := bp.WorstSubtask()
 	text := fmt.Sprintf("back-pressure %s: subtask %d/%d back-pressured %.0f%% of the time, busy %.0f%%, idle %.0f%%",
 		orNone(inert(bp.Level)), i+1, len(bp.Subtasks), ratio*100, worst.Busy*100, worst.Idle*100)
 	if !bp.At.IsZero() {

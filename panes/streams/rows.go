@@ -1,7 +1,6 @@
 package streams
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -87,7 +86,7 @@ func pravegaRows(secs []restapi.PravegaSection, internal bool, collapsed map[str
 				if st.Internal() && !internal {
 					continue
 				}
-				if scopeMatch || match(sc.Name+"/"+st.Name+" "+strings.Join(st.Tags, " ")+" "+scalingText(st.Scaling)) {
+				if scopeMatch || match(sc.Name+"/"+st.Name+" "+strings.Join(st.Tags, " ")+" "+restapi.ScalingText(st.Scaling)) {
 					children = append(children, row{kind: rowStream, key: skey + "/s/" + st.Name, depth: 2, target: sec.Target, pravega: sec, scope: sc, stream: st})
 				}
 			}
@@ -119,10 +118,10 @@ func pravegaRows(secs []restapi.PravegaSection, internal bool, collapsed map[str
 }
 
 // flinkRows lists the Flink view: per cluster its endpoint line (with the
-// overview), then its jobs, each with what is wrong with it at now (worst
-// first, also when collapsed), then its exception history (read for the
-// job the user looks at) and its vertices unless collapsed.
-func flinkRows(secs []restapi.FlinkSection, collapsed map[string]bool, match matcher, now time.Time, th restapi.Thresholds) []row {
+// overview), then its jobs, each with its verdict's findings (worst first,
+// also when collapsed), then its exception history (read for the job the
+// user looks at) and its vertices unless collapsed.
+func flinkRows(secs []restapi.FlinkSection, verdicts *restapi.Verdicts, collapsed map[string]bool, match matcher, now time.Time) []row {
 	var out []row
 	for i := range secs {
 		sec := &secs[i]
@@ -160,8 +159,9 @@ func flinkRows(secs []restapi.FlinkSection, collapsed map[string]bool, match mat
 			if !jobMatch && !anyOf(children, rowVertex) {
 				continue
 			}
-			findings := th.JobFindings(job, now)
-			out = append(out, row{kind: rowJob, key: jkey, depth: 1, target: sec.Target, flink: sec, job: job, health: restapi.Worst(findings)})
+			verdict := verdicts.Of(i, j)
+			findings := verdict.Findings
+			out = append(out, row{kind: rowJob, key: jkey, depth: 1, target: sec.Target, flink: sec, job: job, health: verdict.Health})
 			for k := range findings {
 				out = append(out, row{kind: rowFinding, key: jkey + "/!v" + strconv.Itoa(int(findings[k].Problem)) + "/" + strconv.Itoa(k), depth: 2,
 					target: sec.Target, flink: sec, job: job, finding: &findings[k]})
@@ -226,133 +226,6 @@ func sectionProblems(sec restapi.Section, base string, noData bool) []row {
 	return nil
 }
 
-// scalingText is a scaling policy in a few words: "fixed 3",
-// "1000 ev/s ×2 min 4", "512 KiB/s ×2 min 2".
-func scalingText(s *pravega.Scaling) string {
-	if s == nil {
-		return "-"
-	}
-	switch s.Type {
-	case pravega.FixedSegments:
-		return fmt.Sprintf("fixed %d", s.MinSegments)
-	case pravega.ByEventRate:
-		return fmt.Sprintf("%d ev/s ×%d min %d", s.TargetRate, s.ScaleFactor, s.MinSegments)
-	case pravega.ByByteRate:
-		return fmt.Sprintf("%d KiB/s ×%d min %d", s.TargetRate, s.ScaleFactor, s.MinSegments)
-	}
-	if s.Raw == "" {
-		return fmt.Sprintf("min %d", s.MinSegments)
-	}
-	return fmt.Sprintf("%s min %d", s.Raw, s.MinSegments)
-}
-
-// scalingLong explains a scaling policy in a sentence.
-func scalingLong(s *pravega.Scaling) string {
-	if s == nil {
-		return "no scaling policy reported"
-	}
-	switch s.Type {
-	case pravega.FixedSegments:
-		return fmt.Sprintf("fixed at %d segments", s.MinSegments)
-	case pravega.ByEventRate:
-		return fmt.Sprintf("by event rate: a segment splits in %d above %d events/s, at least %d segments", s.ScaleFactor, s.TargetRate, s.MinSegments)
-	case pravega.ByByteRate:
-		return fmt.Sprintf("by byte rate: a segment splits in %d above %d KiB/s, at least %d segments", s.ScaleFactor, s.TargetRate, s.MinSegments)
-	}
-	return scalingText(s)
-}
-
-// retentionText is a retention policy: "7d", "36h", "10 GiB", "none".
-func retentionText(r *pravega.Retention) string {
-	if r == nil {
-		return "none"
-	}
-	switch r.Type {
-	case pravega.ByTime:
-		s := durationText(r.Time)
-		if r.MaxTime > r.Time {
-			s += "–" + durationText(r.MaxTime)
-		}
-		return s
-	case pravega.BySize:
-		s := sizeText(r.Value << 20)
-		if r.MaxValue > r.Value {
-			s += "–" + sizeText(r.MaxValue<<20)
-		}
-		return s
-	}
-	return fmt.Sprintf("%s %d", r.Raw, r.Value)
-}
-
-// durationText is a retention period: 7d, 1d12h, 36h, 90m.
-func durationText(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "0"
-	case d%(24*time.Hour) == 0:
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("%dd%dh", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%dh", d/time.Hour)
-	}
-	return fmt.Sprintf("%dm", d/time.Minute)
-}
-
-// sizeText is a byte count in binary units: 512 B, 4.0 MiB, 100 GiB.
-func sizeText(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	v := float64(n) / float64(div)
-	suffix := []string{"KiB", "MiB", "GiB", "TiB", "PiB"}[exp]
-	if v >= 100 || v == float64(int64(v)) {
-		return fmt.Sprintf("%.0f %s", v, suffix)
-	}
-	return fmt.Sprintf("%.1f %s", v, suffix)
-}
-
-// lagText is how far a watermark is behind: 0.4s, 12s, 1m48s, 2h05m.
-func lagText(d time.Duration) string { return restapi.Duration(d) }
-
-// watermarkText is a vertex's watermark cell: "08:58:12", "none yet",
-// "none yet (2/6)" when some subtasks have one.
-func watermarkText(w flink.Watermark, loc *time.Location) string {
-	switch {
-	case !w.Read:
-		return "-"
-	case w.Known():
-		return w.Time().In(loc).Format("15:04:05")
-	case w.Subtasks == 0:
-		return "no subtasks"
-	case w.Missing < w.Subtasks:
-		return fmt.Sprintf("none yet (%d/%d)", w.Subtasks-w.Missing, w.Subtasks)
-	}
-	return "none yet"
-}
-
-// jobLag is the lag of a job's slowest vertex, false when no vertex has a
-// watermark.
-func jobLag(j *flink.Job, now time.Time) (time.Duration, bool) {
-	s := j.Slowest()
-	if s < 0 {
-		return 0, false
-	}
-	return j.Vertices[s].Watermark.Lag(now), true
-}
-
-// checkpointCounts is "✓120 ✖3 ⋯1" in three parts: completed, failed,
-// in progress.
-func checkpointCounts(c *flink.Checkpoints) (ok, failed, pending string) {
-	return "✓" + strconv.FormatInt(c.Completed, 10), "✖" + strconv.FormatInt(c.Failed, 10), "⋯" + strconv.Itoa(int(c.InProgress))
-}
-
 // jobStateLevel grades a job state: 0 running, 1 transitional, 2 failing,
 // 3 ended.
 func jobStateLevel(state string) int {
@@ -373,56 +246,4 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return strconv.Itoa(n) + " " + word + "s"
-}
-
-// counts summarises the Pravega view for its tab: clusters, user streams,
-// internal streams.
-func pravegaCounts(secs []restapi.PravegaSection) (streams, internal, failing int) {
-	for _, s := range secs {
-		if s.Err != nil {
-			failing++
-		}
-		if s.Inventory != nil {
-			u, i := s.Inventory.Streams()
-			streams += u
-			internal += i
-		}
-	}
-	return streams, internal, failing
-}
-
-// flinkVerdicts counts the jobs with something wrong at now, and the worst
-// of their verdicts.
-func flinkVerdicts(secs []restapi.FlinkSection, now time.Time, th restapi.Thresholds) (int, platform.Health) {
-	n, worst := 0, []restapi.Finding(nil)
-	for _, s := range secs {
-		if s.Cluster == nil {
-			continue
-		}
-		for i := range s.Cluster.Jobs {
-			if fs := th.JobFindings(&s.Cluster.Jobs[i], now); len(fs) > 0 {
-				n++
-				worst = append(worst, fs[0])
-			}
-		}
-	}
-	return n, restapi.Worst(worst)
-}
-
-// flinkCounts summarises the Flink view for its tab.
-func flinkCounts(secs []restapi.FlinkSection) (jobs, running, failing int) {
-	for _, s := range secs {
-		if s.Err != nil {
-			failing++
-		}
-		if s.Cluster != nil {
-			for _, j := range s.Cluster.Jobs {
-				jobs++
-				if j.State == "RUNNING" {
-					running++
-				}
-			}
-		}
-	}
-	return jobs, running, failing
 }

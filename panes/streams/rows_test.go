@@ -6,95 +6,23 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/backend/restapi/flink"
 	"github.com/streamops/streamops/backend/restapi/pravega"
 )
 
-func TestScalingText(t *testing.T) {
-	cases := []struct {
-		in         *pravega.Scaling
-		short, out string
-	}{
-		{nil, "-", "no scaling policy reported"},
-		{&pravega.Scaling{Type: pravega.FixedSegments, MinSegments: 3}, "fixed 3", "fixed at 3 segments"},
-		{&pravega.Scaling{Type: pravega.ByEventRate, TargetRate: 1000, ScaleFactor: 2, MinSegments: 4}, "1000 ev/s ×2 min 4", "by event rate: a segment splits in 2 above 1000 events/s, at least 4 segments"},
-		{&pravega.Scaling{Type: pravega.ByByteRate, TargetRate: 512, ScaleFactor: 3, MinSegments: 1}, "512 KiB/s ×3 min 1", "by byte rate: a segment splits in 3 above 512 KiB/s, at least 1 segments"},
-		{&pravega.Scaling{Raw: "BY_MOOD", MinSegments: 2}, "BY_MOOD min 2", "BY_MOOD min 2"},
-		{&pravega.Scaling{MinSegments: 2}, "min 2", "min 2"},
-	}
-	for _, tc := range cases {
-		if got := scalingText(tc.in); got != tc.short {
-			t.Errorf("scalingText(%+v) = %q, want %q", tc.in, got, tc.short)
-		}
-		if got := scalingLong(tc.in); got != tc.out {
-			t.Errorf("scalingLong(%+v) = %q, want %q", tc.in, got, tc.out)
-		}
-	}
-}
-
-func TestRetentionText(t *testing.T) {
-	day := 24 * time.Hour
-	cases := []struct {
-		in   *pravega.Retention
-		want string
-	}{
-		{nil, "none"},
-		{&pravega.Retention{Type: pravega.ByTime, Time: 7 * day}, "7d"},
-		{&pravega.Retention{Type: pravega.ByTime, Time: 36 * time.Hour}, "36h"},
-		{&pravega.Retention{Type: pravega.ByTime, Time: 90 * time.Minute}, "90m"},
-		{&pravega.Retention{Type: pravega.ByTime, Time: 2*day + 12*time.Hour}, "2d12h"},
-		{&pravega.Retention{Type: pravega.ByTime, Time: 7 * day, MaxTime: 30 * day}, "7d–30d"},
-		{&pravega.Retention{Type: pravega.BySize, Value: 10240}, "10 GiB"},
-		{&pravega.Retention{Type: pravega.BySize, Value: 1536, MaxValue: 4096}, "1.5 GiB–4 GiB"},
-		{&pravega.Retention{Type: pravega.BySize, Value: 100}, "100 MiB"},
-		{&pravega.Retention{Raw: "LIMITED_EVENTS", Value: 5}, "LIMITED_EVENTS 5"},
-	}
-	for _, tc := range cases {
-		if got := retentionText(tc.in); got != tc.want {
-			t.Errorf("retentionText(%+v) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 func TestNumbers(t *testing.T) {
 	for _, tc := range []struct {
 		got, want string
 	}{
-		{sizeText(512), "512 B"},
-		{sizeText(4 << 20), "4 MiB"},
-		{sizeText(26<<20 + 300<<10), "26.3 MiB"},
-		{sizeText(310 << 20), "310 MiB"},
-		{sizeText(3 << 40), "3 TiB"},
-		{lagText(400 * time.Millisecond), "0.4s"},
-		{lagText(12 * time.Second), "12s"},
-		{lagText(6*time.Minute + 8*time.Second), "6m08s"},
-		{lagText(2*time.Hour + 5*time.Minute), "2h05m"},
-		{lagText(200 * time.Hour), "8d"},
 		{plural(1, "stream"), "1 stream"},
 		{plural(0, "stream"), "0 streams"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
-		}
-	}
-}
-
-func TestWatermarkText(t *testing.T) {
-	cases := []struct {
-		w    flink.Watermark
-		want string
-	}{
-		{flink.Watermark{}, "-"},
-		{flink.Watermark{Read: true, Subtasks: 2, Millis: now.Add(-90 * time.Second).UnixMilli()}, "08:58:30"},
-		{flink.Watermark{Read: true, Subtasks: 6, Missing: 6}, "none yet"},
-		{flink.Watermark{Read: true, Subtasks: 6, Missing: 2, Millis: 1}, "none yet (4/6)"},
-		{flink.Watermark{Read: true}, "no subtasks"},
-	}
-	for _, tc := range cases {
-		if got := watermarkText(tc.w, time.UTC); got != tc.want {
-			t.Errorf("watermarkText(%+v) = %q, want %q", tc.w, got, tc.want)
 		}
 	}
 }
@@ -112,10 +40,11 @@ func TestCheckpointText(t *testing.T) {
 		{"failing now", &flink.Checkpoints{Completed: 12, Failed: 3, InProgress: 1, Latest: ok, LatestFailure: &flink.Failure{Trigger: now}}, "✓12 ✖3 ⋯1", true},
 		{"never completed", &flink.Checkpoints{Failed: 3, LatestFailure: &flink.Failure{Trigger: now}}, "✓0 ✖3 ⋯0", true},
 	}
+	m, _ := newPane(t, 160, 48)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if ok, failed, pending := checkpointCounts(tc.c); ok+" "+failed+" "+pending != tc.counts {
-				t.Errorf("counts %q, want %q", ok+" "+failed+" "+pending, tc.counts)
+			if got := ansi.Strip(m.checkpointCell(tc.c)); got != tc.counts {
+				t.Errorf("counts %q, want %q", got, tc.counts)
 			}
 			if got := tc.c.FailingNow(); got != tc.failing {
 				t.Errorf("failing %v, want %v", got, tc.failing)
@@ -201,10 +130,15 @@ func TestPravegaRowsProblems(t *testing.T) {
 	}
 }
 
+// testFlinkRows lists the Flink view at now with the default thresholds.
+func testFlinkRows(secs []restapi.FlinkSection, collapsed map[string]bool, match matcher) []row {
+	v := restapi.DefaultThresholds.FlinkVerdicts(secs, now)
+	return flinkRows(secs, &v, collapsed, match, now)
+}
+
 func TestFlinkRows(t *testing.T) {
 	rep := fixture()
-	th := restapi.DefaultThresholds
-	rows := flinkRows(rep.Flink, nil, all, now, th)
+	rows := testFlinkRows(rep.Flink, nil, all)
 	var slowest []string
 	for _, r := range rows {
 		if r.slowest {
@@ -220,11 +154,11 @@ func TestFlinkRows(t *testing.T) {
 		t.Errorf("last rows %+v %+v", rows[len(rows)-2], last)
 	}
 	const sensor = "flink:iot-analytics/sensor-aggregation/a1b2c3d4e5f60718293a4b5c6d7e8f90"
-	collapsed := flinkRows(rep.Flink, map[string]bool{sensor: true}, all, now, th)
+	collapsed := testFlinkRows(rep.Flink, map[string]bool{sensor: true}, all)
 	if len(rows)-len(collapsed) != 4 {
 		t.Errorf("collapsing a job hides its 4 vertices (not its verdict): %d → %d rows", len(rows), len(collapsed))
 	}
-	filtered := flinkRows(rep.Flink, nil, func(s string) bool { return strings.Contains(s, "Window") }, now, th)
+	filtered := testFlinkRows(rep.Flink, nil, func(s string) bool { return strings.Contains(s, "Window") })
 	if got := len(filtered); got != 7 { // 3 endpoints, the forbidden one's error, the job, its verdict, the vertex
 		t.Errorf("filtered rows:\n%s", keys(filtered))
 	}
@@ -235,7 +169,7 @@ func TestFlinkRows(t *testing.T) {
 // none.
 func TestFlinkRowsVerdicts(t *testing.T) {
 	rep := fixture()
-	rows := flinkRows(rep.Flink, nil, all, now, restapi.DefaultThresholds)
+	rows := testFlinkRows(rep.Flink, nil, all)
 	verdicts := map[string][]string{}
 	health := map[string]platform.Health{}
 	for _, r := range rows {
@@ -261,7 +195,7 @@ func TestFlinkRowsVerdicts(t *testing.T) {
 	for i := range j.Vertices {
 		j.Vertices[i].Watermark.Millis = now.Add(-3 * time.Second).UnixMilli()
 	}
-	for _, r := range flinkRows(healthy.Flink[1:2], nil, all, now, restapi.DefaultThresholds) {
+	for _, r := range testFlinkRows(healthy.Flink[1:2], nil, all) {
 		if r.kind == rowFinding || r.kind == rowJob && r.job.State == "RUNNING" && r.health != platform.Ready {
 			t.Errorf("healthy job has a verdict: %+v", r)
 		}
@@ -305,10 +239,10 @@ func TestInert(t *testing.T) {
 func TestJobLag(t *testing.T) {
 	rep := fixture()
 	j := &rep.Flink[1].Cluster.Jobs[0]
-	if d, ok := jobLag(j, now); !ok || d != 6*time.Minute+12*time.Second {
+	if d, ok := j.Lag(now); !ok || d != 6*time.Minute+12*time.Second {
 		t.Errorf("lag %v %v", d, ok)
 	}
-	if _, ok := jobLag(&rep.Flink[1].Cluster.Jobs[1], now); ok {
+	if _, ok := rep.Flink[1].Cluster.Jobs[1].Lag(now); ok {
 		t.Error("finished job without vertices has a lag")
 	}
 }

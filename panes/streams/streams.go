@@ -97,6 +97,7 @@ type Model struct {
 	view      int
 	internal  bool
 	collapsed map[string]bool
+	verdicts  restapi.Verdicts // of the report's jobs, at the last refresh
 	rows      []row
 	cursor    int
 	offset    int
@@ -319,10 +320,12 @@ func (m *Model) refresh() {
 	}
 	m.rows = nil
 	if m.report != nil {
+		now := m.deps.Clock.Now()
+		m.verdicts = restapi.DefaultThresholds.FlinkVerdicts(m.report.Flink, now)
 		if m.view == pravegaView {
 			m.rows = pravegaRows(m.report.Pravega, m.internal, m.collapsed, match)
 		} else {
-			m.rows = flinkRows(m.report.Flink, m.collapsed, match, m.deps.Clock.Now(), restapi.DefaultThresholds)
+			m.rows = flinkRows(m.report.Flink, &m.verdicts, m.collapsed, match, now)
 		}
 	}
 	want, cursor := m.sel[m.view], 0

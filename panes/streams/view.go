@@ -146,7 +146,7 @@ func (m *Model) tabLine() string {
 	st := &m.deps.Styles
 	var pr, fl, problems string
 	if m.report != nil {
-		streams, internal, pf := pravegaCounts(m.report.Pravega)
+		streams, internal, pf := restapi.PravegaCounts(m.report.Pravega)
 		switch {
 		case internal > 0 && m.internal:
 			pr = plural(streams+internal, "stream") + fmt.Sprintf(" (%d internal)", internal)
@@ -158,14 +158,14 @@ func (m *Model) tabLine() string {
 		if pf > 0 {
 			pr += " " + st.Err.Render(fmt.Sprintf("✖ %d failing", pf))
 		}
-		jobs, running, ff := flinkCounts(m.report.Flink)
+		jobs, running, ff := restapi.FlinkCounts(m.report.Flink)
 		fl = fmt.Sprintf("%s, %d running", plural(jobs, "job"), running)
 		if ff > 0 {
 			fl += " " + st.Err.Render(fmt.Sprintf("✖ %d failing", ff))
 		}
-		if n, worst := flinkVerdicts(m.report.Flink, m.deps.Clock.Now(), restapi.DefaultThresholds); n > 0 {
-			style, glyph := st.Health(worst)
-			problems = " " + style.Render(fmt.Sprintf("%s %d with problems", glyph, n))
+		if v := m.verdicts; v.Problems > 0 {
+			style, glyph := st.Health(v.Worst)
+			problems = " " + style.Render(fmt.Sprintf("%s %d with problems", glyph, v.Problems))
 		}
 	}
 	tab := func(active bool, name, rest string) string {
@@ -174,14 +174,14 @@ func (m *Model) tabLine() string {
 		}
 		return st.Tabs.Inactive.Render(" "+name+" ") + " " + st.Muted.Render(ansi.Strip(rest))
 	}
-	s := tab(m.view == pravegaView, "Pravega", pr) + "   " + tab(m.view == flinkView, "Flink", fl)
 	// The jobs with problems are counted when that fits (their rows say it
 	// in any case).
-	if with := tab(m.view == pravegaView, "Pravega", pr) + "   " + tab(m.view == flinkView, "Flink", fl+problems); problems != "" && lipgloss.Width(with) <= m.width {
-		s = with
+	s := tab(m.view == pravegaView, "Pravega", pr) + "   " + tab(m.view == flinkView, "Flink", fl+problems)
+	if problems != "" && lipgloss.Width(s) > m.width {
+		s = tab(m.view == pravegaView, "Pravega", pr) + "   " + tab(m.view == flinkView, "Flink", fl)
 	}
 	if m.report != nil && m.report.Interval > 0 {
-		right := st.Muted.Render("read every " + lagText(m.report.Interval))
+		right := st.Muted.Render("read every " + restapi.Duration(m.report.Interval))
 		if gap := m.width - lipgloss.Width(s) - lipgloss.Width(right); gap > 1 {
 			s += strings.Repeat(" ", gap) + right
 		}
@@ -264,7 +264,7 @@ func (m *Model) renderRow(r row, widths []int, cols []pane.Column, now time.Time
 			name = st.Muted.Render(name)
 		}
 		tags := st.Muted.Render(strings.Join(r.stream.Tags, ", "))
-		return pane.Row([]string{indent(2) + name, scalingText(r.stream.Scaling), retentionText(r.stream.Retention), tags}, widths, cols)
+		return pane.Row([]string{indent(2) + name, restapi.ScalingText(r.stream.Scaling), restapi.RetentionText(r.stream.Retention), tags}, widths, cols)
 	case rowGroup:
 		online := len(r.group.OnlineReaders)
 		onlineCell := st.OK.Render(plural(online, "reader") + " online")
@@ -390,7 +390,7 @@ func (m *Model) stateCell(state string) string {
 // behind (readable without colour): "2s", "▲ 4m20s", "✖ 6m12s ◀".
 func (m *Model) lagCell(d time.Duration, slowest bool) string {
 	st := &m.deps.Styles
-	s := lagText(d)
+	s := restapi.Duration(d)
 	h := restapi.DefaultThresholds.LagHealth(d)
 	style, glyph := st.Health(h)
 	if h != platform.Ready {
@@ -406,19 +406,11 @@ func (m *Model) lagCell(d time.Duration, slowest bool) string {
 // there are any.
 func (m *Model) checkpointCell(c *flink.Checkpoints) string {
 	st := &m.deps.Styles
-	ok, failed, pending := checkpointCounts(c)
 	fs := st.Muted
 	if c.Failed > 0 {
 		fs = st.Err
 	}
-	return st.OK.Render(ok) + " " + fs.Render(failed) + " " + st.Muted.Render(pending)
-}
-
-func uptime(j *flink.Job, now time.Time) time.Duration {
-	if j.End.IsZero() && !j.Start.IsZero() {
-		return now.Sub(j.Start)
-	}
-	return j.Duration
+	return st.OK.Render("✓"+strconv.FormatInt(c.Completed, 10)) + " " + fs.Render("✖"+strconv.FormatInt(c.Failed, 10)) + " " + st.Muted.Render("⋯"+strconv.Itoa(int(c.InProgress)))
 }
 
 func (m *Model) jobCells(r row, now time.Time) []string {
@@ -432,7 +424,7 @@ func (m *Model) jobCells(r row, now time.Time) []string {
 		marker = " "
 	}
 	lag := st.Muted.Render("-")
-	if d, ok := jobLag(j, now); ok {
+	if d, ok := j.Lag(now); ok {
 		lag = m.lagCell(d, false)
 	}
 	ck := st.Muted.Render("-")
@@ -449,13 +441,13 @@ func (m *Model) jobCells(r row, now time.Time) []string {
 	}
 	name := indent(1) + st.Bold.Render(marker+" "+j.Name)
 	if m.width < 120 {
-		return []string{name, m.jobStateCell(j.State, r.health), pane.Age(uptime(j, now)), par, lag, ck}
+		return []string{name, m.jobStateCell(j.State, r.health), pane.Age(j.Uptime(now)), par, lag, ck}
 	}
 	started := "-"
 	if !j.Start.IsZero() {
 		started = j.Start.In(m.location()).Format("Jan 02 15:04")
 	}
-	return []string{name, m.jobStateCell(j.State, r.health), started, pane.Age(uptime(j, now)), par, lag, ck, last}
+	return []string{name, m.jobStateCell(j.State, r.health), started, pane.Age(j.Uptime(now)), par, lag, ck, last}
 }
 
 func (m *Model) vertexCells(r row, now time.Time, ncols int) []string {
@@ -467,7 +459,7 @@ func (m *Model) vertexCells(r row, now time.Time, ncols int) []string {
 	} else if v.Watermark.Known() {
 		lag = m.lagCell(v.Watermark.Lag(now), r.slowest)
 	}
-	wm := "wm " + watermarkText(v.Watermark, m.location())
+	wm := "wm " + restapi.WatermarkText(v.Watermark, m.location())
 	if !v.Watermark.Known() {
 		wm = st.Muted.Render(wm)
 	}

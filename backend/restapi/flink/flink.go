@@ -90,6 +90,24 @@ func (j *Job) Slowest() int {
 	return best
 }
 
+// Lag is how far the job's slowest vertex's watermark is behind now,
+// false when no vertex has a watermark.
+func (j *Job) Lag(now time.Time) (time.Duration, bool) {
+	s := j.Slowest()
+	if s < 0 {
+		return 0, false
+	}
+	return j.Vertices[s].Watermark.Lag(now), true
+}
+
+// Uptime is how long the job has run at now (its duration once it ended).
+func (j *Job) Uptime(now time.Time) time.Duration {
+	if j.End.IsZero() && !j.Start.IsZero() {
+		return now.Sub(j.Start)
+	}
+	return j.Duration
+}
+
 // Vertex is one job vertex (a chain of operators).
 type Vertex struct {
 	ID, Name, Status            string

@@ -41,6 +41,18 @@ func (b *BackPressure) Worst() (int, float64) {
 	return idx, ratio
 }
 
+// WorstSubtask is the sample of the subtask Worst names (zero without
+// subtasks).
+func (b *BackPressure) WorstSubtask() SubtaskPressure {
+	i, _ := b.Worst()
+	for _, s := range b.Subtasks {
+		if int(s.Index) == i {
+			return s
+		}
+	}
+	return SubtaskPressure{}
+}
+
 // Exceptions is a job's exception history (/jobs/{id}/exceptions,
 // exceptionHistory), newest first.
 type Exceptions struct {

@@ -9,6 +9,7 @@ package pravega
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -346,6 +347,18 @@ type ScaleEvent struct {
 	At             time.Time
 	Segments       int // active segments after the event
 	Splits, Merges int64
+}
+
+// Change says what the event did: "created" (the first event of a
+// window, or one that neither split nor merged), "split, +2", "merge, −1".
+func (e ScaleEvent) Change() string {
+	switch {
+	case e.Splits > 0:
+		return fmt.Sprintf("split, +%d", e.Splits)
+	case e.Merges > 0:
+		return fmt.Sprintf("merge, −%d", e.Merges)
+	}
+	return "created"
 }
 
 // ScalingHistory is a stream's scale events, oldest first.
