@@ -292,7 +292,7 @@ func (w *restWorld) advance(now time.Time) {
 	}
 	for _, j := range w.jobs {
 		j.watermarks(w.flink[j.cluster], now)
-		w.overview(j, w.flink[j.cluster])
+		w.overview(j, w.flink[j.cluster], now)
 	}
 }
 
@@ -385,8 +385,10 @@ func (j *demoJob) watermarks(f *fakeapi.Flink, now time.Time) {
 }
 
 // overview reports the TaskManagers the FlinkDeployment asks for (the scale
-// wizard may change them) and their slots.
-func (w *restWorld) overview(j *demoJob, f *fakeapi.Flink) {
+// wizard may change them) and their slots, and each TaskManager's memory:
+// sensor-aggregation's first one, which holds the busy window, runs near
+// its heap limit (88% to 97% over two minutes).
+func (w *restWorld) overview(j *demoJob, f *fakeapi.Flink, now time.Time) {
 	ns := ProjectIoT
 	if j.cluster == FraudJobName {
 		ns = ProjectFraud
@@ -410,5 +412,25 @@ func (w *restWorld) overview(j *demoJob, f *fakeapi.Flink) {
 		used = max(used, int64(v.Parallelism))
 	}
 	total := int32(tms * slots)
+	left := used
+	for i := range tms {
+		tm := fakeapi.TaskManager{ID: demoHex(j.id + "tm" + fmt.Sprint(i)), Host: fmt.Sprintf("10.42.%d.%d:6122", len(j.cluster)%7, 10+i), Slots: int32(slots),
+			HeapMax: 2 << 30, Direct: 256 << 20, Managed: 1 << 30, Heartbeat: now.Add(-time.Duration(fnv(fmt.Sprint(j.id, i, now.Unix()/10))%9000) * time.Millisecond)}
+		for ; left > 0 && len(tm.Jobs) < int(slots); left-- {
+			tm.Jobs = append(tm.Jobs, j.id)
+		}
+		up := now.Sub(j.started)
+		tm.YoungGCs, tm.YoungGCMs = int64(up/(7*time.Second)), int64(up/(7*time.Second))*18
+		tm.OldGCs, tm.OldGCMs = int64(up/(40*time.Minute)), int64(up/(40*time.Minute))*350
+		saw := float64(now.UnixMilli()%120000) / 120000
+		share := 0.35 + 0.1*saw
+		if i == 0 && j.cluster == SensorJobName {
+			share = 0.88 + 0.09*saw
+		}
+		tm.HeapUsed = int64(share * float64(tm.HeapMax))
+		tm.DirectUsed = int64(float64(tm.Direct) * (0.2 + 0.1*saw))
+		f.SetTaskManager(tm)
+	}
+	f.RemoveTaskManagers(int(tms))
 	f.SetOverview(fakeapi.Overview{TaskManagers: int32(tms), SlotsTotal: total, SlotsAvailable: max(total-int32(used), 0), Version: "1.19.1", Commit: "c2d3b0d"})
 }

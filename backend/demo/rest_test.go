@@ -93,6 +93,14 @@ func TestDemoRESTFollowsSpecs(t *testing.T) {
 			continue
 		}
 		validatedGet(t, fdoc, ep.URL, "/overview")
+		var tms struct{ TaskManagers []struct{ ID string } }
+		_ = json.Unmarshal(validatedGet(t, fdoc, ep.URL, "/taskmanagers"), &tms)
+		if len(tms.TaskManagers) == 0 {
+			t.Errorf("%s: no TaskManager", ep.Target)
+		}
+		for _, tm := range tms.TaskManagers {
+			validatedGet(t, fdoc, ep.URL, "/taskmanagers/"+tm.ID)
+		}
 		var jobs struct{ Jobs []struct{ JID string } }
 		_ = json.Unmarshal(validatedGet(t, fdoc, ep.URL, "/jobs/overview"), &jobs)
 		for _, j := range jobs.Jobs {
@@ -189,6 +197,13 @@ func TestDemoREST(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no back-pressure finding for sensor-aggregation: %+v", restapi.DefaultThresholds.JobFindings(&sj, epoch))
+	}
+	heap := false
+	for _, f := range restapi.DefaultThresholds.JobFindings(&sj, epoch) {
+		heap = heap || f.Problem == restapi.HeapNearLimit
+	}
+	if !heap || len(sj.TaskManagers) == 0 || sj.TaskManagersErr != nil {
+		t.Errorf("sensor-aggregation: no TaskManager near its heap limit: %+v %v", sj.TaskManagers, sj.TaskManagersErr)
 	}
 	m.Focus(r.Flink[0].Target, fj.ID)
 	rctx, rcancel = context.WithTimeout(ctx, 10*time.Second)

@@ -429,6 +429,10 @@ func (m *Monitor) ReadNow(ctx context.Context) Report {
 	return m.Latest()
 }
 
+// MaxTaskManagers bounds the TaskManagers whose details are read (for
+// the jobs looked at).
+const MaxTaskManagers = 32
+
 // Focus says which job the user looks at (its target and job id; empty
 // strings: none): that job's exception history and its vertices'
 // back-pressure are read with its cluster, and its cluster is read now.
@@ -509,6 +513,12 @@ func (m *Monitor) read(ctx context.Context, ep *endpoint, all bool) {
 					}
 				}
 				fanout.Run(len(jobs), 2, func(i int) { fc.ReadFocus(ctx, jobs[i], flink.Focus{}) })
+				if len(jobs) > 0 { // the cluster's TaskManagers, once for the jobs looked at
+					tms, more, err := fc.TaskManagers(ctx, MaxTaskManagers)
+					for _, j := range jobs {
+						j.SetTaskManagers(tms, more, err)
+					}
+				}
 			}
 		}
 		return err

@@ -130,13 +130,14 @@ func TestFocus(t *testing.T) {
 	other := "fedcba9876543210fedcba9876543210"
 	f.AddJob(fakeapi.Job{ID: other, Name: "other", Start: t0.Add(-time.Hour), Vertices: []fakeapi.Vertex{{ID: "00000000000000000000000000000009", Name: "v", Parallelism: 1}}})
 	_ = f.Restart(aggJob, fakeapi.Exception{Name: "java.io.IOException", At: t0.Add(-time.Minute), Stack: "boom"})
+	f.SetTaskManager(fakeapi.TaskManager{ID: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", Host: "10.0.0.7:6122", Slots: 2, Jobs: []string{aggJob}, HeapUsed: 1 << 30, HeapMax: 1 << 30})
 	fc := clocktesting.NewFakeClock(t0)
 	m, srv := flinkMonitor(t, f, fc)
 	target := restapi.Target{API: restapi.Flink, Namespace: "iot", Name: "agg"}
 	focusRequests := func() []string {
 		var asked []string
 		for _, p := range srv.requests() {
-			if strings.Contains(p, "/exceptions") || strings.Contains(p, "/backpressure") {
+			if strings.Contains(p, "/exceptions") || strings.Contains(p, "/backpressure") || strings.Contains(p, "/taskmanagers") {
 				asked = append(asked, p)
 			}
 		}
@@ -172,8 +173,11 @@ func TestFocus(t *testing.T) {
 		if focused && (len(j.Exceptions.Entries) != 1 || j.Exceptions.Entries[0].Name != "java.io.IOException") {
 			t.Errorf("exceptions %+v", j.Exceptions)
 		}
+		if (len(j.TaskManagers) == 1) != focused || j.TaskManagersErr != nil {
+			t.Errorf("%s: TaskManagers %+v %v", j.Name, j.TaskManagers, j.TaskManagersErr)
+		}
 	}
-	if asked := focusRequests(); len(asked) != 2 || strings.Contains(strings.Join(asked, " "), other) {
+	if asked := focusRequests(); len(asked) != 4 || strings.Contains(strings.Join(asked, " "), other) {
 		t.Errorf("focus requests %v", asked)
 	}
 	m.Focus(restapi.Target{}, "")
@@ -191,6 +195,9 @@ func TestFocus(t *testing.T) {
 	for _, j := range m.ReadNow(ctx).Flink[0].Cluster.Jobs {
 		if j.Exceptions == nil || j.Vertices[0].BackPressure == nil {
 			t.Errorf("ReadNow left out %s's exceptions or back-pressure", j.Name)
+		}
+		if j.ID == aggJob && (len(j.TaskManagers) != 1 || restapi.DefaultThresholds.JobVerdict(&j, t0).Findings[0].Problem != restapi.HeapNearLimit) {
+			t.Errorf("ReadNow: %s's TaskManagers %+v, verdict %+v", j.Name, j.TaskManagers, restapi.DefaultThresholds.JobVerdict(&j, t0))
 		}
 	}
 }

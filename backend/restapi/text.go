@@ -134,3 +134,78 @@ func WatermarkText(w flink.Watermark, loc *time.Location) string {
 	}
 	return "none yet"
 }
+
+// TaskManagerText is a TaskManager in a line: "10.42.0.7:6122 · heap 1.9
+// GiB of 2 GiB (95%) · direct 60 MiB of 128 MiB · managed 512 MiB · GC
+// 42× 1s · heartbeat 3s ago".
+func TaskManagerText(t *flink.TaskManager, now time.Time) string {
+	s := t.Name()
+	if share, ok := t.HeapShare(); ok {
+		s += fmt.Sprintf(" · heap %s of %s (%.0f%%)", Size(t.HeapUsed), Size(t.HeapMax), share*100)
+	}
+	if t.Direct > 0 {
+		s += fmt.Sprintf(" · direct %s of %s", Size(t.DirectUsed), Size(t.Direct))
+	}
+	if t.Managed > 0 {
+		s += " · managed " + Size(t.Managed)
+	}
+	if len(t.GC) > 0 {
+		n, d := int64(0), time.Duration(0)
+		for _, g := range t.GC {
+			n, d = n+g.Count, d+g.Time
+		}
+		s += fmt.Sprintf(" · GC %d× %s", n, Duration(d))
+	}
+	if !t.Heartbeat.IsZero() {
+		s += " · heartbeat " + Duration(now.Sub(t.Heartbeat)) + " ago"
+	}
+	return s
+}
+
+// ExceptionsText sums up an exception history: "16 failures kept, 3 in
+// the last hour · newest 3 listed" (listed: how many the reader sees).
+func ExceptionsText(e *flink.Exceptions, now time.Time, listed int) string {
+	if len(e.Entries) == 0 {
+		return "no failure recorded"
+	}
+	s := fmt.Sprintf("%d failures kept, %d in the last hour", len(e.Entries), e.Since(now.Add(-RestartWindow)))
+	if len(e.Entries) == 1 {
+		s = fmt.Sprintf("1 failure kept, %d in the last hour", e.Since(now.Add(-RestartWindow)))
+	}
+	if e.Truncated {
+		s += " (older ones not read)"
+	}
+	if len(e.Entries) > listed {
+		s += fmt.Sprintf(" · newest %d listed", listed)
+	}
+	return s
+}
+
+// ExceptionWhere says where a failure happened: "in Window (2/6) on
+// 10.42.0.7:6122 (TaskManager tm-1)", "global failure (no task)".
+func ExceptionWhere(x *flink.Exception) string {
+	if x.Task == "" {
+		return "global failure (no task)"
+	}
+	s := "in " + x.Task
+	if x.Location != "" {
+		s += " on " + x.Location
+	}
+	if x.TaskManager != "" {
+		s += " (TaskManager " + x.TaskManager + ")"
+	}
+	return s
+}
+
+// PressureText explains a back-pressure sample with subtasks: its level,
+// the subtask back-pressured most, and how busy and idle that one was.
+func PressureText(bp *flink.BackPressure) string {
+	i, ratio := bp.Worst()
+	w := bp.WorstSubtask()
+	level := bp.Level
+	if level == "" {
+		level = "none"
+	}
+	return fmt.Sprintf("back-pressure %s: subtask %d/%d back-pressured %.0f%% of the time, busy %.0f%%, idle %.0f%%",
+		level, i+1, len(bp.Subtasks), ratio*100, w.Busy*100, w.Idle*100)
+}

@@ -108,3 +108,15 @@ func TestScaleEventChange(t *testing.T) {
 		}
 	}
 }
+
+func TestTaskManagerText(t *testing.T) {
+	tm := flink.TaskManager{ID: "x", Path: "pekko.tcp://flink@10.42.0.7:6122/user/rpc/taskmanager_0", HeapUsed: 1946 << 20, HeapMax: 2 << 30,
+		DirectUsed: 60 << 20, Direct: 128 << 20, Managed: 512 << 20, Heartbeat: t0.Add(-3 * time.Second),
+		GC: []flink.GC{{Name: "young", Count: 40, Time: 800 * time.Millisecond}, {Name: "old", Count: 2, Time: 300 * time.Millisecond}}}
+	if got, want := restapi.TaskManagerText(&tm, t0), "10.42.0.7:6122 · heap 1.9 GiB of 2 GiB (95%) · direct 60 MiB of 128 MiB · managed 512 MiB · GC 42× 1s · heartbeat 3s ago"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if got := restapi.TaskManagerText(&flink.TaskManager{ID: "tm-1"}, t0); got != "tm-1" {
+		t.Errorf("nothing known: %q", got)
+	}
+}

@@ -20,12 +20,13 @@ const (
 	CheckpointsFailing                // recent checkpoints failed
 	Lagging                           // the watermark is far behind
 	BackPressured                     // a vertex is back-pressured
+	HeapNearLimit                     // a TaskManager of the job is near its heap limit
 	Unreadable                        // part of a Pravega cluster could not be read
 	NoReaders                         // a reader group has no reader online
 )
 
 func (p Problem) String() string {
-	return [...]string{"restarting", "checkpoints failing", "lagging", "back-pressured", "unreadable", "no readers"}[p]
+	return [...]string{"restarting", "checkpoints failing", "lagging", "back-pressured", "heap near its limit", "unreadable", "no readers"}[p]
 }
 
 // Finding is one thing wrong with a job or a cluster: how bad (Degraded
@@ -50,10 +51,13 @@ type Thresholds struct {
 	// BackPressureBad: a vertex whose worst subtask is back-pressured this
 	// share of the time is Failed; at level "low" it is Degraded.
 	BackPressureBad float64
+	// HeapWarn and HeapBad: a TaskManager using this share of its maximum
+	// heap is Degraded, Failed.
+	HeapWarn, HeapBad float64
 }
 
 // DefaultThresholds are the console's.
-var DefaultThresholds = Thresholds{LagWarn: 30 * time.Second, LagBad: 5 * time.Minute, CheckpointBadShare: 0.5, RestartsBad: 3, BackPressureBad: 0.5}
+var DefaultThresholds = Thresholds{LagWarn: 30 * time.Second, LagBad: 5 * time.Minute, CheckpointBadShare: 0.5, RestartsBad: 3, BackPressureBad: 0.5, HeapWarn: 0.85, HeapBad: 0.95}
 
 // RestartWindow is how far back restarts count.
 const RestartWindow = time.Hour
@@ -142,8 +146,45 @@ func (th Thresholds) JobFindings(j *flink.Job, now time.Time) []Finding {
 		}
 		add(h, BackPressured, "back-pressured (%s): %s, subtask %d/%d %.0f%% of the time", bp.Level, v.Name, worst+1, len(bp.Subtasks), ratio*100)
 	}
+	if f, ok := th.heapFinding(j.TaskManagers); ok {
+		out = append(out, f)
+	}
 	sortFindings(out)
 	return out
+}
+
+// HeapHealth grades a TaskManager's heap use (Ready when not known).
+func (th Thresholds) HeapHealth(t *flink.TaskManager) platform.Health {
+	switch s, ok := t.HeapShare(); {
+	case !ok || s < th.HeapWarn:
+		return platform.Ready
+	case s >= th.HeapBad:
+		return platform.Failed
+	}
+	return platform.Degraded
+}
+
+// heapFinding names the TaskManager (of a job) using the largest share of
+// its heap, when that is over HeapWarn, and how many more are.
+func (th Thresholds) heapFinding(tms []flink.TaskManager) (Finding, bool) {
+	worst, share, over := -1, 0.0, 0
+	for i := range tms {
+		if s, _ := tms[i].HeapShare(); th.HeapHealth(&tms[i]) != platform.Ready {
+			if over++; s > share {
+				worst, share = i, s
+			}
+		}
+	}
+	if worst < 0 {
+		return Finding{}, false
+	}
+	t := &tms[worst]
+	h := th.HeapHealth(t)
+	text := fmt.Sprintf("heap near its limit: TaskManager %s uses %s of %s (%.0f%%)", t.Name(), Size(t.HeapUsed), Size(t.HeapMax), share*100)
+	if over > 1 {
+		text += fmt.Sprintf(" · %d more over %.0f%%", over-1, th.HeapWarn*100)
+	}
+	return Finding{Health: h, Problem: HeapNearLimit, Text: text}, true
 }
 
 // Verdict is what is wrong with a job at a moment: its findings, worst

@@ -90,6 +90,19 @@ func TestJobFindings(t *testing.T) {
 			"▲ restarted 1× in the last hour",
 			"▲ lagging 1m00s behind: Window -> Aggregate, subtask 3/6 holds the minimum",
 		}},
+		{"heap near its limit", func(j *flink.Job) {
+			j.TaskManagers = []flink.TaskManager{
+				{ID: "a", Path: "pekko.tcp://flink@10.42.0.7:6122/user/rpc/taskmanager_0", HeapUsed: 1760 << 20, HeapMax: 2 << 30},
+				{ID: "b", HeapUsed: 1 << 30, HeapMax: 2 << 30},
+			}
+		}, []string{"▲ heap near its limit: TaskManager 10.42.0.7:6122 uses 1.7 GiB of 2 GiB (86%)"}},
+		{"heap at its limit, and another near", func(j *flink.Job) {
+			j.TaskManagers = []flink.TaskManager{
+				{ID: "a", HeapUsed: 1800 << 20, HeapMax: 2 << 30},
+				{ID: "b", HeapUsed: 1990 << 20, HeapMax: 2 << 30},
+				{ID: "c", HeapUsed: 2 << 30, Err: errors.New("500")},
+			}
+		}, []string{"✖ heap near its limit: TaskManager b uses 1.9 GiB of 2 GiB (97%) · 1 more over 85%"}},
 		{"a finished job has none", func(j *flink.Job) { j.State = "FINISHED"; lagging(time.Hour)(j) }, nil},
 	}
 	for _, tc := range cases {

@@ -60,9 +60,17 @@ func (m *Model) detail(r row, now time.Time) (string, []string) {
 		style, glyph := st.Health(r.finding.Health)
 		return r.finding.Problem.String() + " · " + inert(r.job.Name), strings.Split(style.Render(glyph+" "+ansi.Wrap(inert(m.redact(r.finding.Text)), max(m.width-2, 20), " /")), "\n")
 	case rowExceptions:
-		return "exception history of " + inert(r.job.Name), []string{m.exceptionsSummary(r.job, now), st.Muted.Render("select an entry for its stack trace (first lines)")}
+		return "exception history of " + inert(r.job.Name), []string{restapi.ExceptionsText(r.job.Exceptions, now, maxExceptionRows), st.Muted.Render("select an entry for its stack trace (first lines)")}
 	case rowException:
 		return "exception " + inert(r.exc.Name), m.exceptionDetail(r, now)
+	case rowTaskManager:
+		t := r.tm
+		gc := make([]string, len(t.GC))
+		for i, g := range t.GC {
+			gc[i] = fmt.Sprintf("%s %d× %s", inert(g.Name), g.Count, restapi.Duration(g.Time))
+		}
+		return "TaskManager " + inert(t.Name()) + " of " + inert(r.job.Name), []string{inert(m.redact(restapi.TaskManagerText(t, now))),
+			fmt.Sprintf("%d slots, %d free · id %s · GC: %s", t.Slots, t.FreeSlots, inert(t.ID), orNone(strings.Join(gc, ", ")))}
 	}
 	return "", nil
 }
@@ -73,17 +81,7 @@ func (m *Model) detail(r row, now time.Time) (string, []string) {
 func (m *Model) exceptionDetail(r row, now time.Time) []string {
 	st := &m.deps.Styles
 	x := r.exc
-	where := "global failure (no task)"
-	if x.Task != "" {
-		where = "in " + x.Task
-		if x.Location != "" {
-			where += " on " + x.Location
-		}
-		if x.TaskManager != "" {
-			where += " (TaskManager " + x.TaskManager + ")"
-		}
-	}
-	first := fmt.Sprintf("at %s (%s ago) %s", m.clock(x.Time), pane.Age(now.Sub(x.Time)), inert(m.redact(where)))
+	first := fmt.Sprintf("at %s (%s ago) %s", m.clock(x.Time), pane.Age(now.Sub(x.Time)), inert(m.redact(restapi.ExceptionWhere(x))))
 	if x.Concurrent > 0 {
 		first += fmt.Sprintf(" · %d concurrent", x.Concurrent)
 	}
@@ -292,10 +290,7 @@ func (m *Model) pressureText(bp *flink.BackPressure) string {
 	case len(bp.Subtasks) == 0:
 		return st.Muted.Render("back-pressure: sampling (no subtask reported yet)")
 	}
-	i, ratio := bp.Worst()
-	worst := bp.WorstSubtask()
-	text := fmt.Sprintf("back-pressure %s: subtask %d/%d back-pressured %.0f%% of the time, busy %.0f%%, idle %.0f%%",
-		orNone(inert(bp.Level)), i+1, len(bp.Subtasks), ratio*100, worst.Busy*100, worst.Idle*100)
+	text := inert(restapi.PressureText(bp))
 	if !bp.At.IsZero() {
 		text += " · sampled " + m.clock(bp.At)
 	}

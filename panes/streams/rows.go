@@ -22,9 +22,10 @@ const (
 	rowGroup
 	rowJob
 	rowVertex
-	rowFinding    // what is wrong with a job, under it
-	rowExceptions // the exception history's header line, for the job looked at
-	rowException  // one entry of it
+	rowFinding     // what is wrong with a job, under it
+	rowExceptions  // the exception history's header line, for the job looked at
+	rowException   // one entry of it
+	rowTaskManager // a TaskManager with a slot of the job looked at
 )
 
 // maxExceptionRows bounds the exception history entries listed under a job.
@@ -51,6 +52,7 @@ type row struct {
 	err     bool   // the problem is an error (else a note)
 	finding *restapi.Finding
 	exc     *flink.Exception
+	tm      *flink.TaskManager
 	health  platform.Health // a job's verdict (Ready: nothing wrong)
 }
 
@@ -168,6 +170,7 @@ func flinkRows(secs []restapi.FlinkSection, verdicts *restapi.Verdicts, collapse
 			}
 			if !collapsed[jkey] {
 				out = append(out, exceptionRows(sec, job, jkey, now)...)
+				out = append(out, taskManagerRows(sec, job, jkey)...)
 				out = append(out, children...)
 			}
 		}
@@ -198,6 +201,19 @@ func exceptionRows(sec *restapi.FlinkSection, job *flink.Job, jkey string, now t
 	return out
 }
 
+// taskManagerRows lists the TaskManagers of a job whose TaskManagers were
+// read (the job looked at), and what of them could not be.
+func taskManagerRows(sec *restapi.FlinkSection, job *flink.Job, jkey string) []row {
+	var out []row
+	for i := range job.TaskManagers {
+		out = append(out, row{kind: rowTaskManager, key: jkey + "/tm/" + job.TaskManagers[i].ID, depth: 2, target: sec.Target, flink: sec, job: job, tm: &job.TaskManagers[i]})
+	}
+	if job.TaskManagersErr != nil {
+		out = append(out, row{kind: rowProblem, key: jkey + "/!tm", depth: 2, text: "TaskManagers: " + job.TaskManagersErr.Error(), err: true})
+	}
+	return out
+}
+
 func anyOf(rows []row, kinds ...kind) bool {
 	for _, r := range rows {
 		for _, k := range kinds {
@@ -224,20 +240,6 @@ func sectionProblems(sec restapi.Section, base string, noData bool) []row {
 		return []row{{kind: rowProblem, key: base + "/!", depth: 1, text: "not read yet"}}
 	}
 	return nil
-}
-
-// jobStateLevel grades a job state: 0 running, 1 transitional, 2 failing,
-// 3 ended.
-func jobStateLevel(state string) int {
-	switch state {
-	case "RUNNING":
-		return 0
-	case "FAILING", "FAILED", "RESTARTING":
-		return 2
-	case "FINISHED", "CANCELED", "SUSPENDED":
-		return 3
-	}
-	return 1
 }
 
 // plural is "1 stream", "3 streams".

@@ -730,3 +730,32 @@ func TestGoldenAuth(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenTaskManagers: fraud-scoring's TaskManagers, one near its heap
+// limit (its finding under the job, its row selected with its detail).
+func TestGoldenTaskManagers(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			m, _ := newPane(t, size[0], size[1])
+			rep := fixture()
+			rep.Flink[0].Cluster.Jobs[0].TaskManagers = []flink.TaskManager{
+				{ID: "fraud-scoring-taskmanager-1-1", Path: "pekko.tcp://flink@10.42.1.17:6122/user/rpc/taskmanager_0", Slots: 4, HeapUsed: 1790 << 20, HeapMax: 2 << 30,
+					DirectUsed: 70 << 20, Direct: 256 << 20, Managed: 1 << 30, Heartbeat: now.Add(-4 * time.Second),
+					GC: []flink.GC{{Name: "G1_Young_Generation", Count: 812, Time: 14 * time.Second}, {Name: "G1_Old_Generation", Count: 3, Time: 900 * time.Millisecond}}},
+				{ID: "fraud-scoring-taskmanager-1-2", Path: "pekko.tcp://flink@10.42.1.18:6122/user/rpc/taskmanager_0", Slots: 4, HeapUsed: 760 << 20, HeapMax: 2 << 30,
+					DirectUsed: 64 << 20, Direct: 256 << 20, Managed: 1 << 30, Heartbeat: now.Add(-1 * time.Second)},
+			}
+			m, _ = m.Update(ReportMsg{Report: rep})
+			m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+			for i, r := range m.rows {
+				if r.kind == rowTaskManager && r.tm.HeapUsed == 1790<<20 {
+					m.setCursor(i)
+				}
+			}
+			if r, _ := m.selected(); r.kind != rowTaskManager {
+				t.Fatalf("selected %+v", r)
+			}
+			golden.RequireEqual(t, frame(t, m, size[0], size[1]))
+		})
+	}
+}

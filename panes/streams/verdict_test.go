@@ -149,3 +149,44 @@ func TestBackPressureUnreadable(t *testing.T) {
 		t.Errorf("an unreadable sample made a verdict:\n%s", v)
 	}
 }
+
+// TestTaskManagers: the TaskManagers of the job looked at are listed
+// under it with their heap, direct and managed memory, GC and heartbeat;
+// one near its heap limit says so in text and glyph (NO_COLOR too), in
+// its row and in the job's verdict; its detail names its slots and
+// collectors; TaskManagers that could not be read are one line.
+func TestTaskManagers(t *testing.T) {
+	m := New(pane.Deps{Styles: themes.New(themes.Mono), Keys: keymap.Default(), Clock: clocktesting.NewFakeClock(now)}, newFakeSource())
+	m.loc = time.UTC
+	m.SetSize(160, 48)
+	rep := fixture()
+	j := &rep.Flink[1].Cluster.Jobs[0] // sensor-aggregation
+	j.TaskManagers = []flink.TaskManager{
+		{ID: "tm-0", Path: "pekko.tcp://flink@10.42.0.7:6122/user/rpc/taskmanager_0", Slots: 2, HeapUsed: 1946 << 20, HeapMax: 2 << 30, DirectUsed: 60 << 20, Direct: 128 << 20,
+			Managed: 512 << 20, Heartbeat: now.Add(-3 * time.Second), GC: []flink.GC{{Name: "G1_Young_Generation", Count: 40, Time: 800 * time.Millisecond}}},
+		{ID: "tm-1", Path: "pekko.tcp://flink@10.42.0.8:6122/user/rpc/taskmanager_0", Slots: 2, FreeSlots: 1, HeapUsed: 700 << 20, HeapMax: 2 << 30, Heartbeat: now},
+	}
+	rep.Flink[1].Cluster.Jobs[1].TaskManagersErr = errors.New("GET /taskmanagers: 503 Service Unavailable")
+	m, _ = m.Update(ReportMsg{Report: rep})
+	m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+	v := ansi.Strip(m.View())
+	for _, want := range []string{
+		"✖ heap near its limit: TaskManager 10.42.0.7:6122 uses 1.9 GiB of 2 GiB (95%)",
+		"✖ TaskManager 10.42.0.7:6122 · heap 1.9 GiB of 2 GiB (95%) · direct 60 MiB of 128 MiB · managed 512 MiB · GC 40× 0.8s · heartbeat 3s ago",
+		"● TaskManager 10.42.0.8:6122 · heap 700 MiB of 2 GiB (34%) · heartbeat 0.0s ago",
+		"✖ TaskManagers: GET /taskmanagers: 503 Service Unavailable",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("no %q in\n%s", want, v)
+		}
+	}
+	for i, r := range m.rows {
+		if r.kind == rowTaskManager && r.tm.ID == "tm-0" {
+			m.setCursor(i)
+		}
+	}
+	title, lines := m.detail(m.rows[m.cursor], now)
+	if title != "TaskManager 10.42.0.7:6122 of sensor-aggregation" || len(lines) != 2 || lines[1] != "2 slots, 0 free · id tm-0 · GC: G1_Young_Generation 40× 0.8s" {
+		t.Errorf("detail %q %q", title, lines)
+	}
+}

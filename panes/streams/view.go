@@ -282,8 +282,11 @@ func (m *Model) renderRow(r row, widths []int, cols []pane.Column, now time.Time
 	case rowFinding:
 		style, glyph := st.Health(r.finding.Health)
 		return indent(r.depth) + style.Render(glyph+" "+inert(m.redact(r.finding.Text)))
+	case rowTaskManager:
+		style, glyph := st.Health(restapi.DefaultThresholds.HeapHealth(r.tm))
+		return indent(r.depth) + style.Render(glyph+" TaskManager "+inert(m.redact(restapi.TaskManagerText(r.tm, now))))
 	case rowExceptions:
-		return indent(r.depth) + st.Muted.Render("exception history: "+m.exceptionsSummary(r.job, now))
+		return indent(r.depth) + st.Muted.Render("exception history: "+restapi.ExceptionsText(r.job.Exceptions, now, maxExceptionRows))
 	case rowException:
 		x := r.exc
 		where := ""
@@ -296,22 +299,6 @@ func (m *Model) renderRow(r row, widths []int, cols []pane.Column, now time.Time
 		return indent(r.depth) + st.Err.Render("✖ "+m.clock(x.Time)) + " " + inert(restapi.ShortClass(x.Name)) + st.Muted.Render(inert(where))
 	}
 	return ""
-}
-
-// exceptionsSummary is "16 kept, 3 in the last hour" (or "none").
-func (m *Model) exceptionsSummary(j *flink.Job, now time.Time) string {
-	e := j.Exceptions
-	if len(e.Entries) == 0 {
-		return "no failure recorded"
-	}
-	s := fmt.Sprintf("%s kept, %d in the last hour", plural(len(e.Entries), "failure"), e.Since(now.Add(-restapi.RestartWindow)))
-	if e.Truncated {
-		s += " (older ones not read)"
-	}
-	if n := len(e.Entries) - maxExceptionRows; n > 0 {
-		s += fmt.Sprintf(" · newest %d listed", maxExceptionRows)
-	}
-	return s
 }
 
 func (m *Model) endpointLine(r row, now time.Time) string {
@@ -375,7 +362,7 @@ func (m *Model) jobStateCell(state string, h platform.Health) string {
 
 func (m *Model) stateCell(state string) string {
 	st := &m.deps.Styles
-	switch jobStateLevel(state) {
+	switch flink.StateLevel(state) {
 	case 0:
 		return st.OK.Render("● " + state)
 	case 2:

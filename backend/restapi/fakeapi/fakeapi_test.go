@@ -21,6 +21,8 @@ const (
 	jobA = "0123456789abcdef0123456789abcdef"
 	srcV = "00000000000000000000000000000001"
 	aggV = "00000000000000000000000000000002"
+	tmA  = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"
+	tmB  = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2"
 )
 
 func seedPravega() *fakeapi.Pravega {
@@ -121,6 +123,9 @@ func TestFlinkFollowsSpec(t *testing.T) {
 	_ = f.Restart(jobA, fakeapi.Exception{Name: "java.io.IOException", Task: "window-aggregate (2/3)", Location: "10.0.0.7:6122", TaskManager: "tm-1", At: t0.Add(-time.Minute), Stack: "java.io.IOException: disk full"})
 	_ = f.Restart(jobA, fakeapi.Exception{Name: "org.apache.flink.runtime.JobException", At: t0.Add(-30 * time.Second), Stack: "global failure"})
 	_ = f.SetBackPressure(jobA, aggV, fakeapi.Pressure{Ratio: []float64{0.05, 0.3, 0.9}, Busy: []float64{0.5, 0.8, 1}, Idle: []float64{0.5, 0.2, 0}})
+	f.SetTaskManager(fakeapi.TaskManager{ID: tmA, Host: "10.0.0.7:6122", Slots: 2, Jobs: []string{jobA, jobA}, HeapUsed: 900 << 20, HeapMax: 1 << 30,
+		DirectUsed: 60 << 20, Direct: 128 << 20, Managed: 512 << 20, YoungGCs: 40, YoungGCMs: 800, Heartbeat: t0.Add(-2 * time.Second)})
+	f.SetTaskManager(fakeapi.TaskManager{ID: tmB, Host: "10.0.0.8:6122", Slots: 2, HeapMax: 1 << 30, Heartbeat: t0})
 	chk := restapitest.Check(t, doc, f.Handler())
 	srv := httptest.NewServer(chk)
 	defer srv.Close()
@@ -139,6 +144,9 @@ func TestFlinkFollowsSpec(t *testing.T) {
 		"/jobs/fedcba9876543210fedcba9876543210/checkpoints",
 		"/jobs/" + jobA + "/vertices/" + srcV + "/watermarks",
 		"/jobs/" + jobA + "/vertices/" + aggV + "/watermarks",
+		"/taskmanagers",
+		"/taskmanagers/" + tmA,
+		"/taskmanagers/" + tmB,
 	}
 	for _, p := range paths {
 		if code, body, _ := get(t, srv, p); code != 200 {

@@ -92,6 +92,20 @@ func level(r float64) string {
 	return "high"
 }
 
+// TaskManager is one TaskManager of the cluster.
+type TaskManager struct {
+	ID                 string // ResourceID, 32 hex digits
+	Host               string // ip:port of its RPC endpoint
+	Slots              int32
+	Jobs               []string // the job of each allocated slot
+	HeapUsed, HeapMax  int64
+	DirectUsed, Direct int64
+	Managed            int64
+	YoungGCs, OldGCs   int64
+	YoungGCMs, OldGCMs int64
+	Heartbeat          time.Time
+}
+
 // Flink serves the Flink JobManager REST API (base path /) from memory.
 type Flink struct {
 	faults
@@ -100,6 +114,27 @@ type Flink struct {
 	mu       sync.Mutex
 	overview Overview
 	jobs     []*fJob
+	tms      []TaskManager
+}
+
+// SetTaskManager adds or replaces (by ID) a TaskManager.
+func (f *Flink) SetTaskManager(tm TaskManager) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.tms {
+		if f.tms[i].ID == tm.ID {
+			f.tms[i] = tm
+			return
+		}
+	}
+	f.tms = append(f.tms, tm)
+}
+
+// RemoveTaskManagers keeps the first n TaskManagers.
+func (f *Flink) RemoveTaskManagers(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tms = f.tms[:min(n, len(f.tms))]
 }
 
 // NewFlink returns a cluster with no jobs, reading the time from clock.
@@ -284,6 +319,8 @@ func (f *Flink) Handler() http.Handler {
 	mux.HandleFunc("GET /jobs/{jobid}/metrics", f.jobMetrics)
 	mux.HandleFunc("GET /jobs/{jobid}/exceptions", f.exceptionsOf)
 	mux.HandleFunc("GET /jobs/{jobid}/vertices/{vertexid}/backpressure", f.backPressure)
+	mux.HandleFunc("GET /taskmanagers", f.taskManagers)
+	mux.HandleFunc("GET /taskmanagers/{taskmanagerid}", f.taskManager)
 	return mux
 }
 
@@ -610,4 +647,66 @@ func at01(v []float64, i int) float64 {
 		return v[i]
 	}
 	return 0
+}
+
+func (tm *TaskManager) info(details bool) map[string]any {
+	free := max(tm.Slots-int32(len(tm.Jobs)), 0)
+	res := map[string]any{"cpuCores": 1.0, "taskHeapMemory": tm.HeapMax >> 20, "taskOffHeapMemory": 0, "managedMemory": tm.Managed >> 20, "networkMemory": 64, "extendedResources": map[string]any{}}
+	out := map[string]any{
+		"id": tm.ID, "path": "pekko.tcp://flink@" + tm.Host + "/user/rpc/taskmanager_0", "dataPort": 6121, "jmxPort": -1,
+		"timeSinceLastHeartbeat": tm.Heartbeat.UnixMilli(), "slotsNumber": tm.Slots, "freeSlots": free, "blocked": false,
+		"totalResource": res, "freeResource": res,
+		"hardware": map[string]any{"cpuCores": 2, "physicalMemory": 8 << 30, "freeMemory": tm.HeapMax, "managedMemory": tm.Managed},
+		"memoryConfiguration": map[string]any{"frameworkHeap": 128 << 20, "taskHeap": tm.HeapMax - 128<<20, "frameworkOffHeap": 128 << 20, "taskOffHeap": 0,
+			"networkMemory": 64 << 20, "managedMemory": tm.Managed, "jvmMetaspace": 256 << 20, "jvmOverhead": 192 << 20,
+			"totalFlinkMemory": tm.HeapMax + tm.Managed + 320<<20, "totalProcessMemory": tm.HeapMax + tm.Managed + 768<<20},
+	}
+	if !details {
+		return out
+	}
+	slots := []any{}
+	for _, j := range tm.Jobs {
+		slots = append(slots, map[string]any{"jobId": j, "resource": res})
+	}
+	out["allocatedSlots"] = slots
+	out["metrics"] = map[string]any{
+		"heapUsed": tm.HeapUsed, "heapCommitted": tm.HeapMax, "heapMax": tm.HeapMax,
+		"nonHeapUsed": 90 << 20, "nonHeapCommitted": 96 << 20, "nonHeapMax": -1,
+		"directCount": 40, "directUsed": tm.DirectUsed, "directMax": tm.Direct,
+		"mappedCount": 0, "mappedUsed": 0, "mappedMax": 0,
+		"memorySegmentsAvailable": 1800, "memorySegmentsTotal": 2048,
+		"nettyShuffleMemorySegmentsAvailable": 1800, "nettyShuffleMemorySegmentsUsed": 248, "nettyShuffleMemorySegmentsTotal": 2048,
+		"nettyShuffleMemoryAvailable": 1800 << 15, "nettyShuffleMemoryUsed": 248 << 15, "nettyShuffleMemoryTotal": 2048 << 15,
+		"garbageCollectors": []any{
+			map[string]any{"name": "G1_Young_Generation", "count": tm.YoungGCs, "time": tm.YoungGCMs},
+			map[string]any{"name": "G1_Old_Generation", "count": tm.OldGCs, "time": tm.OldGCMs},
+		},
+	}
+	return out
+}
+
+func (f *Flink) taskManagers(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	list := []any{}
+	for i := range f.tms {
+		list = append(list, f.tms[i].info(false))
+	}
+	f.mu.Unlock()
+	f.respond(w, r, http.StatusOK, map[string]any{"taskmanagers": list})
+}
+
+func (f *Flink) taskManager(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	var body map[string]any
+	for i := range f.tms {
+		if f.tms[i].ID == r.PathValue("taskmanagerid") {
+			body = f.tms[i].info(true)
+		}
+	}
+	f.mu.Unlock()
+	if body == nil {
+		f.notFound(w, "TaskManager "+r.PathValue("taskmanagerid"))
+		return
+	}
+	f.respond(w, r, http.StatusOK, body)
 }

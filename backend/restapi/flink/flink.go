@@ -46,9 +46,14 @@ type Job struct {
 	// the user looks at (ReadFocus); nil otherwise.
 	Exceptions    *Exceptions
 	ExceptionsErr error
-	DetailErr     error // /jobs/{id} failed
-	CheckpointErr error // /jobs/{id}/checkpoints failed
-	RestartsErr   error // /jobs/{id}/metrics?get=numRestarts failed
+	// TaskManagers are those with a slot of the job, read (like the
+	// exceptions) for the job the user looks at; TaskManagersErr says what
+	// of them could not be read.
+	TaskManagers    []TaskManager
+	TaskManagersErr error
+	DetailErr       error // /jobs/{id} failed
+	CheckpointErr   error // /jobs/{id}/checkpoints failed
+	RestartsErr     error // /jobs/{id}/metrics?get=numRestarts failed
 }
 
 // Restarts is how often a job restarted: Total is Flink's numRestarts
@@ -66,6 +71,20 @@ type Restarts struct {
 // JobStatus.isGloballyTerminalState).
 func (j *Job) Terminal() bool {
 	return j.State == "FINISHED" || j.State == "CANCELED" || j.State == "FAILED"
+}
+
+// StateLevel grades a job (or vertex) state: 0 running, 1 transitional, 2 failing,
+// 3 ended.
+func StateLevel(state string) int {
+	switch state {
+	case "RUNNING":
+		return 0
+	case "FAILING", "FAILED", "RESTARTING":
+		return 2
+	case "FINISHED", "CANCELED", "SUSPENDED":
+		return 3
+	}
+	return 1
 }
 
 // Parallelism is the job's parallelism: the highest of its vertices' (the
