@@ -149,7 +149,7 @@ func (m Model) storageView() []string {
 	if fill {
 		cols = slices.Insert(cols, 5, pane.Column{Title: "FILL", Width: 6, Right: true})
 	}
-	widths := fit(pane.Layout(cols, m.width), m.width, 2)
+	widths := pane.Narrow(pane.Layout(cols, m.width), m.width, 2)
 	titles := make([]string, len(cols))
 	for i, c := range cols {
 		titles[i] = c.Title
