@@ -720,7 +720,7 @@ func (m Model) onClaimKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.template = key.Matches(msg, m.keys.Template)
 		m.editing, m.err = true, ""
 		m.size.Reset()
-		if size, ok := m.suggestedSize(claims[m.claimCursor]); ok && !m.template {
+		if size, ok := m.claims().SuggestedSize(claims[m.claimCursor]); ok && !m.template {
 			m.size.SetValue(size) // the fill's reason to grow, editable
 		}
 		m.updateKeys()

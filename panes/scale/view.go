@@ -8,11 +8,17 @@ import (
 
 	"github.com/streamops/streamops/backend/scale"
 	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/panes/scale/claims"
 	"github.com/streamops/streamops/panes/scale/nodes"
 	"github.com/streamops/streamops/panes/scale/planview"
 )
 
 func (m Model) bodyHeight() int { return max(m.height-3, 1) } // header, two footer lines
+
+// claims is the storage view of the pane's snapshot.
+func (m Model) claims() claims.Table {
+	return claims.Table{Styles: m.deps.Styles, Snap: m.snap, Report: m.report, Cursor: m.claimCursor, Width: m.width, Height: m.bodyHeight()}
+}
 
 // View renders the pane.
 func (m Model) View() string {
@@ -28,7 +34,7 @@ func (m Model) View() string {
 	case m.showAudit || m.mode != modeSelect:
 		body = m.scrolled(m.lines())
 	case m.storage:
-		body = m.storageView()
+		body = m.claims().View()
 	case m.level == scale.KubernetesLevel:
 		var after []scale.NodeUsage
 		if m.preflight != nil {
@@ -111,7 +117,7 @@ func (m Model) statusLine() string {
 	case m.mode == modeConfirm && m.plan.Storage():
 		return st.Warn.Render("▲ " + m.plan.Steps[0].Title() + ": a claim can never shrink back")
 	case m.mode == modeSelect && m.storage:
-		return st.Text.Render(m.claimDetail())
+		return st.Text.Render(m.claims().Detail())
 	case m.mode == modeSelect && m.level == scale.KubernetesLevel && m.nodes != nil:
 		return st.Text.Render(nodes.Headroom(m.nodes.Nodes))
 	case m.mode == modeSelect:
