@@ -139,6 +139,20 @@ func Layout(cols []Column, total int) []int {
 	return widths
 }
 
+// Narrow narrows column i (a name column) of widths when the table is
+// wider than total, so that narrow terminals keep every column; it
+// returns widths.
+func Narrow(widths []int, total, i int) []int {
+	used := len(widths) - 1
+	for _, w := range widths {
+		used += w
+	}
+	if over := used - total; over > 0 {
+		widths[i] = max(widths[i]-over, 6)
+	}
+	return widths
+}
+
 // Row renders cells in columns of the given widths; columns of width 0
 // are left out.
 func Row(cells []string, widths []int, cols []Column) string {

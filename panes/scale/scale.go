@@ -29,6 +29,7 @@ import (
 	"github.com/streamops/streamops/backend/usage"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/panes/scale/planview"
 )
 
 // Backend is what the wizard needs of the engine (*scale.Engine).
@@ -103,7 +104,7 @@ type Model struct {
 	busy      string // what the engine is doing, "" when idle
 	confirm   textinput.Model
 	events    <-chan scale.Event
-	steps     map[int]stepState
+	steps     planview.Steps
 	outcome   *scale.Outcome
 	askStop   bool
 	stopAsked bool
@@ -163,7 +164,7 @@ func New(ctx context.Context, deps pane.Deps, eng Backend) Model {
 	phrase.CharLimit = 253
 	phrase.SetStyles(styles)
 	m := Model{deps: deps, keys: paneKeys(deps.Keys), ctx: ctx, eng: eng, level: scale.ComponentLevel,
-		edits: map[string]string{}, steps: map[int]stepState{}, confirm: in, size: size, value: value, phrase: phrase}
+		edits: map[string]string{}, steps: planview.Steps{}, confirm: in, size: size, value: value, phrase: phrase}
 	m.updateKeys()
 	return m
 }
@@ -371,7 +372,7 @@ func (m Model) onApply(msg applyMsg) (Model, tea.Cmd) {
 		return m.fail("apply", msg.err)
 	}
 	m.mode, m.events, m.offset, m.stopAsked = modeRun, msg.events, 0, false
-	m.steps = map[int]stepState{}
+	m.steps = planview.Steps{}
 	m.updateKeys()
 	return m, waitEventCmd(msg.planID, msg.events)
 }
@@ -389,16 +390,8 @@ func (m Model) onEvent(msg eventMsg) (Model, tea.Cmd) {
 		return m, nil
 	}
 	ev := msg.ev
-	st := m.steps[ev.Step]
+	m.steps.Apply(ev)
 	switch ev.Kind {
-	case scale.StepStarted:
-		st = stepState{phase: ev.Kind, started: ev.At}
-	case scale.StepPatched:
-		st.phase, st.message = ev.Kind, ev.Message
-	case scale.StepProgress:
-		st.phase, st.progress = ev.Kind, ev.Progress
-	case scale.StepConverged, scale.StepFailed:
-		st.phase, st.progress, st.message = ev.Kind, ev.Progress, ev.Message
 	case scale.PostChecking:
 		m.busy = ev.Message + "…"
 	case scale.Finished:
@@ -411,9 +404,6 @@ func (m Model) onEvent(msg eventMsg) (Model, tea.Cmd) {
 		}
 		m.updateKeys()
 		return m, tea.Batch(cmd, waitEventCmd(msg.planID, m.events))
-	}
-	if ev.Step > 0 {
-		m.steps[ev.Step] = st
 	}
 	m.updateKeys()
 	return m, waitEventCmd(msg.planID, m.events)
@@ -730,7 +720,7 @@ func (m Model) onClaimKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.template = key.Matches(msg, m.keys.Template)
 		m.editing, m.err = true, ""
 		m.size.Reset()
-		if size, ok := m.suggestedSize(claims[m.claimCursor]); ok && !m.template {
+		if size, ok := m.claims().SuggestedSize(claims[m.claimCursor]); ok && !m.template {
 			m.size.SetValue(size) // the fill's reason to grow, editable
 		}
 		m.updateKeys()
@@ -786,29 +776,7 @@ func (m Model) onQuit() (Model, tea.Cmd) {
 
 // waitingPod is the first member the latest waiting (or failed) step waits
 // for.
-func (m Model) waitingPod() (scale.MemberWait, bool) {
-	if m.plan == nil {
-		return scale.MemberWait{}, false
-	}
-	for i := len(m.plan.Steps) - 1; i >= 0; i-- {
-		st, ok := m.steps[m.plan.Steps[i].N]
-		if ok && st.phase != scale.StepConverged && len(st.progress.Stuck) > 0 {
-			return st.progress.Stuck[0], true
-		}
-	}
-	return scale.MemberWait{}, false
-}
-
-// patched reports whether a step of the running plan got as far as its
-// patch, so that a revert has something to set back.
-func (m Model) patched() bool {
-	for _, st := range m.steps {
-		if st.phase != scale.StepStarted {
-			return true
-		}
-	}
-	return false
-}
+func (m Model) waitingPod() (scale.MemberWait, bool) { return m.steps.WaitingPod(m.plan) }
 
 // onStop asks whether to stop the running plan (once: a stop already asked
 // for is under way); asked again while the question shows, it withdraws it.
@@ -865,7 +833,7 @@ func (m *Model) updateKeys() {
 	k.Stop.SetEnabled(m.mode == modeRun && !m.stopAsked)
 	_, waiting := m.waitingPod()
 	k.Logs.SetEnabled((m.mode == modeRun || m.mode == modeDone) && !m.showAudit && waiting)
-	k.Revert.SetEnabled((m.mode == modeRun || m.mode == modeDone) && !m.showAudit && m.plan != nil && !m.plan.Storage() && m.patched())
+	k.Revert.SetEnabled((m.mode == modeRun || m.mode == modeDone) && !m.showAudit && m.plan != nil && !m.plan.Storage() && m.steps.Patched())
 	k.Audit.SetEnabled(m.mode != modeConfirm && m.mode != modeOverride)
 }
 

@@ -4,14 +4,21 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/streamops/streamops/backend/scale"
 	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/panes/scale/claims"
+	"github.com/streamops/streamops/panes/scale/nodes"
+	"github.com/streamops/streamops/panes/scale/planview"
 )
 
 func (m Model) bodyHeight() int { return max(m.height-3, 1) } // header, two footer lines
+
+// claims is the storage view of the pane's snapshot.
+func (m Model) claims() claims.Table {
+	return claims.Table{Styles: m.deps.Styles, Snap: m.snap, Report: m.report, Cursor: m.claimCursor, Width: m.width, Height: m.bodyHeight()}
+}
 
 // View renders the pane.
 func (m Model) View() string {
@@ -27,9 +34,13 @@ func (m Model) View() string {
 	case m.showAudit || m.mode != modeSelect:
 		body = m.scrolled(m.lines())
 	case m.storage:
-		body = m.storageView()
+		body = m.claims().View()
 	case m.level == scale.KubernetesLevel:
-		body = m.nodesView()
+		var after []scale.NodeUsage
+		if m.preflight != nil {
+			after = m.preflight.Nodes
+		}
+		body = nodes.View(m.deps.Styles, m.nodes, m.nodesErr, after, m.width)
 	default:
 		body = m.targetsView()
 	}
@@ -81,13 +92,7 @@ func (m Model) header() string {
 }
 
 func (m Model) progressText() string {
-	done := 0
-	for _, s := range m.steps {
-		if s.phase == scale.StepConverged {
-			done++
-		}
-	}
-	return fmt.Sprintf("%d of %d step(s) converged", done, len(m.plan.Steps))
+	return fmt.Sprintf("%d of %d step(s) converged", m.steps.Converged(), len(m.plan.Steps))
 }
 
 // statusLine is the first footer line: an error, what the engine is doing,
@@ -112,9 +117,9 @@ func (m Model) statusLine() string {
 	case m.mode == modeConfirm && m.plan.Storage():
 		return st.Warn.Render("▲ " + m.plan.Steps[0].Title() + ": a claim can never shrink back")
 	case m.mode == modeSelect && m.storage:
-		return st.Text.Render(m.claimDetail())
+		return st.Text.Render(m.claims().Detail())
 	case m.mode == modeSelect && m.level == scale.KubernetesLevel && m.nodes != nil:
-		return st.Text.Render(headroom(m.nodes.Nodes))
+		return st.Text.Render(nodes.Headroom(m.nodes.Nodes))
 	case m.mode == modeSelect:
 		if s := changeSummary(m.targets, m.edits); s != "" {
 			return st.Accent.Render("changes: ") + s
@@ -190,26 +195,22 @@ func (m Model) stuckKeys() string {
 
 // lines are the scrollable view's lines: the audit log, the plan, or the
 // run.
-func (m Model) lines() []line {
+func (m Model) lines() []planview.Line {
 	switch {
 	case m.showAudit:
-		return auditLines(m.audit, m.eng.AuditPath())
+		return planview.Audit(m.audit, m.eng.AuditPath())
 	case m.plan == nil:
 		return nil
 	case m.mode == modeOverride:
-		return append(overrideLines(m.overriding), planLines(*m.plan, m.preflight, m.dry, m.deps.ReadOnly())...)
+		return append(planview.Override(m.overriding), planview.Plan(*m.plan, m.preflight, m.dry, m.deps.ReadOnly())...)
 	case m.mode == modePlan || m.mode == modeConfirm:
-		return planLines(*m.plan, m.preflight, m.dry, m.deps.ReadOnly())
+		return planview.Plan(*m.plan, m.preflight, m.dry, m.deps.ReadOnly())
 	}
-	return runLines(*m.plan, m.steps, m.outcome, m.eng.StepTimeout(), m.deps.Clock.Now())
+	return planview.Run(*m.plan, m.steps, m.outcome, m.eng.StepTimeout(), m.deps.Clock.Now())
 }
 
-func (m Model) rendered(lines []line) []string {
-	var all []string
-	for _, l := range lines {
-		all = append(all, m.renderLine(l)...)
-	}
-	return all
+func (m Model) rendered(lines []planview.Line) []string {
+	return planview.Render(m.deps.Styles, lines, m.width)
 }
 
 // maxOffset is the furthest the scrollable view scrolls.
@@ -221,7 +222,7 @@ func (m Model) maxOffset() int {
 }
 
 // scrolled wraps lines to the width and shows the window at offset.
-func (m Model) scrolled(lines []line) []string {
+func (m Model) scrolled(lines []planview.Line) []string {
 	all := m.rendered(lines)
 	h := m.bodyHeight()
 	off := min(m.offset, max(len(all)-h, 0))
@@ -232,92 +233,6 @@ func (m Model) scrolled(lines []line) []string {
 		out = append(out[:len(out)-1:len(out)-1], more)
 	}
 	return out
-}
-
-func (m Model) renderLine(l line) []string {
-	st := m.deps.Styles
-	text := strings.TrimLeft(l.text, " ")
-	lead := l.indent + len(l.text) - len(text)
-	indent := strings.Repeat(" ", lead)
-	width := max(m.width-lead-3, 20)
-	var style lipgloss.Style
-	prefix := ""
-	switch l.kind {
-	case kindHeading:
-		style = st.Header
-	case kindStep:
-		style = st.Bold
-	case kindMuted:
-		style = st.Muted
-	case kindFix:
-		style = st.Accent
-	case kindWarn:
-		style = st.Warn
-	case kindCheck:
-		gs, glyph := statusStyle(m, l.status)
-		prefix = gs.Render(glyph) + " "
-		style = st.Text
-		if l.status == scale.Fail {
-			style = st.Err
-		}
-	default:
-		style = st.Text
-		if l.glyph != "" {
-			prefix = st.Info.Render(l.glyph) + " "
-		}
-	}
-	wrapped := wrap(text, width)
-	out := make([]string, len(wrapped))
-	for i, w := range wrapped {
-		p := prefix
-		if i > 0 {
-			p = "   " // hanging indent
-			if prefix != "" {
-				p = "  "
-			}
-		}
-		out[i] = indent + p + style.Render(w)
-	}
-	return out
-}
-
-// wrap breaks plain text at spaces (names with hyphens stay whole), and
-// hard-breaks a word longer than width.
-func wrap(text string, width int) []string {
-	var out []string
-	cur := ""
-	for _, word := range strings.Split(text, " ") {
-		for ansi.StringWidth(word) > width {
-			if cur != "" {
-				out, cur = append(out, cur), ""
-			}
-			cut := ansi.Truncate(word, width, "")
-			out = append(out, cut)
-			word = word[len(cut):]
-		}
-		switch {
-		case cur == "":
-			cur = word
-		case ansi.StringWidth(cur)+1+ansi.StringWidth(word) <= width:
-			cur += " " + word
-		default:
-			out, cur = append(out, cur), word
-		}
-	}
-	return append(out, cur)
-}
-
-func statusStyle(m Model, s scale.Status) (lipgloss.Style, string) {
-	st := m.deps.Styles
-	switch s {
-	case scale.Pass:
-		return st.OK, s.Glyph()
-	case scale.Warn:
-		return st.Warn, s.Glyph()
-	case scale.Fail:
-		return st.Err, s.Glyph()
-	}
-	return st.Muted, s.Glyph()
 }
 
 // targetsView is the table of a level's targets.
@@ -341,7 +256,7 @@ func (m Model) targetsView() []string {
 	if app {
 		name = 1
 	}
-	widths := fit(pane.Layout(cols, m.width), m.width, name)
+	widths := pane.Narrow(pane.Layout(cols, m.width), m.width, name)
 	titles := make([]string, len(cols))
 	for i, c := range cols {
 		titles[i] = c.Title
@@ -390,89 +305,4 @@ func delta(t scale.Target, next string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (%+d)", b-a)
-}
-
-// nodesView is the Kubernetes level: capacity, requests and headroom.
-func (m Model) nodesView() []string {
-	st := m.deps.Styles
-	if m.nodesErr != "" {
-		return []string{st.Err.Render("✖ " + m.nodesErr)}
-	}
-	if m.nodes == nil {
-		return []string{st.Muted.Render("reading nodes…")}
-	}
-	wide := m.width >= 120
-	nodeW := len("NODE")
-	for _, n := range m.nodes.Nodes {
-		nodeW = max(nodeW, len(n.Name))
-	}
-	cols := []pane.Column{{Title: "NODE", Width: min(nodeW, 40)}, {Title: "STATE", Width: 16}, {Title: "CPU REQ/ALLOC", Width: 13, Right: true},
-		{Title: "FREE CPU", Width: 8, Right: true}, {Title: "MEM REQ/ALLOC", Width: 15, Right: true}, {Title: "FREE MEM", Width: 9, Right: true}}
-	if wide {
-		cols = append(cols, pane.Column{Title: "FREE DISK", Width: 9, Right: true}, pane.Column{Title: "PODS", Width: 8, Right: true})
-	}
-	widths := fit(pane.Layout(cols, m.width), m.width, 0)
-	titles := make([]string, len(cols))
-	for i, c := range cols {
-		titles[i] = c.Title
-	}
-	out := []string{st.Table.Header.Render(pane.Row(titles, widths, cols))}
-	nodes, after := m.nodes.Nodes, false
-	if m.preflight != nil && len(m.preflight.Nodes) > 0 {
-		nodes, after = m.preflight.Nodes, true // the plan's members placed
-		cols[3].Title, cols[5].Title = "FREE AFTER", "MEM AFTER"
-		cols[3].Width = 10
-		widths = fit(pane.Layout(cols, m.width), m.width, 0)
-		titles[3], titles[5] = cols[3].Title, cols[5].Title
-		out[0] = st.Table.Header.Render(pane.Row(titles, widths, cols))
-	}
-	for _, r := range nodeRows(nodes, after) {
-		free, freeMem := r.freeCPU, r.freeMemory
-		if r.tight {
-			free, freeMem = st.Warn.Render(free+" ▲"), st.Warn.Render(freeMem)
-		}
-		cells := []string{r.name, r.state, r.cpu, free, r.memory, freeMem, r.disk, r.pods}
-		out = append(out, pane.Row(cells, widths, cols))
-		if r.added != "" {
-			out = append(out, st.Accent.Render("  + "+r.added))
-		}
-	}
-	if after {
-		out = append(out, st.Muted.Render("FREE AFTER: once the plan's new members run (from its preflight)."))
-	}
-	out = append(out, "", st.Muted.Render("Requests are summed from the pods on each node (one list when this level opens)."),
-		st.Muted.Render("Advisory: the console does not add nodes; the preflight checks new members fit."))
-	return out
-}
-
-// headroom sums what is free on the schedulable nodes and names the most
-// a single member could get.
-func headroom(nodes []scale.NodeUsage) string {
-	var cpu, mem, bestCPU, bestMem int64
-	n := 0
-	for _, nd := range nodes {
-		if !nd.Ready || !nd.Schedulable {
-			continue
-		}
-		f := nd.Free()
-		n++
-		cpu += max(f.MilliCPU, 0)
-		mem += max(f.Memory, 0)
-		bestCPU, bestMem = max(bestCPU, f.MilliCPU), max(bestMem, f.Memory)
-	}
-	return fmt.Sprintf("headroom now on %d node(s): %s CPU, %s; most on one: %s CPU, %s",
-		n, scale.FormatCPU(cpu), scale.FormatBytes(mem), scale.FormatCPU(bestCPU), scale.FormatBytes(bestMem))
-}
-
-// fit narrows column i (a name column) when the table is wider than the
-// pane, so that narrow terminals keep every column.
-func fit(widths []int, total, i int) []int {
-	used := len(widths) - 1
-	for _, w := range widths {
-		used += w
-	}
-	if over := used - total; over > 0 {
-		widths[i] = max(widths[i]-over, 6)
-	}
-	return widths
 }

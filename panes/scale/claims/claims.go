@@ -1,4 +1,9 @@
-package scale
+// Package claims is the scale wizard's storage view: the platform's
+// PersistentVolumeClaims grouped by component, with their size, class,
+// whether they can grow and, where a kubelet reported it, how full they
+// are; the selected claim in one line; and the size a claim over 80 %
+// full is suggested to grow to.
+package claims
 
 import (
 	"fmt"
@@ -11,7 +16,19 @@ import (
 	"github.com/streamops/streamops/backend/scale"
 	"github.com/streamops/streamops/backend/usage"
 	"github.com/streamops/streamops/panes/pane"
+	"github.com/streamops/streamops/themes"
 )
+
+// Table is the storage view of a snapshot's claims in a pane of Width by
+// Height rows, Cursor the selected claim (an index into Snap.Claims) and
+// Report the usage monitor's newest (nil: no monitor, no FILL column).
+type Table struct {
+	Styles        themes.Styles
+	Snap          *platform.Snapshot
+	Report        *usage.Report
+	Cursor        int
+	Width, Height int
+}
 
 // claimRow is one line of the storage view: a component heading or a claim.
 type claimRow struct {
@@ -60,15 +77,15 @@ func claimState(c platform.Claim) string {
 
 // fillOf is the claim's fill from the usage report, if a kubelet
 // reported its volume.
-func (m Model) fillOf(c platform.Claim) (usage.ClaimFill, bool) {
-	f, ok := m.report.Claim(c.Key())
+func (m Table) fillOf(c platform.Claim) (usage.ClaimFill, bool) {
+	f, ok := m.Report.Claim(c.Key())
 	return f, ok && f.Level != usage.FillUnknown
 }
 
 // fillCell is the FILL column: "91% ✖" over 90 %, "84% ▲" over 80 %, so
 // the mark reads without colour; "?" when no kubelet reported it.
-func (m Model) fillCell(c platform.Claim) string {
-	st := m.deps.Styles
+func (m Table) fillCell(c platform.Claim) string {
+	st := m.Styles
 	f, ok := m.fillOf(c)
 	if !ok {
 		return st.Muted.Render("?")
@@ -85,13 +102,13 @@ func (m Model) fillCell(c platform.Claim) string {
 
 // fillText is the selected claim's fill for its detail line: "91% full
 // (9.1Gi of 10Gi) ✖ over 90%: 14Gi brings it under 70%".
-func (m Model) fillText(c platform.Claim) string {
-	if m.report == nil {
+func (m Table) fillText(c platform.Claim) string {
+	if m.Report == nil {
 		return ""
 	}
 	f, ok := m.fillOf(c)
 	if !ok {
-		if line := pane.UsageUnknown("fill", m.report.Volumes); line != "" {
+		if line := pane.UsageUnknown("fill", m.Report.Volumes); line != "" {
 			return line
 		}
 		return "fill: not reported by the kubelet"
@@ -103,15 +120,15 @@ func (m Model) fillText(c platform.Claim) string {
 	case usage.FillHigh:
 		text += " ▲ over 80%"
 	}
-	if size, ok := m.suggestedSize(c); ok {
+	if size, ok := m.SuggestedSize(c); ok {
 		text += fmt.Sprintf(": grow to %s to bring it under %d%%", size, int(scale.TargetFill*100))
 	}
 	return text
 }
 
-// suggestedSize is the size the size input starts with for a claim over
+// SuggestedSize is the size the size input starts with for a claim over
 // 80 % full: enough to bring it under 70 %, in whole GiB.
-func (m Model) suggestedSize(c platform.Claim) (string, bool) {
+func (m Table) SuggestedSize(c platform.Claim) (string, bool) {
 	f, ok := m.fillOf(c)
 	if !ok || f.Level < usage.FillHigh {
 		return "", false
@@ -123,12 +140,12 @@ func (m Model) suggestedSize(c platform.Claim) (string, bool) {
 	return fmt.Sprintf("%dGi", size>>30), true
 }
 
-// storageView lists the platform's claims grouped by component.
-func (m Model) storageView() []string {
-	st := m.deps.Styles
+// View lists the platform's claims grouped by component.
+func (m Table) View() []string {
+	st := m.Styles
 	var claims []platform.Claim
-	if m.snap != nil {
-		claims = m.snap.Claims
+	if m.Snap != nil {
+		claims = m.Snap.Claims
 	}
 	claimW := len("CLAIM")
 	for _, c := range claims {
@@ -137,7 +154,7 @@ func (m Model) storageView() []string {
 	cols := []pane.Column{{Title: "", Width: 1}, {Title: "ROLE", Width: 7}, {Title: "CLAIM", Width: min(claimW, 40)},
 		{Title: "SIZE", Width: 6, Right: true}, {Title: "CAPACITY", Width: 8, Right: true}, {Title: "CLASS", Width: 11},
 		{Title: "GROW", Width: 4}, {Title: "STATE"}}
-	wide := m.width >= 120
+	wide := m.Width >= 120
 	if wide {
 		cols[1].Width, cols[5].Width, cols[6].Width = 17, 16, 7
 		cols[6].Title = "EXPAND"
@@ -145,11 +162,11 @@ func (m Model) storageView() []string {
 	}
 	// the fill, when the usage monitor is there to read it, after the
 	// capacity it is a fraction of
-	fill := m.report != nil
+	fill := m.Report != nil
 	if fill {
 		cols = slices.Insert(cols, 5, pane.Column{Title: "FILL", Width: 6, Right: true})
 	}
-	widths := fit(pane.Layout(cols, m.width), m.width, 2)
+	widths := pane.Narrow(pane.Layout(cols, m.Width), m.Width, 2)
 	titles := make([]string, len(cols))
 	for i, c := range cols {
 		titles[i] = c.Title
@@ -157,7 +174,7 @@ func (m Model) storageView() []string {
 	out := []string{st.Table.Header.Render(pane.Row(titles, widths, cols))}
 	if len(claims) == 0 {
 		why := "no PersistentVolumeClaims in the platform's namespaces"
-		for _, s := range m.snap.Syncs {
+		for _, s := range m.Snap.Syncs {
 			if s.Resource == "persistentvolumeclaims" && s.Phase != platform.Synced {
 				why = "claims " + s.Phase.String() + ": " + s.Reason
 			}
@@ -167,15 +184,15 @@ func (m Model) storageView() []string {
 	rows := claimRows(claims)
 	cur := 0
 	for i, r := range rows {
-		if r.index == m.claimCursor {
+		if r.index == m.Cursor {
 			cur = i
 		}
 	}
-	off := pane.Scroll(0, cur, m.bodyHeight()-1, len(rows))
+	off := pane.Scroll(0, cur, m.Height-1, len(rows))
 	if off > 0 && rows[off].index >= 0 && cur > off {
 		off-- // keep the heading above the first claim shown when there is room
 	}
-	for i := off; i < len(rows) && len(out) < m.bodyHeight(); i++ {
+	for i := off; i < len(rows) && len(out) < m.Height; i++ {
 		r := rows[i]
 		if r.index < 0 {
 			out = append(out, st.Accent.Render(r.heading))
@@ -183,7 +200,7 @@ func (m Model) storageView() []string {
 		}
 		c := claims[r.index]
 		sel := " "
-		if r.index == m.claimCursor {
+		if r.index == m.Cursor {
 			sel = "▸"
 		}
 		role := c.Role
@@ -220,21 +237,21 @@ func (m Model) storageView() []string {
 			cells = append(cells, st.Muted.Render(c.Member))
 		}
 		l := pane.Row(cells, widths, cols)
-		if r.index == m.claimCursor {
-			l = st.Selected.Render(pane.Fit(ansi.Strip(l), m.width))
+		if r.index == m.Cursor {
+			l = st.Selected.Render(pane.Fit(ansi.Strip(l), m.Width))
 		}
 		out = append(out, l)
 	}
 	return out
 }
 
-// claimDetail is the status line of the storage view: the selected claim
+// Detail is the status line of the storage view: the selected claim
 // in one line.
-func (m Model) claimDetail() string {
-	if m.snap == nil || m.claimCursor >= len(m.snap.Claims) {
+func (m Table) Detail() string {
+	if m.Snap == nil || m.Cursor >= len(m.Snap.Claims) {
 		return ""
 	}
-	c := m.snap.Claims[m.claimCursor]
+	c := m.Snap.Claims[m.Cursor]
 	var parts []string
 	switch {
 	case c.Member != "":
