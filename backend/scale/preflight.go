@@ -557,13 +557,13 @@ func dedupe(ss []string) []string {
 	return out
 }
 
-// listedMembers is how many names memberList shows before it counts.
+// listedMembers is how many names MemberList shows before it counts.
 const listedMembers = 4
 
-// memberList names members for evidence: all of a few; of many, the
+// MemberList names members for evidence: all of a few; of many, the
 // first ones, the last and how many in all, so that a plan for 99,999
 // bookies stays a few lines long.
-func memberList(names []string) string {
+func MemberList(names []string) string {
 	if len(names) <= listedMembers {
 		return strings.Join(names, ", ")
 	}
@@ -579,7 +579,7 @@ func checkResources(fit FitResult, adding int, notes []string) Check {
 		line := fmt.Sprintf("%s: free %s CPU, %s after the plan (allocatable %s CPU, %s)", n.Name,
 			FormatCPU(free.MilliCPU), FormatBytes(free.Memory), FormatCPU(n.Allocatable.MilliCPU), FormatBytes(n.Allocatable.Memory))
 		if len(n.AddedMembers) > 0 {
-			line += "; gets " + memberList(n.AddedMembers)
+			line += "; gets " + MemberList(n.AddedMembers)
 		}
 		if u := usageText(n); u != "" {
 			line += "; " + u
@@ -626,7 +626,7 @@ func checkResources(fit FitResult, adding int, notes []string) Check {
 			u := g.first
 			line := fmt.Sprintf("✖ %s (needs %s) fits on no node", u.Member.Name, FormatResources(u.Member.Requests))
 			if len(g.names) > 1 {
-				line = fmt.Sprintf("✖ %s (each needs %s) fit on no node", memberList(g.names), FormatResources(u.Member.Requests))
+				line = fmt.Sprintf("✖ %s (each needs %s) fit on no node", MemberList(g.names), FormatResources(u.Member.Requests))
 			}
 			lines = append(lines, line)
 			for _, s := range u.Short {

@@ -60,10 +60,10 @@ func usageWarnings(nodes []NodeUsage) []string {
 		}
 		switch {
 		case len(n.Pressure) > 0:
-			out = append(out, fmt.Sprintf("▲ %s gets %s but reports %s: the kubelet evicts pods there", n.Name, memberList(n.AddedMembers), strings.Join(n.Pressure, ", ")))
+			out = append(out, fmt.Sprintf("▲ %s gets %s but reports %s: the kubelet evicts pods there", n.Name, MemberList(n.AddedMembers), strings.Join(n.Pressure, ", ")))
 		case !n.UsedSeen.IsZero() && n.Allocatable.Memory > 0 && n.Used.Memory+n.Added.Memory > n.Allocatable.Memory:
 			out = append(out, fmt.Sprintf("▲ %s gets %s: it uses %s of %s memory now, and the new requests (%s) would go beyond it", n.Name,
-				memberList(n.AddedMembers), FormatBytes(n.Used.Memory), FormatBytes(n.Allocatable.Memory), FormatBytes(n.Added.Memory)))
+				MemberList(n.AddedMembers), FormatBytes(n.Used.Memory), FormatBytes(n.Allocatable.Memory), FormatBytes(n.Added.Memory)))
 		}
 	}
 	return out

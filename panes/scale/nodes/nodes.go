@@ -5,7 +5,6 @@ package nodes
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/streamops/streamops/backend/scale"
 	"github.com/streamops/streamops/panes/pane"
@@ -48,7 +47,7 @@ func nodeRows(nodes []scale.NodeUsage, afterPlan bool) []nodeRow {
 		}
 		r.pods = fmt.Sprintf("%d/%d", n.Requested.Pods, n.Allocatable.Pods)
 		r.tight = free.MilliCPU*10 < n.Allocatable.MilliCPU || free.Memory*10 < n.Allocatable.Memory
-		r.added = strings.Join(n.AddedMembers, ", ")
+		r.added = scale.MemberList(n.AddedMembers)
 		out = append(out, r)
 	}
 	return out
