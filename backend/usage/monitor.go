@@ -207,6 +207,9 @@ func (m *Monitor) Run(ctx context.Context) error {
 		active, snap := len(m.holders) > 0, m.snap
 		m.mu.Unlock()
 		if snap != l.snap {
+			if l.snap != nil && snap != nil && !slices.Equal(l.snap.Namespaces, snap.Namespaces) {
+				l.pods.next = now // a :ns change reads the new namespaces at once
+			}
 			l.snap = snap
 			l.publishIfChanged(now)
 		}
@@ -278,7 +281,7 @@ func (m *Monitor) read(ctx context.Context, t *task, snap *platform.Snapshot) (r
 	}()
 	switch t.what {
 	case "pod usage":
-		res.pods, res.err = m.readPods(ctx)
+		res.pods, res.err = m.readPods(ctx, snap)
 	case "node usage":
 		res.nodes, res.err = m.readNodes(ctx)
 	default:
@@ -287,11 +290,21 @@ func (m *Monitor) read(ctx context.Context, t *task, snap *platform.Snapshot) (r
 	return res
 }
 
-func (m *Monitor) readPods(ctx context.Context) ([]metricsv1beta1.PodMetrics, error) {
-	namespaces := m.cfg.Scope.Namespaces
-	if m.cfg.Scope.All() {
-		namespaces = []string{metav1.NamespaceAll}
+// podNamespaces is where pod metrics are listed: the snapshot's namespaces
+// (which follow :ns), or the configured scope before the first snapshot.
+func podNamespaces(scope kube.Scope, snap *platform.Snapshot) []string {
+	namespaces := scope.Namespaces
+	if snap != nil {
+		namespaces = snap.Namespaces
 	}
+	if len(namespaces) == 0 {
+		return []string{metav1.NamespaceAll}
+	}
+	return namespaces
+}
+
+func (m *Monitor) readPods(ctx context.Context, snap *platform.Snapshot) ([]metricsv1beta1.PodMetrics, error) {
+	namespaces := podNamespaces(m.cfg.Scope, snap)
 	items := []metricsv1beta1.PodMetrics{}
 	for _, ns := range namespaces {
 		tctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clienttesting "k8s.io/client-go/testing"
@@ -352,5 +353,47 @@ func TestUnreportedClaimsAreReadAgainSooner(t *testing.T) {
 	})
 	if r.Volumes.NextTry.Sub(r.Volumes.Updated) > DefaultVolumeInterval {
 		t.Errorf("next volume read %s after the last", r.Volumes.NextTry.Sub(r.Volumes.Updated))
+	}
+}
+
+// TestPodReadsFollowNamespaces: pod metrics are listed in the namespaces
+// the snapshot covers, not the scope the console started with, and a :ns
+// change reads the new namespaces at once rather than an interval later.
+func TestPodReadsFollowNamespaces(t *testing.T) {
+	var mu sync.Mutex
+	var listed []string
+	f := newFakeMetrics(okPods, okNodes)
+	f.PrependReactor("list", "pods", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		mu.Lock()
+		listed = append(listed, a.GetNamespace())
+		mu.Unlock()
+		return false, nil, nil
+	})
+	seen := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(listed)
+	}
+	m, _ := start(t, Config{Metrics: f, Scope: kube.Scope{Namespaces: []string{"pravega"}}})
+	snap := snapshotOf(segmentStore("pravega-segment-store-0", "uid-0", "worker-2", 0, nil))
+	snap.Namespaces = []string{"pravega"}
+	m.Observe(snap)
+	m.Activate("members")
+	eventually(t, m, "a first read", func(*Report) bool { return len(seen()) == 1 })
+	next := *snap
+	next.Seq++
+	next.Namespaces = []string{"flink", "tenant-a"}
+	m.Observe(&next)
+	eventually(t, m, "a read of the new namespaces without the clock moving", func(*Report) bool { return len(seen()) == 3 })
+	if got, want := seen(), []string{"pravega", "flink", "tenant-a"}; !slices.Equal(got, want) {
+		t.Errorf("listed pod metrics in %q, want %q", got, want)
+	}
+	all := next
+	all.Seq++
+	all.Namespaces = nil
+	m.Observe(&all)
+	eventually(t, m, "a cluster-wide read", func(*Report) bool { return len(seen()) == 4 })
+	if got := seen()[3]; got != metav1.NamespaceAll {
+		t.Errorf("after :ns all listed in %q, want all namespaces", got)
 	}
 }
