@@ -46,7 +46,7 @@ func BenchmarkLogView(b *testing.B) {
 	km := keymap.Default()
 	m := New(pane.Deps{Styles: themes.New(themes.Dark), Keys: km, Clock: clocktesting.NewFakeClock(epoch)}, eng, Options{})
 	m.SetSize(160, 48)
-	m.set.stream.Tail = -1
+	m.set.Stream.Tail = -1
 	m, _ = m.Update(pane.OpenLogsMsg{Targets: targets, Title: "50 segment stores"})
 	deadline := time.Now().Add(60 * time.Second)
 	for eng.Buffer().Stats().Held < 50_000 {

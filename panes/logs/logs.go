@@ -54,7 +54,7 @@ type Model struct {
 	snap   *platform.Snapshot
 	title  string
 	sel    logengine.Selection
-	set    settings
+	set    logengine.Settings
 	search string
 	wrap   bool
 
@@ -77,7 +77,7 @@ func New(deps pane.Deps, eng *logengine.Engine, opts Options) Model {
 	in := textinput.New()
 	in.CharLimit = 512
 	m := Model{deps: deps, eng: eng, opts: opts, input: in, picker: newPicker(deps.Styles), cache: newRenderCache(deps.Styles)}
-	m.set.stream = logengine.DefaultOptions()
+	m.set.Stream = logengine.DefaultOptions()
 	m.updateKeys()
 	return m
 }
@@ -189,7 +189,7 @@ func (m Model) onOpen(msg pane.OpenLogsMsg) (Model, tea.Cmd) {
 	}
 	m.sel = inferSelection(m.snap, msg.Targets)
 	m.title = msg.Title
-	m.set.stream.Previous = msg.Previous
+	m.set.Stream.Previous = msg.Previous
 	return m.restart()
 }
 
@@ -232,7 +232,7 @@ func inferSelection(snap *platform.Snapshot, targets []pane.LogTarget) logengine
 // restart starts a new session with the selection and settings.
 func (m Model) restart() (Model, tea.Cmd) {
 	m.paused, m.hasCursor, m.hscroll = false, false, 0
-	if err := m.eng.Follow(m.sel, m.set.stream); err != nil {
+	if err := m.eng.Follow(m.sel, m.set.Stream); err != nil {
 		return m, errCmd(err)
 	}
 	return m, nil
@@ -245,7 +245,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		done, apply, cmd := m.picker.update(msg, m.deps, m.bodyHeight()-3)
 		if done && apply && m.eng != nil {
 			m.sel, m.title = m.picker.selection()
-			m.set.stream.Previous = false
+			m.set.Stream.Previous = false
 			var rc tea.Cmd
 			m, rc = m.restart()
 			return m, tea.Batch(cmd, rc)
@@ -263,14 +263,14 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.Search):
 		return m, m.openInput(searchInput, m.search)
 	case key.Matches(msg, k.Options):
-		return m, m.openInput(optionsInput, m.set.flagLine())
+		return m, m.openInput(optionsInput, m.set.FlagLine())
 	case key.Matches(msg, k.Sources):
 		return m, m.picker.show(m.snap, m.sel)
 	case key.Matches(msg, k.Context): // enabled while a search or error jump stopped on a line
 		m.context = !m.context
 	case key.Matches(msg, k.JSON):
-		m.set.json = !m.set.json
-		return m, pane.Status(map[bool]string{true: "JSON lines read as level, message and fields (--fields= in options chooses them)", false: "JSON lines as written"}[m.set.json])
+		m.set.JSON = !m.set.JSON
+		return m, pane.Status(map[bool]string{true: "JSON lines read as level, message and fields (--fields= in options chooses them)", false: "JSON lines as written"}[m.set.JSON])
 	case m.context && key.Matches(msg, g.Back):
 		m.context = false
 	case key.Matches(msg, g.Back):
@@ -288,14 +288,14 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.pause()
 		}
 	case key.Matches(msg, k.Follow):
-		m.set.stream.Follow = !m.set.stream.Follow
-		m.eng.SetFollow(m.set.stream.Follow)
-		return m, pane.Status(map[bool]string{true: "following: streams resume where they stopped", false: "not following: streams stop at what is there"}[m.set.stream.Follow])
+		m.set.Stream.Follow = !m.set.Stream.Follow
+		m.eng.SetFollow(m.set.Stream.Follow)
+		return m, pane.Status(map[bool]string{true: "following: streams resume where they stopped", false: "not following: streams stop at what is there"}[m.set.Stream.Follow])
 	case key.Matches(msg, k.Previous):
-		m.set.stream.Previous = !m.set.stream.Previous
+		m.set.Stream.Previous = !m.set.Stream.Previous
 		return m.restart()
 	case key.Matches(msg, k.Timestamps):
-		m.set.timestamps = !m.set.timestamps
+		m.set.Timestamps = !m.set.Timestamps
 	case key.Matches(msg, k.Wrap):
 		m.wrap, m.hscroll = !m.wrap, 0
 	case key.Matches(msg, k.Clear):
@@ -370,7 +370,7 @@ func (m Model) onInputKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 func (m Model) applySearch(q string) (Model, tea.Cmd) {
 	m.search, m.hasCursor = q, false
 	// the jump needs the matches: index them now (a few ms for 50,000 lines)
-	if err := m.eng.SetView(logengine.View{Search: q, Include: m.set.include, Exclude: m.set.exclude}); err != nil {
+	if err := m.eng.SetView(logengine.View{Search: q, Include: m.set.Include, Exclude: m.set.Exclude}); err != nil {
 		return m, errCmd(err)
 	}
 	if q == "" {
@@ -385,13 +385,13 @@ func (m Model) applySearch(q string) (Model, tea.Cmd) {
 // applyOptions reads the options line: stream options start over, view
 // options apply to what is there.
 func (m Model) applyOptions(line string) (Model, tea.Cmd) {
-	next, err := parseFlags(line, m.set)
+	next, err := logengine.ParseSettings(line, m.set)
 	if err != nil {
 		return m, errCmd(fmt.Errorf("options: %w", err))
 	}
 	old := m.set
 	m.set = next
-	if next.stream != old.stream {
+	if next.Stream != old.Stream {
 		m, cmd := m.restart()
 		return m, tea.Batch(cmd, m.applyView())
 	}
@@ -401,7 +401,7 @@ func (m Model) applyOptions(line string) (Model, tea.Cmd) {
 // applyView hands the search and patterns to the engine; rebuilding the
 // indexes over 50,000 lines runs in a Cmd, not in Update.
 func (m Model) applyView() tea.Cmd {
-	eng, v := m.eng, logengine.View{Search: m.search, Include: m.set.include, Exclude: m.set.exclude}
+	eng, v := m.eng, logengine.View{Search: m.search, Include: m.set.Include, Exclude: m.set.Exclude}
 	return func() tea.Msg {
 		if err := eng.SetView(v); err != nil {
 			return pane.ErrMsg{Err: err}

@@ -396,43 +396,6 @@ func TestOptionsLine(t *testing.T) {
 	}
 }
 
-func TestParseFlags(t *testing.T) {
-	cur := settings{stream: logengine.DefaultOptions()}
-	tests := []struct {
-		name, line string
-		check      func(settings) bool
-		err        bool
-	}{
-		{"kubectl flags", "--since=5m --tail=100 --timestamps -p", func(s settings) bool {
-			return s.stream.Since == 5*time.Minute && s.stream.Tail == 100 && s.timestamps && s.stream.Previous
-		}, false},
-		{"stern flags", "-c bookie -i ERROR -i 'WARN .*slow' -e health", func(s settings) bool {
-			return s.stream.Container == "bookie" && len(s.include) == 2 && s.include[1] == "WARN .*slow" && s.exclude[0] == "health"
-		}, false},
-		{"no follow", "--follow=false", func(s settings) bool { return !s.stream.Follow }, false},
-		{"round trip", settings{stream: logengine.Options{Follow: true, Tail: -1, Since: time.Hour, Container: "a b"}, include: []string{"it's"}}.flagLine(),
-			func(s settings) bool {
-				return s.stream.Tail == -1 && s.stream.Since == time.Hour && s.stream.Container == "a b" && s.include[0] == "it's"
-			}, false},
-		{"bad regexp", "-i '('", nil, true},
-		{"unknown flag", "--nope", nil, true},
-		{"argument", "somepod", nil, true},
-		{"unterminated quote", "-i 'x", nil, true},
-		{"negative since", "--since=-5m", nil, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseFlags(tt.line, cur)
-			if (err != nil) != tt.err {
-				t.Fatalf("err %v", err)
-			}
-			if !tt.err && !tt.check(got) {
-				t.Fatalf("got %+v", got)
-			}
-		})
-	}
-}
-
 // TestHostileLogBytes feeds the pane lines built to break a terminal:
 // nothing but our own colours reaches the screen, and the layout holds, with
 // wrap on and off.
@@ -592,7 +555,7 @@ func TestDroppedMarker(t *testing.T) {
 	go func() { _ = eng.Run(ctx) }()
 	m := New(pane.Deps{Styles: themes.New(themes.Dark), Keys: km, Clock: clocktesting.NewFakeClock(epoch)}, eng, Options{})
 	m.SetSize(80, 24)
-	m.set.stream.Tail = -1
+	m.set.Stream.Tail = -1
 	m, _ = m.Update(pane.OpenLogsMsg{Targets: []pane.LogTarget{{Namespace: tg.Namespace, Pod: tg.Pod, Container: tg.Container}}})
 	waitSources(t, eng, 1, logengine.Streaming)
 	if out := ansi.Strip(m.View()); !strings.Contains(out, "line 299") || !strings.Contains(out, "100 lines (200 dropped)") {

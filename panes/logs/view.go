@@ -166,7 +166,7 @@ func (m Model) header(srcs []logengine.SourceInfo) string {
 	if title == "" {
 		title = "logs"
 	}
-	if m.set.stream.Previous && !strings.Contains(title, "previous") {
+	if m.set.Stream.Previous && !strings.Contains(title, "previous") {
 		title += " (previous)"
 	}
 	counts := map[logengine.State]int{}
@@ -192,8 +192,8 @@ func (m Model) header(srcs []logengine.SourceInfo) string {
 			state += st.Muted.Render(text)
 		}
 	}
-	opts := m.set.summary()
-	if m.set.timestamps {
+	opts := m.set.Summary()
+	if m.set.Timestamps {
 		opts += " · timestamps"
 	}
 	if m.wrap {
@@ -349,7 +349,7 @@ func (m Model) footer(w logengine.Window, waiting int) string {
 	switch {
 	case m.paused:
 		parts = append(parts, st.Warn.Render(fmt.Sprintf("⏸ paused · %s new below", thousands(uint64(waiting)))))
-	case m.set.stream.Follow && !m.set.stream.Previous:
+	case m.set.Stream.Follow && !m.set.Stream.Previous:
 		parts = append(parts, st.OK.Render("▶ live"))
 	default:
 		parts = append(parts, st.Muted.Render("■ not following"))
@@ -429,7 +429,7 @@ func orSource(label string) string {
 func (m Model) renderLine(l logengine.Line, label string, labelW int, search *logengine.Search) []string {
 	c := m.cache
 	var pre strings.Builder
-	if m.set.timestamps {
+	if m.set.Timestamps {
 		ts := "--:--:--.---"
 		if l.Time != 0 {
 			ts = l.Timestamp().Format("15:04:05.000")
@@ -463,14 +463,14 @@ func (m Model) renderLine(l logengine.Line, label string, labelW int, search *lo
 	if labelW > 0 {
 		prefixW += labelW + 1
 	}
-	if m.set.timestamps {
+	if m.set.Timestamps {
 		prefixW += 13
 	}
 	avail := max(m.width-prefixW, 8)
 
 	text := l.Text
-	if m.set.json && !l.Notice {
-		if p, ok := logengine.PrettyJSON(text, m.set.fields); ok {
+	if m.set.JSON && !l.Notice {
+		if p, ok := logengine.PrettyJSON(text, m.set.Fields); ok {
 			text = p
 		}
 	}
