@@ -2,8 +2,11 @@ package logs
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -42,4 +45,25 @@ func Save(path string, lines []Line, label func(source uint32) string, timestamp
 		return fmt.Errorf("save logs to %s: %w", path, err)
 	}
 	return nil
+}
+
+// SaveNew saves lines to a new file in dir (created 0700 if missing) named
+// streamops-logs-<UTC stamp of at>.log, or -2, -3 … when that name is taken,
+// and returns its path. It never overwrites a file.
+func SaveNew(dir string, at time.Time, lines []Line, label func(source uint32) string, timestamps bool) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("save logs: %w", err)
+	}
+	stamp := at.UTC().Format("20060102-150405")
+	path := filepath.Join(dir, "streamops-logs-"+stamp+".log")
+	for i := 2; ; i++ {
+		err := Save(path, lines, label, timestamps)
+		if err == nil {
+			return path, nil
+		}
+		if !errors.Is(err, fs.ErrExist) || i > 99 {
+			return "", err
+		}
+		path = filepath.Join(dir, fmt.Sprintf("streamops-logs-%s-%d.log", stamp, i))
+	}
 }

@@ -12,11 +12,7 @@
 package logs
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -521,27 +517,16 @@ func (m Model) save(all bool) tea.Cmd {
 	}
 	labels := podLabels(m.eng.Sources()) // a saved file has no legend: whole pod names
 	label := func(id uint32) string { return labels[id] }
-	dir := m.opts.SaveDir
-	stamp := m.deps.Clock.Now().UTC().Format("20060102-150405")
-	timestamps := true
+	dir, at := m.opts.SaveDir, m.deps.Clock.Now()
 	return func() tea.Msg {
 		if dir == "" {
 			dir = config.StateDir()
 		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return savedMsg{err: fmt.Errorf("save logs: %w", err)}
+		path, err := logengine.SaveNew(dir, at, lines, label, true)
+		if err != nil {
+			return savedMsg{err: err}
 		}
-		path := filepath.Join(dir, "streamops-logs-"+stamp+".log")
-		for i := 2; ; i++ {
-			err := logengine.Save(path, lines, label, timestamps)
-			if err == nil {
-				return savedMsg{path: path, lines: len(lines)}
-			}
-			if !errors.Is(err, fs.ErrExist) || i > 99 {
-				return savedMsg{err: err}
-			}
-			path = filepath.Join(dir, fmt.Sprintf("streamops-logs-%s-%d.log", stamp, i))
-		}
+		return savedMsg{path: path, lines: len(lines)}
 	}
 }
 
