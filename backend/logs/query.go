@@ -112,3 +112,38 @@ func limit(s []string, n int) []string {
 	}
 	return s
 }
+
+// SelectionOf selects targets, but when they are every container of one
+// component's members it selects the component instead, so that members
+// that appear later join.
+func SelectionOf(snap *platform.Snapshot, targets []Target) Selection {
+	sel := Selection{Targets: slices.Clone(targets)}
+	if snap == nil || len(targets) < 2 {
+		return sel
+	}
+	want := map[Target]bool{}
+	for _, t := range targets {
+		want[t] = true
+	}
+	for _, c := range snap.Components {
+		all := map[Target]bool{}
+		for _, mem := range c.Members {
+			for _, ct := range mem.Containers {
+				if !ct.Init {
+					all[Target{Namespace: mem.Namespace, Pod: mem.Name, Container: ct.Name}] = true
+				}
+			}
+		}
+		if len(all) != len(want) || len(all) == 0 {
+			continue
+		}
+		same := true
+		for t := range want {
+			same = same && all[t]
+		}
+		if same {
+			return Selection{Components: []string{c.Key()}}
+		}
+	}
+	return sel
+}

@@ -46,3 +46,30 @@ func TestSelectionFor(t *testing.T) {
 		})
 	}
 }
+
+// TestSelectionOf: every container of a component's members becomes the
+// component (members that appear later join); anything less stays the
+// containers asked for.
+func TestSelectionOf(t *testing.T) {
+	bookie := func(name string) *platform.Member {
+		return &platform.Member{Name: name, Namespace: "pravega", Containers: []platform.Container{{Name: "init", Init: true}, {Name: "bookie"}}}
+	}
+	snap := &platform.Snapshot{Components: []*platform.Component{
+		{Kind: platform.BookKeeper, Cluster: "bookkeeper", Namespace: "pravega", Members: []*platform.Member{bookie("bookie-0"), bookie("bookie-1")}},
+	}}
+	both := []Target{{"pravega", "bookie-0", "bookie"}, {"pravega", "bookie-1", "bookie"}}
+	if got := SelectionOf(snap, both); len(got.Targets) != 0 || len(got.Components) != 1 || got.Components[0] != "pravega/bookkeeper/BookKeeper" {
+		t.Errorf("every bookie container: %+v, want the component", got)
+	}
+	one := both[:1]
+	if got := SelectionOf(snap, one); len(got.Components) != 0 || len(got.Targets) != 1 {
+		t.Errorf("one bookie: %+v, want its container", got)
+	}
+	other := []Target{both[0], {"pravega", "bookie-9", "bookie"}}
+	if got := SelectionOf(snap, other); len(got.Components) != 0 || len(got.Targets) != 2 {
+		t.Errorf("a bookie and a stranger: %+v, want the two containers", got)
+	}
+	if got := SelectionOf(nil, both); len(got.Targets) != 2 {
+		t.Errorf("no snapshot: %+v", got)
+	}
+}

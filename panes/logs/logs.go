@@ -183,46 +183,14 @@ func (m Model) onOpen(msg pane.OpenLogsMsg) (Model, tea.Cmd) {
 	if m.eng == nil {
 		return m, pane.Status("logs are not available in this session")
 	}
-	m.sel = inferSelection(m.snap, msg.Targets)
+	targets := make([]logengine.Target, len(msg.Targets))
+	for i, t := range msg.Targets {
+		targets[i] = logengine.Target{Namespace: t.Namespace, Pod: t.Pod, Container: t.Container}
+	}
+	m.sel = logengine.SelectionOf(m.snap, targets)
 	m.title = msg.Title
 	m.set.Stream.Previous = msg.Previous
 	return m.restart()
-}
-
-// inferSelection turns the containers of a whole component into the
-// component itself, so that members that appear later join.
-func inferSelection(snap *platform.Snapshot, targets []pane.LogTarget) logengine.Selection {
-	var sel logengine.Selection
-	for _, t := range targets {
-		sel.Targets = append(sel.Targets, logengine.Target{Namespace: t.Namespace, Pod: t.Pod, Container: t.Container})
-	}
-	if snap == nil || len(targets) < 2 {
-		return sel
-	}
-	want := map[logengine.Target]bool{}
-	for _, t := range sel.Targets {
-		want[t] = true
-	}
-	for _, c := range snap.Components {
-		all := map[logengine.Target]bool{}
-		for _, mem := range c.Members {
-			for _, ct := range mem.Containers {
-				if !ct.Init {
-					all[logengine.Target{Namespace: mem.Namespace, Pod: mem.Name, Container: ct.Name}] = true
-				}
-			}
-		}
-		if len(all) == len(want) && len(all) > 0 {
-			same := true
-			for t := range want {
-				same = same && all[t]
-			}
-			if same {
-				return logengine.Selection{Components: []string{c.Key()}}
-			}
-		}
-	}
-	return sel
 }
 
 // restart starts a new session with the selection and settings.
