@@ -1,27 +1,19 @@
 package scale
 
 import (
-	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	clocktesting "k8s.io/utils/clock/testing"
 
-	"github.com/streamops/streamops/backend/audit"
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/scale"
-	"github.com/streamops/streamops/backend/watch"
 	"github.com/streamops/streamops/keymap"
-	"github.com/streamops/streamops/panes/pane"
-	"github.com/streamops/streamops/themes"
 )
 
 // sensorTaskManagers moves the cursor to the TaskManagers of the demo's
@@ -104,40 +96,9 @@ func TestGoldenFlink(t *testing.T) {
 // 3→5 with the suggestion taken applies as one step that sets both fields
 // and converges, the job redeployed on 5 TaskManagers.
 func TestFlinkSuggestionAppliedOnTheDemo(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	p := demo.New(demo.Options{Seed: 1, Interval: 10 * time.Millisecond, Speed: 40})
-	go func() { _ = p.Run(ctx) }()
-	w := watch.New(watch.Config{Clients: p.Clients(), Scope: p.Scope(), Coalesce: 10 * time.Millisecond})
-	if err := w.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sub := w.Subscribe(ctx)
-	var snap *platform.Snapshot
-	for snap == nil {
-		s := <-sub
-		ok := s != nil && len(s.Components) == 8
-		for _, c := range s.Components {
-			ok = ok && c.Health == platform.Ready
-		}
-		if ok {
-			snap = s
-		}
-	}
-	log, err := audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer log.Close()
-	eng, err := scale.New(scale.Config{Clients: p.Clients(), Scope: p.Scope(), Source: w, Audit: log, StepTimeout: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, m, w := liveWizard(t)
 	km := keymap.Default()
 	g, k := km.Global, paneKeys(km)
-	m := New(ctx, pane.Deps{Styles: themes.New(themes.Mono), Keys: km, Clock: clocktesting.NewFakeClock(time.Now())}, eng)
-	m.SetSize(120, 40)
-	m = run(t, m, pane.SnapshotMsg{Snapshot: snap})
 	row := -1
 	for i, r := range targetRows(m.targets, scale.ComponentLevel, nil) {
 		if r.target.Kind == platform.FlinkTaskManager && r.target.Cluster == demo.SensorJobName {

@@ -44,40 +44,9 @@ func follow(t *testing.T, ctx context.Context, m Model, msgs ...tea.Msg) Model {
 // through the key map: change, plan (preflight runs), dry run, apply,
 // type the name, watch it converge, read the verdict and the audit log.
 func TestApplyThroughTheWizard(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	p := demo.New(demo.Options{Seed: 1, Interval: 10 * time.Millisecond, Speed: 40})
-	go func() { _ = p.Run(ctx) }()
-	w := watch.New(watch.Config{Clients: p.Clients(), Scope: p.Scope(), Coalesce: 10 * time.Millisecond})
-	if err := w.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sub := w.Subscribe(ctx)
-	var snap *platform.Snapshot
-	for snap == nil {
-		s := <-sub
-		ok := s != nil && len(s.Components) == 8
-		for _, c := range s.Components {
-			ok = ok && c.Health == platform.Ready
-		}
-		if ok {
-			snap = s
-		}
-	}
-	log, err := audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer log.Close()
-	eng, err := scale.New(scale.Config{Clients: p.Clients(), Scope: p.Scope(), Source: w, Audit: log, StepTimeout: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, m, _ := liveWizard(t)
 	km := keymap.Default()
 	g, k := km.Global, km.Scale
-	m := New(ctx, pane.Deps{Styles: themes.New(themes.Mono), Keys: km, Clock: clocktesting.NewFakeClock(time.Now())}, eng)
-	m.SetSize(120, 40)
-	m = run(t, m, pane.SnapshotMsg{Snapshot: snap})
 	// ZooKeeper 3→5 (one press: odd size to odd size) and controllers 2→3
 	m = run(t, m, keymap.Press(k.Increase), keymap.Press(g.Down), keymap.Press(g.Down), keymap.Press(g.Down),
 		keymap.Press(k.Increase), keymap.Press(k.Plan))
@@ -177,4 +146,43 @@ func TestLateAnswersForAnotherPlanAreIgnored(t *testing.T) {
 	if m.err != "" || m.dry != nil {
 		t.Errorf("a stale answer changed the wizard: err %q dry %v", m.err, m.dry)
 	}
+}
+
+// liveWizard is the scale pane at 120x40 on the running demo (fast, seeded)
+// once every component is ready, with its engine, watcher and audit log; it
+// returns the context the test must finish within and the watcher.
+func liveWizard(t *testing.T) (context.Context, Model, *watch.Watcher) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	p := demo.New(demo.Options{Seed: 1, Interval: 10 * time.Millisecond, Speed: 40})
+	go func() { _ = p.Run(ctx) }()
+	w := watch.New(watch.Config{Clients: p.Clients(), Scope: p.Scope(), Coalesce: 10 * time.Millisecond})
+	if err := w.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sub := w.Subscribe(ctx)
+	var snap *platform.Snapshot
+	for snap == nil {
+		s := <-sub
+		ok := s != nil && len(s.Components) == 8
+		for _, c := range s.Components {
+			ok = ok && c.Health == platform.Ready
+		}
+		if ok {
+			snap = s
+		}
+	}
+	log, err := audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { log.Close() })
+	eng, err := scale.New(scale.Config{Clients: p.Clients(), Scope: p.Scope(), Source: w, Audit: log, StepTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(ctx, pane.Deps{Styles: themes.New(themes.Mono), Keys: keymap.Default(), Clock: clocktesting.NewFakeClock(time.Now())}, eng)
+	m.SetSize(120, 40)
+	return ctx, run(t, m, pane.SnapshotMsg{Snapshot: snap}), w
 }

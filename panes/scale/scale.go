@@ -706,21 +706,21 @@ func (m *Model) show(on bool) tea.Cmd {
 // size input.
 func (m Model) onClaimKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	g := m.deps.Keys.Global
-	var claims []platform.Claim
+	var pvcs []platform.Claim
 	if m.snap != nil {
-		claims = m.snap.Claims
+		pvcs = m.snap.Claims
 	}
 	switch {
 	case key.Matches(msg, g.Up, g.Down, g.PageUp, g.PageDn, g.Top, g.Bottom):
-		m.claimCursor, _ = pane.Cursor(msg, g, m.claimCursor, m.bodyHeight(), len(claims))
+		m.claimCursor, _ = pane.Cursor(msg, g, m.claimCursor, m.bodyHeight(), len(pvcs))
 	case key.Matches(msg, g.Select, m.keys.Template):
-		if m.claimCursor >= len(claims) {
+		if m.claimCursor >= len(pvcs) {
 			return m, nil
 		}
 		m.template = key.Matches(msg, m.keys.Template)
 		m.editing, m.err = true, ""
 		m.size.Reset()
-		if size, ok := m.claims().SuggestedSize(claims[m.claimCursor]); ok && !m.template {
+		if size, ok := m.claims().SuggestedSize(pvcs[m.claimCursor]); ok && !m.template {
 			m.size.SetValue(size) // the fill's reason to grow, editable
 		}
 		m.updateKeys()
