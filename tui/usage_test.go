@@ -41,3 +41,30 @@ func TestGoldenMembersUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestComponentRowSaysWhatItsMembersRisk: the operator's status calls the
+// segment stores ready, but one is at 98 % of its memory limit and two sit
+// on a node under MemoryPressure; the component's row says so (glyph and
+// text, not only colour) instead of "ok", and the bookies, with neither,
+// stay "ok".
+func TestComponentRowSaysWhatItsMembersRisk(t *testing.T) {
+	snap, fc, p := demoPlatform(t)
+	report := panetest.UsageReport(t, usage.Config{Metrics: p.Metrics(), Summaries: p.Summaries(), Scope: p.Scope()}, fc.Now(), snap)
+	m := newConsole(t, fc, themes.Mono)
+	m = drive(m, tea.WindowSizeMsg{Width: 200, Height: 40}, snapshotMsg{snap}, usageMsg{report})
+	rows := map[string]string{}
+	for _, line := range strings.Split(ansi.Strip(m.render()), "\n") {
+		for _, kind := range []string{"SegmentStore", "BookKeeper"} {
+			if strings.Contains(line, "▸ "+kind+" ") {
+				rows[kind] = line
+			}
+		}
+	}
+	seg := rows["SegmentStore"]
+	if !strings.HasPrefix(seg, "▲") || !strings.Contains(seg, "▲ mem 98% of limit in pravega-pravega-segment-store-0 and 1 more · ▲ node MemoryPressure ×2") || strings.HasSuffix(strings.TrimSpace(seg), " ok") {
+		t.Errorf("segment store row: %q", seg)
+	}
+	if bk := rows["BookKeeper"]; !strings.HasPrefix(bk, "●") || !strings.HasSuffix(strings.TrimSpace(bk), " ok") {
+		t.Errorf("bookie row: %q", bk)
+	}
+}

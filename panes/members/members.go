@@ -35,9 +35,10 @@ type Model struct {
 	selComp, selMember string
 	memberW            int // widest member name shown, for the layout
 
-	report *usage.Report             // the usage monitor's newest (nil: no monitor)
-	nodes  map[string]*platform.Node // the snapshot's nodes by name (their pressure)
-	shown  bool                      // the usage monitor was told the pane is visible
+	report *usage.Report                  // the usage monitor's newest (nil: no monitor)
+	nodes  map[string]*platform.Node      // the snapshot's nodes by name (their pressure)
+	shown  bool                           // the usage monitor was told the pane is visible
+	marks  map[*platform.Component]string // what members near a limit or pressed add to a component's condition
 }
 
 // New returns the members pane.
@@ -63,9 +64,11 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case pane.SnapshotMsg:
 		m.snap = msg.Snapshot
 		m.nodes = nodesByName(m.snap)
+		m.marks = componentMarks(m.snap, m.nodes, m.report)
 		m.refresh()
 	case pane.UsageMsg:
 		m.report = msg.Report
+		m.marks = componentMarks(m.snap, m.nodes, m.report)
 	case pane.FocusMsg:
 		return m.show(true)
 	case pane.BlurMsg:

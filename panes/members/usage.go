@@ -1,6 +1,9 @@
 package members
 
 import (
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/streamops/streamops/backend/platform"
@@ -160,4 +163,80 @@ func (m Model) componentUsage(c *platform.Component) string {
 	cpu, _ := pane.CPUText(used.MilliCPU, req.MilliCPU, lim.MilliCPU)
 	mem, _ := pane.MemoryText(used.Memory, req.Memory, lim.Memory)
 	return "usage " + cpu + " · " + mem
+}
+
+// componentMarks says, per component whose members are near a limit or on
+// a node under pressure, what its row's condition adds: the member closest
+// to its memory limit (else its CPU limit), how many more are near one, and
+// how many sit on pressured nodes. A component reads "ok" from its
+// operator's status while a member is about to be OOMKilled; this is what
+// keeps the row from saying only that. Worked out once per snapshot and
+// report, not per frame.
+func componentMarks(snap *platform.Snapshot, nodes map[string]*platform.Node, report *usage.Report) map[*platform.Component]string {
+	if snap == nil {
+		return nil
+	}
+	current := report != nil && report.Metrics.State == usage.OK
+	var out map[*platform.Component]string
+	for _, c := range snap.Components {
+		var worst, worstRes string
+		var worstF float64
+		near, pressed := 0, map[string]int{}
+		for _, mem := range c.Members {
+			if n := nodes[mem.Node]; n != nil && len(n.Pressure) > 0 {
+				for _, p := range n.Pressure {
+					pressed[p]++
+				}
+			}
+			if !current {
+				continue
+			}
+			u, ok := report.Member(mem)
+			if !ok || !u.Current {
+				continue
+			}
+			memberNear := false
+			for _, ct := range u.Containers {
+				if ct.Init || !ct.Current {
+					continue
+				}
+				for _, res := range []string{"mem", "cpu"} {
+					f, ok := ct.MemoryOfLimit()
+					if res == "cpu" {
+						f, ok = ct.CPUOfLimit()
+					}
+					if !ok || f < pane.NearLimit {
+						continue
+					}
+					memberNear = true
+					// memory first: it is what kills; CPU only throttles
+					if worst == "" || res == "mem" && (worstRes == "cpu" || f > worstF) || res == "cpu" && worstRes == "cpu" && f > worstF {
+						worst, worstRes, worstF = mem.Name, res, f
+					}
+				}
+			}
+			if memberNear {
+				near++
+			}
+		}
+		var parts []string
+		if worst != "" {
+			text := "▲ " + worstRes + " " + pane.Percent(worstF) + " of limit in " + worst
+			if near > 1 {
+				text += " and " + strconv.Itoa(near-1) + " more"
+			}
+			parts = append(parts, text)
+		}
+		for _, p := range slices.Sorted(maps.Keys(pressed)) {
+			parts = append(parts, "▲ node "+p+" ×"+strconv.Itoa(pressed[p]))
+		}
+		if len(parts) == 0 {
+			continue
+		}
+		if out == nil {
+			out = map[*platform.Component]string{}
+		}
+		out[c] = strings.Join(parts, " · ")
+	}
+	return out
 }

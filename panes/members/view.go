@@ -25,6 +25,10 @@ func (m Model) renderRow(r row, widths []int, cols []pane.Column, now time.Time)
 	}
 	c := r.comp
 	hs, glyph := st.Health(c.Health)
+	mark := m.marks[c]
+	if mark != "" && c.Health == platform.Ready {
+		hs, glyph = st.Warn, "▲"
+	}
 	marker := "▸"
 	if m.expanded[c.Key()] {
 		marker = "▾"
@@ -41,9 +45,11 @@ func (m Model) renderRow(r row, widths []int, cols []pane.Column, now time.Time)
 	case platform.Unknown:
 		readyCell = st.Muted.Render(ready + " ?")
 	}
-	cond := conditionCell(c)
+	cond := withMarks(conditionCell(c), mark)
 	condCell := st.Muted.Render(cond)
 	switch {
+	case mark != "" && c.Health == platform.Ready:
+		condCell = st.Warn.Render(cond)
 	case c.Invalid != "" || c.Health == platform.Failed:
 		condCell = st.Err.Render(cond)
 	case c.Health == platform.Degraded:
@@ -67,6 +73,19 @@ func (m Model) renderRow(r row, widths []int, cols []pane.Column, now time.Time)
 		condCell,
 	}
 	return pane.Row(cells, widths, cols)
+}
+
+// withMarks puts a component's usage and pressure marks before its
+// condition (a narrow cell keeps the warning); they replace a bare "ok",
+// which they contradict.
+func withMarks(cond, marks string) string {
+	switch {
+	case marks == "":
+		return cond
+	case cond == "ok" || cond == "":
+		return marks
+	}
+	return marks + " · " + cond
 }
 
 // memberLook is a member's glyph, its style and its state text.
@@ -187,7 +206,7 @@ func (m Model) detail(now time.Time) []string {
 			}
 		} else {
 			c := r.comp
-			text = fmt.Sprintf("%s %s/%s · %s ready · %s", c.Kind, c.Namespace, c.Cluster, readyText(c), conditionCell(c))
+			text = fmt.Sprintf("%s %s/%s · %s ready · %s", c.Kind, c.Namespace, c.Cluster, readyText(c), withMarks(conditionCell(c), m.marks[c]))
 			if c.Version != "" {
 				text += " · version " + c.Version
 			}
