@@ -227,3 +227,19 @@ func TestIntegrationLimitedUser(t *testing.T) {
 		t.Errorf("deleted pod: %+v", st)
 	}
 }
+
+// TestIntegrationUnservedKind: this package's cluster has no Pravega CRDs,
+// so a ZookeeperCluster's Get is the real API server's 404 for an unknown
+// path; the story names the missing CRD instead of calling it deleted.
+func TestIntegrationUnservedKind(t *testing.T) {
+	c := testcluster.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := object.Load(ctx, clientsFor(t, c, "admin"), object.Ref{Group: "zookeeper.pravega.io", Kind: "ZookeeperCluster", Namespace: "default", Name: "zookeeper"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Gone || !strings.Contains(st.Err, "ZookeeperCluster is not served by this cluster") {
+		t.Errorf("gone %v, %q", st.Gone, st.Err)
+	}
+}

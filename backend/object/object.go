@@ -125,6 +125,10 @@ func Load(ctx context.Context, clients *kube.Clients, ref Ref) (Story, error) {
 		st.Conditions = conditions(o)
 		st.Owners, st.OwnersErr = r.owners(ctx, ref.Namespace, o)
 	case isGone(err):
+		if why := r.unserved(k); why != "" {
+			st.Err = why
+			break
+		}
 		st.Gone = true
 		st.Err = fmt.Sprintf("%s no longer exists (deleted)", ref.Title())
 	default:

@@ -243,3 +243,20 @@ func TestForbiddenAndGone(t *testing.T) {
 		t.Error("unknown kind: want an error")
 	}
 }
+
+// TestUnservedKindIsNotDeleted: a custom resource whose CRD the cluster
+// does not serve reads as a 404 like a deleted object; the story says the
+// kind is not served, and a deleted object of a served kind stays deleted.
+func TestUnservedKindIsNotDeleted(t *testing.T) {
+	c, typed := clients(fixture())
+	ref := Ref{Group: "zookeeper.pravega.io", Kind: "ZookeeperCluster", Namespace: "pravega", Name: "zookeeper"}
+	st := load(t, c, ref)
+	if st.Gone || !strings.Contains(st.Err, "ZookeeperCluster is not served by this cluster") || !strings.Contains(st.Err, "CustomResourceDefinition") {
+		t.Errorf("unserved kind: gone %v, %q", st.Gone, st.Err)
+	}
+	typed.Resources = []*metav1.APIResourceList{{GroupVersion: "zookeeper.pravega.io/v1beta1", APIResources: []metav1.APIResource{{Name: "zookeeperclusters", Kind: "ZookeeperCluster", Namespaced: true}}}}
+	st = load(t, c, ref)
+	if !st.Gone || !strings.Contains(st.Err, "no longer exists") {
+		t.Errorf("served kind, object deleted: gone %v, %q", st.Gone, st.Err)
+	}
+}

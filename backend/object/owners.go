@@ -91,6 +91,9 @@ func (r *resolver) owners(ctx context.Context, ns string, o map[string]any) ([]O
 				next = got
 			case isGone(err):
 				ow.Err = "not found"
+				if why := r.unserved(k); why != "" {
+					ow.Err = why
+				}
 			default:
 				ow.Err = clean(kube.Explain(err).Error())
 			}

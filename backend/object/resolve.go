@@ -3,6 +3,8 @@ package object
 import (
 	"context"
 	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -175,4 +177,33 @@ func (r *resolver) fetch(ctx context.Context, k kindInfo, ns, name string) (map[
 		return nil, err
 	}
 	return u.UnstructuredContent(), nil
+}
+
+// unserved says, after a Get answered NotFound, whether it was the kind
+// the cluster does not serve (a CustomResourceDefinition missing or
+// removed) rather than the object: the two read alike in a 404. It is ""
+// when the kind is served, built in, or when discovery cannot tell.
+func (r *resolver) unserved(k kindInfo) string {
+	if r.clients.Discovery == nil || k.gvr.Group == "" {
+		return ""
+	}
+	for _, b := range builtins {
+		if b.gvr == k.gvr {
+			return ""
+		}
+	}
+	gv := k.gvr.GroupVersion().String()
+	list, err := r.clients.Discovery.ServerResourcesForGroupVersion(gv)
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil || list == nil:
+		return ""
+	default:
+		for _, res := range list.APIResources {
+			if res.Name == k.gvr.Resource {
+				return ""
+			}
+		}
+	}
+	return fmt.Sprintf("%s is not served by this cluster (no %s.%s in %s): is its CustomResourceDefinition installed?", k.kind, k.gvr.Resource, k.gvr.Group, gv)
 }
