@@ -347,6 +347,7 @@ func assertFits(t *testing.T, out string, w, h int) {
 // checked, the table shows each node once the new members run.
 func TestGoldenNodesAfterPlan(t *testing.T) {
 	w := settledDemo(t, false)
+	w.usage = panetest.UsageReport(t, usage.Config{Metrics: w.p.Metrics(), Summaries: w.p.Summaries(), Scope: w.p.Scope()}, w.fc.Now(), w.snap)
 	km := keymap.Default()
 	g, k := km.Global, paneKeys(km)
 	for _, size := range goldenSizes {

@@ -5,6 +5,7 @@ package nodes
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/streamops/streamops/backend/scale"
 	"github.com/streamops/streamops/panes/pane"
@@ -17,7 +18,10 @@ type nodeRow struct {
 	cpu, freeCPU       string // "requested/allocatable", free
 	memory, freeMemory string
 	disk, pods         string
-	tight              bool // less than 10% of CPU or memory free
+	used               string // measured CPU and memory, "-" when unknown
+	pressed            bool   // state names pressure conditions
+	hot                bool   // memory in use over 90% of allocatable
+	tight              bool   // less than 10% of CPU or memory free
 	added              string
 }
 
@@ -34,8 +38,17 @@ func nodeRows(nodes []scale.NodeUsage, afterPlan bool) []nodeRow {
 			r.state = "not ready"
 		case !n.Schedulable:
 			r.state = "cordoned"
+		case len(n.Pressure) > 0:
+			r.state, r.pressed = "▲ "+strings.Join(n.Pressure, ","), true
 		case len(n.Taints) > 0:
 			r.state = fmt.Sprintf("ready, %d taint(s)", len(n.Taints))
+		}
+		r.used = "-"
+		if !n.UsedSeen.IsZero() {
+			r.used = roughCPU(n.Used.MilliCPU) + " · " + scale.FormatBytes(n.Used.Memory)
+			if n.Allocatable.Memory > 0 && n.Used.Memory*10 >= n.Allocatable.Memory*9 {
+				r.used, r.hot = r.used+" ▲", true // the kubelet evicts before the scheduler sees it
+			}
 		}
 		r.cpu = scale.FormatCPU(n.Requested.MilliCPU) + "/" + scale.FormatCPU(n.Allocatable.MilliCPU)
 		r.freeCPU = scale.FormatCPU(free.MilliCPU)
@@ -51,6 +64,15 @@ func nodeRows(nodes []scale.NodeUsage, afterPlan bool) []nodeRow {
 		out = append(out, r)
 	}
 	return out
+}
+
+// roughCPU is measured CPU to a tenth of a core ("2.8", "350m"): usage
+// moves, three decimals are noise.
+func roughCPU(milli int64) string {
+	if milli < 1000 {
+		return fmt.Sprintf("%dm", milli)
+	}
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(milli)/1000), ".0")
 }
 
 // View is the Kubernetes level in width columns: the nodes' capacity,
@@ -72,7 +94,12 @@ func View(st themes.Styles, report *scale.NodeReport, err string, after []scale.
 	cols := []pane.Column{{Title: "NODE", Width: min(nodeW, 40)}, {Title: "STATE", Width: 16}, {Title: "CPU REQ/ALLOC", Width: 13, Right: true},
 		{Title: "FREE CPU", Width: 8, Right: true}, {Title: "MEM REQ/ALLOC", Width: 15, Right: true}, {Title: "FREE MEM", Width: 9, Right: true}}
 	if wide {
-		cols = append(cols, pane.Column{Title: "FREE DISK", Width: 9, Right: true}, pane.Column{Title: "PODS", Width: 8, Right: true})
+		cols = append(cols, pane.Column{Title: "FREE DISK", Width: 9, Right: true}, pane.Column{Title: "PODS", Width: 8, Right: true},
+			pane.Column{Title: "USED CPU · MEM", Width: 16, Right: true})
+	}
+	measured := false
+	for _, n := range report.Nodes {
+		measured = measured || !n.UsedSeen.IsZero()
 	}
 	widths := pane.Narrow(pane.Layout(cols, width), width, 0)
 	titles := make([]string, len(cols))
@@ -94,7 +121,15 @@ func View(st themes.Styles, report *scale.NodeReport, err string, after []scale.
 		if r.tight {
 			free, freeMem = st.Warn.Render(free+" ▲"), st.Warn.Render(freeMem)
 		}
-		cells := []string{r.name, r.state, r.cpu, free, r.memory, freeMem, r.disk, r.pods}
+		state := r.state
+		if r.pressed {
+			state = st.Warn.Render(state)
+		}
+		used := r.used
+		if r.hot {
+			used = st.Warn.Render(used)
+		}
+		cells := []string{r.name, state, r.cpu, free, r.memory, freeMem, r.disk, r.pods, used}
 		out = append(out, pane.Row(cells, widths, cols))
 		if r.added != "" {
 			out = append(out, st.Accent.Render("  + "+r.added))
@@ -103,7 +138,16 @@ func View(st themes.Styles, report *scale.NodeReport, err string, after []scale.
 	if placed {
 		out = append(out, st.Muted.Render("FREE AFTER: once the plan's new members run (from its preflight)."))
 	}
-	out = append(out, "", st.Muted.Render("Requests are summed from the pods on each node (one list when this level opens)."),
+	out = append(out, "", st.Muted.Render("Requests are summed from the pods on each node (one list when this level opens)."))
+	switch {
+	case measured && wide:
+		out = append(out, st.Muted.Render("USED is measured by metrics-server; the scheduler places by requests, so usage warns in the preflight and never refuses."))
+	case measured:
+		out = append(out, st.Muted.Render("Measured usage is in the preflight's evidence (wider terminal: a USED column)."))
+	default:
+		out = append(out, st.Muted.Render("Measured usage unknown (no node metrics from metrics.k8s.io): requests only."))
+	}
+	out = append(out,
 		st.Muted.Render("Advisory: the console does not add nodes; the preflight checks new members fit."))
 	return out
 }
