@@ -111,37 +111,36 @@ const (
 // check plans, runs the preflight and the dry run.
 func (e *env) check(t *testing.T, changes ...scale.Change) (scale.Plan, scale.Preflight, []scale.DryRunResult) {
 	t.Helper()
-	plan, err := e.eng.Plan(e.ctx, changes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pf, err := e.eng.Preflight(e.ctx, plan.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.eng.ReadOnly() {
-		return plan, pf, nil
-	}
-	dry, err := e.eng.DryRun(e.ctx, plan.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The demo's simulator writes the custom resources while it runs, so
-	// a write can land between the plan's read and its dry run: the engine
-	// rightly answers 409. A test that needs a passing dry run plans again
-	// (as a user would), a few times.
-	for try := 0; try < 5 && conflicted(dry); try++ {
-		if plan, err = e.eng.Plan(e.ctx, changes); err != nil {
+	return e.checked(t, func() (scale.Plan, error) { return e.eng.Plan(e.ctx, changes) })
+}
+
+// checked makes a plan, runs its preflight and (outside read-only mode) its
+// dry run. The demo's simulator writes the custom resources while it runs,
+// so a write can land between the plan's read and its dry run: the engine
+// rightly answers 409. A test that needs a passing dry run plans again (as
+// a user would), a few times.
+func (e *env) checked(t *testing.T, plan func() (scale.Plan, error)) (scale.Plan, scale.Preflight, []scale.DryRunResult) {
+	t.Helper()
+	for try := 0; ; try++ {
+		p, err := plan()
+		if err != nil {
 			t.Fatal(err)
 		}
-		if pf, err = e.eng.Preflight(e.ctx, plan.ID); err != nil {
+		pf, err := e.eng.Preflight(e.ctx, p.ID)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if dry, err = e.eng.DryRun(e.ctx, plan.ID); err != nil {
+		if e.eng.ReadOnly() {
+			return p, pf, nil
+		}
+		dry, err := e.eng.DryRun(e.ctx, p.ID)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if try == 5 || !conflicted(dry) {
+			return p, pf, dry
 		}
 	}
-	return plan, pf, dry
 }
 
 func conflicted(dry []scale.DryRunResult) bool {

@@ -20,22 +20,9 @@ import (
 // read-only mode) the dry run.
 func (e *env) storageCheck(t *testing.T, claim, to string) (scale.Plan, scale.Preflight, []scale.DryRunResult) {
 	t.Helper()
-	plan, err := e.eng.PlanStorage(e.ctx, scale.StorageChange{Namespace: demo.StoreNamespace, Claim: claim, To: to})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pf, err := e.eng.Preflight(e.ctx, plan.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.eng.ReadOnly() {
-		return plan, pf, nil
-	}
-	dry, err := e.eng.DryRun(e.ctx, plan.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return plan, pf, dry
+	return e.checked(t, func() (scale.Plan, error) {
+		return e.eng.PlanStorage(e.ctx, scale.StorageChange{Namespace: demo.StoreNamespace, Claim: claim, To: to})
+	})
 }
 
 func checkNamed(pf scale.Preflight, name string) scale.Check {
@@ -220,19 +207,17 @@ func TestStorageTemplateGrows(t *testing.T) {
 	if c := checkNamed(pf, scale.CheckPlan); c.Status != scale.Fail || !strings.Contains(c.Summary, "claim template can only grow: 50Gi → 40Gi is a shrink") {
 		t.Errorf("shrink: %s %q", c.Status, c.Summary)
 	}
-	plan, err := e.eng.PlanStorageTemplate(e.ctx, scale.StorageChange{Namespace: demo.StoreNamespace, Claim: "ledger-bookkeeper-bookie-0", To: "80Gi"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan, pf, dry := e.checked(t, func() (scale.Plan, error) {
+		return e.eng.PlanStorageTemplate(e.ctx, scale.StorageChange{Namespace: demo.StoreNamespace, Claim: "ledger-bookkeeper-bookie-0", To: "80Gi"})
+	})
 	if got := plan.Steps[0].Diffs[0].PathString(); got != "spec.storage.ledgerVolumeClaimTemplate.resources.requests.storage" || plan.Confirm != "bookkeeper" {
 		t.Errorf("path %s, confirm %s", got, plan.Confirm)
 	}
-	if pf, err = e.eng.Preflight(e.ctx, plan.ID); err != nil || !pf.Passed() {
-		t.Fatalf("preflight %v: %s", err, failing(pf))
+	if !pf.Passed() {
+		t.Fatalf("preflight: %s", failing(pf))
 	}
-	dry, err := e.eng.DryRun(e.ctx, plan.ID)
-	if err != nil || !dry[0].OK {
-		t.Fatalf("dry run %v: %+v", err, dry)
+	if !dry[0].OK {
+		t.Fatalf("dry run: %+v", dry)
 	}
 	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
 	if err != nil {
