@@ -75,13 +75,15 @@ func TestPravegaFollowsSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chk := restapitest.Check(t, doc, seedPravega().Handler())
+	p := seedPravega()
+	chk := restapitest.Check(t, doc, p.Handler())
 	srv := httptest.NewServer(chk)
 	defer srv.Close()
 	paths := []struct {
 		path   string
 		status int
 	}{
+		{"/v1/health", 200},
 		{"/v1/scopes", 200},
 		{"/v1/scopes/iot", 200},
 		{"/v1/scopes/nope", 404},
@@ -105,6 +107,13 @@ func TestPravegaFollowsSpec(t *testing.T) {
 			t.Errorf("GET %s: %d %s, want %d", p.path, code, body, p.status)
 		}
 	}
+	// a contributor down, and one starting: the root follows
+	p.SetHealth("cluster-listener", fakeapi.ContributorHealth{Status: "DOWN", Details: map[string]string{"zookeeper": "session expired"}})
+	p.SetHealth("retention-service", fakeapi.ContributorHealth{Status: "STARTING"})
+	if code, body, _ := get(t, srv, "/v1/health"); code != 200 || !strings.Contains(string(body), `"status":"DOWN"`) {
+		t.Errorf("GET /v1/health with a contributor down: %d %s", code, body)
+	}
+	paths = append(paths, paths[0])
 	if got := chk.Validated(); got != int64(len(paths)) {
 		t.Errorf("validated %d responses, want %d", got, len(paths))
 	}

@@ -121,6 +121,67 @@ type Pravega struct {
 	mu     sync.Mutex
 	scopes []*pScope
 	auth   *Auth
+	health map[string]ContributorHealth // contributor name → its health (none: all UP)
+}
+
+// ContributorHealth is one health contributor's status (HealthStatus:
+// UP, STARTING, NEW, UNKNOWN, FAILED, DOWN) and details.
+type ContributorHealth struct {
+	Status  string
+	Details map[string]string
+}
+
+// HealthContributors are the contributors the fake Controller reports
+// under its root, as a Controller's health service registers them.
+var HealthContributors = []string{"cluster-listener", "grpc-server", "retention-service", "watermarking-service"}
+
+// SetHealth sets a contributor's health (an empty status: UP again). The
+// root is UP when every contributor is, DOWN when one is DOWN or FAILED,
+// else the first contributor's status that is not UP.
+func (p *Pravega) SetHealth(contributor string, h ContributorHealth) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if h.Status == "" || h.Status == "UP" {
+		delete(p.health, contributor)
+		return
+	}
+	if p.health == nil {
+		p.health = map[string]ContributorHealth{}
+	}
+	p.health[contributor] = h
+}
+
+type healthResult struct {
+	Name      string                  `json:"name"`
+	Status    string                  `json:"status"`
+	Readiness bool                    `json:"readiness"`
+	Liveness  bool                    `json:"liveness"`
+	Details   map[string]string       `json:"details"`
+	Children  map[string]healthResult `json:"children,omitempty"`
+}
+
+func (p *Pravega) getHealth(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	root := healthResult{Name: "controller", Status: "UP", Readiness: true, Liveness: true, Details: map[string]string{}, Children: map[string]healthResult{}}
+	for _, name := range HealthContributors {
+		c := healthResult{Name: name, Status: "UP", Readiness: true, Liveness: true, Details: map[string]string{}}
+		if h, ok := p.health[name]; ok {
+			c.Status, c.Readiness = h.Status, false
+			c.Liveness = h.Status != "DOWN" && h.Status != "FAILED"
+			if h.Details != nil {
+				c.Details = h.Details
+			}
+			switch {
+			case !c.Liveness:
+				root.Status, root.Readiness, root.Liveness = "DOWN", false, false
+			case root.Status == "UP":
+				root.Status, root.Readiness = h.Status, false
+			}
+		}
+		root.Children[name] = c
+	}
+	p.mu.Unlock()
+	p.respond(w, r, http.StatusOK, root)
 }
 
 // Auth makes the controller require credentials, as a Controller with
@@ -340,6 +401,7 @@ func (p *Pravega) SetOnlineReaders(scope, name string, online []string) {
 // Handler returns the HTTP handler of the API.
 func (p *Pravega) Handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/health", p.getHealth)
 	mux.HandleFunc("GET /v1/scopes", p.listScopes)
 	mux.HandleFunc("GET /v1/scopes/{scope}", p.getScope)
 	mux.HandleFunc("GET /v1/scopes/{scope}/streams", p.listStreams)

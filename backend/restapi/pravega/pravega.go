@@ -98,6 +98,11 @@ func (s Scope) Internal() bool { return strings.HasPrefix(s.Name, InternalPrefix
 // Inventory is everything the console shows of one Pravega cluster.
 type Inventory struct {
 	Scopes []Scope
+	// Health is the Controller's own (nil when it could not be read:
+	// HealthErr says why, e.g. a 404 from a Controller older than the
+	// health API).
+	Health    *Health
+	HealthErr error
 }
 
 // Streams counts user and internal streams.
@@ -410,6 +415,11 @@ func (c *Client) Inventory(ctx context.Context, internal bool) (*Inventory, erro
 	inv := &Inventory{Scopes: make([]Scope, len(names))}
 	for i, n := range names {
 		inv.Scopes[i].Name = n
+	}
+	if h, err := c.Health(ctx); err != nil {
+		inv.HealthErr = err
+	} else {
+		inv.Health = &h
 	}
 	fanout.Run(len(names), c.Parallel, func(i int) {
 		sc := &inv.Scopes[i]
