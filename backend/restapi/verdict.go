@@ -1,7 +1,9 @@
 package restapi
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -21,12 +23,13 @@ const (
 	Lagging                           // the watermark is far behind
 	BackPressured                     // a vertex is back-pressured
 	HeapNearLimit                     // a TaskManager of the job is near its heap limit
+	Unhealthy                         // a Pravega Controller's health is not UP
 	Unreadable                        // part of a Pravega cluster could not be read
 	NoReaders                         // a reader group has no reader online
 )
 
 func (p Problem) String() string {
-	return [...]string{"restarting", "checkpoints failing", "lagging", "back-pressured", "heap near its limit", "unreadable", "no readers"}[p]
+	return [...]string{"restarting", "checkpoints failing", "lagging", "back-pressured", "heap near its limit", "unhealthy", "unreadable", "no readers"}[p]
 }
 
 // Finding is one thing wrong with a job or a cluster: how bad (Degraded
@@ -296,6 +299,9 @@ func PravegaFindings(inv *pravega.Inventory) []Finding {
 		return nil
 	}
 	var out []Finding
+	if f, ok := HealthFinding(inv); ok {
+		out = append(out, f)
+	}
 	for _, sc := range inv.Scopes {
 		if sc.StreamErr != nil {
 			out = append(out, Finding{Health: platform.Failed, Problem: Unreadable, Text: "scope " + sc.Name + ": streams unreadable: " + sc.StreamErr.Error()})
@@ -314,6 +320,39 @@ func PravegaFindings(inv *pravega.Inventory) []Finding {
 	}
 	sortFindings(out)
 	return out
+}
+
+// HealthFinding is what the Controller's own health says: DOWN or FAILED
+// is Failed, STARTING, NEW or UNKNOWN Degraded, each naming the failing
+// contributors; a health API that cannot be read is Degraded, except a
+// 404, which is a Controller older than the API (nothing wrong).
+func HealthFinding(inv *pravega.Inventory) (Finding, bool) {
+	if inv.HealthErr != nil {
+		if HealthAbsent(inv) {
+			return Finding{}, false
+		}
+		return Finding{Health: platform.Degraded, Problem: Unreadable, Text: "controller health unreadable: " + oneLine(inv.HealthErr.Error())}, true
+	}
+	h := inv.Health
+	if h == nil || h.Up() {
+		return Finding{}, false
+	}
+	health := platform.Degraded
+	if h.Bad() {
+		health = platform.Failed
+	}
+	text := "controller health " + oneLine(h.Status)
+	if failing := h.Failing(); len(failing) > 0 {
+		text += ": " + oneLine(strings.Join(failing, "; "))
+	}
+	return Finding{Health: health, Problem: Unhealthy, Text: text}, true
+}
+
+// HealthAbsent reports whether the Controller does not serve the health
+// API (404: a Controller older than it).
+func HealthAbsent(inv *pravega.Inventory) bool {
+	var e *Error
+	return inv != nil && errors.As(inv.HealthErr, &e) && e.Status == http.StatusNotFound
 }
 
 // Worst is the worst health of the findings, Ready when there are none.
@@ -358,10 +397,11 @@ func window(now, since time.Time) string {
 }
 
 // PravegaCounts summarises Pravega sections: user streams, internal
-// streams, sections that failed to read.
+// streams, sections that failed to read or whose Controller reports its
+// health DOWN or FAILED.
 func PravegaCounts(secs []PravegaSection) (streams, internal, failing int) {
 	for _, s := range secs {
-		if s.Err != nil {
+		if s.Err != nil || s.Inventory != nil && s.Inventory.Health != nil && s.Inventory.Health.Bad() {
 			failing++
 		}
 		if s.Inventory != nil {

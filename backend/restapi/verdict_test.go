@@ -140,6 +140,40 @@ func TestPravegaFindings(t *testing.T) {
 	}
 }
 
+// TestControllerHealthFindings: the Controller's health DOWN is a failure
+// naming the contributor at fault, STARTING a warning, UP nothing; a 404
+// (a Controller older than the health API) is nothing, another error a
+// warning that the health could not be read.
+func TestControllerHealthFindings(t *testing.T) {
+	down := pravega.Health{Name: "controller", Status: "DOWN", Children: []pravega.Health{
+		{Name: "cluster-listener", Status: "DOWN", Details: map[string]string{"zookeeper": "session expired"}}, {Name: "grpc-server", Status: "UP"}}}
+	for _, tc := range []struct {
+		name   string
+		inv    pravega.Inventory
+		health platform.Health
+		text   string
+	}{
+		{"up", pravega.Inventory{Health: &pravega.Health{Name: "controller", Status: "UP"}}, platform.Ready, ""},
+		{"down", pravega.Inventory{Health: &down}, platform.Failed, "controller health DOWN: cluster-listener: DOWN (zookeeper session expired)"},
+		{"starting", pravega.Inventory{Health: &pravega.Health{Name: "controller", Status: "STARTING"}}, platform.Degraded, "controller health STARTING"},
+		{"older controller", pravega.Inventory{HealthErr: &restapi.Error{Kind: restapi.HTTPStatus, Path: "/v1/health", Status: 404, Msg: "404 Not Found"}}, platform.Ready, ""},
+		{"unreadable", pravega.Inventory{HealthErr: &restapi.Error{Kind: restapi.Timeout, Path: "/v1/health", Msg: "no answer within 5s"}}, platform.Degraded, "controller health unreadable: GET /v1/health: no answer within 5s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := restapi.PravegaFindings(&tc.inv)
+			if tc.text == "" {
+				if len(fs) != 0 {
+					t.Errorf("findings %+v, want none", fs)
+				}
+				return
+			}
+			if len(fs) != 1 || fs[0].Health != tc.health || fs[0].Text != tc.text {
+				t.Errorf("findings %+v, want %s %q", fs, tc.health, tc.text)
+			}
+		})
+	}
+}
+
 // TestFlinkVerdicts: each job's verdict sits at its section's and job's
 // index; the jobs with problems are counted, with the worst health; a
 // section without data has none.

@@ -75,6 +75,11 @@ func pravegaRows(secs []restapi.PravegaSection, internal bool, collapsed map[str
 		if sec.Inventory == nil {
 			continue
 		}
+		if f, ok := restapi.HealthFinding(sec.Inventory); ok {
+			out = append(out, row{kind: rowFinding, key: base + "/!health", depth: 1, target: sec.Target, pravega: sec, finding: &f})
+		} else if restapi.HealthAbsent(sec.Inventory) {
+			out = append(out, row{kind: rowProblem, key: base + "/!health", depth: 1, text: "controller health: not served (404: a Controller older than the health API)"})
+		}
 		for j := range sec.Inventory.Scopes {
 			sc := &sec.Inventory.Scopes[j]
 			if sc.Internal() && !internal {

@@ -626,7 +626,7 @@ func TestDemoPane(t *testing.T) {
 		wait = waitReport(mon)
 	}
 	v := ansi.Strip(m.View())
-	for _, want := range []string{"pravega/pravega  Pravega Controller · via direct http://127.0.0.1:", "sensor-readings", "1000 ev/s ×2 min 4", "◆ sensor-aggregation", "(+8 internal hidden)"} {
+	for _, want := range []string{"pravega/pravega  Pravega Controller · health UP · via direct http://127.0.0.1:", "sensor-readings", "1000 ev/s ×2 min 4", "◆ sensor-aggregation", "(+8 internal hidden)"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("pravega view lacks %q:\n%s", want, v)
 		}
@@ -756,6 +756,41 @@ func TestGoldenTaskManagers(t *testing.T) {
 				t.Fatalf("selected %+v", r)
 			}
 			golden.RequireEqual(t, frame(t, m, size[0], size[1]))
+		})
+	}
+}
+
+// TestGoldenControllerHealth: the Controller's health DOWN marks its
+// endpoint line and lists the contributor at fault under it, with the
+// streams still shown; a Controller without the health API gets one
+// muted line and nothing else changes.
+func TestGoldenControllerHealth(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			m, _ := newPane(t, size[0], size[1])
+			rep := fixture()
+			inv := *rep.Pravega[0].Inventory
+			inv.Health = &pravega.Health{Name: "controller", Status: pravega.HealthDown, Children: []pravega.Health{
+				{Name: "cluster-listener", Status: pravega.HealthDown, Details: map[string]string{"zookeeper": "session expired; reconnecting"}},
+				{Name: "grpc-server", Status: pravega.HealthUp}}}
+			rep.Pravega[0].Inventory = &inv
+			m, _ = m.Update(ReportMsg{Report: rep})
+			view := frame(t, m, size[0], size[1])
+			for _, want := range []string{"✖ health DOWN", "✖ controller health DOWN: cluster-listener: DOWN (zookeeper session expired; reconnecting)", "sensor-readings"} {
+				if size[0] == 160 && !strings.Contains(view, want) {
+					t.Errorf("no %q:\n%s", want, view)
+				}
+			}
+			golden.RequireEqual(t, view)
+
+			absent := inv
+			absent.Health, absent.HealthErr = nil, &restapi.Error{Kind: restapi.HTTPStatus, Path: "/v1/health", Status: 404, Msg: "404 Not Found"}
+			rep2 := fixture()
+			rep2.Pravega[0].Inventory = &absent
+			m, _ = m.Update(ReportMsg{Report: rep2})
+			if v := frame(t, m, size[0], size[1]); !strings.Contains(v, "controller health: not served") || strings.Contains(v, "health DOWN") {
+				t.Errorf("absent health API:\n%s", v)
+			}
 		})
 	}
 }

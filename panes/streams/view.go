@@ -312,6 +312,20 @@ func (m *Model) endpointLine(r row, now time.Time) string {
 		glyph = st.Info.Render("◐")
 	}
 	api := "Pravega Controller"
+	if p := r.pravega; p != nil && p.Inventory != nil && p.Inventory.Health != nil {
+		h := p.Inventory.Health
+		switch {
+		case h.Up():
+			api += " · health UP"
+		case h.Bad():
+			api += " · " + st.Err.Render("✖ health "+inert(h.Status))
+			if sec.Err == nil {
+				glyph = st.Err.Render("✖")
+			}
+		default:
+			api += " · " + st.Warn.Render("▲ health "+inert(h.Status))
+		}
+	}
 	if r.target.API == restapi.Flink {
 		api = "Flink"
 		if c := r.flink.Cluster; c != nil && c.Overview != nil {
