@@ -78,9 +78,33 @@ type restWorld struct {
 	flink   map[string]*fakeapi.Flink
 
 	mu     sync.Mutex
+	start  time.Time // when the demo began (its outages count from it)
 	last   time.Time
 	jobs   []*demoJob
 	scaled []*scalingStream
+}
+
+// The demo's Controller loses its ZooKeeper session for a while, once per
+// cycle: its health turns DOWN (the cluster listener failing), then UP
+// again, so the console's health line and finding can be seen to come and
+// go.
+const (
+	ControllerOutageAfter = 4 * time.Minute  // into each cycle
+	ControllerOutageFor   = 90 * time.Second // how long it lasts
+	ControllerOutageCycle = 15 * time.Minute
+)
+
+// ControllerOutage is the detail the failing contributor reports.
+const ControllerOutage = "session expired; reconnecting"
+
+// controllerHealth sets the Controller's health for now.
+func (w *restWorld) controllerHealth(now time.Time) {
+	phase := now.Sub(w.start) % ControllerOutageCycle
+	if phase >= ControllerOutageAfter && phase < ControllerOutageAfter+ControllerOutageFor {
+		w.pravega.SetHealth("cluster-listener", fakeapi.ContributorHealth{Status: "DOWN", Details: map[string]string{"zookeeper": ControllerOutage}})
+		return
+	}
+	w.pravega.SetHealth("cluster-listener", fakeapi.ContributorHealth{})
 }
 
 // scalingStream follows a load curve: its segment count moves between min
@@ -131,7 +155,7 @@ func newRESTWorld(p *Platform) *restWorld {
 	now := p.clock.Now()
 	// The world starts five minutes back, so that the first answers
 	// already carry a checkpoint history.
-	w := &restWorld{p: p, pravega: fakeapi.NewPravega(p.clock.Now), flink: map[string]*fakeapi.Flink{}, last: now.Add(-5 * time.Minute)}
+	w := &restWorld{p: p, pravega: fakeapi.NewPravega(p.clock.Now), flink: map[string]*fakeapi.Flink{}, start: now, last: now.Add(-5 * time.Minute)}
 	w.pravega.RequireAuth(&fakeapi.Auth{Users: map[string]string{RESTUser: restPassword}})
 	w.seedPravega(now)
 	w.seedFlink(now)
@@ -294,6 +318,7 @@ func (w *restWorld) advance(now time.Time) {
 		j.watermarks(w.flink[j.cluster], now)
 		w.overview(j, w.flink[j.cluster], now)
 	}
+	w.controllerHealth(now)
 }
 
 // checkpointEnd is when a checkpoint completed or failed.

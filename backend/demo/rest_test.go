@@ -89,6 +89,7 @@ func TestDemoRESTFollowsSpecs(t *testing.T) {
 					validatedGet(t, pdoc, ep.URL, "/v1/scopes/"+s.ScopeName+"/readergroups/"+g.ReaderGroupName, user, pass)
 				}
 			}
+			validatedGet(t, pdoc, ep.URL, "/v1/health", user, pass)
 			validatedGet(t, pdoc, ep.URL, "/v1/scopes/iot/streams/sensor-readings/scaling-events?from=0&to="+strconv.FormatInt(epoch.UnixMilli(), 10), user, pass)
 			continue
 		}
@@ -229,5 +230,50 @@ func TestDemoREST(t *testing.T) {
 	}
 	if len(after.Events) <= len(before.Events) {
 		t.Errorf("sensor-readings did not scale in 7 minutes: %d → %d events", len(before.Events), len(after.Events))
+	}
+}
+
+// TestDemoControllerOutage: the demo's Controller is healthy, loses its
+// ZooKeeper session for ControllerOutageFor from ControllerOutageAfter on
+// (health DOWN, the cluster listener named as the cause), and recovers.
+func TestDemoControllerOutage(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fc := clocktesting.NewFakeClock(epoch)
+	p := demo.New(demo.Options{Seed: 1, Clock: fc})
+	eps, err := p.Endpoints(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := restapi.NewMonitor(restapi.Config{Overrides: eps, Credentials: p.CredentialSources(), Secrets: p.Clients().Typed, Clock: fc})
+	done := make(chan error)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	m.Activate()
+	health := func() (*restapi.Finding, string) {
+		t.Helper()
+		rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
+		defer rcancel()
+		r := m.ReadNow(rctx)
+		if len(r.Pravega) != 1 || r.Pravega[0].Inventory == nil || r.Pravega[0].Inventory.Health == nil {
+			t.Fatalf("no Controller health: %+v", r.Pravega)
+		}
+		inv := r.Pravega[0].Inventory
+		if f, ok := restapi.HealthFinding(inv); ok {
+			return &f, inv.Health.Status
+		}
+		return nil, inv.Health.Status
+	}
+	if f, status := health(); f != nil || status != "UP" {
+		t.Fatalf("at the start: %s %+v", status, f)
+	}
+	fc.Step(demo.ControllerOutageAfter + 10*time.Second)
+	f, status := health()
+	if status != "DOWN" || f == nil || f.Health != platform.Failed || f.Text != "controller health DOWN: cluster-listener: DOWN (zookeeper "+demo.ControllerOutage+")" {
+		t.Fatalf("during the outage: %s %+v", status, f)
+	}
+	fc.Step(demo.ControllerOutageFor)
+	if f, status := health(); f != nil || status != "UP" {
+		t.Errorf("after the outage: %s %+v", status, f)
 	}
 }
