@@ -34,6 +34,9 @@ type Model struct {
 	// member name), so the cursor does not jump when the list changes.
 	selComp, selMember string
 	memberW            int // widest member name shown, for the layout
+	// the widest node cell, member state and condition shown, measured
+	// when the rows or the marks change (not per frame: 10,000 rows)
+	nodeW, stateW, condW int
 
 	report *usage.Report                  // the usage monitor's newest (nil: no monitor)
 	nodes  map[string]*platform.Node      // the snapshot's nodes by name (their pressure)
@@ -215,12 +218,7 @@ func (m *Model) refresh() {
 		return
 	}
 	m.rows = flatten(m.snap.Components, m.expanded, matcher(m.filter.Query(), m.snap.Components))
-	m.memberW = 0
-	for _, r := range m.rows {
-		if r.member != nil {
-			m.memberW = max(m.memberW, len(r.member.Name)+2)
-		}
-	}
+	m.measure()
 	m.cursor = 0
 	for i, r := range m.rows {
 		if r.comp.Key() != m.selComp {
@@ -235,6 +233,50 @@ func (m *Model) refresh() {
 		}
 	}
 	m.setCursor(m.cursor)
+}
+
+// measure finds the widest cells the layout sizes its columns by.
+func (m *Model) measure() {
+	m.memberW, m.nodeW, m.stateW, m.condW = 0, 0, 0, 0
+	if m.snap != nil {
+		for _, c := range m.snap.Components {
+			m.condW = max(m.condW, ansi.StringWidth(conditionCell(c)))
+		}
+	}
+	for _, r := range m.rows {
+		if r.member != nil {
+			m.memberW = max(m.memberW, len(r.member.Name)+2)
+			m.nodeW = max(m.nodeW, len(r.member.Node)+len(pressureMark(m.nodes, r.member)))
+			m.stateW = max(m.stateW, stateWidth(r.member)+len(" · 99m"))
+		}
+	}
+}
+
+// stateWidth is the width of memberState(mem), without building it.
+func stateWidth(mem *platform.Member) int {
+	state := mem.Phase
+	switch {
+	case mem.Terminating:
+		state = "Terminating"
+	case !mem.Ready && mem.Phase == "Running":
+		state = "NotReady"
+	}
+	w := cellWidth(state)
+	if mem.Reason != "" && mem.Reason != state {
+		w += 1 + cellWidth(mem.Reason)
+	}
+	return w
+}
+
+// cellWidth is the width of s in cells, without the grapheme segmentation
+// for the ASCII text states nearly always are (10,000 of them per snapshot).
+func cellWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 || s[i] < 0x20 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
 }
 
 // detailHeight is the lines under the list that show the selected row
@@ -268,19 +310,12 @@ func (m Model) FullHelp() [][]key.Binding {
 // then the cluster whole; then the version column; whatever is left goes
 // to the condition. A cell still cut is read whole on the detail line.
 func (m Model) columns() ([]pane.Column, []int) {
-	clusterW, nsW := len("CLUSTER"), len("NAMESPACE")
-	condW, stateW := 0, 0
+	clusterW, nsW := len("CLUSTER"), max(len("NAMESPACE"), m.nodeW)
+	condW, stateW := m.condW, m.stateW
 	if m.snap != nil {
 		for _, c := range m.snap.Components {
 			clusterW = max(clusterW, len(c.Cluster))
 			nsW = max(nsW, len(c.Namespace))
-			condW = max(condW, ansi.StringWidth(conditionCell(c)))
-		}
-	}
-	for _, r := range m.rows {
-		if r.member != nil {
-			nsW = max(nsW, len(r.member.Node)+len(pressureMark(m.nodes, r.member)))
-			stateW = max(stateW, ansi.StringWidth(memberState(r.member))+len(" · 99m"))
 		}
 	}
 	// member names are drawn under KIND and CLUSTER

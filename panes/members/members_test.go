@@ -296,3 +296,20 @@ func TestEmptyWhileSyncingSaysSyncing(t *testing.T) {
 		t.Errorf("once synced and empty:\n%s", out)
 	}
 }
+
+// TestStateWidth: the layout's measure of a member's state is the width
+// of the state the row draws, for every shape of state.
+func TestStateWidth(t *testing.T) {
+	for _, mem := range []*platform.Member{
+		{Phase: "Running", Ready: true},
+		{Phase: "Running"},
+		{Phase: "Running", Terminating: true, Reason: "Terminating"},
+		{Phase: "Pending", Reason: "Unschedulable"},
+		{Phase: "Failed", Reason: "Évicted ✖"},
+		{},
+	} {
+		if got, want := stateWidth(mem), ansi.StringWidth(memberState(mem)); got != want {
+			t.Errorf("%+v: width %d, the state %q is %d", mem, got, memberState(mem), want)
+		}
+	}
+}
