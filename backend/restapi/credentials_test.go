@@ -173,7 +173,10 @@ type authWorld struct {
 
 var pravegaTarget = restapi.Target{API: restapi.Pravega, Namespace: "pravega", Name: "pravega"}
 
-func newAuthWorld(t *testing.T, srcs []restapi.CredentialSource, overrides bool, snapAuth bool) *authWorld {
+// newAuthWorld starts a monitor on a controller that requires credentials;
+// forbidden refuses the Secrets' reads (set before the monitor starts: the
+// fake's reactors may not change while it reads).
+func newAuthWorld(t *testing.T, srcs []restapi.CredentialSource, overrides, snapAuth, forbidden bool) *authWorld {
 	t.Helper()
 	w := &authWorld{ctrl: seedPravega()}
 	w.ctrl.RequireAuth(&fakeapi.Auth{Users: map[string]string{"ops": password, "guest": "guest-pw-1"}, Tokens: []string{token}, Denied: []string{"guest"}})
@@ -185,6 +188,9 @@ func newAuthWorld(t *testing.T, srcs []restapi.CredentialSource, overrides bool,
 		secret("pravega", "token", map[string]string{"token": token}),
 		secret("other", "good", map[string]string{"username": "ops", "password": password}),
 	)
+	if forbidden {
+		forbidSecrets(w.cs)
+	}
 	cfg := restapi.Config{Credentials: srcs, Secrets: w.cs, Clock: clocktesting.NewFakeClock(t0), Interval: time.Hour}
 	if overrides {
 		cfg.Overrides = []restapi.Override{{Target: pravegaTarget, URL: w.srv.URL}}
@@ -249,10 +255,7 @@ func TestMonitorAuth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newAuthWorld(t, tt.srcs, tt.direct, tt.snapAuth)
-			if tt.forbidden {
-				forbidSecrets(w.cs)
-			}
+			w := newAuthWorld(t, tt.srcs, tt.direct, tt.snapAuth, tt.forbidden)
 			sec := w.section(t)
 			got := ""
 			if sec.Err != nil {
@@ -289,7 +292,7 @@ func TestMonitorAuth(t *testing.T) {
 
 // A rotated Secret is read again after the endpoint refused the old one.
 func TestMonitorRereadsSecretAfter401(t *testing.T) {
-	w := newAuthWorld(t, []restapi.CredentialSource{src("wrong")}, true, true)
+	w := newAuthWorld(t, []restapi.CredentialSource{src("wrong")}, true, true, false)
 	if sec := w.section(t); sec.Err == nil || !strings.Contains(sec.Err.Error(), "not accepted") {
 		t.Fatalf("first read: %v", sec.Err)
 	}
