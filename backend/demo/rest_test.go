@@ -121,21 +121,7 @@ func TestDemoRESTFollowsSpecs(t *testing.T) {
 // TestDemoREST reads the demo through the streams backend: streams that
 // scale, a job that lags, a job whose checkpoints fail.
 func TestDemoREST(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	fc := clocktesting.NewFakeClock(epoch)
-	p := demo.New(demo.Options{Seed: 1, Clock: fc})
-	eps, err := p.Endpoints(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Credentials as `streamops demo` gives them: the demo's Secret, read
-	// through the clientset.
-	m := restapi.NewMonitor(restapi.Config{Overrides: eps, Credentials: p.CredentialSources(), Secrets: p.Clients().Typed, Clock: fc})
-	done := make(chan error)
-	go func() { done <- m.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	m.Activate()
+	ctx, fc, m := demoMonitor(t)
 	var r restapi.Report
 	for r.Pravega == nil || r.Pravega[0].Inventory == nil || r.Flink[0].Cluster == nil || r.Flink[1].Cluster == nil {
 		select {
@@ -237,19 +223,7 @@ func TestDemoREST(t *testing.T) {
 // ZooKeeper session for ControllerOutageFor from ControllerOutageAfter on
 // (health DOWN, the cluster listener named as the cause), and recovers.
 func TestDemoControllerOutage(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	fc := clocktesting.NewFakeClock(epoch)
-	p := demo.New(demo.Options{Seed: 1, Clock: fc})
-	eps, err := p.Endpoints(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := restapi.NewMonitor(restapi.Config{Overrides: eps, Credentials: p.CredentialSources(), Secrets: p.Clients().Typed, Clock: fc})
-	done := make(chan error)
-	go func() { done <- m.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	m.Activate()
+	ctx, fc, m := demoMonitor(t)
 	health := func() (*restapi.Finding, string) {
 		t.Helper()
 		rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
@@ -276,4 +250,25 @@ func TestDemoControllerOutage(t *testing.T) {
 	if f, status := health(); f != nil || status != "UP" {
 		t.Errorf("after the outage: %s %+v", status, f)
 	}
+}
+
+// demoMonitor starts a REST monitor, active, on a demo platform at epoch on
+// a fake clock, with credentials as `streamops demo` gives them (the demo's
+// Secret, read through the clientset). It stops when the test ends.
+func demoMonitor(t *testing.T) (context.Context, *clocktesting.FakeClock, *restapi.Monitor) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	fc := clocktesting.NewFakeClock(epoch)
+	p := demo.New(demo.Options{Seed: 1, Clock: fc})
+	eps, err := p.Endpoints(ctx)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	m := restapi.NewMonitor(restapi.Config{Overrides: eps, Credentials: p.CredentialSources(), Secrets: p.Clients().Typed, Clock: fc})
+	done := make(chan error)
+	go func() { done <- m.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	m.Activate()
+	return ctx, fc, m
 }

@@ -274,7 +274,18 @@ func Condition(c *platform.Component) string {
 // MemberState is a member's state, e.g. "Pending Unschedulable",
 // "NotReady CrashLoopBackOff", "Terminating".
 func MemberState(m *platform.Member) string {
-	state := m.Phase
+	state, reason := MemberStateParts(m)
+	if reason != "" {
+		return state + " " + reason
+	}
+	return state
+}
+
+// MemberStateParts is MemberState's two words apart: the state, and the
+// reason when it adds to the state ("" otherwise), so a caller that sizes
+// columns need not build the joined string.
+func MemberStateParts(m *platform.Member) (state, reason string) {
+	state = m.Phase
 	switch {
 	case m.Terminating:
 		state = "Terminating"
@@ -282,9 +293,9 @@ func MemberState(m *platform.Member) string {
 		state = "NotReady"
 	}
 	if m.Reason != "" && m.Reason != state {
-		state += " " + m.Reason
+		reason = m.Reason
 	}
-	return state
+	return state, reason
 }
 
 // SummaryLine is the members summary: "8 components · 17/18 members ready

@@ -254,16 +254,10 @@ func (m *Model) measure() {
 
 // stateWidth is the width of memberState(mem), without building it.
 func stateWidth(mem *platform.Member) int {
-	state := mem.Phase
-	switch {
-	case mem.Terminating:
-		state = "Terminating"
-	case !mem.Ready && mem.Phase == "Running":
-		state = "NotReady"
-	}
+	state, reason := status.MemberStateParts(mem)
 	w := cellWidth(state)
-	if mem.Reason != "" && mem.Reason != state {
-		w += 1 + cellWidth(mem.Reason)
+	if reason != "" {
+		w += 1 + cellWidth(reason)
 	}
 	return w
 }
