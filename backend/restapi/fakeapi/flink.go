@@ -63,7 +63,16 @@ type fJob struct {
 	restarts   int64
 	exceptions []Exception // newest first
 	pressure   map[string]Pressure
-	noHistory  bool // answer /exceptions as Flink before 1.13 does (404)
+	readers    map[string]Readers // source vertex id → its reader group
+	noHistory  bool               // answer /exceptions as Flink before 1.13 does (404)
+}
+
+// Readers is the Pravega reader group a source vertex reads through, as
+// the connector reports it in the vertex's metrics.
+type Readers struct {
+	Scope, Group string
+	Unread       int64 // bytes
+	Online       int
 }
 
 // Exception is one entry of a job's exception history.
@@ -217,6 +226,24 @@ func (f *Flink) SetWatermarks(jobID, vertexID string, ms []int64) error {
 	return nil
 }
 
+// SetReaders makes a source vertex report a Pravega reader group.
+func (f *Flink) SetReaders(jobID, vertexID string, r Readers) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	j := f.job(jobID)
+	if j == nil {
+		return fmt.Errorf("job %s not found", jobID)
+	}
+	if _, ok := j.watermarks[vertexID]; !ok {
+		return fmt.Errorf("vertex %s of job %s not found", vertexID, jobID)
+	}
+	if j.readers == nil {
+		j.readers = map[string]Readers{}
+	}
+	j.readers[vertexID] = r
+	return nil
+}
+
 // Restart counts one more restart of a job (its numRestarts metric) and
 // records the exception that caused it in the job's history (Flink keeps
 // web.exception-history-size = 16).
@@ -317,6 +344,7 @@ func (f *Flink) Handler() http.Handler {
 	mux.HandleFunc("GET /jobs/{jobid}/checkpoints", f.checkpoints)
 	mux.HandleFunc("GET /jobs/{jobid}/vertices/{vertexid}/watermarks", f.watermarksOf)
 	mux.HandleFunc("GET /jobs/{jobid}/metrics", f.jobMetrics)
+	mux.HandleFunc("GET /jobs/{jobid}/vertices/{vertexid}/metrics", f.vertexMetrics)
 	mux.HandleFunc("GET /jobs/{jobid}/exceptions", f.exceptionsOf)
 	mux.HandleFunc("GET /jobs/{jobid}/vertices/{vertexid}/backpressure", f.backPressure)
 	mux.HandleFunc("GET /taskmanagers", f.taskManagers)
@@ -557,6 +585,69 @@ func (f *Flink) jobMetrics(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	f.respond(w, r, http.StatusOK, map[string]any{"metrics": metrics})
+}
+
+// vertexMetrics serves a vertex's task metrics: per subtask its record
+// counts and, on a source that reads Pravega, the connector's reader group
+// gauges, named as Flink names an operator's metrics
+// ("0.Source__sensor-readings.PravegaReader.readerGroup.unreadBytes").
+// ?get= selects, no parameter lists the names; an unknown job or vertex
+// has none (Flink's metric store answers so, not 404).
+func (f *Flink) vertexMetrics(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	values := map[string]string{}
+	var names []string
+	if j := f.job(r.PathValue("jobid")); j != nil {
+		for _, v := range j.Vertices {
+			if v.ID != r.PathValue("vertexid") {
+				continue
+			}
+			rg, reads := j.readers[v.ID]
+			for i := range int(v.Parallelism) {
+				at := func(name, value string) {
+					id := strconv.Itoa(i) + "." + name
+					names = append(names, id)
+					values[id] = value
+				}
+				at("numRecordsIn", "0")
+				at("numRecordsOut", "0")
+				if !reads {
+					continue
+				}
+				group := operatorMetricName(v.Name) + ".PravegaReader.readerGroup."
+				at(group+"readerGroupName", rg.Group)
+				at(group+"scope", rg.Scope)
+				at(group+"unreadBytes", strconv.FormatInt(rg.Unread, 10))
+				at(group+"onlineReaders", strconv.Itoa(rg.Online))
+			}
+		}
+	}
+	f.mu.Unlock()
+	metrics := []map[string]string{}
+	get := r.URL.Query().Get("get")
+	if get == "" {
+		for _, id := range names {
+			metrics = append(metrics, map[string]string{"id": id})
+		}
+	}
+	for _, id := range strings.Split(get, ",") {
+		if v, ok := values[id]; ok {
+			metrics = append(metrics, map[string]string{"id": id, "value": v})
+		}
+	}
+	f.respond(w, r, http.StatusOK, map[string]any{"metrics": metrics})
+}
+
+// operatorMetricName is how Flink names the first operator of a chain in
+// metric ids: "Source: sensor-readings -> Map" → "Source__sensor-readings".
+func operatorMetricName(vertex string) string {
+	first, _, _ := strings.Cut(vertex, " -> ")
+	return strings.Map(func(r rune) rune {
+		if r == ':' || r == ' ' || r == '.' {
+			return '_'
+		}
+		return r
+	}, first)
 }
 
 func exceptionJSON(x Exception) map[string]any {

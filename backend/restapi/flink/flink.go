@@ -12,7 +12,6 @@ package flink
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/url"
@@ -134,6 +133,11 @@ type Vertex struct {
 	Watermark                   Watermark
 	WatermarkErr                error
 	BackPressure                *BackPressure // nil: not read
+	// Readers is the Pravega reader group a source vertex reads through
+	// (nil: not a source, or it reports none); ReadersErr says why it
+	// could not be read.
+	Readers    *ReaderGroup
+	ReadersErr error
 }
 
 // NoWatermark is Long.MIN_VALUE, Flink's "no watermark received yet".
@@ -245,6 +249,9 @@ type Client struct {
 	Parallel int
 	// MaxDetailed bounds the jobs whose details are read (default 50).
 	MaxDetailed int
+	// ReaderGroups keeps the source vertices' reader group metric names
+	// from one read to the next (nil: listed on every read).
+	ReaderGroups *ReaderGroupIDs
 }
 
 // New returns a client reading through g.
@@ -433,34 +440,11 @@ func cmpInt(a, b int64) int {
 // DecodeRestarts decodes /jobs/{id}/metrics?get=numRestarts, in the
 // documented form {"metrics":[…]} or the bare array Flink sends.
 func DecodeRestarts(path string, body []byte) (Restarts, error) {
-	var list []struct {
-		ID    *string `json:"id"`
-		Value string  `json:"value"`
-	}
-	trimmed := strings.TrimSpace(string(body))
-	var err error
-	if strings.HasPrefix(trimmed, "[") {
-		err = json.Unmarshal(body, &list)
-	} else {
-		var wrapped struct {
-			Metrics *[]struct {
-				ID    *string `json:"id"`
-				Value string  `json:"value"`
-			} `json:"metrics"`
-		}
-		if err = json.Unmarshal(body, &wrapped); err == nil && wrapped.Metrics != nil {
-			for _, m := range *wrapped.Metrics {
-				list = append(list, m)
-			}
-		}
-	}
+	list, err := decodeMetrics(path, body)
 	if err != nil {
-		return Restarts{}, &wire.DecodeError{Path: path, Err: wire.ExplainJSON(err)}
+		return Restarts{}, err
 	}
 	for _, m := range list {
-		if m.ID == nil {
-			return Restarts{}, wire.Missing(path, "id", "a metric")
-		}
 		if *m.ID != "numRestarts" {
 			continue
 		}
@@ -550,11 +534,24 @@ func (c *Client) Read(ctx context.Context) (*Cluster, error) {
 			vs = append(vs, vref{i, v})
 		}
 	}
-	fanout.Run(len(vs), c.Parallel, func(k int) {
+	var sources []vref
+	for _, r := range vs {
+		if jobs[r.job].Vertices[r.vertex].IsSource() {
+			sources = append(sources, r)
+		}
+	}
+	fanout.Run(len(vs)+len(sources), c.Parallel, func(k int) {
+		if k >= len(vs) {
+			j := &jobs[sources[k-len(vs)].job]
+			v := &j.Vertices[sources[k-len(vs)].vertex]
+			v.Readers, v.ReadersErr = c.ReaderGroup(ctx, j.ID, v.ID)
+			return
+		}
 		j := &jobs[vs[k].job]
 		v := &j.Vertices[vs[k].vertex]
 		v.Watermark, v.WatermarkErr = c.Watermark(ctx, j.ID, v.ID)
 	})
+	c.ReaderGroups.prune()
 	cl.Jobs = jobs
 	return cl, nil
 }

@@ -85,12 +85,25 @@ func must(err error) {
 
 func serve(t *testing.T, f *fakeapi.Flink) *flink.Client {
 	t.Helper()
+	return serveThrough(t, f, nil)
+}
+
+// serveThrough is serve with each request also seen by seen (nil: none).
+func serveThrough(t *testing.T, f *fakeapi.Flink, seen func(*http.Request)) *flink.Client {
+	t.Helper()
 	_, doc, err := restapitest.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	chk := restapitest.Check(t, doc, f.Handler())
-	srv := httptest.NewServer(chk)
+	var h http.Handler = chk
+	if seen != nil {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			seen(r)
+			chk.ServeHTTP(w, r)
+		})
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		srv.Close()
 		if chk.Validated()+chk.Faults() == 0 {
