@@ -115,6 +115,11 @@ type endpoint struct {
 	done     chan struct{}              // closed when the read under way ends
 	outcomes uint64                     // reads whose outcome was recorded
 	restarts map[string][]restartSample // job id → numRestarts readings of the last hour
+	// Trends kept from read to read: job id → its checkpoints, reader
+	// group → its backlog readings, and where the groups' figures are.
+	checkpoints  map[string][]flink.Attempt
+	backlog      map[string][]flink.Sample
+	readerGroups flink.ReaderGroupIDs
 }
 
 // restartSample is one reading of a job's numRestarts.
@@ -505,6 +510,7 @@ func (m *Monitor) read(ctx context.Context, ep *endpoint, all bool) {
 			inv, err = pravega.New(getter).Inventory(ctx, true)
 		default:
 			fc := flink.New(getter)
+			fc.ReaderGroups = &ep.readerGroups
 			if cl, err = fc.Read(ctx); err == nil {
 				var jobs []*flink.Job
 				for i := range cl.Jobs {
@@ -573,6 +579,8 @@ func (m *Monitor) read(ctx context.Context, ep *endpoint, all bool) {
 		ep.next = now.Add(m.cfg.Interval)
 		if cl != nil {
 			ep.restarts = trackRestarts(ep.restarts, cl, now)
+			ep.checkpoints = trackCheckpoints(ep.checkpoints, cl)
+			ep.backlog = trackBacklog(ep.backlog, cl, now)
 		}
 		ep.inv, ep.cluster = inv, cl
 	}

@@ -40,6 +40,11 @@ type Job struct {
 	MaxParallelism  int64
 	Vertices        []Vertex
 	Checkpoints     *Checkpoints
+	// CheckpointTrend is every checkpoint that ended while the console
+	// watched, oldest first, up to MaxTrend: Flink keeps only its last
+	// few and forgets them when the JobManager fails over, so the REST
+	// monitor keeps them (nil without it).
+	CheckpointTrend []Attempt
 	Restarts        Restarts
 	// Exceptions and the vertices' BackPressure are read only for the job
 	// the user looks at (ReadFocus); nil otherwise.
@@ -174,6 +179,10 @@ func (w Watermark) Lag(now time.Time) time.Duration {
 	return max(now.Sub(w.Time()), 0)
 }
 
+// MaxTrend bounds the readings a trend keeps (a job's checkpoints, a
+// reader group's backlog).
+const MaxTrend = 120
+
 // Checkpoints is a job's checkpointing statistics.
 type Checkpoints struct {
 	Completed, Failed, Restored, Total int64
@@ -187,10 +196,12 @@ type Checkpoints struct {
 
 // Attempt is one checkpoint of the recent history.
 type Attempt struct {
-	ID      int64
-	Status  string // IN_PROGRESS, COMPLETED or FAILED
-	Trigger time.Time
-	Failure string // the failure message of a failed one
+	ID       int64
+	Status   string // IN_PROGRESS, COMPLETED or FAILED
+	Trigger  time.Time
+	Duration time.Duration // end to end (so far, for one in progress)
+	Size     int64         // checkpointed size
+	Failure  string        // the failure message of a failed one
 }
 
 // RecentFailures counts the failed checkpoints among the recent ones that
@@ -421,7 +432,8 @@ func DecodeCheckpoints(path string, body []byte) (*Checkpoints, error) {
 		if status == "" { // older Flink: the class name says it
 			status = map[string]string{"completed": "COMPLETED", "failed": "FAILED", "in_progress": "IN_PROGRESS"}[h.ClassName]
 		}
-		c.Recent = append(c.Recent, Attempt{ID: h.ID, Status: status, Trigger: ms(h.TriggerTimestamp), Failure: strings.TrimSpace(h.FailureMessage)})
+		c.Recent = append(c.Recent, Attempt{ID: h.ID, Status: status, Trigger: ms(h.TriggerTimestamp), Failure: strings.TrimSpace(h.FailureMessage),
+			Duration: time.Duration(max(h.EndToEndDuration, 0)) * time.Millisecond, Size: max(h.CheckpointedSize, 0)})
 	}
 	slices.SortStableFunc(c.Recent, func(a, b Attempt) int { return cmpInt(b.ID, a.ID) })
 	return c, nil
