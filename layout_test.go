@@ -83,7 +83,7 @@ func under(path string, dirs ...string) bool {
 var uiPackages = []string{"charm.land", "github.com/charmbracelet", module + "tui", module + "panes", module + "keymap", module + "themes", module + "cmd"}
 
 // testOnly are packages the console binary must not carry.
-var testOnly = []string{module + "backend/testcluster", module + "backend/restapi/restapitest", module + "backend/watch/faulttest", "github.com/getkin/kin-openapi"}
+var testOnly = []string{module + "backend/testcluster", module + "backend/restapi/restapitest", module + "backend/watch/faulttest", module + "backend/usage/usagetest", "github.com/getkin/kin-openapi"}
 
 // TestDependencyDirection states the rules of STYLE.md's "Shape" and
 // checks them over every package of the module:

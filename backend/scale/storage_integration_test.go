@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,9 +22,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/streamops/streamops/backend/guard"
+	"github.com/streamops/streamops/backend/kube"
 	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/scale"
 	"github.com/streamops/streamops/backend/testcluster"
+	"github.com/streamops/streamops/backend/usage"
+	"github.com/streamops/streamops/backend/usage/usagetest"
 )
 
 const (
@@ -358,4 +362,110 @@ func TestIntegrationStorageReadOnlySendsNoWrite(t *testing.T) {
 	}
 	refusedReadOnly(t, e.ctx, eng, plan)
 	onlyReviews(t)
+}
+
+// TestIntegrationStorageGrowNamesFill: the bookie's ledger volume is 91 %
+// full in its kubelet's summary (the test's server, the kubelet of a node
+// the bookie runs on, reached through the API server's node proxy). The
+// real usage monitor, wired as the session wires it (the watcher's
+// snapshots, the clients' metrics API and node proxy) and activated as the
+// scale pane activates it, reads the fill; the storage plan then names the
+// fill as the reason to grow and the size that brings it under 70 %. A
+// claim whose fill is not reported, and an engine without the monitor,
+// say nothing of fill.
+func TestIntegrationStorageGrowNamesFill(t *testing.T) {
+	e := storageEnv(t, "storage-fill")
+	const (
+		node   = "storage-fill-node"
+		bookie = "bookkeeper-bookie-0"
+		ledger = "ledger-bookkeeper-bookie-0"
+	)
+	// The ledger claim asks for 1Gi; its volume uses 932Mi of it.
+	srv := usagetest.Start(t, usagetest.Serve{Node: node, Volumes: []usagetest.Volume{{Pod: bookie, Namespace: e.ns, Name: "ledger", Claim: ledger,
+		Used: 932 << 20, Available: 92 << 20, Capacity: 1 << 30}}})
+	srv.AddNode(t, e.ctx, e.c, e.admin.Typed)
+	// The bookie the operator would run, on that node: the monitor reads
+	// the summaries of the nodes holding members of a namespace with claims.
+	if _, err := e.admin.Typed.CoreV1().Pods(e.ns).Create(e.ctx, &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: bookie, Labels: map[string]string{"app": "bookkeeper-cluster", "bookkeeper_cluster": "bookkeeper", "component": "bookie"}},
+		Spec: corev1.PodSpec{NodeName: node, Tolerations: []corev1.Toleration{usagetest.Toleration},
+			Containers: []corev1.Container{{Name: "bookie", Image: "example/bookie"}}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.await(t, "the bookie on "+node, func(s *platform.Snapshot) string {
+		if c := s.Component(e.key(platform.BookKeeper, "bookkeeper")); c != nil {
+			for _, m := range c.Members {
+				if m.Name == bookie && m.Node == node {
+					return ""
+				}
+			}
+		}
+		return "not a member yet"
+	})
+
+	mc, sr, err := usage.ClientsFor(e.admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Short intervals: the product's defaults read volumes once a minute.
+	m := usage.New(usage.Config{Metrics: mc, Summaries: sr, Scope: kube.Scope{Namespaces: []string{e.ns}}, Snapshots: e.w,
+		Interval: 100 * time.Millisecond, VolumeInterval: 100 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = m.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	m.Activate("scale")
+	var fill usage.ClaimFill
+	for {
+		var ok bool
+		if fill, ok = m.Latest().Claim(e.ns + "/" + ledger); ok && fill.Level != usage.FillUnknown {
+			break
+		}
+		select {
+		case <-e.ctx.Done():
+			t.Fatalf("the monitor never reported the ledger's fill: volumes %+v; %s", m.Latest().Volumes, srv.Proxied(context.Background(), e.admin.Typed))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if fill.Level != usage.FillCritical || fill.Node != node || fill.Pod != bookie {
+		t.Errorf("ledger fill %+v", fill)
+	}
+
+	eng, _ := e.engine(t, e.admin, func(c *scale.Config) { c.Usage = m })
+	plan, err := eng.PlanStorage(e.ctx, scale.StorageChange{Namespace: e.ns, Claim: ledger, To: "1536Mi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warnings := plan.Steps[0].Warnings
+	for _, want := range []string{
+		"the volume is 91% full (932Mi used of 1Gi): the reason to grow it",
+		"2Gi brings it under 70%; at 1.5Gi it would be 61% full",
+	} {
+		if !slices.Contains(warnings, want) {
+			t.Errorf("the plan's warnings do not say %q:\n%s", want, strings.Join(warnings, "\n"))
+		}
+	}
+
+	// No fill reported (no volume of ZooKeeper's claim in the summary),
+	// and no monitor: no line of fill.
+	unknown, err := eng.PlanStorage(e.ctx, scale.StorageChange{Namespace: e.ns, Claim: "data-zookeeper-0", To: "2Gi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, ok := m.Latest().Claim(e.ns + "/data-zookeeper-0"); !ok || f.Level != usage.FillUnknown {
+		t.Errorf("ZooKeeper's fill %+v %v, want a claim of unknown fill", f, ok)
+	}
+	without, _ := e.engine(t, e.admin, nil)
+	blind, err := without.PlanStorage(e.ctx, scale.StorageChange{Namespace: e.ns, Claim: ledger, To: "1536Mi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range map[string]scale.Plan{"unknown fill": unknown, "no monitor": blind} {
+		for _, w := range p.Steps[0].Warnings {
+			if strings.Contains(w, "full") || strings.Contains(w, "brings it under") {
+				t.Errorf("%s: the plan says %q", name, w)
+			}
+		}
+	}
 }
