@@ -101,7 +101,7 @@ func fillReason(f usage.ClaimFill, requested, to int64) []string {
 	if f.Level == usage.FillUnknown {
 		return nil
 	}
-	total := f.Used + f.Available
+	total := f.Size()
 	out := []string{fmt.Sprintf("the volume is %d%% full (%s used of %s): the reason to grow it", percent(f.Used, total), FormatBytes(f.Used), FormatBytes(total))}
 	if s, ok := SuggestSize(f.Used, requested); ok {
 		line := fmt.Sprintf("%s brings it under %d%%", FormatBytes(s), int(TargetFill*100))

@@ -1,11 +1,13 @@
 package scale
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/usage"
 )
 
 func TestSuggestSize(t *testing.T) {
@@ -53,4 +55,21 @@ func TestUsageWarnsButNeverRefuses(t *testing.T) {
 
 func res(milliCPU, memory int64) platform.Resources {
 	return platform.Resources{MilliCPU: milliCPU, Memory: memory}
+}
+
+// TestFillReasonAgreesWithTheMonitor: the percentage a storage step gives
+// is the monitor's, also for a kubelet that reports no available bytes
+// (the fill is then measured against the capacity).
+func TestFillReasonAgreesWithTheMonitor(t *testing.T) {
+	const mi = 1 << 20
+	for _, f := range []usage.ClaimFill{
+		{Used: 900 * mi, Available: 100 * mi, Capacity: 1024 * mi, Fraction: 0.9, Level: usage.FillCritical},
+		{Used: 768 * mi, Capacity: 1024 * mi, Fraction: 0.75, Level: usage.FillOK},
+	} {
+		got := fillReason(f, 1024*mi, 0)
+		want := fmt.Sprintf("the volume is %d%% full", int(f.Fraction*100))
+		if len(got) == 0 || !strings.HasPrefix(got[0], want) {
+			t.Errorf("%+v: %q, want it to begin %q", f, got, want)
+		}
+	}
 }

@@ -122,6 +122,9 @@ type ClaimFill struct {
 	Seen     time.Time // when the kubelet measured it; zero: never
 }
 
+// Size is what the fill is measured against (Fraction = Used/Size).
+func (f ClaimFill) Size() int64 { return fillTotal(f.Used, f.Available, f.Capacity) }
+
 // Key is namespace/name, as platform.Claim.Key.
 func (c ClaimFill) Key() string { return c.Namespace + "/" + c.Name }
 

@@ -144,15 +144,21 @@ func claimFills(snap *platform.Snapshot, vols map[string]volumeStat) []ClaimFill
 // fillFraction is df's Use%: used/(used+available), or used/capacity
 // when the kubelet gave no available bytes.
 func fillFraction(used, available, capacity int64) (float64, Fill) {
-	total := used + available
-	if available == 0 {
-		total = capacity
-	}
+	total := fillTotal(used, available, capacity)
 	if total <= 0 {
 		return 0, FillUnknown
 	}
 	f := float64(used) / float64(total)
 	return f, FillOf(f)
+}
+
+// fillTotal is the size a fill is measured against: used+available, or
+// the capacity when the kubelet gave no available bytes.
+func fillTotal(used, available, capacity int64) int64 {
+	if available == 0 {
+		return capacity
+	}
+	return used + available
 }
 
 // summaryNodes are the nodes whose summaries are read: those holding a

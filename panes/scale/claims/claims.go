@@ -113,7 +113,7 @@ func (m Table) fillText(c platform.Claim) string {
 		}
 		return "fill: not reported by the kubelet"
 	}
-	text := fmt.Sprintf("%s full (%s used)", pane.Percent(f.Fraction), pane.PairBytes(f.Used, f.Used+f.Available))
+	text := fmt.Sprintf("%s full (%s used)", pane.Percent(f.Fraction), pane.PairBytes(f.Used, f.Size()))
 	switch f.Level {
 	case usage.FillCritical:
 		text += " ✖ over 90%"
