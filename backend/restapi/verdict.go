@@ -23,13 +23,14 @@ const (
 	Lagging                           // the watermark is far behind
 	BackPressured                     // a vertex is back-pressured
 	HeapNearLimit                     // a TaskManager of the job is near its heap limit
+	BacklogGrowing                    // a reader group the job reads through falls behind
 	Unhealthy                         // a Pravega Controller's health is not UP
 	Unreadable                        // part of a Pravega cluster could not be read
 	NoReaders                         // a reader group has no reader online
 )
 
 func (p Problem) String() string {
-	return [...]string{"restarting", "checkpoints failing", "lagging", "back-pressured", "heap near its limit", "unhealthy", "unreadable", "no readers"}[p]
+	return [...]string{"restarting", "checkpoints failing", "lagging", "back-pressured", "heap near its limit", "backlog growing", "unhealthy", "unreadable", "no readers"}[p]
 }
 
 // Finding is one thing wrong with a job or a cluster: how bad (Degraded
@@ -57,10 +58,17 @@ type Thresholds struct {
 	// HeapWarn and HeapBad: a TaskManager using this share of its maximum
 	// heap is Degraded, Failed.
 	HeapWarn, HeapBad float64
+	// BacklogGrowWarn and BacklogGrowBad: a reader group's unread bytes
+	// that grew by this share of their first reading, by BacklogGrowMin
+	// bytes at least, over BacklogSpan at least, are Degraded, Failed.
+	BacklogGrowWarn, BacklogGrowBad float64
+	BacklogGrowMin                  int64
+	BacklogSpan                     time.Duration
 }
 
 // DefaultThresholds are the console's.
-var DefaultThresholds = Thresholds{LagWarn: 30 * time.Second, LagBad: 5 * time.Minute, CheckpointBadShare: 0.5, RestartsBad: 3, BackPressureBad: 0.5, HeapWarn: 0.85, HeapBad: 0.95}
+var DefaultThresholds = Thresholds{LagWarn: 30 * time.Second, LagBad: 5 * time.Minute, CheckpointBadShare: 0.5, RestartsBad: 3, BackPressureBad: 0.5, HeapWarn: 0.85, HeapBad: 0.95,
+	BacklogGrowWarn: 0.1, BacklogGrowBad: 1, BacklogGrowMin: 1 << 20, BacklogSpan: 2 * time.Minute}
 
 // RestartWindow is how far back restarts count.
 const RestartWindow = time.Hour
@@ -152,6 +160,7 @@ func (th Thresholds) JobFindings(j *flink.Job, now time.Time) []Finding {
 	if f, ok := th.heapFinding(j.TaskManagers); ok {
 		out = append(out, f)
 	}
+	out = append(out, th.backlogFindings(j)...)
 	sortFindings(out)
 	return out
 }

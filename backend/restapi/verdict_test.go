@@ -29,6 +29,16 @@ func healthyJob() flink.Job {
 
 func TestJobFindings(t *testing.T) {
 	th := restapi.DefaultThresholds
+	// backlog: the source reads iot/agg, its unread bytes read every 5m.
+	backlog := func(values ...int64) func(*flink.Job) {
+		return func(j *flink.Job) {
+			g := &flink.ReaderGroup{Scope: "iot", Name: "agg", Unread: values[len(values)-1]}
+			for i, v := range values {
+				g.Trend = append(g.Trend, flink.Sample{At: t0.Add(time.Duration(i-len(values)+1) * 5 * time.Minute), Value: v})
+			}
+			j.Vertices[0].Readers = g
+		}
+	}
 	lagging := func(d time.Duration) func(*flink.Job) {
 		return func(j *flink.Job) { j.Vertices[1].Watermark.Millis = t0.Add(-d).UnixMilli() }
 	}
@@ -103,6 +113,19 @@ func TestJobFindings(t *testing.T) {
 				{ID: "c", HeapUsed: 2 << 30, Err: errors.New("500")},
 			}
 		}, []string{"✖ heap near its limit: TaskManager b uses 1.9 GiB of 2 GiB (97%) · 1 more over 85%"}},
+		{"backlog growing", backlog(400<<20, 450<<20, 520<<20), []string{
+			"▲ backlog growing: reader group iot/agg, 520 MiB unread, +120 MiB in 10m00s (read by Source)"}},
+		{"backlog doubled", backlog(200<<20, 300<<20, 420<<20), []string{
+			"✖ backlog growing: reader group iot/agg, 420 MiB unread, +220 MiB in 10m00s (read by Source)"}},
+		{"backlog falling or holding", backlog(520<<20, 450<<20, 400<<20), nil},
+		{"backlog: growth under a tenth", backlog(1000<<20, 1050<<20, 1090<<20), nil},
+		{"backlog: growth too small in bytes", backlog(1000, 2000, 4000), nil},
+		{"backlog: too short a trend", func(j *flink.Job) {
+			backlog(100<<20, 200<<20, 400<<20)(j)
+			for i := range j.Vertices[0].Readers.Trend {
+				j.Vertices[0].Readers.Trend[i].At = t0.Add(time.Duration(i) * 30 * time.Second)
+			}
+		}, nil},
 		{"a finished job has none", func(j *flink.Job) { j.State = "FINISHED"; lagging(time.Hour)(j) }, nil},
 	}
 	for _, tc := range cases {

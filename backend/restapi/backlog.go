@@ -1,0 +1,110 @@
+package restapi
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/restapi/flink"
+)
+
+// Backlog is a Pravega reader group's unread bytes as the Flink job that
+// reads through it reports them (the connector's gauge on its source
+// vertex), with the readings the monitor kept.
+type Backlog struct {
+	Flink  Target
+	Job    *flink.Job
+	Vertex *flink.Vertex
+	Group  *flink.ReaderGroup
+}
+
+// Backlogs indexes the reader groups the source vertices of secs report,
+// by "scope/name" (how the Controller lists them too); the first job that
+// reads a group names it. Pravega clusters are not told apart: a Flink
+// job's source names its scope and group, not its Controller.
+func Backlogs(secs []FlinkSection) map[string]Backlog {
+	var out map[string]Backlog
+	for i := range secs {
+		c := secs[i].Cluster
+		if c == nil {
+			continue
+		}
+		for j := range c.Jobs {
+			for k := range c.Jobs[j].Vertices {
+				v := &c.Jobs[j].Vertices[k]
+				if v.Readers == nil {
+					continue
+				}
+				if out == nil {
+					out = map[string]Backlog{}
+				}
+				if _, ok := out[v.Readers.Key()]; !ok {
+					out[v.Readers.Key()] = Backlog{Flink: secs[i].Target, Job: &c.Jobs[j], Vertex: v, Group: v.Readers}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Growth is how much a trend rose (negative: fell) from its first reading
+// to its last, and over how long.
+func Growth(trend []flink.Sample) (delta int64, over time.Duration) {
+	if len(trend) < 2 {
+		return 0, 0
+	}
+	first, last := trend[0], trend[len(trend)-1]
+	return last.Value - first.Value, last.At.Sub(first.At)
+}
+
+// BacklogHealth grades a reader group's backlog from its trend: Degraded
+// when it grew by BacklogGrowWarn of its first reading (and by at least
+// BacklogGrowMin bytes) over at least BacklogSpan, Failed when it grew by
+// BacklogGrowBad; Ready when it holds or falls, or too little was seen.
+func (th Thresholds) BacklogHealth(g *flink.ReaderGroup) platform.Health {
+	delta, over := Growth(g.Trend)
+	if over < th.BacklogSpan || delta < th.BacklogGrowMin || len(g.Trend) < 3 {
+		return platform.Ready
+	}
+	first := float64(g.Trend[0].Value)
+	switch {
+	case float64(delta) >= th.BacklogGrowBad*first:
+		return platform.Failed
+	case float64(delta) >= th.BacklogGrowWarn*first:
+		return platform.Degraded
+	}
+	return platform.Ready
+}
+
+// BacklogText is "1.2 GiB unread, +300 MiB in 12m" (or "−40 MiB"), the
+// growth left out while fewer than two readings were kept.
+func BacklogText(g *flink.ReaderGroup) string {
+	text := Size(g.Unread) + " unread"
+	delta, over := Growth(g.Trend)
+	switch {
+	case over <= 0:
+	case delta > 0:
+		text += fmt.Sprintf(", +%s in %s", Size(delta), Duration(over))
+	case delta < 0:
+		text += fmt.Sprintf(", −%s in %s", Size(-delta), Duration(over))
+	default:
+		text += ", unchanged for " + Duration(over)
+	}
+	return text
+}
+
+// backlogFindings: the reader groups a job's sources read whose backlog
+// grows.
+func (th Thresholds) backlogFindings(j *flink.Job) []Finding {
+	var out []Finding
+	for i := range j.Vertices {
+		g := j.Vertices[i].Readers
+		if g == nil {
+			continue
+		}
+		if h := th.BacklogHealth(g); h != platform.Ready {
+			out = append(out, Finding{Health: h, Problem: BacklogGrowing, Text: fmt.Sprintf("backlog growing: reader group %s, %s (read by %s)", g.Key(), BacklogText(g), j.Vertices[i].Name)})
+		}
+	}
+	return out
+}
