@@ -92,6 +92,7 @@ func Markdown(in Input) string {
 	events(&b, s, in.Now, in.MaxEvent)
 	errorLines(&b, in.ErrorLines)
 	pravegaEndpoints(&b, in.Pravega)
+	readerGroups(&b, in.Pravega, in.Flink)
 	flinkJobs(&b, in.Flink, in.Now)
 	watches(&b, s)
 	return b.String()
@@ -267,6 +268,47 @@ func pravegaEndpoints(b *strings.Builder, states []PravegaState) {
 			cell(verdict(restapi.PravegaFindings(st.Inventory), st.Inventory != nil)))
 	}
 	b.WriteString("\n")
+}
+
+// readerGroups lists every reader group the Controllers listed, with its
+// readers online and, where a Flink job's source reads through it, its
+// unread bytes and how they moved while the console ran.
+func readerGroups(b *strings.Builder, ps []PravegaState, fs []FlinkState) {
+	var ix restapi.BacklogIndex
+	for _, f := range fs {
+		ix.Add(restapi.Target{API: restapi.Flink, Namespace: f.Namespace, Name: f.Cluster}, f.State)
+	}
+	header := false
+	for _, p := range ps {
+		if p.Inventory == nil {
+			continue
+		}
+		for _, sc := range p.Inventory.Scopes {
+			for _, g := range sc.Groups {
+				if !header {
+					b.WriteString("## Reader groups\n\n| cluster | reader group | reads | readers online | backlog | read by |\n|---|---|---|---|---|---|\n")
+					header = true
+				}
+				online := fmt.Sprint(len(g.OnlineReaders))
+				if g.Err != nil {
+					online = "unreadable: " + g.Err.Error()
+				}
+				backlog, by := "unknown (no Flink source reports it)", "-"
+				if bl, ok := ix[sc.Name+"/"+g.Name]; ok {
+					backlog = restapi.BacklogText(bl.Group)
+					if h := restapi.DefaultThresholds.BacklogHealth(bl.Group); h != platform.Ready {
+						backlog = glyph(h) + " growing: " + backlog
+					}
+					by = bl.Flink.Namespace + "/" + bl.Flink.Name + " " + bl.Job.Name
+				}
+				fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", cell(p.Namespace+"/"+p.Cluster), cell(sc.Name+"/"+g.Name), cell(platform.OrDash(strings.Join(g.Streams, ", "))),
+					cell(online), cell(backlog), cell(by))
+			}
+		}
+	}
+	if header {
+		b.WriteString("\n")
+	}
 }
 
 func flinkJobs(b *strings.Builder, states []FlinkState, now time.Time) {

@@ -14,13 +14,18 @@ import (
 // TestStreamsVerdicts: the Flink and Pravega sections say what is wrong,
 // and "ok" where nothing is.
 func TestStreamsVerdicts(t *testing.T) {
-	healthy := flink.Job{Name: "healthy", State: "RUNNING", Vertices: []flink.Vertex{
+	healthy := flink.Job{Name: "reading", State: "RUNNING", Vertices: []flink.Vertex{
 		{Name: "Window", Watermark: flink.Watermark{Read: true, Subtasks: 2, Millis: now.Add(-time.Second).UnixMilli(), MinSubtask: 1}}},
 		Checkpoints: &flink.Checkpoints{Completed: 10, Recent: []flink.Attempt{{ID: 10, Status: "COMPLETED"}}}}
 	failing := flink.Job{Name: "failing", State: "RUNNING", Checkpoints: &flink.Checkpoints{Completed: 1, Failed: 2,
 		Recent:        []flink.Attempt{{ID: 3, Status: "FAILED"}, {ID: 2, Status: "FAILED"}, {ID: 1, Status: "COMPLETED"}},
 		LatestFailure: &flink.Failure{ID: 3, Trigger: now, Failed: now, Message: "declined"}}}
 	finished := flink.Job{Name: "backfill", State: "FINISHED"}
+	var grew []flink.Sample
+	for i := range 5 {
+		grew = append(grew, flink.Sample{At: now.Add(time.Duration(i-4) * time.Minute), Value: int64(100+50*i) << 20})
+	}
+	healthy.Vertices = append(healthy.Vertices, flink.Vertex{Name: "Source: iot/readings", Readers: &flink.ReaderGroup{Scope: "iot", Name: "g", Unread: 300 << 20, Trend: grew}})
 	in := Input{Now: now, Snapshot: &platform.Snapshot{},
 		Flink: []FlinkState{
 			{Namespace: "iot", Cluster: "agg", State: &flink.Cluster{Jobs: []flink.Job{healthy, failing, finished}}},
@@ -37,7 +42,9 @@ func TestStreamsVerdicts(t *testing.T) {
 	}
 	md := Markdown(in)
 	for _, want := range []string{
-		"| iot/agg | healthy | RUNNING | ● ok |",
+		"| iot/agg | reading | RUNNING | ✖ backlog growing: +200 MiB in 4m00s to 300 MiB unread · reader group iot/g |",
+		"| pravega/ok | iot/g | - | 1 | ✖ growing: 300 MiB unread, +200 MiB in 4m00s | iot/agg reading |",
+		"| pravega/idle | iot/dashboard | iot/aggregates | 0 | unknown (no Flink source reports it) | - |",
 		"| iot/agg | failing | RUNNING | ✖ checkpoints failing: 2 of the last 3 · latest: declined |",
 		"| iot/agg | backfill | FINISHED | - |",
 		"| iot/pending | - | not read | - |",

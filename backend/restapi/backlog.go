@@ -18,33 +18,41 @@ type Backlog struct {
 	Group  *flink.ReaderGroup
 }
 
-// Backlogs indexes the reader groups the source vertices of secs report,
-// by "scope/name" (how the Controller lists them too); the first job that
-// reads a group names it. Pravega clusters are not told apart: a Flink
-// job's source names its scope and group, not its Controller.
-func Backlogs(secs []FlinkSection) map[string]Backlog {
-	var out map[string]Backlog
-	for i := range secs {
-		c := secs[i].Cluster
-		if c == nil {
-			continue
-		}
-		for j := range c.Jobs {
-			for k := range c.Jobs[j].Vertices {
-				v := &c.Jobs[j].Vertices[k]
-				if v.Readers == nil {
-					continue
-				}
-				if out == nil {
-					out = map[string]Backlog{}
-				}
-				if _, ok := out[v.Readers.Key()]; !ok {
-					out[v.Readers.Key()] = Backlog{Flink: secs[i].Target, Job: &c.Jobs[j], Vertex: v, Group: v.Readers}
-				}
+// BacklogIndex holds reader groups' backlogs by "scope/name" (how the
+// Controller lists them too). Pravega clusters are not told apart: a
+// Flink job's source names its scope and group, not its Controller.
+type BacklogIndex map[string]Backlog
+
+// Add indexes the reader groups the source vertices of a Flink cluster
+// report; a group already indexed keeps the job that named it first.
+func (ix *BacklogIndex) Add(t Target, c *flink.Cluster) {
+	if c == nil {
+		return
+	}
+	for j := range c.Jobs {
+		for k := range c.Jobs[j].Vertices {
+			v := &c.Jobs[j].Vertices[k]
+			if v.Readers == nil {
+				continue
+			}
+			if *ix == nil {
+				*ix = BacklogIndex{}
+			}
+			if _, ok := (*ix)[v.Readers.Key()]; !ok {
+				(*ix)[v.Readers.Key()] = Backlog{Flink: t, Job: &c.Jobs[j], Vertex: v, Group: v.Readers}
 			}
 		}
 	}
-	return out
+}
+
+// Backlogs indexes the reader groups the source vertices of secs report
+// (nil when none does).
+func Backlogs(secs []FlinkSection) BacklogIndex {
+	var ix BacklogIndex
+	for i := range secs {
+		ix.Add(secs[i].Target, secs[i].Cluster)
+	}
+	return ix
 }
 
 // Growth is how much a trend rose (negative: fell) from its first reading
@@ -61,9 +69,12 @@ func Growth(trend []flink.Sample) (delta int64, over time.Duration) {
 // when it grew by BacklogGrowWarn of its first reading (and by at least
 // BacklogGrowMin bytes) over at least BacklogSpan, Failed when it grew by
 // BacklogGrowBad; Ready when it holds or falls, or too little was seen.
+// It grows only when every reading of the newer half of the trend is over
+// every reading of the older half: a backlog that swings as readers
+// catch up and fall back is no finding.
 func (th Thresholds) BacklogHealth(g *flink.ReaderGroup) platform.Health {
 	delta, over := Growth(g.Trend)
-	if over < th.BacklogSpan || delta < th.BacklogGrowMin || len(g.Trend) < 3 {
+	if over < th.BacklogSpan || delta < th.BacklogGrowMin || len(g.Trend) < 3 || !rising(g.Trend) {
 		return platform.Ready
 	}
 	first := float64(g.Trend[0].Value)
@@ -74,6 +85,22 @@ func (th Thresholds) BacklogHealth(g *flink.ReaderGroup) platform.Health {
 		return platform.Degraded
 	}
 	return platform.Ready
+}
+
+// rising reports whether the newer half of a trend is all above its older
+// half.
+func rising(trend []flink.Sample) bool {
+	half := len(trend) / 2
+	older := trend[0].Value
+	for _, s := range trend[:half] {
+		older = max(older, s.Value)
+	}
+	for _, s := range trend[half:] {
+		if s.Value <= older {
+			return false
+		}
+	}
+	return true
 }
 
 // BacklogText is "1.2 GiB unread, +300 MiB in 12m" (or "−40 MiB"), the
@@ -103,7 +130,9 @@ func (th Thresholds) backlogFindings(j *flink.Job) []Finding {
 			continue
 		}
 		if h := th.BacklogHealth(g); h != platform.Ready {
-			out = append(out, Finding{Health: h, Problem: BacklogGrowing, Text: fmt.Sprintf("backlog growing: reader group %s, %s (read by %s)", g.Key(), BacklogText(g), j.Vertices[i].Name)})
+			delta, over := Growth(g.Trend)
+			out = append(out, Finding{Health: h, Problem: BacklogGrowing,
+				Text: fmt.Sprintf("backlog growing: +%s in %s to %s unread · reader group %s", Size(delta), Duration(over), Size(g.Unread), g.Key())})
 		}
 	}
 	return out

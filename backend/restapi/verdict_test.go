@@ -114,10 +114,11 @@ func TestJobFindings(t *testing.T) {
 			}
 		}, []string{"✖ heap near its limit: TaskManager b uses 1.9 GiB of 2 GiB (97%) · 1 more over 85%"}},
 		{"backlog growing", backlog(400<<20, 450<<20, 520<<20), []string{
-			"▲ backlog growing: reader group iot/agg, 520 MiB unread, +120 MiB in 10m00s (read by Source)"}},
+			"▲ backlog growing: +120 MiB in 10m00s to 520 MiB unread · reader group iot/agg"}},
 		{"backlog doubled", backlog(200<<20, 300<<20, 420<<20), []string{
-			"✖ backlog growing: reader group iot/agg, 420 MiB unread, +220 MiB in 10m00s (read by Source)"}},
+			"✖ backlog growing: +220 MiB in 10m00s to 420 MiB unread · reader group iot/agg"}},
 		{"backlog falling or holding", backlog(520<<20, 450<<20, 400<<20), nil},
+		{"backlog swinging", backlog(400<<20, 600<<20, 450<<20, 620<<20, 500<<20, 640<<20), nil},
 		{"backlog: growth under a tenth", backlog(1000<<20, 1050<<20, 1090<<20), nil},
 		{"backlog: growth too small in bytes", backlog(1000, 2000, 4000), nil},
 		{"backlog: too short a trend", func(j *flink.Job) {

@@ -5,9 +5,11 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/streamops/streamops/backend/logs"
+	"github.com/streamops/streamops/backend/platform"
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/backend/restapi/flink"
 	"github.com/streamops/streamops/panes/pane"
@@ -45,13 +47,13 @@ func (m *Model) detail(r row, now time.Time) (string, []string) {
 		return "stream " + r.scope.Name + "/" + r.stream.Name, m.streamDetail(r, now)
 	case rowGroup:
 		g := r.group
-		lines := []string{"reads " + strings.Join(g.Streams, ", ")}
+		reads := "reads " + strings.Join(g.Streams, ", ")
 		if g.Err != nil {
-			lines = append(lines, st.Err.Render("✖ "+m.redact(g.Err.Error())))
+			reads += " · " + st.Err.Render("✖ "+m.redact(g.Err.Error()))
 		} else {
-			lines = append(lines, fmt.Sprintf("online readers (%d): %s", len(g.OnlineReaders), orNone(strings.Join(g.OnlineReaders, ", "))))
+			reads += fmt.Sprintf(" · online readers (%d): %s", len(g.OnlineReaders), orNone(strings.Join(g.OnlineReaders, ", ")))
 		}
-		return "reader group " + r.scope.Name + "/" + g.Name, lines
+		return "reader group " + r.scope.Name + "/" + g.Name, []string{m.backlogDetail(r), reads}
 	case rowJob:
 		return "job " + inert(r.job.Name) + " " + r.job.ID, m.jobDetail(r, now)
 	case rowVertex:
@@ -224,9 +226,12 @@ func (m *Model) jobDetail(r row, now time.Time) []string {
 			} else {
 				lines = append(lines, st.Warn.Render(fs))
 			}
-		} else {
+		} else if len(j.CheckpointTrend) < 2 { // else the trend shows none failed
 			lines = append(lines, st.Muted.Render("no failed checkpoint"))
 		}
+	}
+	if t := m.checkpointTrend(j); t != "" {
+		lines = append(lines, t)
 	}
 	meta := fmt.Sprintf("%s since %s (%s)", j.State, j.Start.In(m.location()).Format("2006-01-02 15:04"), pane.Age(j.Uptime(now)))
 	if p := j.Parallelism(); p > 0 {
@@ -301,4 +306,73 @@ func (m *Model) pressureText(bp *flink.BackPressure) string {
 		return st.Warn.Render("▲ " + text)
 	}
 	return text
+}
+
+// trendCells is how many readings a sparkline shows at most.
+const trendCells = 40
+
+// backlogDetail is a reader group's backlog as the Flink source reading
+// through it reports it, with its trend over the readings kept.
+func (m *Model) backlogDetail(r row) string {
+	st := &m.deps.Styles
+	b, ok := m.backlogs[r.scope.Name+"/"+r.group.Name]
+	if !ok {
+		return st.Muted.Render("backlog: unknown: no Flink job's source reports this group (the Pravega connector's readerGroup.unreadBytes)")
+	}
+	g := b.Group
+	text := "backlog " + restapi.BacklogText(g)
+	if h := restapi.DefaultThresholds.BacklogHealth(g); h != platform.Ready {
+		style, glyph := st.Health(h)
+		text = style.Render(glyph + " " + text)
+	}
+	legend := " · from Flink job " + inert(b.Job.Name)
+	if len(g.Trend) > 1 {
+		values := make([]float64, len(g.Trend))
+		for i, s := range g.Trend {
+			values[i] = float64(s.Value)
+		}
+		// As many readings as fit beside the text, at least a few.
+		shown := min(len(values), trendCells, max(m.width-lipgloss.Width(text)-1, 8))
+		text += " " + pane.Spark(values, shown)
+		legend = fmt.Sprintf(" %d readings since %s", shown, m.clock(g.Trend[len(g.Trend)-shown].At)) + legend
+	}
+	return text + st.Muted.Render(legend)
+}
+
+// checkpointTrend draws the checkpoints that ended while the console ran,
+// newest last: a completed one as a block as tall as its duration, a
+// failed one as ✖. Empty until two have ended.
+func (m *Model) checkpointTrend(j *flink.Job) string {
+	st := &m.deps.Styles
+	t := j.CheckpointTrend
+	if len(t) < 2 {
+		return ""
+	}
+	t = t[max(len(t)-trendCells, 0):]
+	lo, hi, failed := time.Duration(-1), time.Duration(0), 0
+	for _, a := range t {
+		if a.Status == "COMPLETED" {
+			if lo < 0 || a.Duration < lo {
+				lo = a.Duration
+			}
+			hi = max(hi, a.Duration)
+		}
+	}
+	var b strings.Builder
+	for _, a := range t {
+		if a.Status != "COMPLETED" {
+			failed++
+			b.WriteString(st.Err.Render("✖"))
+			continue
+		}
+		b.WriteRune(pane.SparkRune(float64(a.Duration), float64(lo), float64(hi)))
+	}
+	legend := fmt.Sprintf(" last %d since %s", len(t), m.clock(t[0].Trigger))
+	if lo >= 0 {
+		legend += fmt.Sprintf(" · took %s–%s", restapi.Duration(lo), restapi.Duration(hi))
+	}
+	if failed > 0 {
+		legend += fmt.Sprintf(" · %d failed (✖)", failed)
+	}
+	return "trend " + b.String() + st.Muted.Render(legend)
 }

@@ -159,7 +159,7 @@ func TestFlinkRows(t *testing.T) {
 		t.Errorf("collapsing a job hides its 4 vertices (not its verdict): %d → %d rows", len(rows), len(collapsed))
 	}
 	filtered := testFlinkRows(rep.Flink, nil, func(s string) bool { return strings.Contains(s, "Window") })
-	if got := len(filtered); got != 7 { // 3 endpoints, the forbidden one's error, the job, its verdict, the vertex
+	if got := len(filtered); got != 8 { // 3 endpoints, the forbidden one's error, the job, its verdict's 2 findings, the vertex
 		t.Errorf("filtered rows:\n%s", keys(filtered))
 	}
 }
@@ -180,7 +180,8 @@ func TestFlinkRowsVerdicts(t *testing.T) {
 			verdicts[r.job.Name] = append(verdicts[r.job.Name], r.finding.Text)
 		}
 	}
-	if got := verdicts["sensor-aggregation"]; len(got) != 1 || got[0] != "lagging 6m12s behind: Window(TumblingEventTimeWindows(60000)) -> Aggregate, subtask 4/6 holds the minimum" || health["sensor-aggregation"] != platform.Failed {
+	if got := verdicts["sensor-aggregation"]; len(got) != 2 || got[0] != "lagging 6m12s behind: Window(TumblingEventTimeWindows(60000)) -> Aggregate, subtask 4/6 holds the minimum" ||
+		got[1] != "backlog growing: +385 MiB in 11m00s to 1.2 GiB unread · reader group iot/sensor-aggregation" || health["sensor-aggregation"] != platform.Failed {
 		t.Errorf("sensor-aggregation: %v %v", got, health["sensor-aggregation"])
 	}
 	if got := verdicts["fraud-scoring"]; len(got) != 3 || !strings.HasPrefix(got[0], "checkpoints failing: 7 of the last 10 · latest: Checkpoint expired") ||
@@ -195,6 +196,7 @@ func TestFlinkRowsVerdicts(t *testing.T) {
 	for i := range j.Vertices {
 		j.Vertices[i].Watermark.Millis = now.Add(-3 * time.Second).UnixMilli()
 	}
+	j.Vertices[0].Readers = readers("iot", "sensor-aggregation", trend(12, func(i int) int64 { return (820 - 10*int64(i)) << 20 })) // catching up
 	for _, r := range testFlinkRows(healthy.Flink[1:2], nil, all) {
 		if r.kind == rowFinding || r.kind == rowJob && r.job.State == "RUNNING" && r.health != platform.Ready {
 			t.Errorf("healthy job has a verdict: %+v", r)

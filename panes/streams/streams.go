@@ -97,7 +97,8 @@ type Model struct {
 	view      int
 	internal  bool
 	collapsed map[string]bool
-	verdicts  restapi.Verdicts // of the report's jobs, at the last refresh
+	verdicts  restapi.Verdicts     // of the report's jobs, at the last refresh
+	backlogs  restapi.BacklogIndex // reader groups' backlogs by "scope/name", from the report's Flink sources
 	rows      []row
 	cursor    int
 	offset    int
@@ -322,6 +323,7 @@ func (m *Model) refresh() {
 	if m.report != nil {
 		now := m.deps.Clock.Now()
 		m.verdicts = restapi.DefaultThresholds.FlinkVerdicts(m.report.Flink, now)
+		m.backlogs = restapi.Backlogs(m.report.Flink)
 		if m.view == pravegaView {
 			m.rows = pravegaRows(m.report.Pravega, m.internal, m.collapsed, match)
 		} else {
@@ -405,6 +407,8 @@ func (m *Model) listHeight() int { return max(m.height-3-m.detailHeight(), 1) }
 
 func (m *Model) detailHeight() int {
 	switch {
+	case m.height >= 44:
+		return 5
 	case m.height >= 36:
 		return 4
 	case m.height >= 16:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -148,6 +149,13 @@ func fixture() restapi.Report {
 	for i := 1; i < 4; i++ {
 		sensorJob.Vertices[i].Watermark.MinSubtask = 3 % int(sensorJob.Vertices[i].Parallelism)
 	}
+	// sensor-aggregation falls behind: its reader group's backlog grew by
+	// half in 11 minutes; fraud-scoring's holds. Both kept a checkpoint
+	// trend past Flink's short history.
+	sensorJob.Vertices[0].Readers = readers("iot", "sensor-aggregation", trend(12, func(i int) int64 { return (820 + 35*int64(i)) << 20 }))
+	fraudJob.Vertices[0].Readers = readers("fraud", "fraud-scoring", trend(12, func(i int) int64 { return (12 + int64(i%3)) << 20 }))
+	fraudJob.CheckpointTrend = checkpointTrend(3281, 30, 3)
+	sensorJob.CheckpointTrend = checkpointTrend(20160, 30, 0)
 	backfill := flink.Job{ID: "ffff0000ffff0000ffff0000ffff0000", Name: "backfill-2026-11", State: "FINISHED", Start: now.Add(-30 * time.Hour), End: now.Add(-28 * time.Hour), Duration: 2 * time.Hour}
 	overview := func(tm, slots, free int32) *flink.Overview {
 		return &flink.Overview{TaskManagers: tm, SlotsTotal: slots, SlotsAvailable: free, JobsRunning: 1, Version: "1.19.1", Commit: "c2d3b0d"}
@@ -182,6 +190,32 @@ func history(id int64, n, failEvery int) []flink.Attempt {
 			a.Status, a.Failure = "FAILED", "Checkpoint expired before completing."
 		}
 		out = append(out, a)
+	}
+	return out
+}
+
+// readers is a reader group whose unread bytes are the trend's last.
+func readers(scope, name string, trend []flink.Sample) *flink.ReaderGroup {
+	return &flink.ReaderGroup{Scope: scope, Name: name, Unread: trend[len(trend)-1].Value, Trend: trend}
+}
+
+// trend is n readings a minute apart up to now, the i-th of value(i).
+func trend(n int, value func(i int) int64) []flink.Sample {
+	out := make([]flink.Sample, n)
+	for i := range out {
+		out[i] = flink.Sample{At: now.Add(-time.Duration(n-1-i) * time.Minute), Value: value(i)}
+	}
+	return out
+}
+
+// checkpointTrend is n ended checkpoints up to id, oldest first, 30s
+// apart, taking 1–4s in a seeded pattern, every failEvery-th completing
+// and the others failing as history does (0: none fails).
+func checkpointTrend(id int64, n, failEvery int) []flink.Attempt {
+	out := history(id, n, failEvery)
+	slices.Reverse(out)
+	for i := range out {
+		out[i].Duration = time.Duration(1000+(i*7919)%3000) * time.Millisecond
 	}
 	return out
 }
@@ -260,7 +294,7 @@ func TestGolden(t *testing.T) {
 		}},
 		{"flink_lagging_vertex", func(m Model) Model { // sensor-aggregation's window
 			m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
-			for range 17 {
+			for range 18 {
 				m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
 			}
 			return m
@@ -271,6 +305,13 @@ func TestGolden(t *testing.T) {
 				m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
 			}
 			return m
+		}},
+		{"pravega_group_backlog", func(m Model) Model { // sensor-aggregation's backlog grows
+			return selectKey(m, "/g/sensor-aggregation")
+		}},
+		{"flink_checkpoint_trend", func(m Model) Model { // sensor-aggregation: its job row
+			m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+			return selectKey(m, "/a1b2c3d4e5f60718293a4b5c6d7e8f90")
 		}},
 		{"flink_forbidden", func(m Model) Model {
 			m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
@@ -288,6 +329,17 @@ func TestGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// selectKey moves the cursor down to the first row whose key ends in suffix.
+func selectKey(m Model, suffix string) Model {
+	for range len(m.rows) {
+		if strings.HasSuffix(m.selectedKey(), suffix) {
+			break
+		}
+		m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down))
+	}
+	return m
 }
 
 // frame is the pane's view without styling, which must fill exactly h

@@ -15,10 +15,12 @@ import (
 	"github.com/streamops/streamops/panes/pane"
 )
 
+// The Pravega view's columns: a stream's scaling and retention policies,
+// a reader group's readers online and unread bytes.
 var pravegaCols = []pane.Column{
 	{Title: "SCOPE / STREAM"},
-	{Title: "SCALING", Width: 22},
-	{Title: "RETENTION", Width: 11},
+	{Title: "SCALING / READERS", Width: 22},
+	{Title: "RETAIN / UNREAD", Width: 15},
 	{Title: "TAGS · READS"},
 }
 
@@ -44,8 +46,8 @@ var flinkColsNarrow = []pane.Column{
 
 var pravegaColsNarrow = []pane.Column{
 	{Title: "SCOPE / STREAM"},
-	{Title: "SCALING", Width: 18},
-	{Title: "RETENTION", Width: 9},
+	{Title: "SCALING / READERS", Width: 18},
+	{Title: "RET/UNREAD", Width: 10},
 	{Title: "TAGS · READS"},
 }
 
@@ -274,7 +276,7 @@ func (m *Model) renderRow(r row, widths []int, cols []pane.Column, now time.Time
 		if r.group.Err != nil {
 			onlineCell = st.Err.Render("✖ unreadable")
 		}
-		return pane.Row([]string{indent(2) + st.Info.Render("◆ "+r.group.Name), onlineCell, "", st.Muted.Render("reads " + strings.Join(r.group.Streams, ", "))}, widths, cols)
+		return pane.Row([]string{indent(2) + st.Info.Render("◆ "+r.group.Name), onlineCell, m.backlogCell(r), st.Muted.Render("reads " + strings.Join(r.group.Streams, ", "))}, widths, cols)
 	case rowJob:
 		return pane.Row(m.jobCells(r, now), widths, cols)
 	case rowVertex:
@@ -299,6 +301,27 @@ func (m *Model) renderRow(r row, widths []int, cols []pane.Column, now time.Time
 		return indent(r.depth) + st.Err.Render("✖ "+m.clock(x.Time)) + " " + inert(restapi.ShortClass(x.Name)) + st.Muted.Render(inert(where))
 	}
 	return ""
+}
+
+// backlogCell is a reader group's unread bytes, marked ▲ (in text as well
+// as colour) while they grow, "-" when no Flink source reports them.
+func (m *Model) backlogCell(r row) string {
+	st := &m.deps.Styles
+	b, ok := m.backlogs[r.scope.Name+"/"+r.group.Name]
+	if !ok {
+		return st.Muted.Render("-")
+	}
+	size := restapi.Size(b.Group.Unread)
+	switch h := restapi.DefaultThresholds.BacklogHealth(b.Group); h {
+	case platform.Ready:
+		if delta, _ := restapi.Growth(b.Group.Trend); delta < 0 {
+			return "▼ " + size
+		}
+		return size
+	default:
+		style, glyph := st.Health(h)
+		return style.Render(glyph + " " + size)
+	}
 }
 
 func (m *Model) endpointLine(r row, now time.Time) string {
