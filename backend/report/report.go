@@ -295,7 +295,7 @@ func readerGroups(b *strings.Builder, ps []PravegaState, fs []FlinkState) {
 				}
 				backlog, by := "unknown (no Flink source reports it)", "-"
 				if bl, ok := ix[sc.Name+"/"+g.Name]; ok {
-					backlog = restapi.BacklogText(bl.Group)
+					backlog = restapi.DefaultThresholds.BacklogText(bl.Group)
 					if h := restapi.DefaultThresholds.BacklogHealth(bl.Group); h != platform.Ready {
 						backlog = glyph(h) + " growing: " + backlog
 					}

@@ -65,7 +65,22 @@ func Growth(trend []flink.Sample) (delta int64, over time.Duration) {
 	return last.Value - first.Value, last.At.Sub(first.At)
 }
 
-// BacklogHealth grades a reader group's backlog from its trend: Degraded
+// Recent is the readings of a trend (oldest first) no older than d before
+// its last.
+func Recent(trend []flink.Sample, d time.Duration) []flink.Sample {
+	if len(trend) == 0 {
+		return nil
+	}
+	from := trend[len(trend)-1].At.Add(-d)
+	i := len(trend) - 1
+	for i > 0 && !trend[i-1].At.Before(from) {
+		i--
+	}
+	return trend[i:]
+}
+
+// BacklogHealth grades a reader group's backlog from its readings of the
+// last BacklogRecent: Degraded
 // when it grew by BacklogGrowWarn of its first reading (and by at least
 // BacklogGrowMin bytes) over at least BacklogSpan, Failed when it grew by
 // BacklogGrowBad; Ready when it holds or falls, or too little was seen.
@@ -73,11 +88,12 @@ func Growth(trend []flink.Sample) (delta int64, over time.Duration) {
 // every reading of the older half: a backlog that swings as readers
 // catch up and fall back is no finding.
 func (th Thresholds) BacklogHealth(g *flink.ReaderGroup) platform.Health {
-	delta, over := Growth(g.Trend)
-	if over < th.BacklogSpan || delta < th.BacklogGrowMin || len(g.Trend) < 3 || !rising(g.Trend) {
+	trend := Recent(g.Trend, th.BacklogRecent)
+	delta, over := Growth(trend)
+	if over < th.BacklogSpan || delta < th.BacklogGrowMin || len(trend) < 3 || !rising(trend) {
 		return platform.Ready
 	}
-	first := float64(g.Trend[0].Value)
+	first := float64(trend[0].Value)
 	switch {
 	case float64(delta) >= th.BacklogGrowBad*first:
 		return platform.Failed
@@ -103,11 +119,12 @@ func rising(trend []flink.Sample) bool {
 	return true
 }
 
-// BacklogText is "1.2 GiB unread, +300 MiB in 12m" (or "−40 MiB"), the
-// growth left out while fewer than two readings were kept.
-func BacklogText(g *flink.ReaderGroup) string {
+// BacklogText is "1.2 GiB unread, +300 MiB in 10m00s" (or "−40 MiB"),
+// the growth over the last BacklogRecent, left out while fewer than two
+// readings were kept.
+func (th Thresholds) BacklogText(g *flink.ReaderGroup) string {
 	text := Size(g.Unread) + " unread"
-	delta, over := Growth(g.Trend)
+	delta, over := Growth(Recent(g.Trend, th.BacklogRecent))
 	switch {
 	case over <= 0:
 	case delta > 0:
@@ -130,7 +147,7 @@ func (th Thresholds) backlogFindings(j *flink.Job) []Finding {
 			continue
 		}
 		if h := th.BacklogHealth(g); h != platform.Ready {
-			delta, over := Growth(g.Trend)
+			delta, over := Growth(Recent(g.Trend, th.BacklogRecent))
 			out = append(out, Finding{Health: h, Problem: BacklogGrowing,
 				Text: fmt.Sprintf("backlog growing: +%s in %s to %s unread · reader group %s", Size(delta), Duration(over), Size(g.Unread), g.Key())})
 		}

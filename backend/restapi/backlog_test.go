@@ -55,7 +55,7 @@ func TestBacklogText(t *testing.T) {
 		{trend(1<<20, 1<<20, 1<<20), "1 MiB unread, unchanged for 2m00s"},
 		{trend(1<<20, 3<<20), "3 MiB unread, +2 MiB in 1m00s"},
 	} {
-		if got := restapi.BacklogText(tc.g); got != tc.want {
+		if got := restapi.DefaultThresholds.BacklogText(tc.g); got != tc.want {
 			t.Errorf("BacklogText = %q, want %q", got, tc.want)
 		}
 	}

@@ -59,16 +59,17 @@ type Thresholds struct {
 	// heap is Degraded, Failed.
 	HeapWarn, HeapBad float64
 	// BacklogGrowWarn and BacklogGrowBad: a reader group's unread bytes
-	// that grew by this share of their first reading, by BacklogGrowMin
-	// bytes at least, over BacklogSpan at least, are Degraded, Failed.
+	// that grew by this share of their first reading of the last
+	// BacklogRecent, by BacklogGrowMin bytes at least, over BacklogSpan at
+	// least, are Degraded, Failed.
 	BacklogGrowWarn, BacklogGrowBad float64
 	BacklogGrowMin                  int64
-	BacklogSpan                     time.Duration
+	BacklogSpan, BacklogRecent      time.Duration
 }
 
 // DefaultThresholds are the console's.
 var DefaultThresholds = Thresholds{LagWarn: 30 * time.Second, LagBad: 5 * time.Minute, CheckpointBadShare: 0.5, RestartsBad: 3, BackPressureBad: 0.5, HeapWarn: 0.85, HeapBad: 0.95,
-	BacklogGrowWarn: 0.1, BacklogGrowBad: 1, BacklogGrowMin: 1 << 20, BacklogSpan: 2 * time.Minute}
+	BacklogGrowWarn: 0.1, BacklogGrowBad: 1, BacklogGrowMin: 1 << 20, BacklogSpan: 2 * time.Minute, BacklogRecent: 10 * time.Minute}
 
 // RestartWindow is how far back restarts count.
 const RestartWindow = time.Hour

@@ -320,7 +320,7 @@ func (m *Model) backlogDetail(r row) string {
 		return st.Muted.Render("backlog: unknown: no Flink job's source reports this group (the Pravega connector's readerGroup.unreadBytes)")
 	}
 	g := b.Group
-	text := "backlog " + restapi.BacklogText(g)
+	text := "backlog " + restapi.DefaultThresholds.BacklogText(g)
 	if h := restapi.DefaultThresholds.BacklogHealth(g); h != platform.Ready {
 		style, glyph := st.Health(h)
 		text = style.Render(glyph + " " + text)

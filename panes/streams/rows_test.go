@@ -181,7 +181,7 @@ func TestFlinkRowsVerdicts(t *testing.T) {
 		}
 	}
 	if got := verdicts["sensor-aggregation"]; len(got) != 2 || got[0] != "lagging 6m12s behind: Window(TumblingEventTimeWindows(60000)) -> Aggregate, subtask 4/6 holds the minimum" ||
-		got[1] != "backlog growing: +385 MiB in 11m00s to 1.2 GiB unread · reader group iot/sensor-aggregation" || health["sensor-aggregation"] != platform.Failed {
+		got[1] != "backlog growing: +350 MiB in 10m00s to 1.2 GiB unread · reader group iot/sensor-aggregation" || health["sensor-aggregation"] != platform.Failed {
 		t.Errorf("sensor-aggregation: %v %v", got, health["sensor-aggregation"])
 	}
 	if got := verdicts["fraud-scoring"]; len(got) != 3 || !strings.HasPrefix(got[0], "checkpoints failing: 7 of the last 10 · latest: Checkpoint expired") ||
