@@ -133,6 +133,12 @@ type demoJob struct {
 	nextRestart  time.Time
 	failure      fakeapi.Exception   // what the restarts fail with (At set per restart)
 	pending      *fakeapi.Checkpoint // triggered, recorded when it ends
+	// The Pravega reader group its source reads through: its unread bytes
+	// are what arrives in the time the job is behind (ingest bytes a
+	// second times its lag), so they grow and fall with the lag.
+	scope, group string
+	readers      int
+	ingest       int64
 }
 
 type demoVertex struct {
@@ -243,7 +249,8 @@ func (w *restWorld) seedFlink(now time.Time) {
 	}
 	key := func(ns, name string) string { return operator.FlinkDeployments.Name() + "/" + ns + "/" + name }
 	sensor := &demoJob{cluster: SensorJobName, id: demoHex(key(ProjectIoT, SensorJobName)), started: started(ProjectIoT, SensorJobName),
-		stateSize: 48 << 20, lagBase: 2 * time.Minute, lagSwing: 6 * time.Minute, lagPeriod: 15 * time.Minute}
+		stateSize: 48 << 20, lagBase: 2 * time.Minute, lagSwing: 6 * time.Minute, lagPeriod: 15 * time.Minute,
+		scope: "iot", group: SensorJobName, readers: 6, ingest: 3 << 20}
 	sensor.vertices = []demoVertex{
 		{Vertex: fakeapi.Vertex{Name: "Source: Pravega iot/sensor-readings", Parallelism: 6}, source: true},
 		{Vertex: fakeapi.Vertex{Name: "Timestamps/Watermarks -> Filter(valid)", Parallelism: 6}, lag: 0.02, pressure: 0.85},
@@ -252,6 +259,7 @@ func (w *restWorld) seedFlink(now time.Time) {
 	}
 	fraud := &demoJob{cluster: FraudJobName, id: demoHex(key(ProjectFraud, FraudJobName)), started: started(ProjectFraud, FraudJobName),
 		stateSize: 310 << 20, failEvery: 3, lagBase: 1500 * time.Millisecond, lagSwing: 2 * time.Second, lagPeriod: time.Minute,
+		scope: "fraud", group: FraudJobName, readers: 8, ingest: 8 << 20,
 		// Flink fails a job whose checkpoints fail more often than
 		// execution.checkpointing.tolerable-failed-checkpoints allows.
 		restartEvery: 20 * time.Minute, failure: fakeapi.Exception{
@@ -395,6 +403,10 @@ func (j *demoJob) watermarks(f *fakeapi.Flink, now time.Time) {
 				idle[i] = max(1-ratio[i]-busy[i], 0)
 			}
 			_ = f.SetBackPressure(j.id, v.ID, fakeapi.Pressure{At: now, Ratio: ratio, Busy: busy, Idle: idle})
+		}
+		if v.source && j.group != "" {
+			unread := int64(lag.Seconds()*float64(j.ingest)) + int64(fnv(fmt.Sprint(j.id, now.Unix()))%64)<<10
+			_ = f.SetReaders(j.id, v.ID, fakeapi.Readers{Scope: j.scope, Group: j.group, Unread: unread, Online: j.readers})
 		}
 		ms := make([]int64, v.Parallelism)
 		for i := range ms {

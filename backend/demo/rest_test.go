@@ -272,3 +272,64 @@ func demoMonitor(t *testing.T) (context.Context, *clocktesting.FakeClock, *resta
 	m.Activate()
 	return ctx, fc, m
 }
+
+// TestDemoBacklog: sensor-aggregation's source reports its reader group's
+// unread bytes, which grow with the job's lag until the monitor finds the
+// backlog growing; fraud-scoring's swing with its minute-long lag and are
+// no finding. Both match the groups the Controller lists.
+func TestDemoBacklog(t *testing.T) {
+	ctx, fc, m := demoMonitor(t)
+	var r restapi.Report
+	for i := range 21 { // ten minutes from the bottom of the sensor job's lag sawtooth, a read every 30s
+		if i > 0 {
+			fc.Step(30 * time.Second)
+		}
+		rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
+		r = m.ReadNow(rctx)
+		rcancel()
+	}
+	ix := restapi.Backlogs(r.Flink)
+	sensor, ok := ix["iot/"+demo.SensorJobName]
+	if !ok || sensor.Job.Name != demo.SensorJobName || len(sensor.Group.Trend) != 21 {
+		t.Fatalf("sensor-aggregation's reader group: %+v (index %v)", sensor, ix)
+	}
+	first, last := sensor.Group.Trend[0].Value, sensor.Group.Unread
+	if first < 300<<20 || first > 400<<20 || last < 1000<<20 || last > 1150<<20 {
+		t.Errorf("sensor backlog %s → %s, want about 360 MiB (2m at 3 MiB/s) → 1.05 GiB (6m)", restapi.Size(first), restapi.Size(last))
+	}
+	fraud, ok := ix["fraud/"+demo.FraudJobName]
+	if !ok || fraud.Group.Unread <= 0 || fraud.Group.Unread > 40<<20 {
+		t.Fatalf("fraud-scoring's reader group: %+v", fraud.Group)
+	}
+	findings := func(job string) []restapi.Finding {
+		for _, s := range r.Flink {
+			for _, j := range s.Cluster.Jobs {
+				if j.Name == job {
+					return restapi.DefaultThresholds.JobFindings(&j, fc.Now())
+				}
+			}
+		}
+		t.Fatalf("no job %s", job)
+		return nil
+	}
+	var grows []string
+	for _, job := range []string{demo.SensorJobName, demo.FraudJobName} {
+		for _, f := range findings(job) {
+			if f.Problem == restapi.BacklogGrowing {
+				grows = append(grows, job+": "+f.Text)
+			}
+		}
+	}
+	if len(grows) != 1 || !strings.HasPrefix(grows[0], demo.SensorJobName+": backlog growing: +") || !strings.HasSuffix(grows[0], "reader group iot/sensor-aggregation") {
+		t.Errorf("backlog findings %q, want one for sensor-aggregation", grows)
+	}
+	for _, sec := range r.Pravega {
+		for _, sc := range sec.Inventory.Scopes {
+			for _, g := range sc.Groups {
+				if _, ok := ix[sc.Name+"/"+g.Name]; !ok && g.Name != "dashboard" && g.Name != "archiver" {
+					t.Errorf("reader group %s/%s listed by the Controller has no backlog", sc.Name, g.Name)
+				}
+			}
+		}
+	}
+}
