@@ -1,6 +1,7 @@
 package operator
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -111,10 +112,16 @@ func decodeFlinkDeployment(spec, status *fields, add func(platform.Kind, int, bo
 	jobState := status.str("status", "jobStatus", "state")
 	conds := status.conditions("status", "conditions")
 	if msg := status.str("status", "error"); msg != "" {
-		conds = append(conds, platform.Condition{Type: "Error", Status: "True", Reason: "Error", Message: oneLine(msg)})
+		reason, text := flinkError(msg)
+		conds = append(conds, platform.Condition{Type: "Error", Status: "True", Reason: reason, Message: oneLine(text)})
 	}
 	if jm := status.str("status", "jobManagerDeploymentStatus"); jm != "" && jm != "READY" {
 		conds = append(conds, platform.Condition{Type: "JobManagerDeployment", Status: "False", Reason: jm})
+	}
+	// The last upgrade's reconciliation: UPGRADING while the operator
+	// applies a spec, ROLLING_BACK and ROLLED_BACK when it failed to.
+	if rs := status.str("status", "reconciliationStatus", "state"); rs != "" && rs != "DEPLOYED" {
+		conds = append(conds, platform.Condition{Type: "Reconciliation", Status: "False", Reason: rs})
 	}
 	switch {
 	case jobState == "":
@@ -172,6 +179,51 @@ func decodeFlinkCluster(spec, status *fields, add func(platform.Kind, int, bool)
 	jm.Version, jm.State, jm.Conditions = version, state, conds
 	tm := add(platform.FlinkTaskManager, replicas(spec, 0, "spec", "taskManager", "replicas"), true)
 	tm.Version, tm.State, tm.Conditions = version, state, conds
+}
+
+// flinkError reads the Flink operator's status.error: the JSON of its
+// FlinkResourceException (type, message, and the chain of causes as
+// throwableList, filteredExceptions in later versions), or, when the
+// operator could not serialise it, plain text. It returns a reason (the
+// exception's class, without its package) and its message, which ends
+// with the root cause: "deploy failed; cause: RestClientException: 400
+// bad request".
+func flinkError(s string) (reason, message string) {
+	type exc struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	}
+	var e struct {
+		exc
+		Throwables []exc `json:"throwableList"`
+		Filtered   []exc `json:"filteredExceptions"`
+	}
+	if t := strings.TrimSpace(s); !strings.HasPrefix(t, "{") || json.Unmarshal([]byte(t), &e) != nil || e.Type == "" && e.Message == "" {
+		return "Error", s
+	}
+	short := func(x exc) string {
+		name := x.Type
+		if i := strings.LastIndexByte(name, '.'); i >= 0 {
+			name = name[i+1:]
+		}
+		switch {
+		case name == "":
+			return x.Message
+		case x.Message == "":
+			return name
+		}
+		return name + ": " + x.Message
+	}
+	reason = "Error"
+	if r := short(exc{Type: e.Type}); r != "" {
+		reason = r
+	}
+	message = e.Message
+	causes := append(e.Throwables, e.Filtered...)
+	if n := len(causes); n > 0 && causes[n-1] != e.exc {
+		message += "; cause: " + short(causes[n-1])
+	}
+	return reason, message
 }
 
 // oneLine keeps the first line of operator-written text, at most 200
@@ -264,6 +316,16 @@ func assess(c *platform.Component) (platform.Health, string) {
 		return platform.Degraded, joinReason(fmt.Sprintf("%d/%d ready", c.Ready, active), firstNotReady(c))
 	case c.HasSpec && len(c.Members) > c.Desired:
 		return platform.Progressing, fmt.Sprintf("%d members, scaling to %d", len(c.Members), c.Desired)
+	}
+	for _, cond := range c.Conditions {
+		if cond.Type == "Reconciliation" {
+			switch cond.Reason {
+			case "ROLLING_BACK", "ROLLED_BACK": // the members run, but not the spec asked for
+				return platform.Degraded, "upgrade failed, " + strings.ToLower(strings.ReplaceAll(cond.Reason, "_", " ")) + " to the last stable spec"
+			case "UPGRADING":
+				return platform.Progressing, "operator upgrading to the new spec"
+			}
+		}
 	}
 	return platform.Ready, ""
 }

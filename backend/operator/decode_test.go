@@ -145,6 +145,22 @@ func TestDecodeUpstreamSamples(t *testing.T) {
 			},
 		},
 		{
+			name: "FlinkDeployment rolled back: the operator's JSON error decoded, the reconciliation state a condition",
+			res:  FlinkDeployments,
+			obj: func(t *testing.T) *unstructured.Unstructured {
+				return withStatus(load(t, "basic.yaml"), map[string]any{
+					"lifecycleState": "ROLLED_BACK", "jobManagerDeploymentStatus": "READY",
+					"error":                `{"type":"org.apache.flink.kubernetes.operator.exception.ReconciliationException","message":"org.apache.flink.client.deployment.ClusterDeploymentException: Could not deploy","additionalMetadata":{},"throwableList":[{"type":"org.apache.flink.runtime.rest.util.RestClientException","message":"[Internal server error.]","additionalMetadata":{"httpResponseCode":500}}]}`,
+					"reconciliationStatus": map[string]any{"state": "ROLLED_BACK"},
+					"jobStatus":            map[string]any{"state": "RUNNING"},
+				})
+			},
+			want: []want{
+				{kind: platform.FlinkJobManager, desired: 1, version: "v2_2", state: "ROLLED_BACK / job RUNNING", conditions: 2},
+				{kind: platform.FlinkTaskManager, desired: 1, version: "v2_2", state: "ROLLED_BACK / job RUNNING", conditions: 2},
+			},
+		},
+		{
 			name: "FlinkCluster (spotify) job cluster: TM replicas 2, state from status",
 			res:  FlinkClusters,
 			obj: func(t *testing.T) *unstructured.Unstructured {
@@ -297,6 +313,8 @@ func TestAssess(t *testing.T) {
 		{"none ready", platform.Component{HasSpec: true, Desired: 3, Ready: 0}, platform.Failed, "0/3 ready"},
 		{"crash loop while counts look fine", platform.Component{HasSpec: true, Desired: 1, Ready: 1, Members: []*platform.Member{member("a", true, "CrashLoopBackOff")}}, platform.Degraded, "c CrashLoopBackOff in a"},
 		{"upgrading", platform.Component{HasSpec: true, Desired: 1, Ready: 1, Version: "0.9", TargetVersion: "0.10"}, platform.Progressing, "upgrading 0.9 → 0.10"},
+		{"upgrade rolled back", platform.Component{HasSpec: true, Desired: 1, Ready: 1, Conditions: []platform.Condition{{Type: "Reconciliation", Status: "False", Reason: "ROLLED_BACK"}}}, platform.Degraded, "upgrade failed, rolled back to the last stable spec"},
+		{"operator upgrading", platform.Component{HasSpec: true, Desired: 1, Ready: 1, Conditions: []platform.Condition{{Type: "Reconciliation", Status: "False", Reason: "UPGRADING"}}}, platform.Progressing, "operator upgrading to the new spec"},
 		{"operator error", platform.Component{HasSpec: true, Desired: 1, Ready: 1, Conditions: []platform.Condition{{Type: "Error", Status: "True", Reason: "UpgradeFailed"}}}, platform.Failed, "error: UpgradeFailed"},
 		{"scaling down", platform.Component{HasSpec: true, Desired: 1, Ready: 2, Members: []*platform.Member{member("a", true, ""), member("b", true, "")}}, platform.Progressing, "2 members, scaling to 1"},
 		{"scaled to zero", platform.Component{HasSpec: true, Desired: 0, Ready: 0}, platform.Ready, ""},
@@ -399,5 +417,25 @@ func TestDecodePravegaAuthentication(t *testing.T) {
 	}
 	if c := controller(bad); !strings.Contains(c.Invalid, "spec.authentication.enabled: is a string, want true or false") {
 		t.Errorf("malformed: Invalid %q", c.Invalid)
+	}
+}
+
+// TestFlinkError: the Flink operator's status.error is the JSON of its
+// exception (or plain text when it could not serialise it); the class is
+// the reason, the message ends with the root cause.
+func TestFlinkError(t *testing.T) {
+	for _, tc := range []struct{ in, reason, message string }{
+		{`{"type":"org.apache.flink.kubernetes.operator.exception.ReconciliationException","message":"deploy failed","additionalMetadata":{},"throwableList":[{"type":"java.lang.Exception","message":"x"},{"type":"org.apache.flink.runtime.rest.util.RestClientException","message":"[400 bad request]"}]}`,
+			"ReconciliationException", "deploy failed; cause: RestClientException: [400 bad request]"},
+		{`{"type":"org.apache.flink.kubernetes.operator.exception.DeploymentFailedException","message":"back-off pulling image","filteredExceptions":[{"type":"x.ErrImagePull","message":"not found"}]}`,
+			"DeploymentFailedException", "back-off pulling image; cause: ErrImagePull: not found"},
+		{`{"type":"a.B","message":"only"}`, "B", "only"},
+		{"Job failed\nat line 2", "Error", "Job failed\nat line 2"},
+		{`{"type": broken`, "Error", `{"type": broken`},
+		{`{"other":1}`, "Error", `{"other":1}`},
+	} {
+		if r, m := flinkError(tc.in); r != tc.reason || m != tc.message {
+			t.Errorf("flinkError(%.40q) = %q, %q; want %q, %q", tc.in, r, m, tc.reason, tc.message)
+		}
 	}
 }
