@@ -66,6 +66,9 @@ type Section struct {
 	Reading  bool // a read is under way
 	// AuthRequired: the cluster's resource enables authentication.
 	AuthRequired bool
+	// Operator is what the cluster's operator says of its custom resource
+	// (from the snapshot); nil for a configured endpoint no resource names.
+	Operator *Operator
 	// Auth describes the credentials sent ("basic auth from Secret
 	// pravega/streamops-rest"), never their values; "" when none are.
 	Auth string
@@ -110,6 +113,7 @@ type endpoint struct {
 	resolved bool // route verified by listing Services
 
 	authRequired bool         // the PravegaCluster enables authentication
+	operator     *Operator    // from the latest snapshot
 	creds        *Credentials // loaded for this endpoint (nil: not yet, or to be read again)
 
 	done     chan struct{}              // closed when the read under way ends
@@ -246,7 +250,8 @@ func (m *Monitor) Refresh() {
 func (m *Monitor) Observe(snap *platform.Snapshot) {
 	targets := Targets(snap)
 	required := authRequired(snap)
-	key := fmt.Sprint(targets, required)
+	ops := Operators(snap)
+	key := fmt.Sprint(targets, required, ops)
 	m.mu.Lock()
 	if key == m.snapKey {
 		m.mu.Unlock()
@@ -255,6 +260,13 @@ func (m *Monitor) Observe(snap *platform.Snapshot) {
 	m.snapKey = key
 	now := m.cfg.Clock.Now()
 	keep := map[string]bool{}
+	for k, ep := range m.eps {
+		if op, ok := ops[k]; ok {
+			ep.operator = &op
+		} else {
+			ep.operator = nil
+		}
+	}
 	for _, t := range targets {
 		k := t.String()
 		keep[k] = true
@@ -266,6 +278,9 @@ func (m *Monitor) Observe(snap *platform.Snapshot) {
 			continue
 		}
 		ep := &endpoint{target: t, next: now, authRequired: required[k]}
+		if op, ok := ops[k]; ok {
+			ep.operator = &op
+		}
 		if m.cfg.ServiceProxy == nil {
 			ep.route = Route{Via: ViaNone}
 		}
@@ -671,7 +686,7 @@ func (m *Monitor) publishLocked() {
 	for _, k := range m.order {
 		ep := m.eps[k]
 		sec := ep.sec
-		sec.Target, sec.Route, sec.AuthRequired = ep.target, ep.route, ep.authRequired
+		sec.Target, sec.Route, sec.AuthRequired, sec.Operator = ep.target, ep.route, ep.authRequired, ep.operator
 		if ep.target.API == Pravega {
 			r.Pravega = append(r.Pravega, PravegaSection{Section: sec, Inventory: ep.inv})
 		} else {

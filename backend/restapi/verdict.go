@@ -27,10 +27,11 @@ const (
 	Unhealthy                         // a Pravega Controller's health is not UP
 	Unreadable                        // part of a Pravega cluster could not be read
 	NoReaders                         // a reader group has no reader online
+	OperatorSays                      // the cluster's operator reports it failing or changing
 )
 
 func (p Problem) String() string {
-	return [...]string{"restarting", "checkpoints failing", "lagging", "back-pressured", "heap near its limit", "backlog growing", "unhealthy", "unreadable", "no readers"}[p]
+	return [...]string{"restarting", "checkpoints failing", "lagging", "back-pressured", "heap near its limit", "backlog growing", "unhealthy", "unreadable", "no readers", "operator"}[p]
 }
 
 // Finding is one thing wrong with a job or a cluster: how bad (Degraded

@@ -60,7 +60,11 @@ func (m *Model) detail(r row, now time.Time) (string, []string) {
 		return "vertex " + inert(r.vertex.Name), m.vertexDetail(r, now)
 	case rowFinding:
 		style, glyph := st.Health(r.finding.Health)
-		return r.finding.Problem.String() + " · " + inert(r.job.Name), strings.Split(style.Render(glyph+" "+ansi.Wrap(inert(m.redact(r.finding.Text)), max(m.width-2, 20), " /")), "\n")
+		of := r.target.String() // a cluster's finding
+		if r.job != nil {
+			of = inert(r.job.Name)
+		}
+		return r.finding.Problem.String() + " · " + of, strings.Split(style.Render(glyph+" "+ansi.Wrap(inert(m.redact(r.finding.Text)), max(m.width-2, 20), " /")), "\n")
 	case rowExceptions:
 		return "exception history of " + inert(r.job.Name), []string{restapi.ExceptionsText(r.job.Exceptions, now, maxExceptionRows), st.Muted.Render("select an entry for its stack trace (first lines)")}
 	case rowException:
@@ -146,6 +150,9 @@ func (m *Model) endpointDetail(r row, now time.Time) []string {
 		when += fmt.Sprintf(" · %s in a row", plural(sec.Failures, "failure"))
 	}
 	lines := []string{how, when}
+	if op := sec.Operator; op != nil && op.State != "" {
+		lines = append(lines, fmt.Sprintf("%s %s/%s: operator reports %s", r.target.Kind, r.target.Namespace, r.target.Name, inert(op.State)))
+	}
 	if sec.Err != nil {
 		lines = append([]string{st.Err.Render("✖ " + m.redact(sec.Err.Error()))}, lines...)
 	}

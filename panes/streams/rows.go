@@ -71,6 +71,7 @@ func pravegaRows(secs []restapi.PravegaSection, internal bool, collapsed map[str
 		sec := &secs[i]
 		base := sec.Target.String()
 		out = append(out, row{kind: rowEndpoint, key: base, target: sec.Target, section: &sec.Section, pravega: sec})
+		out = append(out, operatorRows(sec.Section, base)...)
 		out = append(out, sectionProblems(sec.Section, base, sec.Inventory == nil)...)
 		if sec.Inventory == nil {
 			continue
@@ -134,6 +135,7 @@ func flinkRows(secs []restapi.FlinkSection, verdicts *restapi.Verdicts, collapse
 		sec := &secs[i]
 		base := sec.Target.String()
 		out = append(out, row{kind: rowEndpoint, key: base, target: sec.Target, section: &sec.Section, flink: sec})
+		out = append(out, operatorRows(sec.Section, base)...)
 		out = append(out, sectionProblems(sec.Section, base, sec.Cluster == nil)...)
 		if sec.Cluster == nil {
 			continue
@@ -228,6 +230,17 @@ func anyOf(rows []row, kinds ...kind) bool {
 		}
 	}
 	return false
+}
+
+// operatorRows is the operator's word on the cluster, when it reports
+// something wrong (the REST API may answer from a cluster the operator is
+// failing to reconcile).
+func operatorRows(sec restapi.Section, base string) []row {
+	f, ok := restapi.OperatorFinding(sec.Operator)
+	if !ok {
+		return nil
+	}
+	return []row{{kind: rowFinding, key: base + "/!op", depth: 1, target: sec.Target, finding: &f}}
 }
 
 // sectionProblems says why a section has no (fresh) data.

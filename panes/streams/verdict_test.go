@@ -10,7 +10,10 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	clocktesting "k8s.io/utils/clock/testing"
 
+	"github.com/streamops/streamops/backend/platform"
+	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/backend/restapi/flink"
+	"github.com/streamops/streamops/backend/restapi/pravega"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/panes/pane"
 	"github.com/streamops/streamops/themes"
@@ -188,5 +191,40 @@ func TestTaskManagers(t *testing.T) {
 	title, lines := m.detail(m.rows[m.cursor], now)
 	if title != "TaskManager 10.42.0.7:6122 of sensor-aggregation" || len(lines) != 2 || lines[1] != "2 slots, 0 free · id tm-0 · GC: G1_Young_Generation 40× 0.8s" {
 		t.Errorf("detail %q %q", title, lines)
+	}
+}
+
+// TestOperatorFinding: a Flink cluster whose operator reports an error
+// (a rolled-back upgrade, a failed deployment) says so under its endpoint
+// line, whatever the REST API answers; the finding's detail and a
+// Controller's health finding render when selected.
+func TestOperatorFinding(t *testing.T) {
+	m, _ := newPane(t, 160, 48)
+	rep := fixture()
+	rep.Flink[1].Operator = &restapi.Operator{State: "ROLLED_BACK / job RUNNING", Health: platform.Degraded, Reason: "upgrade failed, rolled back to the last stable spec"}
+	rep.Flink[0].Operator = &restapi.Operator{State: "STABLE / job RUNNING", Health: platform.Ready}
+	rep.Pravega[0].Inventory.Health = &pravega.Health{Status: "DOWN"}
+	m, _ = m.Update(ReportMsg{Report: rep})
+	if m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Down)); m.selectedKey() != "pravega:pravega/pravega/!health" {
+		t.Fatalf("selected %q, want the Controller's health finding", m.selectedKey())
+	}
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "── unhealthy · pravega:pravega/pravega") {
+		t.Errorf("no health finding detail in\n%s", v)
+	}
+	m, _ = m.Update(keymap.Press(m.deps.Keys.Streams.Section))
+	m = selectKey(m, "sensor-aggregation/!op")
+	v := ansi.Strip(m.View())
+	for _, want := range []string{"▲ operator: upgrade failed, rolled back to the last stable spec", "── operator · flink:iot-analytics/sensor-aggregation"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("no %q in\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "fraud-scoring/!op") || strings.Count(v, "operator:") != 2 { // the row and its detail; nothing for the healthy one
+		t.Errorf("operator findings:\n%s", v)
+	}
+	m = selectKey(m, "/!none") // not there: the cursor ends on the last row
+	m, _ = m.Update(keymap.Press(m.deps.Keys.Global.Top))
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "operator reports STABLE / job RUNNING") {
+		t.Errorf("the endpoint detail does not say what the operator reports:\n%s", v)
 	}
 }
