@@ -7,8 +7,12 @@ import (
 	"github.com/streamops/streamops/backend/restapi/flink"
 )
 
-// BacklogWindow is how far back a reader group's backlog readings go.
-const BacklogWindow = time.Hour
+// BacklogWindow is how far back a reader group's backlog readings go;
+// BacklogStep how far apart they are kept.
+const (
+	BacklogWindow = time.Hour
+	BacklogStep   = BacklogWindow / flink.MaxTrend
+)
 
 // trackCheckpoints adds the checkpoints that ended since the last read to
 // each job's trend (by id: one that was in progress is added when it
@@ -61,7 +65,14 @@ func trackBacklog(hist map[string][]flink.Sample, cl *flink.Cluster, now time.Ti
 				g.Trend = s
 				continue
 			}
-			s := append(hist[key], flink.Sample{At: now, Value: g.Unread})
+			s := hist[key]
+			// Readings BacklogStep apart cover the window within
+			// MaxTrend: the newest is replaced by the next until it is a
+			// step past the one before it, so the last is always current.
+			if n := len(s); n >= 2 && s[n-1].At.Sub(s[n-2].At) < BacklogStep {
+				s = slices.Clone(s[:n-1]) // the previous trend stays as it was
+			}
+			s = append(s, flink.Sample{At: now, Value: g.Unread})
 			cut := 0
 			for cut < len(s)-1 && (s[cut].At.Before(from) || len(s)-cut > flink.MaxTrend) {
 				cut++

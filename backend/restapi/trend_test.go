@@ -1,7 +1,9 @@
 package restapi
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +83,19 @@ func TestTrackBacklog(t *testing.T) {
 	}
 	if len(trend) != 4 || trend[0].Value != 1<<20 || trend[3].Value != 4<<20 {
 		t.Errorf("trend %v, want the 4 readings of the last hour", trend)
+	}
+	// Reads every 5s: one reading per BacklogStep is kept, the newest
+	// always current.
+	hist = nil
+	for i := range 25 {
+		hist, trend = read(hist, t0.Add(time.Duration(i)*5*time.Second), int64(i))
+	}
+	var at []string
+	for _, s := range trend {
+		at = append(at, fmt.Sprintf("%s=%d", s.At.Sub(t0), s.Value))
+	}
+	if got := strings.Join(at, " "); got != "0s=0 30s=6 1m0s=12 1m30s=18 2m0s=24" {
+		t.Errorf("readings kept %s", got)
 	}
 	if hist = trackBacklog(hist, &flink.Cluster{}, t0.Add(2*time.Hour)); len(hist) != 0 {
 		t.Errorf("a group no longer read is kept: %v", hist)

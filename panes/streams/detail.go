@@ -334,14 +334,11 @@ func (m *Model) backlogDetail(r row) string {
 	}
 	legend := " · from Flink job " + inert(b.Job.Name)
 	if len(g.Trend) > 1 {
-		values := make([]float64, len(g.Trend))
-		for i, s := range g.Trend {
-			values[i] = float64(s.Value)
-		}
-		// As many readings as fit beside the text, at least a few.
-		shown := min(len(values), trendCells, max(m.width-lipgloss.Width(text)-1, 8))
-		text += " " + pane.Spark(values, shown)
-		legend = fmt.Sprintf(" %d readings since %s", shown, m.clock(g.Trend[len(g.Trend)-shown].At)) + legend
+		// As many cells as fit beside the text (at least a few), over
+		// all the readings kept.
+		cells := min(trendCells, max(m.width-lipgloss.Width(text)-1, 8))
+		text += " " + pane.Spark(spread(g.Trend, cells), cells)
+		legend = " since " + m.clock(g.Trend[0].At) + legend
 	}
 	return text + st.Muted.Render(legend)
 }
@@ -382,4 +379,28 @@ func (m *Model) checkpointTrend(j *flink.Job) string {
 		legend += fmt.Sprintf(" · %d failed (✖)", failed)
 	}
 	return "trend " + b.String() + st.Muted.Render(legend)
+}
+
+// spread is a trend's values at most cells of them, evenly spaced in time
+// from its first reading to its last: each the last reading at or before
+// its time, so that a sparkline spans the whole trend.
+func spread(trend []flink.Sample, cells int) []float64 {
+	if len(trend) <= cells || cells < 2 {
+		out := make([]float64, len(trend))
+		for i, s := range trend {
+			out[i] = float64(s.Value)
+		}
+		return out
+	}
+	first, span := trend[0].At, trend[len(trend)-1].At.Sub(trend[0].At)
+	out := make([]float64, cells)
+	k := 0
+	for i := range out {
+		at := first.Add(span * time.Duration(i) / time.Duration(cells-1))
+		for k+1 < len(trend) && !trend[k+1].At.After(at) {
+			k++
+		}
+		out[i] = float64(trend[k].Value)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package streams
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -246,5 +247,21 @@ func TestJobLag(t *testing.T) {
 	}
 	if _, ok := rep.Flink[1].Cluster.Jobs[1].Lag(now); ok {
 		t.Error("finished job without vertices has a lag")
+	}
+}
+
+// TestSpread: a long trend is drawn over its whole time, a short one as
+// it is.
+func TestSpread(t *testing.T) {
+	var trend []flink.Sample
+	for i := range 121 {
+		trend = append(trend, flink.Sample{At: now.Add(time.Duration(i) * 30 * time.Second), Value: int64(i)})
+	}
+	got := spread(trend, 5)
+	if fmt.Sprint(got) != "[0 30 60 90 120]" {
+		t.Errorf("spread over 5 cells: %v", got)
+	}
+	if got := spread(trend[:3], 5); fmt.Sprint(got) != "[0 1 2]" {
+		t.Errorf("a short trend: %v", got)
 	}
 }
