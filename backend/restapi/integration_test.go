@@ -180,6 +180,14 @@ func TestServiceProxyIntegration(t *testing.T) {
 	pv := seedPravega()
 	pvChk := restapitest.Check(t, pdoc, pv.Handler())
 	fl := seedFlink()
+	// A job whose source reads a Pravega reader group: its backlog comes
+	// from the connector's gauges, through the proxy like the rest.
+	const readerJob, readerSource = "fedcba9876543210fedcba9876543210", "00000000000000000000000000000011"
+	fl.AddJob(fakeapi.Job{ID: readerJob, Name: "enrich", Start: t0.Add(-time.Hour),
+		Vertices: []fakeapi.Vertex{{ID: readerSource, Name: "Source: Pravega iot/readings", Parallelism: 2}}})
+	if err := fl.SetReaders(readerJob, readerSource, fakeapi.Readers{Scope: "iot", Group: "enrich", Unread: 42 << 20, Online: 2}); err != nil {
+		t.Fatal(err)
+	}
 	flChk := restapitest.Check(t, fdoc, fl.Handler())
 	pvBackend, flBackend := serveForCluster(t, c, pvChk), serveForCluster(t, c, flChk)
 
@@ -219,8 +227,11 @@ func TestServiceProxyIntegration(t *testing.T) {
 			t.Errorf("inventory %+v", p.Inventory)
 		}
 		f := r.Flink[0]
-		if f.Route.Where() != "service proxy flink-it/agg-rest:rest" || f.Cluster.Overview == nil || f.Cluster.Overview.SlotsTotal != 4 || len(f.Cluster.Jobs) != 1 {
+		if f.Route.Where() != "service proxy flink-it/agg-rest:rest" || f.Cluster.Overview == nil || f.Cluster.Overview.SlotsTotal != 4 || len(f.Cluster.Jobs) != 2 {
 			t.Errorf("flink section %+v %+v", f.Section, f.Cluster)
+		}
+		if b, ok := restapi.Backlogs(r.Flink)["iot/enrich"]; !ok || b.Group.Unread != 42<<20 || b.Job.Name != "enrich" {
+			t.Errorf("reader group backlog through the proxy: %+v (%t)", b.Group, ok)
 		}
 		// The Service without endpoints fails in its own section.
 		var e *restapi.Error
