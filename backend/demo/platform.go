@@ -149,6 +149,9 @@ func New(opts Options) *Platform {
 		q.ResourceVersion = "1"
 		typedObjs = append(typedObjs, q)
 	}
+	for _, e := range seedOperatorEvents(p.clock.Now()) {
+		typedObjs = append(typedObjs, e)
+	}
 	p.typed = fake.NewClientset(typedObjs...)
 
 	listKinds := map[schema.GroupVersionResource]string{}

@@ -8,12 +8,15 @@ package demo
 
 import (
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/streamops/streamops/backend/operator"
 )
 
 // Namespaces of the demo platform: the stream store and two projects.
@@ -160,4 +163,30 @@ func seedNamespaces() []*corev1.Namespace {
 		out = append(out, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, UID: types.UID("ns-" + ns)}})
 	}
 	return out
+}
+
+// seedOperatorEvents are the Flink operator's Events on sensor-aggregation's
+// FlinkDeployment (Normal ones: the snapshot keeps only Warnings, the
+// object's story shows them all): its job reaching RUNNING after the
+// last upgrade, and the autoscaler's ScalingReport, which recommends more
+// parallelism for the window that holds the job back (scaling is not
+// enabled, so it only recommends), repeated every ten minutes.
+func seedOperatorEvents(now time.Time) []*corev1.Event {
+	job := demoHex(operator.FlinkDeployments.Name() + "/" + ProjectIoT + "/" + SensorJobName)
+	window := demoHex(job + "2") // the vertex the REST fake serves as the window
+	// No UID: the resource's is stamped when it is created.
+	ref := corev1.ObjectReference{Kind: "FlinkDeployment", APIVersion: "flink.apache.org/v1beta1", Namespace: ProjectIoT, Name: SensorJobName}
+	ev := func(reason, msg string, count int32, first, last time.Time) *corev1.Event {
+		return &corev1.Event{
+			ObjectMeta:     metav1.ObjectMeta{Name: fmt.Sprintf("%s.%x", SensorJobName, fnv(reason+msg)), Namespace: ProjectIoT, ResourceVersion: "1"},
+			InvolvedObject: ref, Reason: reason, Message: msg, Type: corev1.EventTypeNormal, Count: count,
+			FirstTimestamp: metav1.NewTime(first), LastTimestamp: metav1.NewTime(last),
+			Source: corev1.EventSource{Component: "Operator"},
+		}
+	}
+	return []*corev1.Event{
+		ev("JobStatusChanged", "Job status changed from RECONCILING to RUNNING", 1, now.Add(-7*24*time.Hour), now.Add(-7*24*time.Hour)),
+		ev("ScalingReport", "Recommended parallelism change: { Vertex ID "+window+" | Parallelism 6 -> 8 | Processing capacity 1850.00 -> 2466.67 | Target data rate 2210.40}",
+			6, now.Add(-55*time.Minute), now.Add(-5*time.Minute)),
+	}
 }
