@@ -136,6 +136,9 @@ type Model struct {
 	height int
 
 	snap       *platform.Snapshot
+	newest     time.Time     // snap.Newest(): the youngest age on screen
+	tickSeq    int           // the pending tick's number; an older tick is dropped
+	tickFast   bool          // the pending tick comes after Tick, not 15 Ticks
 	usage      *usage.Report // the newest usage report handed to the panes
 	status     string        // last informational or error line
 	statusErr  bool          // status is an error
@@ -201,7 +204,10 @@ func (m Model) Crash() *Crash { return m.crash }
 type snapshotMsg struct{ snap *platform.Snapshot }
 type usageMsg struct{ report *usage.Report }
 type backendErrMsg struct{ err error }
-type tickMsg time.Time
+type tickMsg struct {
+	t   time.Time
+	seq int
+}
 type closedMsg struct{ what string }
 
 // waitSnapshot blocks on one receive; Update re-arms it after each message.
@@ -246,18 +252,46 @@ func waitErr(ch <-chan error) tea.Cmd {
 	}
 }
 
-// tick refreshes ages: every Tick while something changed in the last 90
-// seconds (young pods show ages in seconds), every 15 Ticks otherwise, so
-// an idle console wakes rarely and, its screen unchanged, writes nothing.
+// tick refreshes ages: every Tick while the snapshot shows something
+// younger than 90 seconds or changed in the last 90 seconds (ages are in
+// seconds under a minute), every 15 Ticks otherwise, so that an idle
+// console wakes rarely and, its screen unchanged, writes nothing. The
+// initial list of a watch is not a change: a console started on an old
+// platform ticks slowly from the start.
 func (m Model) tick() tea.Cmd {
 	if m.opts.Tick < 0 {
 		return nil
 	}
 	d := m.opts.Tick
-	if m.snap != nil && m.opts.Clock.Since(m.snap.LastChange) > 90*time.Second {
+	if !m.agesYoung() {
 		d *= 15
 	}
-	return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg(t) })
+	seq := m.tickSeq
+	return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg{t: t, seq: seq} })
+}
+
+// agesYoung tells whether ages on screen may change within a second.
+func (m Model) agesYoung() bool {
+	if m.snap == nil {
+		return true
+	}
+	latest := m.newest
+	if m.snap.LastChange.After(latest) {
+		latest = m.snap.LastChange
+	}
+	return m.opts.Clock.Since(latest) <= 90*time.Second
+}
+
+// retick replaces a slow pending tick by a fast one when a snapshot brings
+// something young (a new pod, a restart): its age counts in seconds now.
+func (m Model) retick() (Model, tea.Cmd) {
+	young := m.agesYoung()
+	if !young || m.tickFast || m.opts.Tick < 0 {
+		return m, nil
+	}
+	m.tickSeq++
+	m.tickFast = true
+	return m, m.tick()
 }
 
 // Init starts listening to the backend.
@@ -308,9 +342,13 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case closedMsg:
 		return m, nil
 	case tickMsg:
+		if msg.seq != m.tickSeq {
+			return m, nil // replaced by a faster one
+		}
 		m.fadeStatus()
-		tick := pane.TickMsg{Now: time.Time(msg)}
+		tick := pane.TickMsg{Now: msg.t}
 		m.object, _ = m.object.Update(tick)
+		m.tickFast = m.agesYoung()
 		return m, tea.Batch(m.broadcast(tick), m.tick())
 	case objectpane.LoadedMsg:
 		var cmd tea.Cmd
@@ -397,7 +435,9 @@ func (m *Model) fadeStatus() {
 
 func (m Model) onSnapshot(s *platform.Snapshot) (Model, tea.Cmd) {
 	m.snap = s
-	return m, tea.Batch(m.broadcast(pane.SnapshotMsg{Snapshot: s}), waitSnapshot(m.opts.Snapshots))
+	m.newest = s.Newest()
+	m, retick := m.retick()
+	return m, tea.Batch(m.broadcast(pane.SnapshotMsg{Snapshot: s}), waitSnapshot(m.opts.Snapshots), retick)
 }
 
 // onUsage hands a usage report to every pane; one older than the last

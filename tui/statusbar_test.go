@@ -97,19 +97,19 @@ func TestMessagesBelongToTheirPane(t *testing.T) {
 
 	m = drive(m, pane.StatusMsg{Text: "no containers to follow"})
 	fc.Step(statusFade - time.Second)
-	m = drive(m, tickMsg(fc.Now()))
+	m = drive(m, tickMsg{t: fc.Now(), seq: m.tickSeq})
 	if !strings.Contains(line(m), "no containers") {
 		t.Fatalf("faded too early: %q", line(m))
 	}
 	fc.Step(time.Second)
-	m = drive(m, tickMsg(fc.Now()))
+	m = drive(m, tickMsg{t: fc.Now(), seq: m.tickSeq})
 	if got := line(m); got != hints {
 		t.Fatalf("information did not fade: %q", got)
 	}
 
 	m = drive(m, pane.ErrMsg{Err: errors.New("scale: plan: refused")})
 	fc.Step(time.Minute)
-	m = drive(m, tickMsg(fc.Now()))
+	m = drive(m, tickMsg{t: fc.Now(), seq: m.tickSeq})
 	if !strings.Contains(line(m), "refused") {
 		t.Fatalf("an error faded by itself: %q", line(m))
 	}

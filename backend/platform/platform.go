@@ -354,6 +354,41 @@ type Snapshot struct {
 	Syncs      []SyncState
 }
 
+// Newest is the latest moment the snapshot shows as an age: a member
+// created or started, a container's state begun or last ended, a Warning
+// event's last occurrence, a watch failing or syncing since. The console refreshes
+// ages every second while this is young (ages are shown in seconds under a
+// minute) and rarely after that.
+func (s *Snapshot) Newest() time.Time {
+	var newest time.Time
+	later := func(t time.Time) {
+		if t.After(newest) {
+			newest = t
+		}
+	}
+	for _, c := range s.Components {
+		for _, m := range c.Members {
+			later(m.Created)
+			later(m.Started)
+			for i := range m.Containers {
+				later(m.Containers[i].Since)
+				if l := m.Containers[i].Last; l != nil {
+					later(l.FinishedAt)
+				}
+			}
+		}
+	}
+	for i := range s.Events {
+		later(s.Events[i].Last)
+	}
+	for i := range s.Syncs {
+		if s.Syncs[i].Phase != Synced { // a synced watch shows no age
+			later(s.Syncs[i].Since)
+		}
+	}
+	return newest
+}
+
 // Component returns the component with the given key, or nil.
 func (s *Snapshot) Component(key string) *Component {
 	for _, c := range s.Components {

@@ -112,9 +112,12 @@ func (w *Watcher) build() *platform.Snapshot {
 	now := w.clock.Now()
 	w.seq++
 	snap := &platform.Snapshot{
-		Seq: w.seq, Taken: now, LastChange: time.Unix(0, w.lastChange.Load()),
+		Seq: w.seq, Taken: now,
 		Context: w.cfg.Clients.Context, Namespaces: w.cfg.Scope.Namespaces,
 		Syncs: w.syncStates(),
+	}
+	if ns := w.lastChange.Load(); ns != 0 {
+		snap.LastChange = time.Unix(0, ns)
 	}
 
 	// Components declared by the operators' resources.

@@ -155,7 +155,7 @@ func (w *Watcher) Start(ctx context.Context) error {
 	w.startInformers(ctx)
 	go w.loop(ctx)
 	go w.watchCRDs(ctx)
-	w.changed()
+	w.dirty()
 	return nil
 }
 
@@ -341,16 +341,16 @@ func (w *Watcher) track(name string, infs []cache.SharedIndexInformer) *watchSta
 		// client-go runs handlers on its own goroutines and re-panics
 		// there (utilruntime.HandleCrash): recover here.
 		handler := "event handler for " + name
-		_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-			AddFunc: func(any) {
+		_, err := inf.AddEventHandler(cache.ResourceEventHandlerDetailedFuncs{
+			AddFunc: func(_ any, initial bool) {
 				defer w.recoverGoroutine(handler)
 				w.hook("event handler")
-				w.observed(ws)
+				w.observed(ws, !initial) // the initial list is what is, not a change
 			},
 			DeleteFunc: func(any) {
 				defer w.recoverGoroutine(handler)
 				w.hook("event handler")
-				w.observed(ws)
+				w.observed(ws, true)
 			},
 			UpdateFunc: func(oldObj, newObj any) {
 				defer w.recoverGoroutine(handler)
@@ -358,7 +358,7 @@ func (w *Watcher) track(name string, infs []cache.SharedIndexInformer) *watchSta
 				if resourceVersion(oldObj) == resourceVersion(newObj) {
 					return // a resync, nothing changed
 				}
-				w.observed(ws)
+				w.observed(ws, true)
 			},
 		})
 		if err != nil {
@@ -391,7 +391,7 @@ func (w *Watcher) waitSynced(ctx context.Context, ws *watchState) {
 		ws.synced(w.clock.Now())
 	}
 	w.mu.Unlock()
-	w.changed()
+	w.dirty()
 }
 
 func (w *Watcher) watchFailed(ws *watchState, err error) {
@@ -420,13 +420,19 @@ func (w *Watcher) watchFailed(ws *watchState, err error) {
 
 // observed records that a watch delivered an event: it is alive again if it
 // was failing.
-func (w *Watcher) observed(ws *watchState) {
+// observed handles an informer's event; change is false for the objects
+// of a watch's initial list.
+func (w *Watcher) observed(ws *watchState, change bool) {
 	w.mu.Lock()
 	if ws.phase == platform.Failing && allSynced(ws.informers) {
 		ws.synced(w.clock.Now())
 	}
 	w.mu.Unlock()
-	w.changed()
+	if change {
+		w.changed()
+	} else {
+		w.dirty()
+	}
 }
 
 func allSynced(infs []cache.SharedIndexInformer) bool {
@@ -472,9 +478,15 @@ func (w *Watcher) recheckFailing() (anyFailing bool) {
 	return anyFailing
 }
 
-// changed marks the platform dirty; the loop builds the next snapshot.
+// changed records that the platform changed (the snapshot's LastChange)
+// and marks it dirty.
 func (w *Watcher) changed() {
 	w.lastChange.Store(w.clock.Now().UnixNano())
+	w.dirty()
+}
+
+// dirty makes the loop build the next snapshot.
+func (w *Watcher) dirty() {
 	select {
 	case w.notify <- struct{}{}:
 	default:
@@ -524,7 +536,7 @@ func (w *Watcher) loop(ctx context.Context) {
 			return
 		case <-time.After(time.Second):
 		}
-		w.changed()
+		w.dirty()
 	}
 }
 

@@ -317,3 +317,36 @@ func TestSetScopeKeepsSubscribers(t *testing.T) {
 	w.SetScope(kube.Scope{})
 	waitFor(t, ctx, w, "all again", func(s *platform.Snapshot) bool { return len(s.Namespaces) == 0 && len(s.Components) == 8 && s.Synced() })
 }
+
+// TestInitialListIsNotAChange: a console started on a platform that has
+// not changed shows no last change (and ticks ages slowly from the start);
+// the first event after the lists is one.
+func TestInitialListIsNotAChange(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	p, fc := settledDemo(t, ctx)
+	w := watch.New(watch.Config{Clients: p.Clients(), Scope: p.Scope(), Clock: fc})
+	if err := w.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s1 := waitFor(t, ctx, w, "platform", func(s *platform.Snapshot) bool { return len(s.Components) == 8 && s.Synced() })
+	if !s1.LastChange.IsZero() {
+		t.Fatalf("LastChange after the initial lists = %v, want none", s1.LastChange)
+	}
+	fc.Step(time.Minute)
+	pod, err := p.Clients().Typed.CoreV1().Pods(demo.StoreNamespace).Get(ctx, "zookeeper-0", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod.Status.ContainerStatuses[0].RestartCount = 7
+	if _, err := p.Clients().Typed.CoreV1().Pods(demo.StoreNamespace).UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s2 := waitFor(t, ctx, w, "restart seen", func(s *platform.Snapshot) bool {
+		c := s.Component("pravega/zookeeper/ZooKeeper")
+		return c != nil && c.Members[0].Restarts == 7
+	})
+	if !s2.LastChange.Equal(fc.Now()) {
+		t.Errorf("LastChange after a restart = %v, want %v", s2.LastChange, fc.Now())
+	}
+}
