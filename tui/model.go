@@ -305,7 +305,13 @@ func (m Model) Init() tea.Cmd {
 		cmds = append(cmds, func() tea.Msg { return usageMsg{latest} }, waitUsage(u))
 	}
 	// The first pane is shown without a switch: it is told so, as a pane
-	// switched to is (the members pane starts reading usage).
+	// switched to is (the members pane starts reading usage), and the
+	// others are told they are hidden (they keep no rows meanwhile).
+	for i, p := range m.panes {
+		if i != m.active {
+			cmds = append(cmds, p.update(pane.BlurMsg{}))
+		}
+	}
 	cmds = append(cmds, m.panes[m.active].update(pane.FocusMsg{}))
 	return m.safe(tea.Batch(cmds...))
 }

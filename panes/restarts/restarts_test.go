@@ -358,3 +358,31 @@ func TestStateIsNotCut(t *testing.T) {
 		t.Errorf("the state is cut:\n%s", out)
 	}
 }
+
+// TestHiddenPaneKeepsNoRows: snapshots arriving while another pane is shown
+// make no rows (a row per container of 15,000 pods is about 10 MB); shown
+// again, the pane lists the latest snapshot with the same row selected.
+func TestHiddenPaneKeepsNoRows(t *testing.T) {
+	snap, fc := troubledSnapshot(t)
+	km := keymap.Default()
+	m := New(deps(fc))
+	m.SetSize(160, 48)
+	m, _ = m.Update(pane.SnapshotMsg{Snapshot: snap})
+	m, _ = m.Update(press(km.Global.Down))
+	sel, ok := m.Selected()
+	if !ok {
+		t.Fatal("nothing selected")
+	}
+	m, _ = m.Update(pane.BlurMsg{})
+	m, _ = m.Update(pane.SnapshotMsg{Snapshot: snap})
+	if m.all != nil || m.rows != nil {
+		t.Fatalf("a hidden pane keeps %d rows", len(m.all))
+	}
+	m, _ = m.Update(pane.FocusMsg{})
+	if len(m.all) == 0 {
+		t.Fatal("no rows once shown again")
+	}
+	if again, _ := m.Selected(); again.Key() != sel.Key() {
+		t.Errorf("selection moved from %s to %s", sel.Key(), again.Key())
+	}
+}
