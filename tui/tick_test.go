@@ -24,9 +24,12 @@ func TestTicksFollowTheYoungestAge(t *testing.T) {
 			Members: []*platform.Member{{Name: "zk-0", Namespace: "pravega", Created: created, Started: created}},
 		}}}
 	}
-	m = drive(m, snapshotMsg{snap(fc.Now().Add(-time.Hour))})
+	old := snap(fc.Now().Add(-time.Hour))
+	old.Syncs = []platform.SyncState{{Resource: "pods", Phase: platform.Synced, Since: fc.Now()},
+		{Resource: "flinkdeployments.flink.apache.org", Phase: platform.Absent, Since: fc.Now()}}
+	m = drive(m, snapshotMsg{old})
 	if m.agesYoung() || m.tickFast {
-		t.Fatal("an hour-old platform ticks every second")
+		t.Fatal("an hour-old platform (its watches synced or not served just now) ticks every second")
 	}
 	seq := m.tickSeq
 	m = drive(m, snapshotMsg{snap(fc.Now().Add(-5 * time.Second))})

@@ -382,7 +382,8 @@ func (s *Snapshot) Newest() time.Time {
 		later(s.Events[i].Last)
 	}
 	for i := range s.Syncs {
-		if s.Syncs[i].Phase != Synced { // a synced watch shows no age
+		// a synced watch, or a resource not served, shows no age
+		if ph := s.Syncs[i].Phase; ph == Syncing || ph == Failing {
 			later(s.Syncs[i].Since)
 		}
 	}
