@@ -28,7 +28,6 @@ import (
 	"github.com/streamops/streamops/backend/restapi"
 	"github.com/streamops/streamops/backend/session"
 	"github.com/streamops/streamops/backend/usage"
-	"github.com/streamops/streamops/backend/watch"
 	"github.com/streamops/streamops/keymap"
 	"github.com/streamops/streamops/themes"
 	"github.com/streamops/streamops/tui"
@@ -402,23 +401,6 @@ func startSession(ctx context.Context, ui uiOptions, log *slog.Logger, cfg sessi
 	return s, nil
 }
 
-// firstSync closes its channel when a snapshot first has no watch syncing
-// (each synced, failing or absent): the initial lists are in.
-func firstSync(ctx context.Context, w *watch.Watcher) <-chan struct{} {
-	ready := make(chan struct{})
-	go func() {
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		for snap := range w.Subscribe(ctx) {
-			if snap.Synced() {
-				close(ready)
-				return
-			}
-		}
-	}()
-	return ready
-}
-
 // runConsole starts the session (backend/session: the watcher and every
 // service) and the console on it, and returns when the user quits.
 // Quitting cancels ctx, which stops every watch. Each also runs once the
@@ -438,7 +420,7 @@ func runConsole(ctx context.Context, ui uiOptions, styles themes.Styles, log *sl
 	}
 	defer s.Close()
 	if gcpace.Enabled() {
-		go (&gcpace.Governor{Log: log}).Run(ctx, firstSync(ctx, s.Watcher))
+		go (&gcpace.Governor{Log: log}).Run(ctx, s.FirstSync(ctx))
 	}
 	model := tui.New(tui.Options{
 		Styles: styles, Keys: ui.keys, ReadOnly: s.ReadOnly, Mouse: ui.cfg.Mouse,
