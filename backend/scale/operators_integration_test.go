@@ -323,6 +323,20 @@ func TestIntegrationRealZooKeeper(t *testing.T) {
 		return s.upgrading && s.target == "0.2.15"
 	})
 	t.Logf("upgrade reported %s after the image patch: %s", since(imagePatched, at), st)
+	// The engine reads the watcher's snapshot, which may trail the API
+	// server read above by an event: wait until it holds the condition.
+	e.await(t, "the snapshot to hold the Upgrading condition", func(s *platform.Snapshot) string {
+		c := s.Component(blocked.Key)
+		if c == nil {
+			return "no component " + blocked.Key
+		}
+		for _, cond := range c.Conditions {
+			if cond.Type == "Upgrading" && cond.Status == "True" {
+				return ""
+			}
+		}
+		return fmt.Sprintf("conditions %+v", c.Conditions)
+	})
 	plan, pf, _ := checkAndDryRun(t, e.ctx, upEng, blocked)
 	up := checkNamed(pf, scale.CheckUpgrade)
 	ev := strings.Join(up.Evidence, "\n")
