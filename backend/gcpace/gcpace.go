@@ -47,29 +47,23 @@ func (p Policy) withDefaults() Policy {
 // Percent is the GC percentage (GOGC) for a live heap: Headroom of it, or
 // MinHeadroom if that is more, and never above the default 100.
 func (p Policy) Percent(live uint64) int {
-	p = p.withDefaults()
-	room := max(float64(live)*p.Headroom, float64(p.MinHeadroom))
 	if live == 0 {
 		return 100
 	}
+	p = p.withDefaults()
+	room := max(float64(live)*p.Headroom, float64(p.MinHeadroom))
 	return int(min(math.Ceil(room/float64(live)*100), 100))
 }
 
-// Usage is what the runtime reports of its memory.
-type Usage struct {
-	Live uint64 // the heap marked live by the last collection
-}
-
-var liveSample = "/gc/heap/live:bytes"
-
-// Read reads the runtime's live heap (no stop of the world).
-func Read() Usage {
-	s := []metrics.Sample{{Name: liveSample}}
+// LiveHeap reads the heap marked live by the last collection (no stop of
+// the world).
+func LiveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
-		return Usage{}
+		return 0
 	}
-	return Usage{Live: s[0].Value.Uint64()}
+	return s[0].Value.Uint64()
 }
 
 // Governor keeps the collector's percentage at Policy.Percent of the live
@@ -80,8 +74,8 @@ type Governor struct {
 	// Set sets the GC percentage and returns the previous one
 	// (debug.SetGCPercent).
 	Set func(int) int
-	// Read reads the runtime's figures (Read).
-	Read func() Usage
+	// Live reads the live heap (LiveHeap).
+	Live func() uint64
 }
 
 // Enabled tells whether the governor should run: not when the user chose
@@ -90,25 +84,22 @@ func Enabled() bool {
 	return os.Getenv("GOMEMLIMIT") == "" && os.Getenv("GOGC") == ""
 }
 
-// Run waits for ready (the first snapshot with every watch synced; nil:
-// at once), returns the start's transient memory to the system, and then
-// follows every collection until ctx ends, when it restores the pacing.
-func (g *Governor) Run(ctx context.Context, ready <-chan struct{}) {
+// Run waits for ready (the watcher's WaitForSync: every initial list is
+// in; nil: at once), returns the start's transient memory to the system,
+// and then follows every collection until ctx ends, when it restores the
+// pacing.
+func (g *Governor) Run(ctx context.Context, ready func(context.Context) error) {
 	if g.Set == nil {
 		g.Set = debug.SetGCPercent
 	}
-	if g.Read == nil {
-		g.Read = Read
+	if g.Live == nil {
+		g.Live = LiveHeap
 	}
 	if g.Log == nil {
 		g.Log = slog.New(slog.DiscardHandler)
 	}
-	if ready != nil {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ready:
-		}
+	if ready != nil && ready(ctx) != nil {
+		return // ended before the lists were in
 	}
 	debug.FreeOSMemory() // a collection, then every free page back to the system
 	gcs := make(chan struct{}, 1)
@@ -127,11 +118,11 @@ func (g *Governor) Run(ctx context.Context, ready <-chan struct{}) {
 
 // adjust sets the percentage for the live heap and returns the one before.
 func (g *Governor) adjust() int {
-	u := g.Read()
-	pct := g.Policy.Percent(u.Live)
+	live := g.Live()
+	pct := g.Policy.Percent(live)
 	old := g.Set(pct)
 	if old != pct {
-		g.Log.Debug("GC percent", "percent", pct, "live", u.Live)
+		g.Log.Debug("GC percent", "percent", pct, "live", live)
 	}
 	return old
 }

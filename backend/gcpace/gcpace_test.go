@@ -31,16 +31,16 @@ func TestPercent(t *testing.T) {
 // TestReadMatchesTheRuntime: the live heap read grows with what is held.
 func TestReadMatchesTheRuntime(t *testing.T) {
 	runtime.GC()
-	before := Read()
+	before := LiveHeap()
 	hold := make([]byte, 32<<20)
 	for i := range hold {
 		hold[i] = 1
 	}
 	runtime.GC()
-	after := Read()
+	after := LiveHeap()
 	runtime.KeepAlive(hold)
-	if d := int64(after.Live) - int64(before.Live); d < 30<<20 || d > 40<<20 {
-		t.Errorf("live heap grew by %d bytes holding 32 MiB (before %d, after %d)", d, before.Live, after.Live)
+	if d := int64(after) - int64(before); d < 30<<20 || d > 40<<20 {
+		t.Errorf("live heap grew by %d bytes holding 32 MiB (before %d, after %d)", d, before, after)
 	}
 }
 
@@ -59,16 +59,24 @@ func TestGovernorFollowsCollections(t *testing.T) {
 			pct = p
 			return old
 		},
-		Read: func() Usage {
+		Live: func() uint64 {
 			mu.Lock()
 			defer mu.Unlock()
-			return Usage{Live: live}
+			return live
 		},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	done := make(chan struct{})
-	go func() { g.Run(ctx, ready); close(done) }()
+	waitReady := func(ctx context.Context) error {
+		select {
+		case <-ready:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	go func() { g.Run(ctx, waitReady); close(done) }()
 	current := func() int { mu.Lock(); defer mu.Unlock(); return pct }
 	time.Sleep(20 * time.Millisecond)
 	if current() != 100 {

@@ -164,23 +164,6 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 	return s, nil
 }
 
-// FirstSync closes its channel when a snapshot first has no watch syncing
-// (each synced, failing or absent): the initial lists are in.
-func (s *Session) FirstSync(ctx context.Context) <-chan struct{} {
-	ready := make(chan struct{})
-	go func() {
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		for snap := range s.Watcher.Subscribe(ctx) {
-			if snap.Synced() {
-				close(ready)
-				return
-			}
-		}
-	}()
-	return ready
-}
-
 // usageConfig completes the usage monitor's configuration: the cluster's
 // metrics client and node proxy unless the caller gave its own (a
 // connection without them leaves usage Off, said in the panes).

@@ -138,18 +138,3 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
-
-// TestFirstSync: the channel the memory governor waits on closes once
-// the watcher's snapshot has every watch synced, not before.
-func TestFirstSync(t *testing.T) {
-	ctx, s := startDemo(t, guard.New(true), nil)
-	ready := s.FirstSync(ctx)
-	select {
-	case <-ready:
-	case <-ctx.Done():
-		t.Fatal("FirstSync never closed")
-	}
-	if !s.Watcher.Snapshot().Synced() {
-		t.Error("FirstSync closed before every watch synced")
-	}
-}

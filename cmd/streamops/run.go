@@ -420,7 +420,7 @@ func runConsole(ctx context.Context, ui uiOptions, styles themes.Styles, log *sl
 	}
 	defer s.Close()
 	if gcpace.Enabled() {
-		go (&gcpace.Governor{Log: log}).Run(ctx, s.FirstSync(ctx))
+		go (&gcpace.Governor{Log: log}).Run(ctx, s.Watcher.WaitForSync)
 	}
 	model := tui.New(tui.Options{
 		Styles: styles, Keys: ui.keys, ReadOnly: s.ReadOnly, Mouse: ui.cfg.Mouse,
