@@ -252,18 +252,19 @@ func waitErr(ch <-chan error) tea.Cmd {
 	}
 }
 
-// tick refreshes ages: every Tick while the snapshot shows something
-// younger than 90 seconds or changed in the last 90 seconds (ages are in
-// seconds under a minute), every 15 Ticks otherwise, so that an idle
-// console wakes rarely and, its screen unchanged, writes nothing. The
-// initial list of a watch is not a change: a console started on an old
-// platform ticks slowly from the start.
-func (m Model) tick() tea.Cmd {
+// armTick arms the tick that refreshes ages, and records its pace: every
+// Tick while the snapshot shows something younger than 90 seconds or
+// changed in the last 90 seconds (ages are in seconds under a minute),
+// every 15 Ticks otherwise, so that an idle console wakes rarely and, its
+// screen unchanged, writes nothing. The initial list of a watch is not a
+// change: a console started on an old platform ticks slowly from the start.
+func (m *Model) armTick() tea.Cmd {
 	if m.opts.Tick < 0 {
 		return nil
 	}
+	m.tickFast = m.agesYoung()
 	d := m.opts.Tick
-	if !m.agesYoung() {
+	if !m.tickFast {
 		d *= 15
 	}
 	seq := m.tickSeq
@@ -284,19 +285,17 @@ func (m Model) agesYoung() bool {
 
 // retick replaces a slow pending tick by a fast one when a snapshot brings
 // something young (a new pod, a restart): its age counts in seconds now.
-func (m Model) retick() (Model, tea.Cmd) {
-	young := m.agesYoung()
-	if !young || m.tickFast || m.opts.Tick < 0 {
-		return m, nil
+func (m *Model) retick() tea.Cmd {
+	if m.tickFast || !m.agesYoung() {
+		return nil
 	}
 	m.tickSeq++
-	m.tickFast = true
-	return m, m.tick()
+	return m.armTick()
 }
 
 // Init starts listening to the backend.
 func (m Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{waitSnapshot(m.opts.Snapshots), waitErr(m.opts.Errors), m.tick()}
+	cmds := []tea.Cmd{waitSnapshot(m.opts.Snapshots), waitErr(m.opts.Errors), m.armTick()}
 	for _, p := range m.panes {
 		cmds = append(cmds, p.init())
 	}
@@ -354,8 +353,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.fadeStatus()
 		tick := pane.TickMsg{Now: msg.t}
 		m.object, _ = m.object.Update(tick)
-		m.tickFast = m.agesYoung()
-		return m, tea.Batch(m.broadcast(tick), m.tick())
+		return m, tea.Batch(m.broadcast(tick), m.armTick())
 	case objectpane.LoadedMsg:
 		var cmd tea.Cmd
 		m.object, cmd = m.object.Update(msg)
@@ -442,7 +440,7 @@ func (m *Model) fadeStatus() {
 func (m Model) onSnapshot(s *platform.Snapshot) (Model, tea.Cmd) {
 	m.snap = s
 	m.newest = s.Newest()
-	m, retick := m.retick()
+	retick := m.retick()
 	return m, tea.Batch(m.broadcast(pane.SnapshotMsg{Snapshot: s}), waitSnapshot(m.opts.Snapshots), retick)
 }
 

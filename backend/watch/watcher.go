@@ -419,9 +419,7 @@ func (w *Watcher) watchFailed(ws *watchState, err error) {
 }
 
 // observed records that a watch delivered an event: it is alive again if it
-// was failing.
-// observed handles an informer's event; change is false for the objects
-// of a watch's initial list.
+// was failing. change is false for the objects of a watch's initial list.
 func (w *Watcher) observed(ws *watchState, change bool) {
 	w.mu.Lock()
 	if ws.phase == platform.Failing && allSynced(ws.informers) {

@@ -32,9 +32,17 @@ type Model struct {
 	selected   string // the selected row's key, kept across snapshots
 
 	report *usage.Report // the usage monitor's newest (nil: no monitor)
-	shown  bool          // the usage monitor was told the pane is visible
-	hidden bool          // another pane is shown: no rows are kept
+	vis    visibility    // as the console last told it
 }
+
+// visibility is what the console told the pane of being on screen.
+type visibility int8
+
+const (
+	untold visibility = iota // not told yet (a pane driven alone): rows are kept
+	shown                    // the usage monitor was told the pane is visible
+	hidden                   // another pane is shown: no rows are kept
+)
 
 // New returns the restarts pane.
 func New(deps pane.Deps) Model {
@@ -78,11 +86,18 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.report = msg.Report
 	case pane.FocusMsg, pane.BlurMsg:
 		_, on := msg.(pane.FocusMsg)
-		m.hidden = !on
+		v := hidden
+		if on {
+			v = shown
+		}
+		if v == m.vis {
+			return m, nil
+		}
+		wasShown := m.vis == shown
+		m.vis = v
 		m.setRows()
 		// usage is read only while a pane that shows it is visible
-		if on != m.shown {
-			m.shown = on
+		if on != wasShown {
 			return m, m.deps.ShowUsageCmd("restarts", on)
 		}
 	case tea.KeyPressMsg:
@@ -153,7 +168,7 @@ func (m *Model) setCursor(i int) {
 // drops them while it is hidden: a row per container of 15,000 pods is
 // about 10 MB, and nothing else reads them.
 func (m *Model) setRows() {
-	if m.hidden {
+	if m.vis == hidden {
 		m.all, m.rows = nil, nil
 		return
 	}
