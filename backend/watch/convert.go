@@ -17,9 +17,9 @@ const legacyIngressClass = "kubernetes.io/ingress.class"
 // member converts a pod into an immutable platform member.
 func member(p *corev1.Pod) *platform.Member {
 	m := &platform.Member{
-		Name: p.Name, Namespace: p.Namespace, UID: string(p.UID), ResourceVersion: p.ResourceVersion,
-		Node: p.Spec.NodeName, IP: p.Status.PodIP, Phase: string(p.Status.Phase), Reason: p.Status.Reason,
-		Terminating: p.DeletionTimestamp != nil, Created: p.CreationTimestamp.Time, Labels: p.Labels,
+		Name: p.Name, Namespace: interned(p.Namespace), UID: string(p.UID), ResourceVersion: p.ResourceVersion,
+		Node: interned(p.Spec.NodeName), IP: p.Status.PodIP, Phase: interned(string(p.Status.Phase)), Reason: interned(p.Status.Reason),
+		Terminating: p.DeletionTimestamp != nil, Created: p.CreationTimestamp.Time, Labels: internedLabels(p.Labels, p.Name),
 	}
 	if m.Phase == "" {
 		m.Phase = string(corev1.PodPending)
@@ -40,7 +40,7 @@ func member(p *corev1.Pod) *platform.Member {
 	}
 	for _, o := range p.OwnerReferences {
 		if o.Controller != nil && *o.Controller {
-			m.Owner = o.Kind + "/" + o.Name
+			m.Owner = interned(o.Kind + "/" + o.Name)
 			break
 		}
 	}
@@ -66,7 +66,7 @@ func member(p *corev1.Pod) *platform.Member {
 
 func appendContainers(out []platform.Container, spec []corev1.Container, statuses []corev1.ContainerStatus, init bool) []platform.Container {
 	for _, sc := range spec {
-		c := platform.Container{Name: sc.Name, Init: init, Image: sc.Image,
+		c := platform.Container{Name: interned(sc.Name), Init: init, Image: interned(sc.Image),
 			Requests: platform.ResourcesOf(sc.Resources.Requests), Limits: platform.ResourcesOf(sc.Resources.Limits)}
 		for i := range statuses {
 			if statuses[i].Name == sc.Name {
@@ -84,7 +84,7 @@ func fillStatus(c *platform.Container, s *corev1.ContainerStatus) {
 	c.RestartCount = s.RestartCount
 	c.ID = s.ContainerID
 	if s.Image != "" {
-		c.Image = s.Image
+		c.Image = interned(s.Image)
 	}
 	switch {
 	case s.State.Running != nil:
@@ -92,11 +92,11 @@ func fillStatus(c *platform.Container, s *corev1.ContainerStatus) {
 		c.Since = s.State.Running.StartedAt.Time
 	case s.State.Waiting != nil:
 		c.State = platform.StateWaiting
-		c.Reason = s.State.Waiting.Reason
+		c.Reason = interned(s.State.Waiting.Reason)
 		c.Message = s.State.Waiting.Message
 	case s.State.Terminated != nil:
 		c.State = platform.StateTerminated
-		c.Reason = s.State.Terminated.Reason
+		c.Reason = interned(s.State.Terminated.Reason)
 		c.Message = s.State.Terminated.Message
 		c.Since = s.State.Terminated.FinishedAt.Time
 	}
