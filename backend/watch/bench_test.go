@@ -174,15 +174,15 @@ func BenchmarkPodFootprint(b *testing.B) {
 // overTheWire returns the pod as an informer receives it: decoded from its
 // protobuf encoding, every string and map a fresh allocation, as they are
 // when a list arrives from the API server.
-func overTheWire(b *testing.B, p *corev1.Pod) *corev1.Pod {
-	b.Helper()
+func overTheWire(tb testing.TB, p *corev1.Pod) *corev1.Pod {
+	tb.Helper()
 	raw, err := p.Marshal()
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	out := &corev1.Pod{}
 	if err := out.Unmarshal(raw); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return out
 }

@@ -3,25 +3,12 @@ package watch
 import (
 	"testing"
 	"unsafe"
-
-	corev1 "k8s.io/api/core/v1"
 )
 
 // Two pods decoded from the wire hold their own copies of every string;
 // their members share one copy of each repeated one.
 func TestMembersShareRepeatedStrings(t *testing.T) {
-	decode := func(i int) *corev1.Pod {
-		raw, err := realisticPod(i).Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := &corev1.Pod{}
-		if err := p.Unmarshal(raw); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	a, b := member(decode(1)), member(decode(2))
+	a, b := member(overTheWire(t, realisticPod(1))), member(overTheWire(t, realisticPod(2)))
 	same := func(what, x, y string) {
 		t.Helper()
 		if x != y || unsafe.StringData(x) != unsafe.StringData(y) {
