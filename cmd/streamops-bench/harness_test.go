@@ -48,13 +48,13 @@ func TestStreamopsComplete(t *testing.T) {
 
 func TestK9sComplete(t *testing.T) {
 	done := screen(t, "k9s-complete.txt")
-	if !k9sComplete(done, 1000) {
+	if !k9sComplete(done, "bench", 1000) {
 		t.Error("the captured complete frame is not complete")
 	}
-	if k9sComplete(done, 5000) {
+	if k9sComplete(done, "bench", 5000) {
 		t.Error("a frame titled with 1000 pods is complete for 5000")
 	}
-	if k9sComplete(strings.ReplaceAll(done, "(bench)", "(default)"), 1000) {
+	if k9sComplete(strings.ReplaceAll(done, "(bench)", "(default)"), "bench", 1000) {
 		t.Error("a frame of another namespace is complete")
 	}
 	// The title without its rows: k9s draws the table's frame first.
@@ -64,16 +64,16 @@ func TestK9sComplete(t *testing.T) {
 			head = append(head, line)
 		}
 	}
-	if k9sComplete(strings.Join(head, "\n"), 1000) {
+	if k9sComplete(strings.Join(head, "\n"), "bench", 1000) {
 		t.Error("a frame without pod rows is complete")
 	}
-	if k9sComplete(screen(t, "k9s-partial.txt"), 1000) {
+	if k9sComplete(screen(t, "k9s-partial.txt"), "bench", 1000) {
 		t.Error("a frame read half way through drawing its rows is complete")
 	}
-	if k9sComplete(screen(t, "k9s-skeleton.txt"), 1000) {
+	if k9sComplete(screen(t, "k9s-skeleton.txt"), "bench", 1000) {
 		t.Error("the frame before the pods came is complete")
 	}
-	if k9sComplete(screen(t, "streamops-complete.txt"), 1000) {
+	if k9sComplete(screen(t, "streamops-complete.txt"), "bench", 1000) {
 		t.Error("a streamops frame passes for a k9s one")
 	}
 }

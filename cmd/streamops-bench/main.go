@@ -82,7 +82,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, `usage: streamops-bench run [-pods 1000,5000,15000] [-peer k9s] [-repeat 3] [-binary STREAMOPS] [-size 160x48]
+	fmt.Fprintln(os.Stderr, `usage: streamops-bench run [-pods 1000,5000,15000] [-namespaces 1] [-peer k9s] [-repeat 3] [-binary STREAMOPS] [-size 160x48]
            [-settle 10s] [-idle 30s] [-frame-limit 5m] [-workers 20] [-kubeconfig K] [-results FILE] [-trace] [-screens DIR] [-keep]
        streamops-bench table [-peer k9s] RESULTS.jsonl   (the tables again, from run -results)
        streamops-bench logs [-pods 50] [-lines 20000] [-repeat 3] [-binary STREAMOPS]   (streamops logs beside stern `+sternVersion+`)
@@ -101,6 +101,7 @@ type runOptions struct {
 	results         string
 	frameLimit      time.Duration
 	keep, trace     bool
+	layout          layout
 }
 
 func runCmd(args []string) error {
@@ -108,6 +109,7 @@ func runCmd(args []string) error {
 	pods := fs.String("pods", "1000,5000,15000", "pod counts to measure, ascending; pods are added between sizes")
 	size := fs.String("size", "160x48", "terminal size, COLSxROWS")
 	var o runOptions
+	namespaces := fs.Int("namespaces", 1, "spread the pods over this many namespaces (bench-000…), one small platform block each, and run the tools with -A (1: every pod in \"bench\", blocks of 1000)")
 	fs.IntVar(&o.workers, "workers", 20, "parallel pod creators")
 	fs.IntVar(&o.repeat, "repeat", 3, "runs per size and tool, each a fresh process; the table shows medians")
 	fs.StringVar(&o.binary, "binary", "", "streamops executable to measure (default: go build ./cmd/streamops into a temporary directory)")
@@ -126,6 +128,9 @@ func runCmd(args []string) error {
 	var err error
 	if o.sizes, err = parseSizes(*pods); err != nil || len(o.sizes) == 0 {
 		return fmt.Errorf("-pods %q: want ascending counts such as 1000,5000", *pods)
+	}
+	if o.layout, err = spreadLayout(*namespaces, o.sizes[len(o.sizes)-1]); err != nil {
+		return err
 	}
 	if o.cols, o.rows, err = parseTermSize(*size); err != nil {
 		return err
@@ -227,16 +232,16 @@ func run(ctx context.Context, o runOptions) error {
 			return err
 		}
 	}
-	tools := []tool{streamopsTool(o.binary)}
+	tools := []tool{streamopsTool(o.binary, o.layout)}
 	if o.peer == "k9s" {
 		exe, err := k9sBinary(ctx)
 		if err != nil {
 			return err
 		}
-		tools = append(tools, k9sTool(exe))
+		tools = append(tools, k9sTool(exe, o.layout))
 	}
 	env := measureEnv{cols: o.cols, rows: o.rows, settle: o.settle, idle: o.idle, frameLimit: o.frameLimit,
-		homes: map[string]string{}, stderrDir: filepath.Join(work, "stderr"), trace: o.trace, screensDir: o.screens}
+		namespaces: o.layout.namespaces, homes: map[string]string{}, stderrDir: filepath.Join(work, "stderr"), trace: o.trace, screensDir: o.screens}
 	if err := os.MkdirAll(env.stderrDir, 0o755); err != nil {
 		return fmt.Errorf("work directory: %w", err)
 	}
@@ -276,7 +281,7 @@ func run(ctx context.Context, o runOptions) error {
 	if err != nil {
 		return fmt.Errorf("create dynamic client: %w", err)
 	}
-	if err := setup(ctx, c, typed, o.sizes[len(o.sizes)-1]); err != nil {
+	if err := setup(ctx, c, typed, o.layout, o.sizes[len(o.sizes)-1]); err != nil {
 		return err
 	}
 
@@ -299,14 +304,14 @@ func run(ctx context.Context, o runOptions) error {
 	created := 0
 	for si, n := range o.sizes {
 		t0 := time.Now()
-		if err := applyCRs(ctx, dyn, n); err != nil {
+		if err := applyCRs(ctx, dyn, o.layout, n); err != nil {
 			return err
 		}
-		if err := createPods(ctx, typed, created, n, o.workers); err != nil {
+		if err := createPods(ctx, typed, o.layout, created, n, o.workers); err != nil {
 			return err
 		}
 		t1 := time.Now()
-		if err := waitPodsReady(ctx, typed, n); err != nil {
+		if err := waitPodsReady(ctx, typed, o.layout, n); err != nil {
 			return err
 		}
 		logf("%d pods: %d created in %s, all Ready after %s", n, n-created, t1.Sub(t0).Round(100*time.Millisecond), time.Since(t0).Round(100*time.Millisecond))
@@ -402,11 +407,13 @@ func (r toolResult) line() string {
 		r.Tool, r.Pods, r.FirstFrame.Seconds(), mib(r.RSS), mib(r.RSSAnon), r.IdleCPU, r.IdleBytes, r.IdleRequests, strings.Join(kinds, ", "), r.BusyStart, r.BusyIdle)
 }
 
-// setup creates the namespace, the CRDs and kwok nodes for max pods.
-func setup(ctx context.Context, c *testcluster.Cluster, typed kubernetes.Interface, maxPods int) error {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}
-	if _, err := typed.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("create namespace %s: %w", namespace, err)
+// setup creates the namespaces, the CRDs and kwok nodes for max pods.
+func setup(ctx context.Context, c *testcluster.Cluster, typed kubernetes.Interface, l layout, maxPods int) error {
+	for _, name := range l.allNamespaces() {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		if _, err := typed.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create namespace %s: %w", name, err)
+		}
 	}
 	crds := []string{"zookeeper.pravega.io_zookeeperclusters.yaml", "bookkeeper.pravega.io_bookkeeperclusters.yaml",
 		"pravega.pravega.io_pravegaclusters.yaml", "flinkdeployments.flink.apache.org-v1.yml"}
@@ -487,12 +494,19 @@ func nodeReady(n *corev1.Node) bool {
 	return false
 }
 
-// waitPodsReady watches the namespace until n pods are Running and Ready.
-func waitPodsReady(ctx context.Context, typed kubernetes.Interface, n int) error {
+// waitPodsReady watches the layout's namespaces until n pods are Running
+// and Ready: one watch, of all namespaces when the pods are spread, that
+// counts only the bench namespaces' pods.
+func waitPodsReady(ctx context.Context, typed kubernetes.Interface, l layout, n int) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	lw := cache.NewListWatchFromClient(typed.CoreV1().RESTClient(), "pods", namespace, fields.Everything())
-	if ready, err := waitReady(ctx, lw, &corev1.Pod{}, n, podReady); err != nil {
+	watched := namespace
+	if l.spread() {
+		watched = metav1.NamespaceAll
+	}
+	lw := cache.NewListWatchFromClient(typed.CoreV1().RESTClient(), "pods", watched, fields.Everything())
+	ready := func(p *corev1.Pod) bool { return l.nsIndex(p.Namespace) >= 0 && podReady(p) }
+	if ready, err := waitReady(ctx, lw, &corev1.Pod{}, n, ready); err != nil {
 		return fmt.Errorf("wait for %d pods to be Ready (%d are): %w", n, ready, err)
 	}
 	return nil
@@ -511,7 +525,7 @@ func podReady(p *corev1.Pod) bool {
 }
 
 // createPods creates pods [from, to) with parallel workers.
-func createPods(ctx context.Context, typed kubernetes.Interface, from, to, workers int) error {
+func createPods(ctx context.Context, typed kubernetes.Interface, l layout, from, to, workers int) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	next := make(chan int)
@@ -519,8 +533,8 @@ func createPods(ctx context.Context, typed kubernetes.Interface, from, to, worke
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
-				p := benchPod(i)
-				if _, err := typed.CoreV1().Pods(namespace).Create(ctx, p, metav1.CreateOptions{FieldManager: "streamops-bench"}); err != nil && !apierrors.IsAlreadyExists(err) {
+				p := benchPod(l, i)
+				if _, err := typed.CoreV1().Pods(p.Namespace).Create(ctx, p, metav1.CreateOptions{FieldManager: "streamops-bench"}); err != nil && !apierrors.IsAlreadyExists(err) {
 					cancel(fmt.Errorf("create pod %s: %w", p.Name, err))
 				}
 			}
@@ -542,45 +556,15 @@ feed:
 	return ctx.Err()
 }
 
-// A platform block of 1000 pods, as the operators label and name them
-// (contracts/LABELS.md): a ZookeeperCluster of 5, a BookkeeperCluster of
-// 150 bookies, a PravegaCluster of 150 segment stores and 10 controllers,
-// and 5 native FlinkDeployments of 1 JobManager and 136 TaskManagers.
-// That is 14 components per 1000 pods.
-type podRole struct {
-	block, index int    // block number, index within the role
-	kind         string // zk, bk, ss, ct, jm, tm
-	cluster      string // the custom resource's name
-}
-
-func role(i int) podRole {
-	b, j := i/blockSize, i%blockSize
-	switch {
-	case j < 5:
-		return podRole{b, j, "zk", fmt.Sprintf("zk%d", b)}
-	case j < 155:
-		return podRole{b, j - 5, "bk", fmt.Sprintf("bk%d", b)}
-	case j < 305:
-		return podRole{b, j - 155, "ss", fmt.Sprintf("pravega%d", b)}
-	case j < 315:
-		return podRole{b, j - 305, "ct", fmt.Sprintf("pravega%d", b)}
-	}
-	f, k := (j-315)/137, (j-315)%137
-	if k == 0 {
-		return podRole{b, 0, "jm", fmt.Sprintf("job%d-%d", b, f)}
-	}
-	return podRole{b, k - 1, "tm", fmt.Sprintf("job%d-%d", b, f)}
-}
-
 // applyCRs server-side applies the custom resources of the blocks that n
 // pods fill, with replicas matching the pods.
-func applyCRs(ctx context.Context, dyn dynamic.Interface, n int) error {
-	type key struct{ cluster, kind string }
+func applyCRs(ctx context.Context, dyn dynamic.Interface, l layout, n int) error {
+	type key struct{ namespace, cluster, kind string }
 	counts := map[key]int64{}
 	var order []key
 	for i := range n {
-		r := role(i)
-		k := key{r.cluster, r.kind}
+		r := l.role(i)
+		k := key{l.namespaceOf(i), r.cluster, r.kind}
 		if counts[k] == 0 {
 			order = append(order, k)
 		}
@@ -588,15 +572,15 @@ func applyCRs(ctx context.Context, dyn dynamic.Interface, n int) error {
 	}
 	objs := map[string]*unstructured.Unstructured{}
 	var names []string
-	obj := func(res operator.Resource, name string) map[string]any {
-		id := res.Kind + "/" + name
+	obj := func(res operator.Resource, ns, name string) map[string]any {
+		id := res.Kind + "/" + ns + "/" + name
 		if u := objs[id]; u != nil {
 			return u.Object["spec"].(map[string]any)
 		}
 		spec := map[string]any{}
 		objs[id] = &unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": res.GVR.GroupVersion().String(), "kind": res.Kind,
-			"metadata": map[string]any{"name": name, "namespace": namespace}, "spec": spec,
+			"metadata": map[string]any{"name": name, "namespace": ns}, "spec": spec,
 		}}
 		names = append(names, id)
 		return spec
@@ -605,11 +589,11 @@ func applyCRs(ctx context.Context, dyn dynamic.Interface, n int) error {
 		c := counts[k]
 		switch k.kind {
 		case "zk":
-			obj(operator.ZookeeperClusters, k.cluster)["replicas"] = c
+			obj(operator.ZookeeperClusters, k.namespace, k.cluster)["replicas"] = c
 		case "bk":
-			obj(operator.BookkeeperClusters, k.cluster)["replicas"] = c
+			obj(operator.BookkeeperClusters, k.namespace, k.cluster)["replicas"] = c
 		case "ss", "ct":
-			spec := obj(operator.PravegaClusters, k.cluster)
+			spec := obj(operator.PravegaClusters, k.namespace, k.cluster)
 			pr, _ := spec["pravega"].(map[string]any)
 			if pr == nil {
 				pr = map[string]any{"segmentStoreReplicas": int64(0), "controllerReplicas": int64(0)}
@@ -617,7 +601,7 @@ func applyCRs(ctx context.Context, dyn dynamic.Interface, n int) error {
 			}
 			pr[map[string]string{"ss": "segmentStoreReplicas", "ct": "controllerReplicas"}[k.kind]] = c
 		case "jm", "tm":
-			spec := obj(operator.FlinkDeployments, k.cluster)
+			spec := obj(operator.FlinkDeployments, k.namespace, k.cluster)
 			if k.kind == "jm" {
 				spec["jobManager"] = map[string]any{"replicas": c}
 				spec["taskManager"] = map[string]any{"replicas": int64(0)}
@@ -633,7 +617,7 @@ func applyCRs(ctx context.Context, dyn dynamic.Interface, n int) error {
 	for _, id := range names {
 		u := objs[id]
 		res := resources[u.GetKind()]
-		if _, err := dyn.Resource(res.GVR).Namespace(namespace).Apply(ctx, u.GetName(), u,
+		if _, err := dyn.Resource(res.GVR).Namespace(u.GetNamespace()).Apply(ctx, u.GetName(), u,
 			metav1.ApplyOptions{FieldManager: "streamops-bench", Force: true}); err != nil {
 			return fmt.Errorf("apply %s: %w", id, err)
 		}
@@ -645,8 +629,8 @@ func applyCRs(ctx context.Context, dyn dynamic.Interface, n int) error {
 // containers with environment, resources, probes and mounts, the labels
 // and annotations of contracts/LABELS.md, and an owner. kwok fills the
 // status; the server adds managedFields.
-func benchPod(i int) *corev1.Pod {
-	r := role(i)
+func benchPod(l layout, i int) *corev1.Pod {
+	r := l.role(i)
 	hash := fmt.Sprintf("%08x", uint32(r.block*2654435761+int(r.kind[0])*40503))[:8]
 	var (
 		name, container, image, owner, ownerKind string
@@ -708,7 +692,7 @@ func benchPod(i int) *corev1.Pod {
 	}
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
-			Name: name, Namespace: namespace, Labels: labels, Annotations: annotations,
+			Name: name, Namespace: l.namespaceOf(i), Labels: labels, Annotations: annotations,
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: ownerKind, Name: owner,
 				UID: types.UID(fmt.Sprintf("00000000-0000-4000-8000-%012x", uint64(r.block)<<16|uint64(r.kind[0]))), Controller: new(true), BlockOwnerDeletion: new(true)}},
 		},

@@ -82,10 +82,10 @@ func (f figure) median(runs []toolResult) float64 {
 // median (min–max) for streamops and the peer, and the ratio of the
 // medians streamops/peer. Without a peer, only streamops' column.
 func printComparison(w io.Writer, results []toolResult, peer string) {
-	var sizes []int
+	var sizes []scale
 	for _, r := range results {
-		if !slices.Contains(sizes, r.Pods) {
-			sizes = append(sizes, r.Pods)
+		if !slices.Contains(sizes, r.scale()) {
+			sizes = append(sizes, r.scale())
 		}
 	}
 	for i, n := range sizes {
@@ -95,14 +95,14 @@ func printComparison(w io.Writer, results []toolResult, peer string) {
 		var ours, theirs []toolResult
 		for _, r := range results {
 			switch {
-			case r.Pods != n:
+			case r.scale() != n:
 			case r.Tool == "streamops":
 				ours = append(ours, r)
 			case r.Tool == peer:
 				theirs = append(theirs, r)
 			}
 		}
-		fmt.Fprintf(w, "**%d pods** (median (min–max) of %d runs)\n\n", n, len(ours))
+		fmt.Fprintf(w, "**%s** (median (min–max) of %d runs)\n\n", n, len(ours))
 		if peer == "" {
 			fmt.Fprintln(w, "| figure | streamops |")
 			fmt.Fprintln(w, "|---|---:|")
@@ -121,4 +121,17 @@ func printComparison(w io.Writer, results []toolResult, peer string) {
 			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", f.name, f.cell(ours), f.cell(theirs), r)
 		}
 	}
+}
+
+// scale is the table a run belongs to: its pods, and the namespaces they
+// were spread over.
+type scale struct{ pods, namespaces int }
+
+func (r toolResult) scale() scale { return scale{r.Pods, max(1, r.Namespaces)} }
+
+func (s scale) String() string {
+	if s.namespaces > 1 {
+		return fmt.Sprintf("%d pods in %d namespaces (-A)", s.pods, s.namespaces)
+	}
+	return fmt.Sprintf("%d pods", s.pods)
 }

@@ -30,23 +30,23 @@ type tool struct {
 	setup func(home string) error
 }
 
-func streamopsTool(bin string) tool {
+func streamopsTool(bin string, l layout) tool {
 	return tool{
 		name: "streamops", bin: bin,
 		args: func(kubeconfig string) []string {
-			return []string{"--kubeconfig", kubeconfig, "-n", namespace, "--readonly"}
+			return append([]string{"--kubeconfig", kubeconfig, "--readonly"}, l.toolArgs()...)
 		},
 		complete: streamopsComplete,
 	}
 }
 
-func k9sTool(bin string) tool {
+func k9sTool(bin string, l layout) tool {
 	return tool{
 		name: "k9s", bin: bin,
 		args: func(kubeconfig string) []string {
-			return []string{"--kubeconfig", kubeconfig, "--readonly", "--splashless", "-c", "pods", "-n", namespace}
+			return append([]string{"--kubeconfig", kubeconfig, "--readonly", "--splashless", "-c", "pods"}, l.toolArgs()...)
 		},
-		complete: k9sComplete,
+		complete: func(screen string, pods int) bool { return k9sComplete(screen, l.scope(), pods) },
 		setup:    k9sConfig,
 	}
 }
@@ -72,11 +72,11 @@ func streamopsComplete(screen string, pods int) bool {
 var k9sTitleRE = regexp.MustCompile(`(?i)\bpods\(([^)]*)\)\[([\d,]+)\]`)
 
 // k9sComplete says whether a k9s screen is its first complete frame for
-// pods pods: the pod table's title counts them all in the bench
-// namespace, and every row of the table's box that has room for a pod
+// pods pods: the pod table's title counts them all in scope (the bench
+// namespace, or "all" with -A), and every row of the table's box that has room for a pod
 // shows a Running one (k9s draws the box first and the rows after, and a
 // read from the pty can end half way through).
-func k9sComplete(screen string, pods int) bool {
+func k9sComplete(screen, scope string, pods int) bool {
 	lines := strings.Split(screen, "\n")
 	title := -1
 	for i, line := range lines {
@@ -84,7 +84,7 @@ func k9sComplete(screen string, pods int) bool {
 		if m == nil {
 			continue
 		}
-		if n, _ := strconv.Atoi(strings.ReplaceAll(m[2], ",", "")); m[1] != namespace || n != pods { // k9s writes 1,000
+		if n, _ := strconv.Atoi(strings.ReplaceAll(m[2], ",", "")); m[1] != scope || n != pods { // k9s writes 1,000
 			return false
 		}
 		title = i
@@ -185,6 +185,7 @@ func installTool(ctx context.Context, name, module, version string) (string, err
 type toolResult struct {
 	Tool         string
 	Pods, Run    int
+	Namespaces   int            `json:",omitempty"` // the pods were spread over (0 or 1: one, "bench")
 	FirstFrame   time.Duration  // process start → first complete frame read from the pty
 	RSS          uint64         // VmRSS settle after the frame
 	RSSAnon      uint64         // of which anonymous
@@ -208,11 +209,12 @@ type measureEnv struct {
 	trace       bool
 	screensDir  string // write every distinct screen until the frame here (empty: no)
 	measureIdle bool   // false: stop at the first frame (warm-up)
+	namespaces  int    // the pods are spread over
 }
 
 // measureTool starts t as a fresh process on a pty and measures it.
 func measureTool(ctx context.Context, t tool, e measureEnv, pods, run int) (toolResult, error) {
-	r := toolResult{Tool: t.name, Pods: pods, Run: run}
+	r := toolResult{Tool: t.name, Pods: pods, Run: run, Namespaces: e.namespaces}
 	home := e.homes[t.name]
 	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "COLORTERM=truecolor",
 		"KUBECONFIG=" + e.kubeconfig, "LANG=C.UTF-8",
