@@ -158,18 +158,19 @@ func (w *Watcher) build() *platform.Snapshot {
 		if !ok {
 			continue
 		}
-		uid := string(p.UID)
+		m := p.member
+		uid := m.UID
 		cm := b.members[uid]
-		miss := cm == nil || cm.rv != p.ResourceVersion
+		miss := cm == nil || cm.rv != m.ResourceVersion
 		if miss {
-			cm = &cachedMember{rv: p.ResourceVersion, member: p.member}
-			ms, managed := operator.Classify(p.Labels)
+			cm = &cachedMember{rv: m.ResourceVersion, member: m}
+			ms, managed := operator.Classify(m.Labels)
 			cm.managed, cm.source = managed, ms.Resource
 			if managed {
-				cm.key = groupKey{p.Namespace, ms.Cluster, ms.Kind}
+				cm.key = groupKey{m.Namespace, ms.Cluster, ms.Kind}
 			} else {
 				name, _ := ownerName(cm.member)
-				cm.key = groupKey{p.Namespace, name, platform.Other}
+				cm.key = groupKey{m.Namespace, name, platform.Other}
 			}
 			b.members[uid] = cm
 		}
@@ -189,7 +190,7 @@ func (w *Watcher) build() *platform.Snapshot {
 			}
 			groups[cm.key] = g
 		}
-		platformNS[p.Namespace] = true
+		platformNS[m.Namespace] = true
 		g.count++
 		g.dirty = g.dirty || miss
 		pairs = append(pairs, memberOf{cm.key, cm.member})

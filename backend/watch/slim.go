@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/streamops/streamops/backend/platform"
 )
@@ -34,13 +35,14 @@ func slimMeta(m metav1.ObjectMeta) metav1.ObjectMeta {
 	}
 }
 
-// podEntry is what the pod informers keep of a pod: its identity and the
-// member the console shows, converted once as the pod arrives. Keeping a
-// slimmed *corev1.Pod as well would hold every pod twice; its identity
-// (an ObjectMeta with name, namespace, UID, resourceVersion and labels) is
-// what the informer's key and namespace index functions need.
+// podEntry is what the pod informers keep of a pod: the member the console
+// shows, converted once as the pod arrives. Keeping a slimmed *corev1.Pod
+// as well would hold every pod twice, and even a metav1.ObjectMeta of the
+// pod's identity is 256 bytes a pod (BenchmarkPodFootprint): the entry
+// answers client-go's questions (the key and namespace index functions,
+// the reflector's resourceVersion compare) from the member instead, through
+// the read-only metav1.Object below.
 type podEntry struct {
-	metav1.ObjectMeta
 	member *platform.Member
 }
 
@@ -49,19 +51,49 @@ type podEntry struct {
 func (e *podEntry) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectKind }
 
 func (e *podEntry) DeepCopyObject() runtime.Object {
-	out := &podEntry{ObjectMeta: *e.ObjectMeta.DeepCopy(), member: e.member} // members are immutable
-	return out
+	return &podEntry{member: e.member} // members are immutable
 }
 
 // entryOfPod converts a pod as it enters the informer cache.
-func entryOfPod(p *corev1.Pod) *podEntry {
-	m := member(p)
-	return &podEntry{
-		ObjectMeta: metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: p.UID,
-			ResourceVersion: m.ResourceVersion, Labels: m.Labels},
-		member: m,
-	}
-}
+func entryOfPod(p *corev1.Pod) *podEntry { return &podEntry{member: member(p)} }
+
+// The metav1.Object of a pod entry: what a member knows of its pod's
+// metadata, and nothing for the rest. An informer never sets the metadata
+// of what it stores (the transform made the entry; a change arrives as a
+// new pod and a new entry), so the setters leave the entry as it is:
+// changing a shared, immutable member from client-go would be a bug.
+var _ metav1.Object = (*podEntry)(nil)
+
+func (e *podEntry) GetNamespace() string                          { return e.member.Namespace }
+func (e *podEntry) GetName() string                               { return e.member.Name }
+func (e *podEntry) GetUID() types.UID                             { return types.UID(e.member.UID) }
+func (e *podEntry) GetResourceVersion() string                    { return e.member.ResourceVersion }
+func (e *podEntry) GetLabels() map[string]string                  { return e.member.Labels }
+func (e *podEntry) GetCreationTimestamp() metav1.Time             { return metav1.NewTime(e.member.Created) }
+func (e *podEntry) GetGenerateName() string                       { return "" }
+func (e *podEntry) GetGeneration() int64                          { return 0 }
+func (e *podEntry) GetSelfLink() string                           { return "" }
+func (e *podEntry) GetDeletionTimestamp() *metav1.Time            { return nil }
+func (e *podEntry) GetDeletionGracePeriodSeconds() *int64         { return nil }
+func (e *podEntry) GetAnnotations() map[string]string             { return nil }
+func (e *podEntry) GetFinalizers() []string                       { return nil }
+func (e *podEntry) GetOwnerReferences() []metav1.OwnerReference   { return nil }
+func (e *podEntry) GetManagedFields() []metav1.ManagedFieldsEntry { return nil }
+func (e *podEntry) SetNamespace(string)                           {}
+func (e *podEntry) SetName(string)                                {}
+func (e *podEntry) SetGenerateName(string)                        {}
+func (e *podEntry) SetUID(types.UID)                              {}
+func (e *podEntry) SetResourceVersion(string)                     {}
+func (e *podEntry) SetGeneration(int64)                           {}
+func (e *podEntry) SetSelfLink(string)                            {}
+func (e *podEntry) SetCreationTimestamp(metav1.Time)              {}
+func (e *podEntry) SetDeletionTimestamp(*metav1.Time)             {}
+func (e *podEntry) SetDeletionGracePeriodSeconds(*int64)          {}
+func (e *podEntry) SetLabels(map[string]string)                   {}
+func (e *podEntry) SetAnnotations(map[string]string)              {}
+func (e *podEntry) SetFinalizers([]string)                        {}
+func (e *podEntry) SetOwnerReferences([]metav1.OwnerReference)    {}
+func (e *podEntry) SetManagedFields([]metav1.ManagedFieldsEntry)  {}
 
 func slimNode(n *corev1.Node) *corev1.Node {
 	out := &corev1.Node{
