@@ -159,8 +159,7 @@ func (w *Watcher) build() *platform.Snapshot {
 			continue
 		}
 		m := p.member
-		uid := m.UID
-		cm := b.members[uid]
+		cm := b.members[m.UID]
 		miss := cm == nil || cm.rv != m.ResourceVersion
 		if miss {
 			cm = &cachedMember{rv: m.ResourceVersion, member: m}
@@ -172,7 +171,7 @@ func (w *Watcher) build() *platform.Snapshot {
 				name, _ := ownerName(cm.member)
 				cm.key = groupKey{m.Namespace, name, platform.Other}
 			}
-			b.members[uid] = cm
+			b.members[m.UID] = cm
 		}
 		cm.gen = b.gen
 		if !cm.managed {

@@ -505,8 +505,8 @@ func waitPodsReady(ctx context.Context, typed kubernetes.Interface, l layout, n 
 		watched = metav1.NamespaceAll
 	}
 	lw := cache.NewListWatchFromClient(typed.CoreV1().RESTClient(), "pods", watched, fields.Everything())
-	ready := func(p *corev1.Pod) bool { return l.nsIndex(p.Namespace) >= 0 && podReady(p) }
-	if ready, err := waitReady(ctx, lw, &corev1.Pod{}, n, ready); err != nil {
+	benchReady := func(p *corev1.Pod) bool { return l.nsIndex(p.Namespace) >= 0 && podReady(p) }
+	if ready, err := waitReady(ctx, lw, &corev1.Pod{}, n, benchReady); err != nil {
 		return fmt.Errorf("wait for %d pods to be Ready (%d are): %w", n, ready, err)
 	}
 	return nil
