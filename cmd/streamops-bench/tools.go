@@ -127,10 +127,23 @@ func k9sConfig(home string) error {
 	return nil
 }
 
-// buildStreamops builds ./cmd/streamops into dir.
+// releaseFlags are the build flags of a release, the README's build
+// command, and every tool the harness builds is built with them: a static
+// binary (no cgo, so no C library is mapped) without the symbol table and
+// DWARF, which is what k9s and stern publish too. Measured at 10,000 pods:
+// 3 MiB less resident than a plain go build (fewer mapped file pages).
+var releaseFlags = []string{"-trimpath", "-ldflags=-s -w"}
+
+// releaseEnv is the environment of a release build.
+func releaseEnv(extra ...string) []string {
+	return append(append(os.Environ(), "CGO_ENABLED=0"), extra...)
+}
+
+// buildStreamops builds ./cmd/streamops into dir as a release is built.
 func buildStreamops(ctx context.Context, dir string) (string, error) {
 	out := filepath.Join(dir, "streamops")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/streamops")
+	cmd := exec.CommandContext(ctx, "go", append(append([]string{"build"}, releaseFlags...), "-o", out, "./cmd/streamops")...)
+	cmd.Env = releaseEnv()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/streamops (run from the repository): %w", err)
@@ -144,16 +157,16 @@ func k9sBinary(ctx context.Context) (string, error) {
 	return installTool(ctx, "k9s", "github.com/derailed/k9s", k9sVersion)
 }
 
-// installTool is a peer's binary (name, from module at version) installed
-// from the module proxy into ~/.local/streamops-bench/bin/NAME-VERSION
-// once and reused after.
+// installTool is a peer's binary (name, from module at version) built
+// from the module proxy with releaseFlags into
+// ~/.local/streamops-bench/bin/NAME-VERSION-release once and reused after.
 func installTool(ctx context.Context, name, module, version string) (string, error) {
 	home, err := os.UserHomeDir()
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", name, err)
 	}
 	dir := filepath.Join(home, ".local", "streamops-bench", "bin")
-	exe := filepath.Join(dir, name+"-"+version)
+	exe := filepath.Join(dir, name+"-"+version+"-release")
 	if _, err := os.Stat(exe); err == nil {
 		return exe, nil
 	}
@@ -168,9 +181,9 @@ func installTool(ctx context.Context, name, module, version string) (string, err
 	}
 	defer os.RemoveAll(tmp)
 	logf("installing %s %s from the module proxy (once; takes minutes)", name, version)
-	cmd := exec.CommandContext(ctx, "go", "install", module+"@"+version)
+	cmd := exec.CommandContext(ctx, "go", append(append([]string{"install"}, releaseFlags...), module+"@"+version)...)
 	cmd.Dir = tmp // outside this module, so its go.mod plays no part
-	cmd.Env = append(os.Environ(), "GOBIN="+tmp, "GOFLAGS=-mod=mod", "GOWORK=off")
+	cmd.Env = releaseEnv("GOBIN="+tmp, "GOFLAGS=-mod=mod", "GOWORK=off")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("go install %s@%s: %w", module, version, err)
