@@ -37,6 +37,13 @@ const (
 	MinHeight = 24
 )
 
+// FPS is the most frames a second the console is drawn at: a log view
+// scrolling every frame rewrites at most 160x48 cells 20 times a second
+// (~150 KB/s) on a slow SSH link; an unchanged screen writes nothing at
+// all. bubbletea's renderer wakes at this rate even when nothing changed,
+// which is the console's idle floor (streamops-bench run -floor).
+const FPS = 20
+
 // Options configure the console.
 type Options struct {
 	// Ctx ends with the console; panes that run work (a scale plan)

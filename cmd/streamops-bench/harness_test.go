@@ -248,6 +248,13 @@ func TestPrintComparison(t *testing.T) {
 		t.Errorf("table:\n%s\nwant:\n%s", got, want)
 	}
 	b.Reset()
+	floor := append(results[:2:2], mk(floorName, 1000, time.Second, 8, 0.1, 0, 0), mk(floorName, 1000, time.Second, 8, 0.3, 0, 0))
+	printComparison(&b, floor, "k9s")
+	if got := b.String(); !strings.HasSuffix(got, "| machine busy, start → frame | 50 % | 50 % | 1.00 |\n\n"+
+		"bubbletea's floor (a bare program at 20 fps, same rounds, 2 runs): idle CPU 0.20 % (0.10–0.30); streamops / floor 0.50\n") {
+		t.Errorf("table with the floor:\n%s", got)
+	}
+	b.Reset()
 	printComparison(&b, results[:1], "")
 	if got := b.String(); !strings.Contains(got, "| figure | streamops |\n") || strings.Contains(got, "k9s") ||
 		!strings.Contains(got, "| first complete frame | 0.500 s |") {

@@ -72,6 +72,8 @@ func main() {
 		err = tableCmd(os.Args[2:])
 	case "logs":
 		err = logsCmd(os.Args[2:])
+	case "floor":
+		err = floorCmd(os.Args[2:])
 	default:
 		usage()
 	}
@@ -82,10 +84,11 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, `usage: streamops-bench run [-pods 1000,5000,15000] [-namespaces 1] [-peer k9s] [-repeat 3] [-binary STREAMOPS] [-size 160x48]
+	fmt.Fprintln(os.Stderr, `usage: streamops-bench run [-pods 1000,5000,15000] [-namespaces 1] [-peer k9s] [-floor] [-repeat 3] [-binary STREAMOPS] [-size 160x48]
            [-settle 10s] [-idle 30s] [-frame-limit 5m] [-workers 20] [-kubeconfig K] [-results FILE] [-trace] [-screens DIR] [-keep]
        streamops-bench table [-peer k9s] RESULTS.jsonl   (the tables again, from run -results)
        streamops-bench logs [-pods 50] [-lines 20000] [-repeat 3] [-binary STREAMOPS]   (streamops logs beside stern `+sternVersion+`)
+       streamops-bench floor   (a bare bubbletea program at the console's frame rate, which run -floor measures)
        streamops-bench measure -kubeconfig K [-namespace bench] -pods N [-raw] [-trace] [-profile DIR]   (in-process timeline)`)
 	os.Exit(2)
 }
@@ -101,6 +104,7 @@ type runOptions struct {
 	results         string
 	frameLimit      time.Duration
 	keep, trace     bool
+	floor           bool
 	layout          layout
 }
 
@@ -114,6 +118,7 @@ func runCmd(args []string) error {
 	fs.IntVar(&o.repeat, "repeat", 3, "runs per size and tool, each a fresh process; the table shows medians")
 	fs.StringVar(&o.binary, "binary", "", "streamops executable to measure (default: go build ./cmd/streamops into a temporary directory)")
 	fs.StringVar(&o.peer, "peer", "", "also measure this tool, interleaved with streamops: k9s ("+k9sVersion+", installed once from the module proxy)")
+	fs.BoolVar(&o.floor, "floor", false, "also measure a bare bubbletea v2 program at the console's frame rate in the same rounds: the renderer's idle floor")
 	fs.DurationVar(&o.settle, "settle", 10*time.Second, "wait after the first frame before reading RSS")
 	fs.DurationVar(&o.idle, "idle", 30*time.Second, "idle window for CPU, terminal output and API requests")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "use this cluster (admin context) instead of starting a test cluster; the bench namespace and pods are created if missing")
@@ -151,6 +156,11 @@ func runCmd(args []string) error {
 		if _, err := exec.LookPath(o.binary); err != nil {
 			return fmt.Errorf("-binary %s: %w", o.binary, err)
 		}
+	}
+	// The custom resources' definitions and samples are read from the
+	// repository, whichever cluster is used.
+	if _, err := testcluster.RepoRoot(); err != nil {
+		return fmt.Errorf("run from the repository: %w", err)
 	}
 	if o.kubeconfig == "" {
 		if reason, ok := testcluster.Available(); !ok {
@@ -239,6 +249,13 @@ func run(ctx context.Context, o runOptions) error {
 			return err
 		}
 		tools = append(tools, k9sTool(exe, o.layout))
+	}
+	if o.floor {
+		t, err := floorTool()
+		if err != nil {
+			return err
+		}
+		tools = append(tools, t)
 	}
 	env := measureEnv{cols: o.cols, rows: o.rows, settle: o.settle, idle: o.idle, frameLimit: o.frameLimit,
 		namespaces: o.layout.namespaces, homes: map[string]string{}, stderrDir: filepath.Join(work, "stderr"), trace: o.trace, screensDir: o.screens}

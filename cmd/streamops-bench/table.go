@@ -5,6 +5,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/streamops/streamops/tui"
 )
 
 // figure is one row of the comparison: how to read it from a result and
@@ -15,10 +17,13 @@ type figure struct {
 	format string // for one value, e.g. "%.3f s"
 }
 
+// idleCPU is the figure the floor is compared on.
+var idleCPU = figure{"idle CPU", func(r toolResult) float64 { return r.IdleCPU }, "%.2f %%"}
+
 var figures = []figure{
 	{"first complete frame", func(r toolResult) float64 { return r.FirstFrame.Seconds() }, "%.3f s"},
 	{"RSS +10 s", func(r toolResult) float64 { return mib(r.RSS) }, "%.0f MiB"},
-	{"idle CPU", func(r toolResult) float64 { return r.IdleCPU }, "%.2f %%"},
+	idleCPU,
 	{"idle bytes to the terminal", func(r toolResult) float64 { return float64(r.IdleBytes) }, "%.0f B"},
 	{"idle API requests", func(r toolResult) float64 { return float64(r.IdleRequests) }, "%.0f"},
 	{"machine busy, start → frame", func(r toolResult) float64 { return r.BusyStart }, "%.0f %%"},
@@ -92,7 +97,7 @@ func printComparison(w io.Writer, results []toolResult, peer string) {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		var ours, theirs []toolResult
+		var ours, theirs, floor []toolResult
 		for _, r := range results {
 			switch {
 			case r.scale() != n:
@@ -100,27 +105,50 @@ func printComparison(w io.Writer, results []toolResult, peer string) {
 				ours = append(ours, r)
 			case r.Tool == peer:
 				theirs = append(theirs, r)
+			case r.Tool == floorName:
+				floor = append(floor, r)
 			}
 		}
 		fmt.Fprintf(w, "**%s** (median (min–max) of %d runs)\n\n", n, len(ours))
-		if peer == "" {
-			fmt.Fprintln(w, "| figure | streamops |")
-			fmt.Fprintln(w, "|---|---:|")
-			for _, f := range figures {
-				fmt.Fprintf(w, "| %s | %s |\n", f.name, f.cell(ours))
-			}
-			continue
-		}
-		fmt.Fprintf(w, "| figure | streamops | %s | streamops / %s |\n", peer, peer)
-		fmt.Fprintln(w, "|---|---:|---:|---:|")
-		for _, f := range figures {
-			r := "–"
-			if len(ours) > 0 && len(theirs) > 0 {
-				r = ratio(f.median(ours), f.median(theirs))
-			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", f.name, f.cell(ours), f.cell(theirs), r)
-		}
+		printTable(w, ours, theirs, peer)
+		printFloor(w, ours, floor)
 	}
+}
+
+// printTable prints one size's figures for streamops and the peer (none:
+// streamops' column only).
+func printTable(w io.Writer, ours, theirs []toolResult, peer string) {
+	if peer == "" {
+		fmt.Fprintln(w, "| figure | streamops |")
+		fmt.Fprintln(w, "|---|---:|")
+		for _, f := range figures {
+			fmt.Fprintf(w, "| %s | %s |\n", f.name, f.cell(ours))
+		}
+		return
+	}
+	fmt.Fprintf(w, "| figure | streamops | %s | streamops / %s |\n", peer, peer)
+	fmt.Fprintln(w, "|---|---:|---:|---:|")
+	for _, f := range figures {
+		r := "–"
+		if len(ours) > 0 && len(theirs) > 0 {
+			r = ratio(f.median(ours), f.median(theirs))
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", f.name, f.cell(ours), f.cell(theirs), r)
+	}
+}
+
+// printFloor prints, under a table, the idle CPU of the floor program
+// measured in the same rounds and streamops' ratio to it.
+func printFloor(w io.Writer, ours, floor []toolResult) {
+	if len(floor) == 0 {
+		return
+	}
+	r := "–"
+	if len(ours) > 0 {
+		r = ratio(idleCPU.median(ours), idleCPU.median(floor))
+	}
+	fmt.Fprintf(w, "\nbubbletea's floor (a bare program at %d fps, same rounds, %d runs): idle CPU %s; streamops / floor %s\n",
+		tui.FPS, len(floor), idleCPU.cell(floor), r)
 }
 
 // scale is the table a run belongs to: its pods, and the namespaces they

@@ -431,10 +431,7 @@ func runConsole(ctx context.Context, ui uiOptions, styles themes.Styles, log *sl
 		Backends: tui.Backends{Access: s.Reviewer, Members: s.Members, Scope: s.Watcher, Streams: s.Streams, Scale: s.Scale, Logs: s.Logs, Objects: object.NewReader(s.Clients),
 			Contexts: ctxs, Usage: s.Usage},
 	})
-	// 20 frames a second at most: a log view scrolling every frame rewrites
-	// at most 160x48 cells 20 times a second (~150 KB/s) on a slow SSH
-	// link; an unchanged screen writes nothing at all.
-	final, err := tea.NewProgram(model, tea.WithContext(ctx), tea.WithFPS(20)).Run()
+	final, err := tea.NewProgram(model, tea.WithContext(ctx), tea.WithFPS(tui.FPS)).Run()
 	if m, ok := final.(tui.Model); ok && m.Crash() != nil {
 		return &exitError{code: 2, err: m.Crash()}
 	}
