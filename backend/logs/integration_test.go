@@ -129,15 +129,8 @@ func TestFollowTwoPodsAndResume(t *testing.T) {
 		for j := 0; j < 5; j++ {
 			f.append(t, base.Add(time.Duration(j)*time.Second+time.Duration(i)*time.Millisecond), fmt.Sprintf("%s line %d", pod, j))
 		}
-		_, err := cs.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Name: pod, Namespace: ns, Labels: map[string]string{
-				"app": "pravega-cluster", "pravega_cluster": "pravega", "component": "pravega-segmentstore"}},
-			// a kwok node: kwok makes the pod Running; its statuses carry no container ID
-			Spec: corev1.PodSpec{NodeName: node, Containers: []corev1.Container{{Name: "segmentstore", Image: "pravega/pravega:0.13.0"}}},
-		}, metav1.CreateOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		// The Logs resource before the pod, so that kwok knows the pod's
+		// logs by the time it runs it.
 		logsCR := fmt.Sprintf(`apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Logs
 metadata: {name: %s, namespace: %s}
@@ -145,6 +138,15 @@ spec:
   logs: [{containers: [segmentstore], logsFile: %s, follow: true}]
 `, pod, ns, f.path)
 		if err := c.Apply(ctx, logsCR); err != nil {
+			t.Fatal(err)
+		}
+		_, err := cs.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: pod, Namespace: ns, Labels: map[string]string{
+				"app": "pravega-cluster", "pravega_cluster": "pravega", "component": "pravega-segmentstore"}},
+			// a kwok node: kwok makes the pod Running; its statuses carry no container ID
+			Spec: corev1.PodSpec{NodeName: node, Containers: []corev1.Container{{Name: "segmentstore", Image: "pravega/pravega:0.13.0"}}},
+		}, metav1.CreateOptions{})
+		if err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -716,9 +716,12 @@ func reconcileMembers(ctx context.Context, cl *kube.Clients, ns, logsDir string,
 				pod.Spec.NodeName = ""
 				pod.Spec.NodeSelector = map[string]string{"test.streamops.io/no-such-node": "true"}
 			}
-			if _, err := cl.Typed.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err == nil {
-				serveLogs(ctx, cl, ns, logsDir, name, m.container, slices.Contains(m.errorLogs, name))
-			}
+			// The logs first: kwok can run the pod Ready before it has
+			// seen a Logs resource created after it, and a post-check
+			// then finds a running container with no logs, which a
+			// kubelet never serves.
+			serveLogs(ctx, cl, ns, logsDir, name, m.container, slices.Contains(m.errorLogs, name))
+			_, _ = cl.Typed.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
 			return
 		}
 		if !podReady(p) {

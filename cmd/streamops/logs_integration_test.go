@@ -55,14 +55,16 @@ func TestLogsOnTheTestCluster(t *testing.T) {
 		if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		// The Logs resource before the pod, so that kwok knows the pod's
+		// logs by the time it runs it.
+		if err := c.Apply(ctx, fmt.Sprintf("apiVersion: kwok.x-k8s.io/v1alpha1\nkind: Logs\nmetadata: {name: %s, namespace: %s}\nspec:\n  logs: [{containers: [segmentstore], logsFile: %s, follow: false}]\n", pod, ns, path)); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := cs.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Name: pod, Namespace: ns, Labels: map[string]string{
 				"app": "pravega-cluster", "pravega_cluster": "pravega", "component": "pravega-segmentstore"}},
 			Spec: corev1.PodSpec{NodeName: node, Containers: []corev1.Container{{Name: "segmentstore", Image: "pravega/pravega:0.13.0"}}},
 		}, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Apply(ctx, fmt.Sprintf("apiVersion: kwok.x-k8s.io/v1alpha1\nkind: Logs\nmetadata: {name: %s, namespace: %s}\nspec:\n  logs: [{containers: [segmentstore], logsFile: %s, follow: false}]\n", pod, ns, path)); err != nil {
 			t.Fatal(err)
 		}
 	}
