@@ -294,7 +294,7 @@ func run(ctx context.Context, o runOptions) error {
 		return fmt.Errorf("create client: %w", err)
 	}
 	env.typed = typed
-	dynCfg := *c.RESTConfig // JSON, as custom resources are served
+	dynCfg := *c.RESTConfig                       // JSON, as custom resources are served
 	dynCfg.QPS, dynCfg.Burst = cfg.QPS, cfg.Burst // 2,000 CRs at -namespaces 500: not at client-go's default 5/s
 	dyn, err := dynamic.NewForConfig(&dynCfg)
 	if err != nil {
