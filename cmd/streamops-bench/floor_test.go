@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,22 +29,8 @@ func TestFloorIsCompleteThenSilent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stderr.Close()
 	env := []string{floorChild + "=1", "TERM=xterm-256color", "HOME=" + t.TempDir()}
-	s, err := startSession(os.Args[0], nil, env, 80, 24, stderr,
-		func(screen string) bool { return ft.complete(screen, 0) }, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.stop(time.Second)
-	if err := s.waitFrame(10 * time.Second); err != nil {
-		b, _ := os.ReadFile(stderr.Name())
-		t.Fatalf("%v; screen:\n%s\nstderr: %s", err, s.Screen(), b)
-	}
+	s := framedSession(t, os.Args[0], nil, env, func(screen string) bool { return ft.complete(screen, 0) })
 	if first := strings.Split(s.Screen(), "\n")[0]; !strings.HasPrefix(first, floorBanner+" · 20 fps · idle") {
 		t.Errorf("first line %q", first)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -281,21 +282,8 @@ func TestSession(t *testing.T) {
 		t.Skip("no /bin/bash")
 	}
 	script := `stty raw -echo; printf '\033[2J\033[5;10Hwaiting\033[6n'; IFS= read -r -d R reply; printf '\033[7;1Hgot %s' "$(printf %s "$reply" | tr -d '\033')"; sleep 30`
-	stderr, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stderr.Close()
-	s, err := startSession("/bin/bash", []string{"-c", script}, []string{"PATH=/usr/bin:/bin"}, 80, 24, stderr,
-		func(screen string) bool { return strings.Contains(screen, "got [") }, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.stop(time.Second)
-	if err := s.waitFrame(10 * time.Second); err != nil {
-		b, _ := os.ReadFile(stderr.Name())
-		t.Fatalf("%v; screen:\n%s\nstderr: %s", err, s.Screen(), b)
-	}
+	s := framedSession(t, "/bin/bash", []string{"-c", script}, []string{"PATH=/usr/bin:/bin"},
+		func(screen string) bool { return strings.Contains(screen, "got [") })
 	lines := strings.Split(s.Screen(), "\n")
 	if len(lines) < 7 || strings.TrimSpace(lines[4]) != "waiting" || !strings.HasPrefix(lines[6], "got [5;17") {
 		t.Errorf("screen:\n%s", s.Screen())
@@ -308,7 +296,7 @@ func TestSession(t *testing.T) {
 	}
 
 	// A program that exits before its frame fails the wait at once.
-	s2, err := startSession("/bin/sh", []string{"-c", "printf nothing"}, nil, 80, 24, stderr,
+	s2, err := startSession("/bin/sh", []string{"-c", "printf nothing"}, nil, 80, 24, io.Discard,
 		func(string) bool { return false }, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -318,6 +306,28 @@ func TestSession(t *testing.T) {
 	if err := s2.waitFrame(10 * time.Second); err == nil || time.Since(start) > 5*time.Second {
 		t.Errorf("wait for a frame of an exited program: %v after %s", err, time.Since(start))
 	}
+}
+
+// framedSession starts bin on an 80x24 session and waits up to 10 s for
+// its complete frame; the test fails with the screen and the program's
+// stderr if none comes. The session stops when the test ends.
+func framedSession(t *testing.T, bin string, args, env []string, complete func(string) bool) *session {
+	t.Helper()
+	stderr, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stderr.Close() })
+	s, err := startSession(bin, args, env, 80, 24, stderr, complete, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.stop(time.Second) })
+	if err := s.waitFrame(10 * time.Second); err != nil {
+		b, _ := os.ReadFile(stderr.Name())
+		t.Fatalf("%v; screen:\n%s\nstderr: %s", err, s.Screen(), b)
+	}
+	return s
 }
 
 func TestReadResults(t *testing.T) {
