@@ -115,7 +115,10 @@ func TestIntegrationOperatorsReconcile(t *testing.T) {
 	t.Parallel()
 	ns := "operators-reconcile"
 	ops := StartOperators(t, c, OperatorOptions{Namespace: ns, Operators: []Operator{ZookeeperOperator, BookkeeperOperator}})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// Three members each, one after the other (the StatefulSets are
+	// OrderedReady): half a minute on a quiet machine; CI's two cores also
+	// run the other packages' clusters.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	begin := time.Now()
 	for _, f := range []string{"zookeeper_v1beta1_zookeepercluster_cr.yaml", "bookkeeper_v1alpha1_cr.yaml"} {
@@ -147,7 +150,8 @@ func TestIntegrationOperatorsReconcile(t *testing.T) {
 	for _, cr := range []struct {
 		gvr  schema.GroupVersionResource
 		name string
-	}{{zookeeperClusters, "zookeeper"}, {bookkeeperClusters, "bookkeeper"}} {
+		op   Operator
+	}{{zookeeperClusters, "zookeeper", ZookeeperOperator}, {bookkeeperClusters, "bookkeeper", BookkeeperOperator}} {
 		for {
 			state, ok := ready(cr.gvr, cr.name)
 			if ok {
@@ -156,7 +160,7 @@ func TestIntegrationOperatorsReconcile(t *testing.T) {
 			}
 			select {
 			case <-ctx.Done():
-				t.Fatalf("%s not ready: %s\n%s", cr.name, state, tail(ops.Log(string(ZookeeperOperator)), 10))
+				t.Fatalf("%s not ready: %s\n%s log (tail):\n%s\n%s", cr.name, state, cr.op, tail(ops.Log(string(cr.op)), 10), c.Describe(ns))
 			case <-time.After(250 * time.Millisecond):
 			}
 		}

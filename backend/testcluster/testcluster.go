@@ -519,3 +519,26 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Describe is what a test prints when something in ns did not become
+// ready: its pods, claims and StatefulSets as kubectl shows them, and the
+// namespace's events, so a failure in CI names the member that was stuck
+// and why (unscheduled, a claim unbound, ...). It uses its own deadline:
+// it is called after the test's own has passed.
+func (c *Cluster) Describe(ns string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var b strings.Builder
+	for _, args := range [][]string{
+		{"get", "statefulsets,pods,persistentvolumeclaims", "-n", ns, "-o", "wide"},
+		{"get", "events", "-n", ns, "--sort-by=.lastTimestamp"},
+	} {
+		out, err := c.Kubectl(ctx, args...)
+		if err != nil {
+			fmt.Fprintf(&b, "kubectl %s: %v\n", strings.Join(args, " "), err)
+			continue
+		}
+		b.Write(out)
+	}
+	return tail(b.String(), 80)
+}
