@@ -63,6 +63,54 @@ func (e *Engine) current(ctx context.Context, s Step, wantGen int64) (*unstructu
 	return u, nil
 }
 
+// patchAttempts bounds how often a step's patch is sent when the server
+// answers 409 to it.
+const patchAttempts = 4
+
+// readAndPatch reads the object a step patches, checks it (current) and
+// patches it with the resourceVersion it read. A 409 to the patch means the
+// object was written between the read and the patch; the real operators
+// write status on every reconcile (30 s), so that is usually the operator,
+// not a conflicting edit. The object is then read and checked again, and
+// the patch sent again only if its spec is still the one planned: an edit
+// of the spec is refused by current as before. After patchAttempts 409s
+// the step is refused with the last one. u is the object as last read,
+// nil when it failed the check. retried counts the 409s that were
+// followed by a fresh read. follows tolerates values that an earlier step
+// of the same plan on the same object (ZooKeeper 3→5→7) will have changed
+// (the dry run's case: the object is still as the plan found it).
+func (e *Engine) readAndPatch(ctx context.Context, s Step, wantGen int64, follows, dryRun bool) (u *unstructured.Unstructured, body []byte, res *unstructured.Unstructured, retried int, err error) {
+	for attempt := 1; ; attempt++ {
+		u, err = e.current(ctx, s, wantGen)
+		if follows && errors.Is(err, ErrConflict) && u != nil && u.GetGeneration() == wantGen {
+			err = nil
+		}
+		if err != nil {
+			return nil, nil, nil, retried, err
+		}
+		body, res, err = e.patch(ctx, s, u.GetResourceVersion(), dryRun)
+		if err == nil || !errors.Is(err, ErrConflict) || attempt == patchAttempts || ctx.Err() != nil {
+			if err != nil && retried > 0 {
+				err = fmt.Errorf("%w (after %d fresh reads)", err, retried)
+			}
+			return u, body, res, retried, err
+		}
+		retried++
+	}
+}
+
+// retriedNote says in the step's line that its patch was sent again.
+func retriedNote(retried int) string {
+	switch retried {
+	case 0:
+		return ""
+	case 1:
+		return "; sent again after a 409: the object's status had changed, not its spec"
+	default:
+		return fmt.Sprintf("; sent again after %d 409s: the object's status had changed, not its spec", retried)
+	}
+}
+
 func (e *Engine) patch(ctx context.Context, s Step, rv string, dryRun bool) ([]byte, *unstructured.Unstructured, error) {
 	if err := e.cfg.ReadOnly.Check("patch of " + s.Target()); err != nil {
 		return nil, nil, err
@@ -140,21 +188,15 @@ func (e *Engine) DryRun(ctx context.Context, planID string) ([]DryRunResult, err
 		obj := s.Ref.Namespace + "/" + s.Ref.Name + "/" + s.Ref.Kind
 		follows := seen[obj]
 		seen[obj] = true
-		u, err := e.current(ctx, s, s.Generation)
-		if follows && errors.Is(err, ErrConflict) && u != nil && u.GetGeneration() == s.Generation {
-			err = nil
-		}
-		if err == nil {
+		u, body, res, _, err := e.readAndPatch(ctx, s, s.Generation, follows, true)
+		r.Patch = string(body)
+		if u != nil {
 			r.Before = s.values(u)
 			if follows {
 				for _, d := range s.Diffs {
 					r.Before[d.PathString()] = d.From
 				}
 			}
-			var body []byte
-			var res *unstructured.Unstructured
-			body, res, err = e.patch(ctx, s, u.GetResourceVersion(), true)
-			r.Patch = string(body)
 			if err == nil {
 				r.OK, r.After = true, s.values(res)
 				for _, d := range s.Diffs {
@@ -429,13 +471,10 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 			wantGen = s.Generation
 		}
 		rec := audit.Record{Action: audit.ActionPatch, Step: s.N, Target: s.Target()}
-		u, err := e.current(ctx, s, wantGen)
-		var res *unstructured.Unstructured
-		if err == nil {
+		u, body, res, retried, err := e.readAndPatch(ctx, s, wantGen, false, false)
+		rec.Patch = body
+		if u != nil {
 			rec.Before = s.values(u)
-			var body []byte
-			body, res, err = e.patch(ctx, s, u.GetResourceVersion(), false)
-			rec.Patch = body
 		}
 		if err != nil {
 			rec.Result, rec.Message = "failed", err.Error()
@@ -457,7 +496,7 @@ func (e *Engine) run(ctx context.Context, ps *planState, ch chan<- Event) {
 			finish(Failed, s.N, fmt.Sprintf("step %d was applied but the audit log failed (%v): stopping.", s.N, err))
 			return
 		}
-		emit(Event{Kind: StepPatched, Step: s.N, Message: fmt.Sprintf("patched %s (resourceVersion %s → %s)", s.Target(), u.GetResourceVersion(), res.GetResourceVersion())}, true)
+		emit(Event{Kind: StepPatched, Step: s.N, Message: fmt.Sprintf("patched %s (resourceVersion %s → %s%s)", s.Target(), u.GetResourceVersion(), res.GetResourceVersion(), retriedNote(retried))}, true)
 
 		prog, err := e.wait(ctx, sub, s, res.GetGeneration(), started, func(p Progress) {
 			emit(Event{Kind: StepProgress, Step: s.N, Progress: p}, false)

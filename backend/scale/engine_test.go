@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -430,55 +431,126 @@ func TestConflictStopsTheStep(t *testing.T) {
 	}
 }
 
-// TestStaleResourceVersionIsA409 proves the patch carries the
-// resourceVersion: a write landing between the engine's read and its patch
-// makes the server answer 409, and the step stops.
-func TestStaleResourceVersionIsA409(t *testing.T) {
-	e := startDemo(t, "", nil)
-	plan, pf, dry := e.check(t, scale.Change{Key: bk, Field: scale.Replicas, To: "4"})
-	if !pf.Passed() || !dry[0].OK {
-		t.Fatalf("checks %s %+v", failing(pf), dry)
-	}
-	// The engine's read returns the object as it was, while the store has
-	// already moved on: exactly a write landing in between.
+// sneakWrites makes the engine's next n reads of the BookkeeperCluster
+// return the object as it was while the store moves on (change applied to
+// a copy): exactly a write landing between the read and the patch.
+func sneakWrites(t *testing.T, e *env, n int, change func(*unstructured.Unstructured)) {
+	t.Helper()
 	dyn := e.p.Clients().Dynamic.(*dynamicfake.FakeDynamicClient)
-	sneaked := false
+	sneaked := 0
 	// The demo is running: client-go's PrependReactor takes no lock, while
 	// every call through the fake holds it. Hold it to add the reactor.
-	reactorAdded := false
 	dyn.Lock()
-	defer func() {
-		if !reactorAdded {
-			dyn.Unlock()
-		}
-	}()
+	defer dyn.Unlock()
 	dyn.PrependReactor("get", "bookkeeperclusters", func(a clienttesting.Action) (bool, runtime.Object, error) {
-		if sneaked {
+		if sneaked == n {
 			return false, nil, nil
 		}
-		sneaked = true
+		sneaked++
 		ga := a.(clienttesting.GetAction)
 		obj, err := dyn.Tracker().Get(ga.GetResource(), ga.GetNamespace(), ga.GetName())
 		if err != nil {
 			return true, nil, err
 		}
 		moved := obj.(*unstructured.Unstructured).DeepCopy()
-		moved.SetResourceVersion(moved.GetResourceVersion() + "0")
-		moved.SetAnnotations(map[string]string{"touched-by": "someone-else"})
+		rv, _ := strconv.Atoi(moved.GetResourceVersion())
+		moved.SetResourceVersion(strconv.Itoa(rv + 1000))
+		change(moved)
 		if err := dyn.Tracker().Update(ga.GetResource(), moved, ga.GetNamespace()); err != nil {
 			return true, nil, err
 		}
 		return true, obj, nil
 	})
-	reactorAdded = true
-	dyn.Unlock()
+}
+
+// TestStatusWriteBetweenReadAndPatchIsReadAgain: the patch carries the
+// resourceVersion read, so a write landing in between (the operator's
+// status update on its 30 s reconcile) gets a 409; the engine reads the
+// object again, finds the spec as planned, and sends the patch again. The
+// step's line says so, and the write in between is kept.
+func TestStatusWriteBetweenReadAndPatchIsReadAgain(t *testing.T) {
+	e := startDemo(t, "", nil)
+	plan, pf, dry := e.check(t, scale.Change{Key: bk, Field: scale.Replicas, To: "4"})
+	if !pf.Passed() || !dry[0].OK {
+		t.Fatalf("checks %s %+v", failing(pf), dry)
+	}
+	sneakWrites(t, e, 2, func(u *unstructured.Unstructured) {
+		u.SetAnnotations(map[string]string{"touched-by": "the-operator"})
+	})
+	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, evs := drain(t, ch)
+	if out.State != scale.Completed {
+		t.Fatalf("%s: %s", out.State, out.Message)
+	}
+	var patched string
+	for _, ev := range evs {
+		if ev.Kind == scale.StepPatched {
+			patched = ev.Message
+		}
+	}
+	if !strings.Contains(patched, "sent again after 2 409s: the object's status had changed, not its spec") {
+		t.Errorf("step line %q", patched)
+	}
+	u, err := e.p.Clients().Dynamic.Resource(operator.BookkeeperClusters.GVR).Namespace("pravega").Get(e.ctx, "bookkeeper", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _, _ := unstructured.NestedInt64(u.Object, "spec", "replicas"); r != 4 || u.GetAnnotations()["touched-by"] != "the-operator" {
+		t.Errorf("replicas %d, annotations %v", r, u.GetAnnotations())
+	}
+}
+
+// TestSpecEditBetweenReadAndPatchIsRefused: when the write in between
+// changed the spec (someone else scaled the bookies), the fresh read finds
+// a new generation and the step is refused: nothing is patched over it.
+func TestSpecEditBetweenReadAndPatchIsRefused(t *testing.T) {
+	e := startDemo(t, "", nil)
+	plan, pf, dry := e.check(t, scale.Change{Key: bk, Field: scale.Replicas, To: "4"})
+	if !pf.Passed() || !dry[0].OK {
+		t.Fatalf("checks %s %+v", failing(pf), dry)
+	}
+	sneakWrites(t, e, 1, func(u *unstructured.Unstructured) {
+		u.SetGeneration(u.GetGeneration() + 1)
+		if err := unstructured.SetNestedField(u.Object, int64(5), "spec", "replicas"); err != nil {
+			t.Error(err)
+		}
+	})
 	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out, _ := drain(t, ch)
-	if out.State != scale.Failed || !strings.Contains(out.Message, "conflict (409)") {
+	if out.State != scale.Failed || !strings.Contains(out.Message, "changed since the plan") {
 		t.Fatalf("%s: %s", out.State, out.Message)
+	}
+	if got := e.spec(t, operator.BookkeeperClusters, "pravega", "bookkeeper", "spec", "replicas"); got != 5 {
+		t.Errorf("replicas %d, want the other edit's 5", got)
+	}
+}
+
+// TestEndless409IsRefused: a server that answers every patch with 409 gets
+// a bounded number of fresh reads, then the step stops with the last
+// answer.
+func TestEndless409IsRefused(t *testing.T) {
+	e := startDemo(t, "", nil)
+	plan, pf, dry := e.check(t, scale.Change{Key: bk, Field: scale.Replicas, To: "4"})
+	if !pf.Passed() || !dry[0].OK {
+		t.Fatalf("checks %s %+v", failing(pf), dry)
+	}
+	sneakWrites(t, e, 1000, func(u *unstructured.Unstructured) {})
+	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := drain(t, ch)
+	if out.State != scale.Failed || !strings.Contains(out.Message, "conflict (409)") || !strings.Contains(out.Message, "after 3 fresh reads") {
+		t.Fatalf("%s: %s", out.State, out.Message)
+	}
+	if got := e.spec(t, operator.BookkeeperClusters, "pravega", "bookkeeper", "spec", "replicas"); got != 3 {
+		t.Errorf("replicas %d, want 3", got)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -526,41 +527,63 @@ func TestIntegrationConflict(t *testing.T) {
 	}
 }
 
-// TestIntegrationStaleResourceVersionIs409: a write lands between the
-// engine's read and its patch; the API server answers 409 because the
-// patch carries the resourceVersion it was made from.
-func TestIntegrationStaleResourceVersionIs409(t *testing.T) {
-	e := integration(t, "scale-409")
-	cfg, err := e.c.Config("admin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
-		return roundTripper(func(req *http.Request) (*http.Response, error) {
-			if req.Method == http.MethodPatch && !strings.Contains(req.URL.RawQuery, "dryRun") {
-				once.Do(func() { // someone else annotates the object first
-					e.patch(t, operator.BookkeeperClusters, "bookkeeper", `{"metadata":{"annotations":{"touched-by":"someone-else"}}}`)
-				})
+// TestIntegrationWriteBetweenReadAndPatch: a write lands between the
+// engine's read and its patch, and the API server answers 409 because the
+// patch carries the resourceVersion it was made from. A write that left the
+// spec alone (an annotation here, the operator's status update in life) is
+// read again and the patch sent again; an edit of the spec is refused and
+// kept.
+func TestIntegrationWriteBetweenReadAndPatch(t *testing.T) {
+	for _, tc := range []struct {
+		name, write string
+		state       scale.OutcomeState
+		message     string
+		replicas    int64
+	}{
+		{"metadata", `{"metadata":{"annotations":{"touched-by":"someone-else"}}}`, scale.Completed, "converged", 4},
+		{"spec", `{"spec":{"replicas":5}}`, scale.Failed, "changed since the plan", 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := integration(t, "scale-409-"+tc.name)
+			cfg, err := e.c.Config("admin")
+			if err != nil {
+				t.Fatal(err)
 			}
-			return rt.RoundTrip(req)
+			var once sync.Once
+			var conflicts atomic.Int32
+			cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+				return roundTripper(func(req *http.Request) (*http.Response, error) {
+					apply := req.Method == http.MethodPatch && !strings.Contains(req.URL.RawQuery, "dryRun")
+					if apply {
+						once.Do(func() { e.patch(t, operator.BookkeeperClusters, "bookkeeper", tc.write) })
+					}
+					res, err := rt.RoundTrip(req)
+					if apply && err == nil && res.StatusCode == http.StatusConflict {
+						conflicts.Add(1)
+					}
+					return res, err
+				})
+			})
+			eng, _ := e.engine(t, clientsFor(t, cfg, "admin"), nil)
+			plan, pf, dry := checkAndDryRun(t, e.ctx, eng, scale.Change{Key: e.key(platform.BookKeeper, "bookkeeper"), Field: scale.Replicas, To: "4"})
+			if !pf.Passed() || !dry[0].OK {
+				t.Fatalf("checks: %s %+v", failing(pf), dry)
+			}
+			ch, err := eng.Apply(e.ctx, plan.ID, plan.Confirm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, _ := drain(t, ch)
+			if out.State != tc.state || !strings.Contains(out.Message, tc.message) {
+				t.Fatalf("%s: %s", out.State, out.Message)
+			}
+			if n := conflicts.Load(); n != 1 {
+				t.Errorf("%d patches answered 409, want the one made before the write", n)
+			}
+			if n := e.replicas(t, operator.BookkeeperClusters, "bookkeeper", "spec", "replicas"); n != tc.replicas {
+				t.Errorf("bookies %d, want %d", n, tc.replicas)
+			}
 		})
-	})
-	eng, _ := e.engine(t, clientsFor(t, cfg, "admin"), nil)
-	plan, pf, dry := checkAndDryRun(t, e.ctx, eng, scale.Change{Key: e.key(platform.BookKeeper, "bookkeeper"), Field: scale.Replicas, To: "4"})
-	if !pf.Passed() || !dry[0].OK {
-		t.Fatalf("checks: %s %+v", failing(pf), dry)
-	}
-	ch, err := eng.Apply(e.ctx, plan.ID, plan.Confirm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, _ := drain(t, ch)
-	if out.State != scale.Failed || !strings.Contains(out.Message, "conflict (409)") {
-		t.Fatalf("%s: %s", out.State, out.Message)
-	}
-	if n := e.replicas(t, operator.BookkeeperClusters, "bookkeeper", "spec", "replicas"); n != 3 {
-		t.Errorf("bookies %d", n)
 	}
 }
 
