@@ -80,20 +80,40 @@ const patchAttempts = 4
 // of the same plan on the same object (ZooKeeper 3→5→7) will have changed
 // (the dry run's case: the object is still as the plan found it).
 func (e *Engine) readAndPatch(ctx context.Context, s Step, wantGen int64, follows, dryRun bool) (u *unstructured.Unstructured, body []byte, res *unstructured.Unstructured, retried int, err error) {
-	for attempt := 1; ; attempt++ {
-		u, err = e.current(ctx, s, wantGen)
+	u, retried, err = resendOn409(ctx, func() (*unstructured.Unstructured, error) {
+		u, err := e.current(ctx, s, wantGen)
 		if follows && errors.Is(err, ErrConflict) && u != nil && u.GetGeneration() == wantGen {
 			err = nil
 		}
 		if err != nil {
-			return nil, nil, nil, retried, err
+			return nil, err
 		}
+		return u, nil
+	}, func(u *unstructured.Unstructured) (err error) {
 		body, res, err = e.patch(ctx, s, u.GetResourceVersion(), dryRun)
+		return err
+	})
+	return u, body, res, retried, err
+}
+
+// resendOn409 reads an object (read checks it against the plan) and patches
+// it with what it read; while the patch is answered 409 it does both again,
+// at most patchAttempts times. It returns what was last read (the zero
+// value when the read failed) and how many 409s were followed by a read.
+func resendOn409[T any](ctx context.Context, read func() (T, error), patch func(T) error) (T, int, error) {
+	var zero T
+	retried := 0
+	for attempt := 1; ; attempt++ {
+		v, err := read()
+		if err != nil {
+			return zero, retried, err
+		}
+		err = patch(v)
 		if err == nil || !errors.Is(err, ErrConflict) || attempt == patchAttempts || ctx.Err() != nil {
 			if err != nil && retried > 0 {
 				err = fmt.Errorf("%w (after %d fresh reads)", err, retried)
 			}
-			return u, body, res, retried, err
+			return v, retried, err
 		}
 		retried++
 	}

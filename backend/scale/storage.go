@@ -368,6 +368,23 @@ func sameQuantity(a, b string) bool {
 	return err1 == nil && err2 == nil && x.Cmp(y) == 0
 }
 
+// readAndPatchClaim is readAndPatch for a claim: a 409 (the resizer or the
+// PersistentVolume controller writing the claim's status in between) reads
+// the claim again and resends while it still asks for the planned size.
+func (e *Engine) readAndPatchClaim(ctx context.Context, cs *ClaimStep, dryRun bool) (c *corev1.PersistentVolumeClaim, body []byte, res *corev1.PersistentVolumeClaim, retried int, err error) {
+	c, retried, err = resendOn409(ctx, func() (*corev1.PersistentVolumeClaim, error) {
+		c, err := e.currentClaim(ctx, cs)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}, func(c *corev1.PersistentVolumeClaim) (err error) {
+		body, res, err = e.patchClaim(ctx, cs, c.ResourceVersion, dryRun)
+		return err
+	})
+	return c, body, res, retried, err
+}
+
 func (e *Engine) patchClaim(ctx context.Context, cs *ClaimStep, rv string, dryRun bool) ([]byte, *corev1.PersistentVolumeClaim, error) {
 	if err := e.cfg.ReadOnly.Check("patch of claim " + cs.Namespace + "/" + cs.Name); err != nil {
 		return nil, nil, err
@@ -395,13 +412,10 @@ func (e *Engine) storageDryRun(ctx context.Context, ps *planState) ([]DryRunResu
 	cs := s.Claim
 	path := strings.Join(storagePath, ".")
 	r := DryRunResult{Step: s.N}
-	c, err := e.currentClaim(ctx, cs)
-	if err == nil {
+	c, body, res, _, err := e.readAndPatchClaim(ctx, cs, true)
+	r.Patch = string(body)
+	if c != nil {
 		r.Before = map[string]string{path: requested(c)}
-		var body []byte
-		var res *corev1.PersistentVolumeClaim
-		body, res, err = e.patchClaim(ctx, cs, c.ResourceVersion, true)
-		r.Patch = string(body)
 		if err == nil {
 			got := requested(res)
 			r.OK, r.After = true, map[string]string{path: got}
@@ -465,11 +479,10 @@ func (e *Engine) runStorage(ctx context.Context, ps *planState, ch chan<- Event)
 	emit(Event{Kind: StepStarted, Message: s.Title()}, true)
 	started := e.clock.Now()
 	rec := audit.Record{Action: audit.ActionPatch, Step: s.N, Target: s.Target()}
-	c, err := e.currentClaim(ctx, cs)
-	var res *corev1.PersistentVolumeClaim
-	if err == nil {
+	c, body, res, retried, err := e.readAndPatchClaim(ctx, cs, false)
+	rec.Patch = body
+	if c != nil {
 		rec.Before = map[string]string{path: requested(c)}
-		rec.Patch, res, err = e.patchClaim(ctx, cs, c.ResourceVersion, false)
 	}
 	if err != nil {
 		rec.Result, rec.Message = "failed", err.Error()
@@ -488,7 +501,7 @@ func (e *Engine) runStorage(ctx context.Context, ps *planState, ch chan<- Event)
 		finish(Failed, fmt.Sprintf("the claim was patched but the audit log failed (%v): stopping.", err))
 		return
 	}
-	emit(Event{Kind: StepPatched, Message: fmt.Sprintf("patched %s (resourceVersion %s → %s)", s.Target(), c.ResourceVersion, res.ResourceVersion)}, true)
+	emit(Event{Kind: StepPatched, Message: fmt.Sprintf("patched %s (resourceVersion %s → %s%s)", s.Target(), c.ResourceVersion, res.ResourceVersion, retriedNote(retried))}, true)
 
 	prog, err := e.waitClaim(ctx, sub, cs, started, func(p Progress) { emit(Event{Kind: StepProgress, Progress: p}, false) })
 	switch {

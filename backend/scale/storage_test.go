@@ -2,12 +2,16 @@ package scale_test
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	k8sfake "k8s.io/client-go/kubernetes/fake"
+	clienttesting "k8s.io/client-go/testing"
 
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/guard"
@@ -235,5 +239,63 @@ func TestStorageTemplateGrows(t *testing.T) {
 	}
 	if got := e.claim(t, "ledger-bookkeeper-bookie-0").Spec.Resources.Requests.Storage().String(); got != "50Gi" {
 		t.Errorf("an existing claim changed: %s", got)
+	}
+}
+
+// TestStorageStatusWriteBetweenReadAndPatchIsReadAgain: the resizer
+// writing the claim's status between the engine's read and its patch gets
+// the patch a 409; the claim is read again, still asks for the planned
+// size, and the patch is sent again.
+func TestStorageStatusWriteBetweenReadAndPatchIsReadAgain(t *testing.T) {
+	e := startDemo(t, "", nil)
+	waitFor(t, e.ctx, e.w, "claims", func(s *platform.Snapshot) bool { return len(s.Claims) == 13 })
+	const name = "ledger-bookkeeper-bookie-1"
+	plan, pf, dry := e.storageCheck(t, name, "80Gi")
+	if !pf.Passed() || len(dry) != 1 || !dry[0].OK {
+		t.Fatalf("checks %s %+v", failing(pf), dry)
+	}
+	typed := e.p.Clients().Typed.(*k8sfake.Clientset)
+	sneaked := false
+	// The demo is running: hold the fake's lock to add the reactor.
+	typed.Lock()
+	typed.PrependReactor("get", "persistentvolumeclaims", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		ga := a.(clienttesting.GetAction)
+		if sneaked || ga.GetName() != name {
+			return false, nil, nil
+		}
+		sneaked = true
+		obj, err := typed.Tracker().Get(ga.GetResource(), ga.GetNamespace(), ga.GetName())
+		if err != nil {
+			return true, nil, err
+		}
+		moved := obj.(*corev1.PersistentVolumeClaim).DeepCopy()
+		rv, _ := strconv.Atoi(moved.ResourceVersion)
+		moved.ResourceVersion = strconv.Itoa(rv + 1000)
+		moved.Status.Conditions = append(moved.Status.Conditions, corev1.PersistentVolumeClaimCondition{Type: "Touched", Status: corev1.ConditionTrue})
+		if err := typed.Tracker().Update(ga.GetResource(), moved, ga.GetNamespace()); err != nil {
+			return true, nil, err
+		}
+		return true, obj, nil
+	})
+	typed.Unlock()
+	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, evs := drain(t, ch)
+	if out.State != scale.Completed {
+		t.Fatalf("outcome %s: %s", out.State, out.Message)
+	}
+	var patched string
+	for _, ev := range evs {
+		if ev.Kind == scale.StepPatched {
+			patched = ev.Message
+		}
+	}
+	if !sneaked || !strings.Contains(patched, "sent again after a 409") {
+		t.Errorf("sneaked %v, step line %q", sneaked, patched)
+	}
+	if got := e.claim(t, name).Spec.Resources.Requests.Storage().String(); got != "80Gi" {
+		t.Errorf("claim asks for %s", got)
 	}
 }
