@@ -53,6 +53,11 @@ type Config struct {
 	// Logs scans the changed members' logs after the plan (default: the
 	// pods/log API through Clients.Typed).
 	Logs LogScanner
+	// LogRetry is how long the post-scale check waits before reading
+	// once more the containers whose logs it could not read (a member
+	// that has just turned Ready may have written none yet; default 3s,
+	// negative: no second read).
+	LogRetry time.Duration
 	// ReadOnly is the console's read-only switch (nil: never read-only).
 	// The engine asks it before every dry run, apply and patch, so turning
 	// it on while a plan runs stops the plan before its next write.
@@ -150,6 +155,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.CheckMaxAge <= 0 {
 		cfg.CheckMaxAge = 15 * time.Minute
+	}
+	if cfg.LogRetry == 0 {
+		cfg.LogRetry = 3 * time.Second
 	}
 	if cfg.Logs == nil {
 		client := cfg.Clients.Logs

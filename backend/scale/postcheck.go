@@ -76,6 +76,8 @@ func (e *Engine) postCheck(ctx context.Context, baseline []*platform.Component, 
 		fs, err := e.cfg.Logs.Scan(ctx, targets, a.started)
 		if err != nil {
 			scanErr = append(scanErr, fmt.Sprintf("%s: %v", a.step.Key, err))
+		} else {
+			e.rescanUnread(ctx, fs, a.started)
 		}
 		findings = append(findings, fs...)
 	}
@@ -89,6 +91,40 @@ func (e *Engine) postCheck(ctx context.Context, baseline []*platform.Component, 
 		pc.Verdict = worst(pc.Verdict, Warn)
 	}
 	return pc
+}
+
+// rescanUnread reads once more, after Config.LogRetry, the logs of the
+// containers in fs that could not be read: a member that has just turned
+// Ready may not have written any yet, and its verdict should rest on its
+// logs rather than on their absence. A second read that succeeds replaces
+// the finding; one that fails again leaves the first reason.
+func (e *Engine) rescanUnread(ctx context.Context, fs []LogFinding, since time.Time) {
+	var again []LogTarget
+	var at []int
+	for i, f := range fs {
+		if f.Err != "" {
+			again, at = append(again, f.Target), append(at, i)
+		}
+	}
+	if len(again) == 0 || e.cfg.LogRetry < 0 {
+		return
+	}
+	t := time.NewTimer(e.cfg.LogRetry)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return
+	case <-t.C:
+	}
+	second, err := e.cfg.Logs.Scan(ctx, again, since)
+	if err != nil || len(second) != len(again) {
+		return
+	}
+	for j, f := range second {
+		if f.Err == "" && f.Target == again[j] {
+			fs[at[j]] = f
+		}
+	}
 }
 
 // Verdict judges the changed components (keys): a restart since the plan
