@@ -125,9 +125,9 @@ func retriedNote(retried int) string {
 	case 0:
 		return ""
 	case 1:
-		return "; sent again after a 409: the object's status had changed, not its spec"
+		return "; sent again after a 409: the object had changed, but not its spec"
 	default:
-		return fmt.Sprintf("; sent again after %d 409s: the object's status had changed, not its spec", retried)
+		return fmt.Sprintf("; sent again after %d 409s: the object had changed, but not its spec", retried)
 	}
 }
 

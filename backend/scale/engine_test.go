@@ -491,7 +491,7 @@ func TestStatusWriteBetweenReadAndPatchIsReadAgain(t *testing.T) {
 			patched = ev.Message
 		}
 	}
-	if !strings.Contains(patched, "sent again after 2 409s: the object's status had changed, not its spec") {
+	if !strings.Contains(patched, "sent again after 2 409s: the object had changed, but not its spec") {
 		t.Errorf("step line %q", patched)
 	}
 	u, err := e.p.Clients().Dynamic.Resource(operator.BookkeeperClusters.GVR).Namespace("pravega").Get(e.ctx, "bookkeeper", metav1.GetOptions{})
