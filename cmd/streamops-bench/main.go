@@ -336,6 +336,9 @@ func run(ctx context.Context, o runOptions) error {
 			return err
 		}
 		logf("%d pods: %d created in %s, all Ready after %s", n, n-created, t1.Sub(t0).Round(100*time.Millisecond), time.Since(t0).Round(100*time.Millisecond))
+		if err := waitQuiet(ctx); err != nil {
+			return err
+		}
 		created = n
 		if si == 0 {
 			// One untimed start of each tool: the first start of a fresh
@@ -372,6 +375,34 @@ func run(ctx context.Context, o runOptions) error {
 		<-ctx.Done()
 	}
 	return nil
+}
+
+// quietBusy is how busy (all cores, every process) the machine may be for
+// the cluster to count as settled: 3–5 % with 15,000 pods and nothing
+// else running.
+const quietBusy = 12.0
+
+// waitQuiet waits, after pods were added, until the machine has been
+// below quietBusy for 3 s (at most 2 minutes): the API server, etcd and
+// kwok go on working for a while after the last pod is Ready, and the
+// first tool measured would otherwise start, and idle, on a busier
+// machine than the others (at stop 36, 5,000 pods: streamops' first run
+// 3.3 s to the frame against 0.8 s for the second, the machine 100 % busy).
+func waitQuiet(ctx context.Context) error {
+	begin := time.Now()
+	for {
+		t := testcluster.MachineTicks()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(3 * time.Second):
+		}
+		busy := t.BusySince()
+		if busy < quietBusy || time.Since(begin) > 2*time.Minute {
+			logf("machine %.0f %% busy over 3 s, %s after the pods were Ready", busy, time.Since(begin).Round(100*time.Millisecond))
+			return nil
+		}
+	}
 }
 
 // tableCmd prints the tables again from the JSON lines of run -results.
