@@ -779,3 +779,17 @@ func TestAbsurdScaleIsSummarised(t *testing.T) {
 		t.Errorf("evidence names neither the first member nor how many more:\n%s", ev)
 	}
 }
+
+// TestResourcesCountEachNewMemberOnce: ZooKeeper 3→7 is planned as 3→5→7;
+// the capacity check places the 4 new members, not the 2 of the first step
+// and then 4 more for the second, counted from the members that exist.
+func TestResourcesCountEachNewMemberOnce(t *testing.T) {
+	e := startDemo(t, "", nil)
+	plan, pf, _ := e.check(t, scale.Change{Key: zk, Field: scale.Replicas, To: "7"})
+	if len(plan.Steps) != 2 {
+		t.Fatalf("%d steps", len(plan.Steps))
+	}
+	if c := checkNamed(pf, scale.CheckResources); c.Summary != "all 4 new member(s) fit on the nodes" {
+		t.Errorf("%s: %s", c.Status, c.Summary)
+	}
+}

@@ -183,6 +183,9 @@ func (e *Engine) review(ctx context.Context, perms []Permission) []Answer {
 func (e *Engine) demand(snap *platform.Snapshot, plan Plan, pods []corev1.Pod) ([]Release, []NewMember) {
 	var release []Release
 	var members []NewMember
+	// A plan may take a component in several steps (ZooKeeper 3→5→7):
+	// each later step adds only what the one before it did not.
+	planned := map[string]int{}
 	for _, s := range plan.Steps {
 		comp := snap.Component(s.Key)
 		var mine []*corev1.Pod
@@ -206,7 +209,12 @@ func (e *Engine) demand(snap *platform.Snapshot, plan Plan, pods []corev1.Pod) (
 				tmpl.Requests = specRequests(comp, u)
 			}
 		}
-		add, from := s.Expect-len(mine), len(mine)
+		from := len(mine)
+		if n, ok := planned[s.Key]; ok {
+			from = n
+		}
+		planned[s.Key] = s.Expect
+		add := s.Expect - from
 		if s.Redeploy {
 			for _, p := range mine {
 				release = append(release, Release{Node: p.Spec.NodeName, Requests: platform.PodRequests(p)})
