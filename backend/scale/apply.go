@@ -83,12 +83,9 @@ func (e *Engine) readAndPatch(ctx context.Context, s Step, wantGen int64, follow
 	u, retried, err = resendOn409(ctx, func() (*unstructured.Unstructured, error) {
 		u, err := e.current(ctx, s, wantGen)
 		if follows && errors.Is(err, ErrConflict) && u != nil && u.GetGeneration() == wantGen {
-			err = nil
+			return u, nil
 		}
-		if err != nil {
-			return nil, err
-		}
-		return u, nil
+		return u, err
 	}, func(u *unstructured.Unstructured) (err error) {
 		body, res, err = e.patch(ctx, s, u.GetResourceVersion(), dryRun)
 		return err

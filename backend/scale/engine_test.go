@@ -8,9 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -431,36 +433,71 @@ func TestConflictStopsTheStep(t *testing.T) {
 	}
 }
 
-// sneakWrites makes the engine's next n reads of the BookkeeperCluster
-// return the object as it was while the store moves on (change applied to
-// a copy): exactly a write landing between the read and the patch.
-func sneakWrites(t *testing.T, e *env, n int, change func(*unstructured.Unstructured)) {
+// sneakWrites makes the next n gets of one object through a client-go fake
+// return the object as it was while its tracker moves on (change applied
+// to a copy, the resourceVersion advanced): exactly a write landing
+// between the engine's read and its patch. It returns how many gets it
+// answered so.
+func sneakWrites(t *testing.T, fake *clienttesting.Fake, tracker clienttesting.ObjectTracker, resource, name string, n int, change func(runtime.Object)) (sneaked func() int) {
 	t.Helper()
-	dyn := e.p.Clients().Dynamic.(*dynamicfake.FakeDynamicClient)
-	sneaked := 0
+	var count atomic.Int32
 	// The demo is running: client-go's PrependReactor takes no lock, while
 	// every call through the fake holds it. Hold it to add the reactor.
-	dyn.Lock()
-	defer dyn.Unlock()
-	dyn.PrependReactor("get", "bookkeeperclusters", func(a clienttesting.Action) (bool, runtime.Object, error) {
-		if sneaked == n {
+	fake.Lock()
+	defer fake.Unlock()
+	fake.PrependReactor("get", resource, func(a clienttesting.Action) (bool, runtime.Object, error) {
+		ga := a.(clienttesting.GetAction)
+		if int(count.Load()) == n || ga.GetName() != name {
 			return false, nil, nil
 		}
-		sneaked++
-		ga := a.(clienttesting.GetAction)
-		obj, err := dyn.Tracker().Get(ga.GetResource(), ga.GetNamespace(), ga.GetName())
+		count.Add(1)
+		obj, err := tracker.Get(ga.GetResource(), ga.GetNamespace(), ga.GetName())
 		if err != nil {
 			return true, nil, err
 		}
-		moved := obj.(*unstructured.Unstructured).DeepCopy()
-		rv, _ := strconv.Atoi(moved.GetResourceVersion())
-		moved.SetResourceVersion(strconv.Itoa(rv + 1000))
+		moved := obj.DeepCopyObject()
+		m, err := meta.Accessor(moved)
+		if err != nil {
+			return true, nil, err
+		}
+		rv, _ := strconv.Atoi(m.GetResourceVersion())
+		m.SetResourceVersion(strconv.Itoa(rv + 1000))
 		change(moved)
-		if err := dyn.Tracker().Update(ga.GetResource(), moved, ga.GetNamespace()); err != nil {
+		if err := tracker.Update(ga.GetResource(), moved, ga.GetNamespace()); err != nil {
 			return true, nil, err
 		}
 		return true, obj, nil
 	})
+	return func() int { return int(count.Load()) }
+}
+
+// sneakBookies is sneakWrites on the demo's BookkeeperCluster.
+func sneakBookies(t *testing.T, e *env, n int, change func(*unstructured.Unstructured)) {
+	t.Helper()
+	dyn := e.p.Clients().Dynamic.(*dynamicfake.FakeDynamicClient)
+	sneakWrites(t, &dyn.Fake, dyn.Tracker(), "bookkeeperclusters", "bookkeeper", n, func(o runtime.Object) { change(o.(*unstructured.Unstructured)) })
+}
+
+// applyPlan applies a checked plan and returns its outcome and events,
+// whatever the outcome.
+func (e *env) applyPlan(t *testing.T, plan scale.Plan) (*scale.Outcome, []scale.Event) {
+	t.Helper()
+	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return drain(t, ch)
+}
+
+// lastMessage is the message of the last event of a kind.
+func lastMessage(evs []scale.Event, kind scale.EventKind) string {
+	msg := ""
+	for _, ev := range evs {
+		if ev.Kind == kind {
+			msg = ev.Message
+		}
+	}
+	return msg
 }
 
 // TestStatusWriteBetweenReadAndPatchIsReadAgain: the patch carries the
@@ -474,24 +511,14 @@ func TestStatusWriteBetweenReadAndPatchIsReadAgain(t *testing.T) {
 	if !pf.Passed() || !dry[0].OK {
 		t.Fatalf("checks %s %+v", failing(pf), dry)
 	}
-	sneakWrites(t, e, 2, func(u *unstructured.Unstructured) {
+	sneakBookies(t, e, 2, func(u *unstructured.Unstructured) {
 		u.SetAnnotations(map[string]string{"touched-by": "the-operator"})
 	})
-	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, evs := drain(t, ch)
+	out, evs := e.applyPlan(t, plan)
 	if out.State != scale.Completed {
 		t.Fatalf("%s: %s", out.State, out.Message)
 	}
-	var patched string
-	for _, ev := range evs {
-		if ev.Kind == scale.StepPatched {
-			patched = ev.Message
-		}
-	}
-	if !strings.Contains(patched, "sent again after 2 409s: the object had changed, but not its spec") {
+	if patched := lastMessage(evs, scale.StepPatched); !strings.Contains(patched, "sent again after 2 409s: the object had changed, but not its spec") {
 		t.Errorf("step line %q", patched)
 	}
 	u, err := e.p.Clients().Dynamic.Resource(operator.BookkeeperClusters.GVR).Namespace("pravega").Get(e.ctx, "bookkeeper", metav1.GetOptions{})
@@ -512,17 +539,13 @@ func TestSpecEditBetweenReadAndPatchIsRefused(t *testing.T) {
 	if !pf.Passed() || !dry[0].OK {
 		t.Fatalf("checks %s %+v", failing(pf), dry)
 	}
-	sneakWrites(t, e, 1, func(u *unstructured.Unstructured) {
+	sneakBookies(t, e, 1, func(u *unstructured.Unstructured) {
 		u.SetGeneration(u.GetGeneration() + 1)
 		if err := unstructured.SetNestedField(u.Object, int64(5), "spec", "replicas"); err != nil {
 			t.Error(err)
 		}
 	})
-	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, _ := drain(t, ch)
+	out, _ := e.applyPlan(t, plan)
 	if out.State != scale.Failed || !strings.Contains(out.Message, "changed since the plan") {
 		t.Fatalf("%s: %s", out.State, out.Message)
 	}
@@ -540,12 +563,8 @@ func TestEndless409IsRefused(t *testing.T) {
 	if !pf.Passed() || !dry[0].OK {
 		t.Fatalf("checks %s %+v", failing(pf), dry)
 	}
-	sneakWrites(t, e, 1000, func(u *unstructured.Unstructured) {})
-	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, _ := drain(t, ch)
+	sneakBookies(t, e, 1000, func(u *unstructured.Unstructured) {})
+	out, _ := e.applyPlan(t, plan)
 	if out.State != scale.Failed || !strings.Contains(out.Message, "conflict (409)") || !strings.Contains(out.Message, "after 3 fresh reads") {
 		t.Fatalf("%s: %s", out.State, out.Message)
 	}

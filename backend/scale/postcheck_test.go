@@ -52,11 +52,7 @@ func TestPostCheckReadsUnreadLogsOnceMore(t *testing.T) {
 		if !pf.Passed() || !dry[0].OK {
 			t.Fatalf("checks %s %+v", failing(pf), dry)
 		}
-		ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, _ := drain(t, ch)
+		out, _ := e.applyPlan(t, plan)
 		if out.State != scale.Completed || out.Post == nil {
 			t.Fatalf("%s: %s", out.State, out.Message)
 		}

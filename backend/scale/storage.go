@@ -373,11 +373,7 @@ func sameQuantity(a, b string) bool {
 // the claim again and resends while it still asks for the planned size.
 func (e *Engine) readAndPatchClaim(ctx context.Context, cs *ClaimStep, dryRun bool) (c *corev1.PersistentVolumeClaim, body []byte, res *corev1.PersistentVolumeClaim, retried int, err error) {
 	c, retried, err = resendOn409(ctx, func() (*corev1.PersistentVolumeClaim, error) {
-		c, err := e.currentClaim(ctx, cs)
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
+		return e.currentClaim(ctx, cs)
 	}, func(c *corev1.PersistentVolumeClaim) (err error) {
 		body, res, err = e.patchClaim(ctx, cs, c.ResourceVersion, dryRun)
 		return err

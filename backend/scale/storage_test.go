@@ -2,7 +2,6 @@ package scale_test
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -11,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	k8sfake "k8s.io/client-go/kubernetes/fake"
-	clienttesting "k8s.io/client-go/testing"
 
 	"github.com/streamops/streamops/backend/demo"
 	"github.com/streamops/streamops/backend/guard"
@@ -255,45 +253,16 @@ func TestStorageStatusWriteBetweenReadAndPatchIsReadAgain(t *testing.T) {
 		t.Fatalf("checks %s %+v", failing(pf), dry)
 	}
 	typed := e.p.Clients().Typed.(*k8sfake.Clientset)
-	sneaked := false
-	// The demo is running: hold the fake's lock to add the reactor.
-	typed.Lock()
-	typed.PrependReactor("get", "persistentvolumeclaims", func(a clienttesting.Action) (bool, runtime.Object, error) {
-		ga := a.(clienttesting.GetAction)
-		if sneaked || ga.GetName() != name {
-			return false, nil, nil
-		}
-		sneaked = true
-		obj, err := typed.Tracker().Get(ga.GetResource(), ga.GetNamespace(), ga.GetName())
-		if err != nil {
-			return true, nil, err
-		}
-		moved := obj.(*corev1.PersistentVolumeClaim).DeepCopy()
-		rv, _ := strconv.Atoi(moved.ResourceVersion)
-		moved.ResourceVersion = strconv.Itoa(rv + 1000)
-		moved.Status.Conditions = append(moved.Status.Conditions, corev1.PersistentVolumeClaimCondition{Type: "Touched", Status: corev1.ConditionTrue})
-		if err := typed.Tracker().Update(ga.GetResource(), moved, ga.GetNamespace()); err != nil {
-			return true, nil, err
-		}
-		return true, obj, nil
+	sneaked := sneakWrites(t, &typed.Fake, typed.Tracker(), "persistentvolumeclaims", name, 1, func(o runtime.Object) {
+		c := o.(*corev1.PersistentVolumeClaim)
+		c.Status.Conditions = append(c.Status.Conditions, corev1.PersistentVolumeClaimCondition{Type: "Touched", Status: corev1.ConditionTrue})
 	})
-	typed.Unlock()
-	ch, err := e.eng.Apply(e.ctx, plan.ID, plan.Confirm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, evs := drain(t, ch)
+	out, evs := e.applyPlan(t, plan)
 	if out.State != scale.Completed {
 		t.Fatalf("outcome %s: %s", out.State, out.Message)
 	}
-	var patched string
-	for _, ev := range evs {
-		if ev.Kind == scale.StepPatched {
-			patched = ev.Message
-		}
-	}
-	if !sneaked || !strings.Contains(patched, "sent again after a 409") {
-		t.Errorf("sneaked %v, step line %q", sneaked, patched)
+	if patched := lastMessage(evs, scale.StepPatched); sneaked() != 1 || !strings.Contains(patched, "sent again after a 409") {
+		t.Errorf("sneaked %d, step line %q", sneaked(), patched)
 	}
 	if got := e.claim(t, name).Spec.Resources.Requests.Storage().String(); got != "80Gi" {
 		t.Errorf("claim asks for %s", got)
